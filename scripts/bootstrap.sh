@@ -20,15 +20,16 @@ case "$(uname -m)" in
   *) say "unsupported architecture $(uname -m)"; exit 1 ;;
 esac
 local_node="$tools/node/node_modules/$node_pkg/bin/node"
-system_node=$(command -v node || true)
-if [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
+# Look for the machine's own node, not the project's link to it in .tools/bin.
+system_node=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$tools/bin" | paste -sd: -) command -v node || true)
+if [ -x "$local_node" ]; then
+  node_bin_dir=$(dirname "$local_node")
+elif [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
   node_bin_dir=$(dirname "$system_node")
 else
-  if [ ! -x "$local_node" ]; then
-    say "installing Node 24 ($node_pkg@24) into .tools/node (system node is older than 22)"
-    mkdir -p "$tools/node"
-    (cd "$tools/node" && npm install --no-save --no-package-lock --silent "$node_pkg@24")
-  fi
+  say "installing Node 24 ($node_pkg@24) into .tools/node (the machine's node is older than 22)"
+  mkdir -p "$tools/node"
+  (cd "$tools/node" && npm install --no-save --no-package-lock --silent "$node_pkg@24")
   node_bin_dir=$(dirname "$local_node")
 fi
 # npm and npx live next to node in neither package: keep the machine's npm (11) but run it on Node 24.
@@ -37,11 +38,13 @@ ln -sf "$node_bin_dir/node" "$tools/bin/node"
 export PATH="$tools/bin:$PATH"
 
 # --- 2. npm packages ----------------------------------------------------------------------
-stamp_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
-npm_stamp=$(stamp_of package.json package-lock.json .npmrc)
+stamp_of() { for f in "$@"; do [ -f "$f" ] && cat "$f"; done | sha256sum | cut -c1-16; }
+npm_stamp=$(stamp_of package.json package-lock.json)
 if [ ! -d node_modules ] || [ "$(cat node_modules/.maestro-stamp 2>/dev/null)" != "$npm_stamp" ]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-fund --no-audit --loglevel=error
+  say "installing npm packages"
+  # `npm install` rather than `npm ci`: the lock omits platform packages of @swc/core that this
+  # registry does not list, which `npm ci` refuses; `install` still takes the locked versions.
+  npm install --no-fund --no-audit --loglevel=error
   echo "$npm_stamp" > node_modules/.maestro-stamp
 fi
 

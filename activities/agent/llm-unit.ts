@@ -1,0 +1,82 @@
+/**
+ * LLM unit: one decision from the central LLM, as a service intent. Each attempt's answer goes
+ * through extraction and the bounds check; a rejected answer is shown back to the model with the
+ * problem, up to `maxAttempts`. The caller substitutes the optimizer when every attempt failed.
+ */
+import { createHash } from 'node:crypto';
+import type { ChatMessage, ChatModel } from '../../core/llm/chat-model.ts';
+import { serviceIntentJsonSchema, type ServiceIntent } from '../../core/negotiation/schemas.ts';
+import type { LlmCallSummary } from '../../core/negotiation/types.ts';
+import { extractServiceIntent } from './extraction.ts';
+import { boundsProblem, type Bounds } from './validation.ts';
+
+export interface IntentRequest {
+  messages: ChatMessage[];
+  bounds: Bounds;
+  maxAttempts: number;
+  maxTokens: number;
+  /** Base seed: attempt a uses seed + a, so a retried activity asks the same questions. */
+  seed: number;
+  signal?: AbortSignal;
+}
+
+export interface IntentAnswer {
+  intent: ServiceIntent | null;
+  /** The value of the last answer that parsed, even if out of bounds (for the record). */
+  rawValue: number | null;
+  problems: string[];
+  summary: LlmCallSummary;
+}
+
+export async function askForIntent(model: ChatModel, request: IntentRequest): Promise<IntentAnswer> {
+  const messages = [...request.messages];
+  const problems: string[] = [];
+  const summary: LlmCallSummary = {
+    attempts: 0,
+    latencyMs: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    promptSha256: createHash('sha256').update(JSON.stringify(request.messages)).digest('hex'),
+    model: model.name,
+  };
+  let rawValue: number | null = null;
+  for (let attempt = 0; attempt < request.maxAttempts; attempt++) {
+    summary.attempts++;
+    const completion = await model.completeJson(
+      {
+        messages,
+        schemaName: 'service_intent',
+        jsonSchema: serviceIntentJsonSchema,
+        maxTokens: request.maxTokens,
+        seed: request.seed + attempt,
+      },
+      request.signal,
+    );
+    summary.latencyMs += completion.latencyMs;
+    summary.promptTokens += completion.promptTokens;
+    summary.completionTokens += completion.completionTokens;
+    const extracted = extractServiceIntent(completion.content);
+    let problem: string | null;
+    if (extracted.ok) {
+      rawValue = extracted.intent.value;
+      problem = boundsProblem(extracted.intent.value, request.bounds);
+      if (problem === null) return { intent: extracted.intent, rawValue, problems, summary };
+    } else {
+      problem = extracted.problem;
+    }
+    problems.push(problem);
+    messages.push(
+      { role: 'assistant', content: completion.content.slice(0, 400) },
+      {
+        role: 'user',
+        content: `That answer is invalid: ${problem}. Reply again with only the JSON object {"value": <number between ${request.bounds.min} and ${request.bounds.max}>, "reasoning": "<one sentence>"}.`,
+      },
+    );
+  }
+  return { intent: null, rawValue, problems, summary };
+}
+
+/** A stable 31-bit seed from text, so replays and retries of a turn ask with the same seed. */
+export function seedFrom(...parts: (string | number)[]): number {
+  return createHash('sha256').update(parts.join('|')).digest().readUInt32BE(0) & 0x7fffffff;
+}

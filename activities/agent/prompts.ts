@@ -1,0 +1,116 @@
+/**
+ * Prompt building for BO negotiators and the MAESTRO mediator. The system message of an agent is
+ * the same in every round so the model server can reuse its cached prefix; only the short user
+ * message changes. A BO's prompt holds its own target and weight and never another party's:
+ * other parties appear only with their public objective and public demands.
+ */
+import type { ChatMessage } from '../../core/llm/chat-model.ts';
+import type { Objective, OptimizerMode, Party, Personality, Topic } from '../../core/negotiation/schemas.ts';
+import type { ContextContribution, MediatorFeedback } from '../../core/negotiation/types.ts';
+import { round2 } from './validation.ts';
+
+/** The five personalities of the paper (Section IV-A). */
+export const personalityPrompts: Record<Personality, string> = {
+  normal: 'You negotiate ethically and logically.',
+  agreeable: 'You negotiate fairly and logically, but you tend to agree with the others.',
+  disagreeable: 'You often disagree with the others and hold your position firmly.',
+  vulnerable: "You are highly agreeable to the others' opinions and easily persuaded.",
+  toxic: 'You are highly disagreeable and try to manipulate the others into giving you what you want.',
+};
+
+export const objectivePrompts: Record<Objective, (topic: Topic) => string> = {
+  cost: (t) => `reduce operational cost, so you want the ${t.name} as LOW as possible`,
+  qos: (t) => `maximise quality of service, so you want the ${t.name} as HIGH as possible`,
+};
+
+const publicObjective: Record<Objective, string> = { cost: 'wants it low (cost)', qos: 'wants it high (QoS)' };
+
+const answerFormat = (topic: Topic): string =>
+  `Answer only with JSON: {"value": <number in ${topic.unit} between ${topic.min} and ${topic.max}>, "reasoning": "<one short sentence>"}. Example: {"value": ${round2((topic.min + topic.max) / 2)}, "reasoning": "A middle ground balances cost and quality."}`;
+
+export interface BoPromptInput {
+  topic: Topic;
+  party: Party;
+  others: { id: string; objective: Objective }[];
+  round: number;
+  maxRounds: number;
+  mode: OptimizerMode;
+  feedback: MediatorFeedback | null;
+  optimizerProposal: number;
+  context: ContextContribution[];
+}
+
+export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
+  const { topic, party, others } = input;
+  const system = [
+    `You are the negotiation agent of business operator ${party.id}, sharing one 5G cell with other operators.`,
+    `Topic: the ${topic.name} in ${topic.unit}, allowed from ${topic.min} to ${topic.max}.`,
+    `Your goal: ${objectivePrompts[party.objective](topic)}. Your ideal value is ${party.target} ${topic.unit}.`,
+    party.businessIntent ? `Your business intent: ${party.businessIntent}` : '',
+    `Other operators: ${others.map((o) => `${o.id} ${publicObjective[o.objective]}`).join('; ')}.`,
+    `Personality: ${personalityPrompts[party.personality]}`,
+    'MAESTRO mediates; the negotiation ends when all values are close.',
+    answerFormat(topic),
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: boRoundMessage(input) },
+  ];
+}
+
+function boRoundMessage({ topic, round, maxRounds, mode, feedback, optimizerProposal, context }: BoPromptInput): string {
+  const lines = [`Round ${round} of ${maxRounds}.`];
+  if (feedback === null) {
+    lines.push(`MAESTRO asks every operator for an opening proposal.`);
+  } else {
+    const demands = Object.entries(feedback.demands)
+      .map(([id, v]) => `${id}=${round2(v)}`)
+      .join(', ');
+    lines.push(`Last demands: ${demands}.`, `MAESTRO: ${feedback.message}`, `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`);
+  }
+  for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
+  if (mode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
+  if (mode === 'hard') lines.push(`Directive: propose ${round2(optimizerProposal)} ${topic.unit}.`);
+  lines.push('Your JSON:');
+  return lines.join('\n');
+}
+
+export interface MediatorPromptInput {
+  topic: Topic;
+  parties: { id: string; objective: Objective }[];
+  round: number;
+  maxRounds: number;
+  mode: OptimizerMode;
+  intents: Record<string, { value: number; reasoning: string }>;
+  optimizerProposal: number;
+  context: ContextContribution[];
+}
+
+/**
+ * MAESTRO's LLM sees public demands and its optimizer's proposal, but not the private targets
+ * and weights behind it: its feedback text goes to every BO and so must not be able to leak them.
+ */
+export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[] {
+  const { topic, parties } = input;
+  const system = [
+    'You are MAESTRO, the neutral mediator of a negotiation between business operators sharing one 5G cell.',
+    `Topic: the ${topic.name} in ${topic.unit}, allowed from ${topic.min} to ${topic.max}.`,
+    `Operators: ${parties.map((p) => `${p.id} ${publicObjective[p.objective]}`).join('; ')}.`,
+    'Each round you read all demands, propose one fair consensus value for everyone and tell the operators in one sentence how to move toward it.',
+    answerFormat(topic),
+  ].join('\n');
+  const demands = Object.entries(input.intents).map(
+    ([id, intent]) => `${id}: ${round2(intent.value)} (${intent.reasoning.slice(0, 120)})`,
+  );
+  const lines = [`Round ${input.round} of ${input.maxRounds}. Demands:`, ...demands];
+  for (const c of input.context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
+  if (input.mode === 'soft') lines.push(`Your optimizer proposes ${round2(input.optimizerProposal)} ${topic.unit}.`);
+  if (input.mode === 'hard') lines.push(`Directive: propose ${round2(input.optimizerProposal)} ${topic.unit}.`);
+  lines.push('Your JSON:');
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: lines.join('\n') },
+  ];
+}

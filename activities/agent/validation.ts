@@ -1,0 +1,86 @@
+/**
+ * Validation unit: checks a decided value against the topic's bounds (and any bounds a context
+ * unit adds), the logic of the agent's objective, and its distance to the optimizer's proposal.
+ * In hard mode the optimizer's proposal is a directive and is enforced; in soft mode a large
+ * distance is only a warning. Answers the LLM could not get right are replaced by the optimizer's
+ * value for that round (paper Section III, unit 7: "temporarily substituted by the optimizer").
+ */
+import type { OptimizerMode, UnitWarning } from '../../core/negotiation/types.ts';
+
+export interface Bounds {
+  min: number;
+  max: number;
+}
+
+export interface ValueCheck {
+  agent: string;
+  value: number;
+  bounds: Bounds;
+  optimizerProposal: number;
+  mode: OptimizerMode;
+  tolerance: number;
+}
+
+export interface ValidatedValue {
+  value: number;
+  substituted: boolean;
+  warnings: UnitWarning[];
+}
+
+/** Fraction of the topic's range beyond which a soft-mode decision is flagged as far from the optimizer. */
+export const farFromOptimizerFraction = 0.25;
+
+/** Hard failures the LLM unit feeds back to the model for a retry; null when the value is usable. */
+export function boundsProblem(value: number, bounds: Bounds): string | null {
+  if (!Number.isFinite(value)) return 'value must be a finite number';
+  if (value < bounds.min || value > bounds.max) return `value ${value} is outside the allowed range [${bounds.min}, ${bounds.max}]`;
+  return null;
+}
+
+/** Applies the optimizer policy to a value that already passed the bounds check. */
+export function applyOptimizerPolicy(check: ValueCheck): ValidatedValue {
+  const { agent, value, optimizerProposal, mode, tolerance, bounds } = check;
+  const distance = Math.abs(value - optimizerProposal);
+  if (mode === 'hard' && distance > tolerance / 2) {
+    return {
+      value: optimizerProposal,
+      substituted: true,
+      warnings: [
+        {
+          agent,
+          unit: 'validation',
+          code: 'hard_directive_enforced',
+          message: `LLM chose ${round2(value)}, hard optimizer directive is ${round2(optimizerProposal)}`,
+        },
+      ],
+    };
+  }
+  const warnings: UnitWarning[] = [];
+  if (mode === 'soft' && distance > farFromOptimizerFraction * (bounds.max - bounds.min)) {
+    warnings.push({
+      agent,
+      unit: 'validation',
+      code: 'far_from_optimizer',
+      message: `LLM chose ${round2(value)}, ${round2(distance)} away from the optimizer's ${round2(optimizerProposal)}`,
+    });
+  }
+  return { value, substituted: false, warnings };
+}
+
+/** The value used when the LLM failed every attempt: the optimizer's, with a warning. */
+export function substituteByOptimizer(agent: string, optimizerProposal: number, reason: string): ValidatedValue {
+  return {
+    value: optimizerProposal,
+    substituted: true,
+    warnings: [
+      {
+        agent,
+        unit: 'validation',
+        code: 'substituted_by_optimizer',
+        message: `${reason}; using the optimizer's ${round2(optimizerProposal)} this round`,
+      },
+    ],
+  };
+}
+
+export const round2 = (x: number): number => Math.round(x * 100) / 100;

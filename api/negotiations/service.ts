@@ -1,0 +1,147 @@
+/**
+ * What the negotiation routes do, in Temporal terms: start (idempotently), read, list, cancel and
+ * change a party's target. Throws HttpErrors; knows nothing of express.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import type { MaestroConfig } from '../../core/config.ts';
+import type { NegotiationRequest } from '../../core/negotiation/schemas.ts';
+import {
+  cellIdKey,
+  negotiationStatusKey,
+  optimizerModeKey,
+  partyCountKey,
+} from '../../core/negotiation/search-attributes.ts';
+import type { NegotiationState } from '../../core/negotiation/types.ts';
+import { changePartyTargetUpdate, negotiationStateQuery } from '../../workflows/negotiation/messages.ts';
+import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
+import { conflict, HttpError, notFound } from '../errors.ts';
+import type { ListItem } from './schemas.ts';
+
+const workflowType = 'negotiationWorkflow';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export class NegotiationService {
+  private readonly client: Client;
+  private readonly config: MaestroConfig;
+  constructor(client: Client, config: MaestroConfig) {
+    this.client = client;
+    this.config = config;
+  }
+
+  /** Starts a negotiation; with an idempotency key a repeat returns the first one (created = false). */
+  async start(request: NegotiationRequest, idempotencyKey?: string): Promise<{ id: string; created: boolean }> {
+    const requestHash = sha256(JSON.stringify(request));
+    const id = idempotencyKey ? `negotiation-k${sha256(idempotencyKey).slice(0, 32)}` : `negotiation-${randomUUID()}`;
+    if (idempotencyKey) {
+      const existing = await this.describeOrNull(id);
+      if (existing) return { id, created: this.checkSameRequest(existing, requestHash) };
+    }
+    const input: NegotiationInput = { request, agentTurnTimeouts: this.config.topology.timeouts.agentTurn };
+    try {
+      await this.client.workflow.start(workflowType, {
+        workflowId: id,
+        taskQueue: this.config.topology.taskQueues.negotiation,
+        args: [input],
+        memo: { requestSha256: requestHash },
+        workflowRunTimeout: this.config.topology.timeouts.negotiationRun,
+        // A key names one negotiation for good: never start a second under it, even after the first closed.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: negotiationStatusKey, value: 'running' },
+          { key: partyCountKey, value: request.parties.length },
+          { key: optimizerModeKey, value: request.optimizerMode },
+          ...(request.cellId ? [{ key: cellIdKey, value: request.cellId }] : []),
+        ],
+      });
+      return { id, created: true };
+    } catch (err) {
+      // Two requests with the same key raced: the loser returns the winner's negotiation.
+      if (err instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey) {
+        const existing = await this.describeOrNull(id);
+        if (existing) return { id, created: this.checkSameRequest(existing, requestHash) };
+      }
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<NegotiationState> {
+    const description = await this.describe(id);
+    const handle = this.client.workflow.getHandle(id);
+    if (description.status.name === 'COMPLETED') return (await handle.result()) as NegotiationState;
+    // Running (or failed/terminated): the query replays the history on a worker and returns the state.
+    return handle.query(negotiationStateQuery);
+  }
+
+  async list(status: string | undefined, limit: number): Promise<ListItem[]> {
+    const filters = [`WorkflowType = '${workflowType}'`];
+    if (status) filters.push(`NegotiationStatus = '${status}'`);
+    const items: ListItem[] = [];
+    for await (const wf of this.client.workflow.list({ query: filters.join(' AND '), pageSize: Math.min(limit, 100) })) {
+      const attrs = wf.typedSearchAttributes;
+      items.push({
+        id: wf.workflowId,
+        status: (attrs.get(negotiationStatusKey) as ListItem['status'] | undefined) ?? 'unknown',
+        workflowStatus: wf.status.name,
+        startTime: wf.startTime.toISOString(),
+        closeTime: wf.closeTime?.toISOString() ?? null,
+        partyCount: attrs.get(partyCountKey) ?? null,
+        optimizerMode: (attrs.get(optimizerModeKey) as ListItem['optimizerMode'] | undefined) ?? null,
+        cellId: attrs.get(cellIdKey) ?? null,
+      });
+      if (items.length >= limit) break;
+    }
+    return items;
+  }
+
+  async cancel(id: string): Promise<void> {
+    const description = await this.describe(id);
+    if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
+    await this.client.workflow.getHandle(id).cancel();
+  }
+
+  async changeTarget(id: string, partyId: string, target: number): Promise<{ appliesFromRound: number }> {
+    const description = await this.describe(id);
+    if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
+    try {
+      return await this.client.workflow.getHandle(id).executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = err.cause instanceof Error ? err.cause.message : err.message;
+        if (reason.startsWith('unknown party')) throw notFound(`party ${partyId} in ${id}`);
+        if (reason.startsWith('negotiation is')) throw conflict(reason);
+        throw new HttpError(400, 'invalid_request', reason);
+      }
+      throw err;
+    }
+  }
+
+  private checkSameRequest(existing: WorkflowExecutionDescription, requestHash: string): false {
+    if (existing.memo?.requestSha256 !== requestHash) {
+      throw conflict('this Idempotency-Key was already used with a different request body');
+    }
+    return false;
+  }
+
+  private async describeOrNull(id: string): Promise<WorkflowExecutionDescription | null> {
+    try {
+      return await this.client.workflow.getHandle(id).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  private async describe(id: string): Promise<WorkflowExecutionDescription> {
+    const description = await this.describeOrNull(id);
+    if (!description || description.type !== workflowType) throw notFound(`negotiation ${id}`);
+    return description;
+  }
+}

@@ -1,0 +1,29 @@
+/** The API process: connects to Temporal, serves HTTP, shuts down cleanly on SIGINT/SIGTERM. */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../core/config.ts';
+import { createApp } from './app.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.namespace });
+  const server = createApp(client, config).listen(config.apiPort, '127.0.0.1', () => {
+    console.log(`[api] listening on http://127.0.0.1:${config.apiPort} (OpenAPI at /openapi.json)`);
+  });
+  const stop = (): void => {
+    server.close(() => {
+      void connection.close().finally(() => process.exit(0));
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error('[api] fatal:', err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The validated configuration every process starts from: `temporal.yaml` (topology) plus the
+ * environment (ports, model endpoint). Parsed with zod at start so a typo fails fast, by name.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Durations are written as Temporal's duration strings ('2 minutes', '20 seconds', '500ms'). */
+const durationString = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?)$/, {
+  message: "expected a duration such as '30 seconds' or '2 minutes'",
+});
+
+const retrySchema = z.strictObject({
+  initialInterval: durationString,
+  backoffCoefficient: z.number().min(1),
+  maximumInterval: durationString,
+  maximumAttempts: z.number().int().min(1),
+});
+
+export const temporalTopologySchema = z.strictObject({
+  server: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    uiPort: z.number().int().min(1).max(65535),
+    dbFile: z.string().min(1),
+  }),
+  namespace: z.string().min(1),
+  taskQueues: z.strictObject({
+    negotiation: z.string().min(1),
+    training: z.string().min(1),
+    twin: z.string().min(1),
+    learner: z.string().min(1),
+  }),
+  searchAttributes: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.enum(['Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'Text']))
+    .refine((attrs) => 'NegotiationStatus' in attrs && 'CellId' in attrs, {
+      message: 'searchAttributes must declare NegotiationStatus and CellId',
+    }),
+  timeouts: z.strictObject({
+    agentTurn: z.strictObject({
+      startToClose: durationString,
+      heartbeat: durationString,
+      retry: retrySchema,
+    }),
+    negotiationRun: durationString,
+  }),
+});
+export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z.object({
+  MAESTRO_API_PORT: port.default(8080),
+  TEMPORAL_PORT: port.optional(),
+  TEMPORAL_UI_PORT: port.optional(),
+  /** host:port of an external Temporal cluster; when set, `npm start` starts no dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().optional(),
+  MODEL_SERVER_PORT: port.default(8000),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  MAESTRO_LLM_MODEL: z.string().min(1).default('smollm2-135m-instruct'),
+  /**
+   * How a JSON schema is passed to the chat endpoint. OpenAI and vLLM take the standard
+   * `json_schema` response format; llama-cpp-python's server takes `json_object` with a `schema`.
+   * `auto` picks llama_cpp for the project's own local server and json_schema otherwise.
+   */
+  MAESTRO_LLM_JSON_MODE: z.enum(['auto', 'json_schema', 'llama_cpp']).default('auto'),
+  MAESTRO_LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  MAESTRO_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+});
+
+export interface ModelEndpointConfig {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+  jsonMode: 'json_schema' | 'llama_cpp';
+  temperature: number;
+  timeoutMs: number;
+  /** True when the endpoint is the model server `npm start` runs itself. */
+  isLocalServer: boolean;
+}
+
+export interface MaestroConfig {
+  topology: TemporalTopology;
+  temporalAddress: string;
+  namespace: string;
+  /** True when maestro runs its own dev server (no TEMPORAL_ADDRESS given). */
+  ownsTemporalServer: boolean;
+  temporalUiPort: number;
+  apiPort: number;
+  modelServerPort: number;
+  model: ModelEndpointConfig;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function formatIssues(source: string, error: z.ZodError): string {
+  return `${source} is invalid:\n${error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`;
+}
+
+export function loadTopology(file = path.join(projectRoot, 'temporal.yaml')): TemporalTopology {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = temporalTopologySchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(file, parsed.error));
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig {
+  const topology = loadTopology();
+  const parsedEnv = envSchema.safeParse(env);
+  if (!parsedEnv.success) throw new ConfigError(formatIssues('environment', parsedEnv.error));
+  const e = parsedEnv.data;
+  const temporalPort = e.TEMPORAL_PORT ?? topology.server.port;
+  const localModelURL = `http://127.0.0.1:${e.MODEL_SERVER_PORT}/v1`;
+  const baseURL = e.OPENAI_BASE_URL ?? localModelURL;
+  const isLocalServer = baseURL === localModelURL;
+  return {
+    topology,
+    temporalAddress: e.TEMPORAL_ADDRESS ?? `${topology.server.host}:${temporalPort}`,
+    namespace: e.TEMPORAL_NAMESPACE ?? topology.namespace,
+    ownsTemporalServer: e.TEMPORAL_ADDRESS === undefined,
+    temporalUiPort: e.TEMPORAL_UI_PORT ?? topology.server.uiPort,
+    apiPort: e.MAESTRO_API_PORT,
+    modelServerPort: e.MODEL_SERVER_PORT,
+    model: {
+      baseURL,
+      // The local server accepts any key; the openai client refuses to start without one.
+      apiKey: e.OPENAI_API_KEY ?? 'local-no-key',
+      model: e.MAESTRO_LLM_MODEL,
+      jsonMode: e.MAESTRO_LLM_JSON_MODE === 'auto' ? (isLocalServer ? 'llama_cpp' : 'json_schema') : e.MAESTRO_LLM_JSON_MODE,
+      temperature: e.MAESTRO_LLM_TEMPERATURE,
+      timeoutMs: e.MAESTRO_LLM_TIMEOUT_MS,
+      isLocalServer,
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Starting and stopping maestro's processes: the Temporal dev server, the local model server, the
+ * worker and the API. Used by `npm start` and by the test runner, so both run the same commands.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { MaestroConfig } from '../core/config.ts';
+import { projectRoot } from '../core/config.ts';
+
+export const venvBin = (name: string): string => path.join(projectRoot, '.venv', 'bin', name);
+export const temporalBinary = venvBin('temporal');
+
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+}
+
+/** Spawns a process whose output lines are prefixed with its name. */
+export function startService(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Service {
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer, stream: NodeJS.WriteStream): void => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`[${name}] ${line}\n`);
+  };
+  child.stdout?.on('data', (c: Buffer) => prefix(c, process.stdout));
+  child.stderr?.on('data', (c: Buffer) => prefix(c, process.stderr));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, child, exited };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs` if the process is still there. */
+export async function stopService(service: Service, graceMs = 10_000): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), graceMs);
+  await service.exited;
+  clearTimeout(timer);
+}
+
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, service?: Service): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service && service.child.exitCode !== null) throw new Error(`${service.name} exited (${service.child.exitCode}) before ${what}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export const httpOk = (url: string) => async (): Promise<boolean> => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+
+export function temporalDevServerArgs(config: MaestroConfig, options: { headless?: boolean } = {}): string[] {
+  const { server, searchAttributes } = config.topology;
+  const [, port = String(server.port)] = config.temporalAddress.split(':');
+  const dbFile = path.resolve(projectRoot, server.dbFile);
+  mkdirSync(path.dirname(dbFile), { recursive: true });
+  return [
+    'server',
+    'start-dev',
+    '--ip',
+    server.host,
+    '--port',
+    port,
+    '--namespace',
+    config.namespace,
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'error',
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(config.temporalUiPort)]),
+    ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+  ];
+}
+
+export function startModelServer(port: number): Service {
+  return startService('model', venvBin('python'), [path.join(projectRoot, 'model-server', 'serve.py'), '--port', String(port)]);
+}

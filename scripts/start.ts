@@ -1,0 +1,88 @@
+/**
+ * `npm start`: the Temporal dev server (with its Web UI), the local model server, the negotiation
+ * worker and the API, each a child process; prints their URLs; stops them all on Ctrl-C/SIGTERM,
+ * and stops everything if any one of them dies.
+ */
+import { Connection } from '@temporalio/client';
+import { loadConfig } from '../core/config.ts';
+import {
+  httpOk,
+  startModelServer,
+  startService,
+  stopService,
+  temporalBinary,
+  temporalDevServerArgs,
+  waitUntil,
+  type Service,
+} from './services.ts';
+
+const config = loadConfig();
+const services: Service[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  // Reverse start order: the API and worker first, so nothing is left talking to a dead server.
+  for (const service of [...services].reverse()) await stopService(service);
+  process.exit(code);
+}
+
+function supervise(service: Service): Service {
+  services.push(service);
+  void service.exited.then((code) => {
+    if (!stopping) {
+      console.error(`[start] ${service.name} exited with ${code}; stopping everything`);
+      void stopAll(1);
+    }
+  });
+  return service;
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+
+async function main(): Promise<void> {
+  if (config.ownsTemporalServer) {
+    const temporal = supervise(startService('temporal', temporalBinary, temporalDevServerArgs(config)));
+    await waitUntil(
+      'the Temporal server',
+      async () => {
+        const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 1000 });
+        await connection.close();
+        return true;
+      },
+      60_000,
+      temporal,
+    );
+  }
+  if (config.model.isLocalServer) {
+    const model = supervise(startModelServer(config.modelServerPort));
+    await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
+  }
+  supervise(startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
+  const api = supervise(startService('api', process.execPath, ['api/server.ts']));
+  const apiURL = `http://127.0.0.1:${config.apiPort}`;
+  await waitUntil('the API to report healthy', httpOk(`${apiURL}/healthz`), 120_000, api);
+  console.log(
+    [
+      '',
+      'maestro is up:',
+      `  API            ${apiURL}   (OpenAPI: ${apiURL}/openapi.json)`,
+      config.ownsTemporalServer ? `  Temporal UI    http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.namespace}/workflows` : '',
+      `  Temporal       ${config.temporalAddress} (namespace ${config.namespace})`,
+      `  Model server   ${config.model.baseURL} (${config.model.model})`,
+      '',
+      'Try:',
+      `  curl -s -X POST ${apiURL}/v1/negotiations -H 'content-type: application/json' -d @examples/two-party.json`,
+      'Ctrl-C stops everything.',
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n'),
+  );
+}
+
+main().catch(async (err: unknown) => {
+  console.error('[start] failed:', err instanceof Error ? err.message : err);
+  await stopAll(1);
+});
