@@ -1,0 +1,88 @@
+/**
+ * The real stack for integration tests: a Temporal dev server from the project's own `temporal`
+ * binary (namespace and search attributes from temporal.yaml), the local model server started by
+ * scripts/test.ts, and negotiation workers built from the real activities.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { loadConfig, type MaestroConfig } from '../../core/config.ts';
+import type { ChatModel } from '../../core/llm/chat-model.ts';
+import { createChatModel } from '../../core/llm/chat-model.ts';
+import {
+  cellIdKey,
+  negotiationRoundKey,
+  negotiationStatusKey,
+  optimizerModeKey,
+  partyCountKey,
+} from '../../core/negotiation/search-attributes.ts';
+import { temporalBinary } from '../../scripts/services.ts';
+import { createNegotiationWorker, workflowsPath } from '../../workers/negotiation-worker.ts';
+import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
+import type { NegotiationRequest } from '../../core/negotiation/schemas.ts';
+import { negotiationRequestSchema } from '../../core/negotiation/schemas.ts';
+
+export const config: MaestroConfig = loadConfig();
+
+// Worker lifecycle chatter at INFO drowns the test report; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary },
+      namespace: config.namespace,
+      searchAttributes: [negotiationStatusKey, cellIdKey, partyCountKey, optimizerModeKey, negotiationRoundKey],
+      extraArgs: ['--log-level', 'error'],
+    },
+    client: { namespace: config.namespace },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | null = null;
+/** The workflow bundle, built once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export const realChatModel = (): ChatModel => createChatModel(config.model);
+
+export async function negotiationWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  chatModel: ChatModel = realChatModel(),
+): Promise<Worker> {
+  return createNegotiationWorker({
+    connection: env.nativeConnection,
+    namespace: config.namespace,
+    taskQueue,
+    agents: { chatModel },
+    workflowBundle: await workflowBundle(),
+  });
+}
+
+export function negotiationInput(request: unknown): NegotiationInput {
+  return {
+    request: negotiationRequestSchema.parse(request) as NegotiationRequest,
+    agentTurnTimeouts: config.topology.timeouts.agentTurn,
+  };
+}
+
+/** n parties alternating cost and QoS objectives, targets spread over the cell's range. */
+export function partiesOf(n: number, personality = 'normal'): unknown[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `bo-${i + 1}`,
+    objective: i % 2 === 0 ? 'cost' : 'qos',
+    target: 10 + Math.round((110 * i) / Math.max(1, n - 1)),
+    weight: 1 + (i % 3),
+    personality,
+  }));
+}
+
+export const cellTopic = { name: 'throughput of shared cell A', unit: 'Mbps', min: 0, max: 134 };

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { extractServiceIntent } from '../../activities/agent/extraction.ts';
+import { askForIntent } from '../../activities/agent/llm-unit.ts';
+import { buildBoMessages, buildMediatorMessages } from '../../activities/agent/prompts.ts';
+import { applyOptimizerPolicy, boundsProblem, substituteByOptimizer } from '../../activities/agent/validation.ts';
+import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
+import { partySchema } from '../../core/negotiation/schemas.ts';
+
+const topic = { name: 'throughput', unit: 'Mbps', min: 0, max: 134 };
+
+describe('extraction unit', () => {
+  it('reads clean JSON', () => {
+    const out = extractServiceIntent('{"value": 52.5, "reasoning": "fair"}');
+    assert.deepEqual(out, { ok: true, intent: { value: 52.5, reasoning: 'fair' }, repaired: false });
+  });
+  it('repairs code fences, prose around the JSON and numbers written with units', () => {
+    const out = extractServiceIntent('Sure!\n```json\n{"value": "60 Mbps", "reasoning": "ok"}\n```');
+    assert.equal(out.ok, true);
+    assert.ok(out.ok && out.intent.value === 60 && out.repaired);
+  });
+  it('rejects answers without a usable intent, saying why', () => {
+    const noJson = extractServiceIntent('I think 50 is fair');
+    assert.ok(!noJson.ok && /no JSON object/.test(noJson.problem));
+    const badJson = extractServiceIntent('{"value": 50, "reasoning": }');
+    assert.ok(!badJson.ok && /not valid JSON/.test(badJson.problem));
+    const noReason = extractServiceIntent('{"value": 50}');
+    assert.ok(!noReason.ok && /reasoning/.test(noReason.problem));
+    const nanValue = extractServiceIntent('{"value": "lots", "reasoning": "x"}');
+    assert.ok(!nanValue.ok && /value/.test(nanValue.problem));
+  });
+});
+
+describe('validation unit', () => {
+  const bounds = { min: 0, max: 134 };
+  it('flags values outside the bounds', () => {
+    assert.equal(boundsProblem(50, bounds), null);
+    assert.match(boundsProblem(150, bounds)!, /outside the allowed range \[0, 134\]/);
+    assert.match(boundsProblem(Number.NaN, bounds)!, /finite/);
+  });
+  it('enforces the optimizer in hard mode beyond half the tolerance', () => {
+    const checked = applyOptimizerPolicy({ agent: 'a', value: 70, bounds, optimizerProposal: 60, mode: 'hard', tolerance: 2 });
+    assert.equal(checked.value, 60);
+    assert.equal(checked.substituted, true);
+    assert.equal(checked.warnings[0]?.code, 'hard_directive_enforced');
+    const close = applyOptimizerPolicy({ agent: 'a', value: 60.5, bounds, optimizerProposal: 60, mode: 'hard', tolerance: 2 });
+    assert.equal(close.value, 60.5);
+  });
+  it('only warns in soft mode, and only when far from the optimizer', () => {
+    const far = applyOptimizerPolicy({ agent: 'a', value: 130, bounds, optimizerProposal: 60, mode: 'soft', tolerance: 2 });
+    assert.equal(far.value, 130);
+    assert.equal(far.warnings[0]?.code, 'far_from_optimizer');
+    const near = applyOptimizerPolicy({ agent: 'a', value: 70, bounds, optimizerProposal: 60, mode: 'soft', tolerance: 2 });
+    assert.deepEqual(near.warnings, []);
+    const off = applyOptimizerPolicy({ agent: 'a', value: 130, bounds, optimizerProposal: 60, mode: 'off', tolerance: 2 });
+    assert.deepEqual(off.warnings, []);
+  });
+  it('substitutes the optimizer with a warning', () => {
+    const s = substituteByOptimizer('a', 61, 'no valid answer');
+    assert.equal(s.value, 61);
+    assert.equal(s.warnings[0]?.code, 'substituted_by_optimizer');
+  });
+});
+
+/** A scripted model: answers from a list and records what it was asked. Used for prompt-level units only. */
+function scriptedModel(answers: string[]): ChatModel & { requests: StructuredChatRequest[] } {
+  const requests: StructuredChatRequest[] = [];
+  return {
+    name: 'scripted',
+    requests,
+    completeJson(request) {
+      requests.push(request);
+      const content = answers[requests.length - 1] ?? '{}';
+      return Promise.resolve({ content, promptTokens: 10, completionTokens: 5, latencyMs: 1, model: 'scripted' });
+    },
+  };
+}
+
+describe('LLM unit', () => {
+  it('retries with the problem shown to the model, then returns the valid answer', async () => {
+    const model = scriptedModel(['{"value": 500, "reasoning": "greedy"}', '{"value": 70, "reasoning": "fixed"}']);
+    const answer = await askForIntent(model, { messages: [{ role: 'user', content: 'q' }], bounds: topic, maxAttempts: 2, maxTokens: 50, seed: 1 });
+    assert.deepEqual(answer.intent, { value: 70, reasoning: 'fixed' });
+    assert.equal(answer.summary.attempts, 2);
+    const retryPrompt = model.requests[1]!.messages.at(-1)!.content;
+    assert.match(retryPrompt, /outside the allowed range/);
+    assert.equal(model.requests[1]!.seed, 2, 'each attempt uses its own seed');
+  });
+  it('gives up after maxAttempts with every problem recorded', async () => {
+    const model = scriptedModel(['nope', '{"value": -3, "reasoning": "x"}']);
+    const answer = await askForIntent(model, { messages: [{ role: 'user', content: 'q' }], bounds: topic, maxAttempts: 2, maxTokens: 50, seed: 1 });
+    assert.equal(answer.intent, null);
+    assert.equal(answer.rawValue, -3);
+    assert.equal(answer.problems.length, 2);
+  });
+});
+
+describe('prompts keep private utilities private', () => {
+  const me = partySchema.parse({ id: 'bo-a', objective: 'cost', target: 23, weight: 7, personality: 'toxic' });
+  const feedback = {
+    round: 2,
+    message: 'Move toward 61.',
+    proposal: 61,
+    demands: { 'bo-a': 23, 'bo-b': 97 },
+    optimizer: { proposal: 61, price: 4, penalty: 2 },
+  };
+  it('a BO prompt holds its own target and personality but no other party’s target or weight', () => {
+    const text = buildBoMessages({
+      topic,
+      party: me,
+      others: [{ id: 'bo-b', objective: 'qos' }],
+      round: 2,
+      maxRounds: 5,
+      mode: 'soft',
+      feedback,
+      optimizerProposal: 61,
+      context: [],
+    })
+      .map((m) => m.content)
+      .join('\n');
+    assert.match(text, /ideal value is 23 Mbps/);
+    assert.match(text, /manipulate/);
+    assert.match(text, /bo-b wants it high/);
+    assert.match(text, /Your optimizer suggests 61/);
+    // bo-b's private target (88) and weight (9) are nowhere in the input, so cannot leak; its public demand (97) may appear.
+    assert.doesNotMatch(text, /\b88\b|weight/);
+  });
+  it('the mediator prompt shows demands and the optimizer proposal but no targets or weights', () => {
+    const text = buildMediatorMessages({
+      topic,
+      parties: [
+        { id: 'bo-a', objective: 'cost' },
+        { id: 'bo-b', objective: 'qos' },
+      ],
+      round: 1,
+      maxRounds: 5,
+      mode: 'hard',
+      intents: { 'bo-a': { value: 23, reasoning: 'cheap' }, 'bo-b': { value: 97, reasoning: 'premium' } },
+      optimizerProposal: 61,
+      context: [],
+    })
+      .map((m) => m.content)
+      .join('\n');
+    assert.match(text, /bo-a: 23 \(cheap\)/);
+    assert.match(text, /Directive: propose 61/);
+    assert.doesNotMatch(text, /target|weight/i);
+  });
+  it('the system prompt does not change between rounds (the model server reuses its cached prefix)', () => {
+    const base = { topic, party: me, others: [{ id: 'bo-b', objective: 'qos' as const }], maxRounds: 5, mode: 'soft' as const, optimizerProposal: 50, context: [] };
+    const r1 = buildBoMessages({ ...base, round: 1, feedback: null });
+    const r2 = buildBoMessages({ ...base, round: 2, feedback });
+    assert.equal(r1[0]!.content, r2[0]!.content);
+    assert.notEqual(r1[1]!.content, r2[1]!.content);
+  });
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, loadTopology, temporalTopologySchema } from '../../core/config.ts';
+import * as keys from '../../core/negotiation/search-attributes.ts';
+
+describe('configuration', () => {
+  it('temporal.yaml is valid and declares every search attribute the code uses, with the same type', () => {
+    const topology = loadTopology();
+    for (const key of Object.values(keys)) {
+      const declared = topology.searchAttributes[key.name];
+      assert.ok(declared, `${key.name} missing from temporal.yaml`);
+      assert.equal(declared.toUpperCase(), key.type.toUpperCase(), `${key.name} type`);
+    }
+  });
+  it('rejects a topology without the required search attributes, naming the problem', () => {
+    const topology = loadTopology();
+    const broken = { ...topology, searchAttributes: { PartyCount: 'Int' } };
+    const result = temporalTopologySchema.safeParse(broken);
+    assert.equal(result.success, false);
+    assert.match(JSON.stringify(result.error?.issues), /NegotiationStatus and CellId/);
+  });
+  it('defaults to the local model server and ports 8080/7233/8233', () => {
+    const config = loadConfig({});
+    assert.equal(config.apiPort, 8080);
+    assert.equal(config.temporalAddress, '127.0.0.1:7233');
+    assert.equal(config.temporalUiPort, 8233);
+    assert.equal(config.model.baseURL, 'http://127.0.0.1:8000/v1');
+    assert.equal(config.model.jsonMode, 'llama_cpp');
+    assert.equal(config.ownsTemporalServer, true);
+  });
+  it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
+    const config = loadConfig({ OPENAI_BASE_URL: 'https://api.openai.com/v1', OPENAI_API_KEY: 'sk-x', MAESTRO_LLM_MODEL: 'gpt-4o' });
+    assert.equal(config.model.jsonMode, 'json_schema');
+    assert.equal(config.model.model, 'gpt-4o');
+    assert.equal(config.model.isLocalServer, false);
+  });
+  it('fails fast on a bad port', () => {
+    assert.throws(() => loadConfig({ MAESTRO_API_PORT: 'eighty' }), ConfigError);
+  });
+});
