@@ -34,12 +34,17 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
     res.status(400).json({
       error: 'invalid_request',
       message: 'the request does not match the schema',
-      issues: err.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })),
+      issues: err.issues.map((i) => ({
+        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        message: i.message,
+      })),
     });
     return;
   }
   if (err instanceof HttpError) {
-    res.status(err.status).json({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+    res
+      .status(err.status)
+      .json({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
     return;
   }
   // express.json() reports malformed bodies as errors carrying a 4xx status.

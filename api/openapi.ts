@@ -15,8 +15,9 @@ import {
 } from './negotiations/schemas.ts';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' });
-  return rest;
+  const jsonSchema: Record<string, unknown> = { ...z.toJSONSchema(s, { io, unrepresentable: 'any' }) };
+  delete jsonSchema.$schema; // the document declares its dialect once
+  return jsonSchema;
 };
 const json = (s: z.ZodType, io: 'input' | 'output' = 'output') => ({ 'application/json': { schema: schema(s, io) } });
 const error = (description: string) => ({ description, content: json(errorBodySchema) });
@@ -35,7 +36,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/healthz': {
         get: {
           summary: 'Readiness of Temporal, the negotiation workers and the model server',
-          responses: { '200': { description: 'everything answers' }, '503': { description: 'something is down; the body says what' } },
+          responses: {
+            '200': { description: 'everything answers' },
+            '503': { description: 'something is down; the body says what' },
+          },
         },
       },
       '/v1/negotiations': {
@@ -47,7 +51,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               in: 'header',
               required: false,
               schema: { type: 'string', maxLength: 200 },
-              description: 'Repeating a request with the same key returns the same negotiation (200); a different body gives 409.',
+              description:
+                'Repeating a request with the same key returns the same negotiation (200); a different body gives 409.',
             },
           ],
           requestBody: { required: true, content: json(negotiationRequestSchema, 'input') },
@@ -60,22 +65,37 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
         get: {
           summary: 'List negotiations, newest first',
-          parameters: Object.entries(listQuery.properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),
-          responses: { '200': { description: 'negotiations', content: json(listResponseSchema) }, '400': error('bad filter') },
+          parameters: Object.entries(listQuery.properties).map(([name, s]) => ({
+            name,
+            in: 'query',
+            required: false,
+            schema: s,
+          })),
+          responses: {
+            '200': { description: 'negotiations', content: json(listResponseSchema) },
+            '400': error('bad filter'),
+          },
         },
       },
       '/v1/negotiations/{id}': {
         get: {
           summary: 'A negotiation’s state: rounds, values, consensus, optimum',
           parameters: [idParam],
-          responses: { '200': { description: 'state', content: json(negotiationViewSchema) }, '404': error('unknown id') },
+          responses: {
+            '200': { description: 'state', content: json(negotiationViewSchema) },
+            '404': error('unknown id'),
+          },
         },
       },
       '/v1/negotiations/{id}/cancel': {
         post: {
           summary: 'Cancel a running negotiation (it completes with status cancelled)',
           parameters: [idParam],
-          responses: { '202': { description: 'cancellation requested' }, '404': error('unknown id'), '409': error('not running') },
+          responses: {
+            '202': { description: 'cancellation requested' },
+            '404': error('unknown id'),
+            '409': error('not running'),
+          },
         },
       },
       '/v1/negotiations/{id}/parties/{partyId}/target': {

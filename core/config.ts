@@ -37,7 +37,10 @@ export const temporalTopologySchema = z.strictObject({
     learner: z.string().min(1),
   }),
   searchAttributes: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.enum(['Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'Text']))
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/),
+      z.enum(['Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'Text']),
+    )
     .refine((attrs) => 'NegotiationStatus' in attrs && 'CellId' in attrs, {
       message: 'searchAttributes must declare NegotiationStatus and CellId',
     }),
@@ -140,7 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
       // The local server accepts any key; the openai client refuses to start without one.
       apiKey: e.OPENAI_API_KEY ?? 'local-no-key',
       model: e.MAESTRO_LLM_MODEL,
-      jsonMode: e.MAESTRO_LLM_JSON_MODE === 'auto' ? (isLocalServer ? 'llama_cpp' : 'json_schema') : e.MAESTRO_LLM_JSON_MODE,
+      jsonMode:
+        e.MAESTRO_LLM_JSON_MODE === 'auto' ? (isLocalServer ? 'llama_cpp' : 'json_schema') : e.MAESTRO_LLM_JSON_MODE,
       temperature: e.MAESTRO_LLM_TEMPERATURE,
       timeoutMs: e.MAESTRO_LLM_TIMEOUT_MS,
       isLocalServer,

@@ -19,7 +19,12 @@ export interface Service {
 }
 
 /** Spawns a process whose output lines are prefixed with its name. */
-export function startService(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Service {
+export function startService(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Service {
   const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer, stream: NodeJS.WriteStream): void => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`[${name}] ${line}\n`);
@@ -39,17 +44,24 @@ export async function stopService(service: Service, graceMs = 10_000): Promise<v
   clearTimeout(timer);
 }
 
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, service?: Service): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  service?: Service,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (service && service.child.exitCode !== null) throw new Error(`${service.name} exited (${service.child.exitCode}) before ${what}`);
+    if (service && service.child.exitCode !== null)
+      throw new Error(`${service.name} exited (${service.child.exitCode}) before ${what}`);
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-export const httpOk = (url: string) => async (): Promise<boolean> => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+export const httpOk = (url: string) => async (): Promise<boolean> =>
+  (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
 
 export function temporalDevServerArgs(config: MaestroConfig, options: { headless?: boolean } = {}): string[] {
   const { server, searchAttributes } = config.topology;
@@ -75,5 +87,9 @@ export function temporalDevServerArgs(config: MaestroConfig, options: { headless
 }
 
 export function startModelServer(port: number): Service {
-  return startService('model', venvBin('python'), [path.join(projectRoot, 'model-server', 'serve.py'), '--port', String(port)]);
+  return startService('model', venvBin('python'), [
+    path.join(projectRoot, 'model-server', 'serve.py'),
+    '--port',
+    String(port),
+  ]);
 }

@@ -68,7 +68,9 @@ async function main(): Promise<void> {
       '',
       'maestro is up:',
       `  API            ${apiURL}   (OpenAPI: ${apiURL}/openapi.json)`,
-      config.ownsTemporalServer ? `  Temporal UI    http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.namespace}/workflows` : '',
+      config.ownsTemporalServer
+        ? `  Temporal UI    http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.namespace}/workflows`
+        : '',
       `  Temporal       ${config.temporalAddress} (namespace ${config.namespace})`,
       `  Model server   ${config.model.baseURL} (${config.model.model})`,
       '',

@@ -15,7 +15,9 @@ function step(title: string, command: string, args: string[], env: NodeJS.Proces
   const started = Date.now();
   console.log(`\n== ${title}`);
   const result = spawnSync(command, args, { cwd: projectRoot, stdio: 'inherit', env });
-  console.log(`== ${title}: ${result.status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `== ${title}: ${result.status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   return result.status === 0;
 }
 
@@ -44,12 +46,17 @@ const model = startModelServer(modelPort);
 try {
   await waitUntil('the model server', httpOk(`http://127.0.0.1:${modelPort}/v1/models`), 120_000, model);
   const files = only.length > 0 ? only : testFiles(path.join(projectRoot, 'tests'));
-  const passed = step('node --test', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-    ...process.env,
-    MODEL_SERVER_PORT: String(modelPort),
-    OPENAI_BASE_URL: `http://127.0.0.1:${modelPort}/v1`,
-    MAESTRO_LLM_JSON_MODE: 'llama_cpp',
-  });
+  const passed = step(
+    'node --test',
+    process.execPath,
+    ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+    {
+      ...process.env,
+      MODEL_SERVER_PORT: String(modelPort),
+      OPENAI_BASE_URL: `http://127.0.0.1:${modelPort}/v1`,
+      MAESTRO_LLM_JSON_MODE: 'llama_cpp',
+    },
+  );
   process.exitCode = passed ? 0 : 1;
 } catch (err) {
   console.error('[test]', err instanceof Error ? err.message : err);

@@ -3,7 +3,14 @@
  * the `negotiation` task queue, with the chat model from the environment (local server by default).
  */
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createNegotiationActivities, type AgentDependencies } from '../activities/index.ts';
 import { loadConfig, type MaestroConfig } from '../core/config.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
@@ -35,6 +42,8 @@ export async function createNegotiationWorker(options: NegotiationWorkerOptions)
 }
 
 async function main(config: MaestroConfig): Promise<void> {
+  const level = (process.env.MAESTRO_LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel;
+  Runtime.install({ logger: new DefaultLogger(level) });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await createNegotiationWorker({
     connection,

@@ -40,7 +40,10 @@ export function extractServiceIntent(raw: string): ExtractionOutcome {
     reasoning: typeof record.reasoning === 'string' ? record.reasoning.slice(0, 600) : record.reasoning,
   });
   if (!result.success) {
-    return { ok: false, problem: result.error.issues.map((i) => `${i.path.join('.') || 'answer'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      problem: result.error.issues.map((i) => `${i.path.join('.') || 'answer'}: ${i.message}`).join('; '),
+    };
   }
   return { ok: true, intent: result.data, repaired };
 }

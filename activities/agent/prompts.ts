@@ -25,8 +25,13 @@ export const objectivePrompts: Record<Objective, (topic: Topic) => string> = {
 
 const publicObjective: Record<Objective, string> = { cost: 'wants it low (cost)', qos: 'wants it high (QoS)' };
 
-const answerFormat = (topic: Topic): string =>
-  `Answer only with JSON: {"value": <number in ${topic.unit} between ${topic.min} and ${topic.max}>, "reasoning": "<one short sentence>"}. Example: {"value": ${round2((topic.min + topic.max) / 2)}, "reasoning": "A middle ground balances cost and quality."}`;
+/**
+ * The one-shot example of the answer template (paper Section IV). A small model tends to copy the
+ * example's number, so each agent's example carries a value it could defend: a BO's own target,
+ * the middle of the range for MAESTRO.
+ */
+const answerFormat = (topic: Topic, example: { value: number; reasoning: string }): string =>
+  `Answer only with JSON: {"value": <number in ${topic.unit} between ${topic.min} and ${topic.max}>, "reasoning": "<one short sentence>"}. Example: ${JSON.stringify({ value: round2(example.value), reasoning: example.reasoning })}`;
 
 export interface BoPromptInput {
   topic: Topic;
@@ -50,7 +55,10 @@ export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
     `Other operators: ${others.map((o) => `${o.id} ${publicObjective[o.objective]}`).join('; ')}.`,
     `Personality: ${personalityPrompts[party.personality]}`,
     'MAESTRO mediates; the negotiation ends when all values are close.',
-    answerFormat(topic),
+    answerFormat(topic, {
+      value: party.target,
+      reasoning: `This value serves my goal to ${party.objective === 'cost' ? 'save cost' : 'deliver quality'}.`,
+    }),
   ]
     .filter(Boolean)
     .join('\n');
@@ -60,7 +68,15 @@ export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
   ];
 }
 
-function boRoundMessage({ topic, round, maxRounds, mode, feedback, optimizerProposal, context }: BoPromptInput): string {
+function boRoundMessage({
+  topic,
+  round,
+  maxRounds,
+  mode,
+  feedback,
+  optimizerProposal,
+  context,
+}: BoPromptInput): string {
   const lines = [`Round ${round} of ${maxRounds}.`];
   if (feedback === null) {
     lines.push(`MAESTRO asks every operator for an opening proposal.`);
@@ -68,7 +84,11 @@ function boRoundMessage({ topic, round, maxRounds, mode, feedback, optimizerProp
     const demands = Object.entries(feedback.demands)
       .map(([id, v]) => `${id}=${round2(v)}`)
       .join(', ');
-    lines.push(`Last demands: ${demands}.`, `MAESTRO: ${feedback.message}`, `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`);
+    lines.push(
+      `Last demands: ${demands}.`,
+      `MAESTRO: ${feedback.message}`,
+      `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`,
+    );
   }
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (mode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
@@ -99,7 +119,10 @@ export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[]
     `Topic: the ${topic.name} in ${topic.unit}, allowed from ${topic.min} to ${topic.max}.`,
     `Operators: ${parties.map((p) => `${p.id} ${publicObjective[p.objective]}`).join('; ')}.`,
     'Each round you read all demands, propose one fair consensus value for everyone and tell the operators in one sentence how to move toward it.',
-    answerFormat(topic),
+    answerFormat(topic, {
+      value: (topic.min + topic.max) / 2,
+      reasoning: 'Operators, move toward this value to meet in the middle.',
+    }),
   ].join('\n');
   const demands = Object.entries(input.intents).map(
     ([id, intent]) => `${id}: ${round2(intent.value)} (${intent.reasoning.slice(0, 120)})`,

@@ -7,13 +7,13 @@
 import { Context } from '@temporalio/activity';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import type { OptimizerMode, Party, Topic } from '../../core/negotiation/schemas.ts';
-import type {
-  BoTurnResult,
-  MediatorFeedback,
-  MediatorTurnResult,
-  UnitWarning,
-} from '../../core/negotiation/types.ts';
-import { bestResponse, closedFormOptimum, iterateConsensus, type QuadraticUtility } from '../../core/optimizer/consensus.ts';
+import type { BoTurnResult, MediatorFeedback, MediatorTurnResult, UnitWarning } from '../../core/negotiation/types.ts';
+import {
+  bestResponse,
+  closedFormOptimum,
+  iterateConsensus,
+  type QuadraticUtility,
+} from '../../core/optimizer/consensus.ts';
 import { effectiveBounds, runContextUnits, type ContextUnit } from './context-units.ts';
 import { askForIntent, seedFrom, type IntentAnswer } from './llm-unit.ts';
 import { buildBoMessages, buildMediatorMessages } from './prompts.ts';
@@ -55,15 +55,17 @@ export interface AgentDependencies {
 }
 
 /** Heartbeats while a turn waits on the model, so a dead worker is noticed within the heartbeat timeout. */
-async function withHeartbeat<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  let ctx: Context | null = null;
+function currentActivityContext(): Context | null {
   try {
-    ctx = Context.current();
+    return Context.current();
   } catch {
-    ctx = null; // called outside an activity (unit tests, benchmarks)
+    return null; // called outside an activity (unit tests, benchmarks)
   }
-  if (ctx === null) return work(undefined);
-  const activityContext = ctx;
+}
+
+async function withHeartbeat<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const activityContext = currentActivityContext();
+  if (activityContext === null) return work(undefined);
   const timer = setInterval(() => activityContext.heartbeat(), 2_000);
   try {
     return await work(activityContext.cancellationSignal);
@@ -174,7 +176,12 @@ export function createAgentTurns(deps: AgentDependencies) {
         return closing(base, 'consensus', consensusValue, `Consensus at ${round2(consensusValue)} ${topic.unit}.`);
       }
       if (round >= input.maxRounds) {
-        return closing(base, 'no_consensus', null, `No consensus after ${round} rounds (spread ${round2(spread)} ${topic.unit}).`);
+        return closing(
+          base,
+          'no_consensus',
+          null,
+          `No consensus after ${round} rounds (spread ${round2(spread)} ${topic.unit}).`,
+        );
       }
 
       // 6. LLM: the next round's proposal and the feedback sentence.
@@ -281,7 +288,12 @@ function decide(
   if (answer.intent === null || boundsProblem(answer.intent.value, policy.bounds) !== null) {
     const reason = `LLM gave no valid intent in ${answer.summary.attempts} attempt(s) (${answer.problems.at(-1) ?? 'unknown problem'})`;
     const substituted = substituteByOptimizer(agent, policy.optimizerProposal, reason);
-    const invalid: UnitWarning = { agent, unit: 'llm', code: 'invalid_llm_output', message: answer.problems.join(' | ') };
+    const invalid: UnitWarning = {
+      agent,
+      unit: 'llm',
+      code: 'invalid_llm_output',
+      message: answer.problems.join(' | '),
+    };
     return {
       value: substituted.value,
       reasoning: `Optimizer value ${round2(substituted.value)} used while the LLM recovers.`,
@@ -290,5 +302,10 @@ function decide(
     };
   }
   const checked = applyOptimizerPolicy({ agent, value: answer.intent.value, ...policy });
-  return { value: checked.value, reasoning: answer.intent.reasoning, substituted: checked.substituted, warnings: checked.warnings };
+  return {
+    value: checked.value,
+    reasoning: answer.intent.reasoning,
+    substituted: checked.substituted,
+    warnings: checked.warnings,
+  };
 }

@@ -33,7 +33,8 @@ export const farFromOptimizerFraction = 0.25;
 /** Hard failures the LLM unit feeds back to the model for a retry; null when the value is usable. */
 export function boundsProblem(value: number, bounds: Bounds): string | null {
   if (!Number.isFinite(value)) return 'value must be a finite number';
-  if (value < bounds.min || value > bounds.max) return `value ${value} is outside the allowed range [${bounds.min}, ${bounds.max}]`;
+  if (value < bounds.min || value > bounds.max)
+    return `value ${value} is outside the allowed range [${bounds.min}, ${bounds.max}]`;
   return null;
 }
 

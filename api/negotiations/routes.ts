@@ -23,7 +23,10 @@ export function negotiationRoutes(service: NegotiationService): Router {
   router.post('/', async (req, res) => {
     const request = negotiationRequestSchema.parse(req.body);
     const key = req.header('Idempotency-Key');
-    const { id, created } = await service.start(request, key === undefined ? undefined : idempotencyKeySchema.parse(key));
+    const { id, created } = await service.start(
+      request,
+      key === undefined ? undefined : idempotencyKeySchema.parse(key),
+    );
     res
       .status(created ? 201 : 200)
       .location(`/v1/negotiations/${id}`)

@@ -84,7 +84,10 @@ export class NegotiationService {
     const filters = [`WorkflowType = '${workflowType}'`];
     if (status) filters.push(`NegotiationStatus = '${status}'`);
     const items: ListItem[] = [];
-    for await (const wf of this.client.workflow.list({ query: filters.join(' AND '), pageSize: Math.min(limit, 100) })) {
+    for await (const wf of this.client.workflow.list({
+      query: filters.join(' AND '),
+      pageSize: Math.min(limit, 100),
+    })) {
       const attrs = wf.typedSearchAttributes;
       items.push({
         id: wf.workflowId,
@@ -111,7 +114,9 @@ export class NegotiationService {
     const description = await this.describe(id);
     if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
     try {
-      return await this.client.workflow.getHandle(id).executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] });
+      return await this.client.workflow
+        .getHandle(id)
+        .executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = err.cause instanceof Error ? err.cause.message : err.message;

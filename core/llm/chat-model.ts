@@ -53,7 +53,12 @@ function responseFormatFor(
 }
 
 export function createChatModel(config: ModelEndpointConfig): ChatModel {
-  const client = new OpenAI({ baseURL: config.baseURL, apiKey: config.apiKey, timeout: config.timeoutMs, maxRetries: 1 });
+  const client = new OpenAI({
+    baseURL: config.baseURL,
+    apiKey: config.apiKey,
+    timeout: config.timeoutMs,
+    maxRetries: 1,
+  });
   return {
     name: config.model,
     async completeJson(request, signal) {

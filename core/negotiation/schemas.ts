@@ -16,7 +16,10 @@ export const negotiationStatusSchema = z.enum(negotiationStatuses);
 
 export const partyIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'a party id is 1-40 letters, digits, _ or -, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/,
+    'a party id is 1-40 letters, digits, _ or -, starting with a letter or digit',
+  );
 
 export const topicSchema = z
   .strictObject({
@@ -50,7 +53,8 @@ export const negotiationRequestSchema = z
   .superRefine((req, ctx) => {
     const seen = new Set<string>();
     req.parties.forEach((p, i) => {
-      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', message: `duplicate party id ${p.id}`, path: ['parties', i, 'id'] });
+      if (seen.has(p.id))
+        ctx.addIssue({ code: 'custom', message: `duplicate party id ${p.id}`, path: ['parties', i, 'id'] });
       seen.add(p.id);
       if (p.target < req.topic.min || p.target > req.topic.max) {
         ctx.addIssue({

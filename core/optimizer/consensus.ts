@@ -127,7 +127,10 @@ export function bestResponse(
 ): number {
   if (feedback === null) return clip(utility.target, bounds);
   const { proposal, price, penalty } = feedback;
-  return clip((2 * utility.weight * utility.target - price + penalty * proposal) / (2 * utility.weight + penalty), bounds);
+  return clip(
+    (2 * utility.weight * utility.target - price + penalty * proposal) / (2 * utility.weight + penalty),
+    bounds,
+  );
 }
 
 function assertUtilities(utilities: readonly QuadraticUtility[], bounds: TopicBounds): void {

@@ -24,7 +24,6 @@ import {
 import { temporalBinary } from '../../scripts/services.ts';
 import { createNegotiationWorker, workflowsPath } from '../../workers/negotiation-worker.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
-import type { NegotiationRequest } from '../../core/negotiation/schemas.ts';
 import { negotiationRequestSchema } from '../../core/negotiation/schemas.ts';
 
 export const config: MaestroConfig = loadConfig();
@@ -40,7 +39,6 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
       searchAttributes: [negotiationStatusKey, cellIdKey, partyCountKey, optimizerModeKey, negotiationRoundKey],
       extraArgs: ['--log-level', 'error'],
     },
-    client: { namespace: config.namespace },
   });
 }
 
@@ -69,7 +67,7 @@ export async function negotiationWorker(
 
 export function negotiationInput(request: unknown): NegotiationInput {
   return {
-    request: negotiationRequestSchema.parse(request) as NegotiationRequest,
+    request: negotiationRequestSchema.parse(request),
     agentTurnTimeouts: config.topology.timeouts.agentTurn,
   };
 }

@@ -6,13 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { closedFormOptimum } from '../../core/optimizer/consensus.ts';
 import { negotiationStatusKey } from '../../core/negotiation/search-attributes.ts';
 import { changePartyTargetUpdate, negotiationStateQuery } from '../../workflows/negotiation/messages.ts';
-import { cellTopic, negotiationInput, negotiationWorker, partiesOf, realChatModel, startTemporal } from '../helpers/stack.ts';
+import {
+  cellTopic,
+  negotiationInput,
+  negotiationWorker,
+  partiesOf,
+  realChatModel,
+  startTemporal,
+} from '../helpers/stack.ts';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -27,7 +35,7 @@ async function negotiate(request: Record<string, unknown>, chatModel?: ChatModel
   const taskQueue = `negotiation-test-${++queueCounter}`;
   const worker = await negotiationWorker(env, taskQueue, chatModel);
   return worker.runUntil(
-    env.client.workflow.execute('negotiationWorkflow', {
+    env.client.workflow.execute<typeof negotiationWorkflow>('negotiationWorkflow', {
       taskQueue,
       workflowId: `negotiation-test-${queueCounter}-${Date.now()}`,
       args: [negotiationInput(request)],
@@ -46,7 +54,8 @@ function assertWellFormed(state: NegotiationState, n: number): void {
   assert.ok(state.rounds.length <= state.request.maxRounds);
   for (const round of state.rounds) {
     assert.equal(Object.keys(round.values).length, n, `round ${round.round} has a value from every party`);
-    for (const v of Object.values(round.values)) assert.ok(v >= cellTopic.min && v <= cellTopic.max, `value ${v} in bounds`);
+    for (const v of Object.values(round.values))
+      assert.ok(v >= cellTopic.min && v <= cellTopic.max, `value ${v} in bounds`);
   }
   const last = state.rounds.at(-1)!;
   if (state.status === 'consensus') {
@@ -65,23 +74,44 @@ function assertWellFormed(state: NegotiationState, n: number): void {
 
 describe('negotiation workflow (real Temporal, real local LLM)', () => {
   it('two parties, soft optimizer: a well-formed negotiation', async () => {
-    const state = await negotiate({ topic: cellTopic, parties: partiesOf(2), maxRounds: 4, tolerance: 2, optimizerMode: 'soft' });
+    const state = await negotiate({
+      topic: cellTopic,
+      parties: partiesOf(2),
+      maxRounds: 4,
+      tolerance: 2,
+      optimizerMode: 'soft',
+    });
     assertWellFormed(state, 2);
     // targets 10 (weight 1) and 120 (weight 2): optimum (10 + 240) / 3
     assert.ok(Math.abs(state.optimum.value - 250 / 3) < 1e-9);
   });
 
   it('five parties, LLM alone (optimizer off)', async () => {
-    const state = await negotiate({ topic: cellTopic, parties: partiesOf(5), maxRounds: 3, tolerance: 3, optimizerMode: 'off' });
+    const state = await negotiate({
+      topic: cellTopic,
+      parties: partiesOf(5),
+      maxRounds: 3,
+      tolerance: 3,
+      optimizerMode: 'off',
+    });
     assertWellFormed(state, 5);
   });
 
   for (const n of [2, 10]) {
     it(`${n} parties, hard optimizer: consensus within 0.5 Mbps of the theoretical optimum`, async () => {
-      const state = await negotiate({ topic: cellTopic, parties: partiesOf(n), maxRounds: 4, tolerance: 1, optimizerMode: 'hard' });
+      const state = await negotiate({
+        topic: cellTopic,
+        parties: partiesOf(n),
+        maxRounds: 4,
+        tolerance: 1,
+        optimizerMode: 'hard',
+      });
       assertWellFormed(state, n);
       assert.equal(state.status, 'consensus');
-      assert.ok(Math.abs(state.consensus!.value - state.optimum.value) <= 0.5, `${state.consensus!.value} vs ${state.optimum.value}`);
+      assert.ok(
+        Math.abs(state.consensus!.value - state.optimum.value) <= 0.5,
+        `${state.consensus!.value} vs ${state.optimum.value}`,
+      );
     });
   }
 
@@ -99,12 +129,21 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
         const call = (callsPerTurn.get(key) ?? 0) + 1;
         callsPerTurn.set(key, call);
         if (round === '1' && (party === 'bo-1' || (party === 'bo-2' && call === 1))) {
-          return { content: 'I refuse to answer in JSON', promptTokens: 0, completionTokens: 0, latencyMs: 0, model: real.name };
+          return {
+            content: 'I refuse to answer in JSON',
+            promptTokens: 0,
+            completionTokens: 0,
+            latencyMs: 0,
+            model: real.name,
+          };
         }
         return real.completeJson(request, signal);
       },
     };
-    const state = await negotiate({ topic: cellTopic, parties: partiesOf(2), maxRounds: 2, tolerance: 1, optimizerMode: 'soft' }, faulty);
+    const state = await negotiate(
+      { topic: cellTopic, parties: partiesOf(2), maxRounds: 2, tolerance: 1, optimizerMode: 'soft' },
+      faulty,
+    );
     assertWellFormed(state, 2);
     const round1 = state.rounds[0]!;
     assert.equal(callsPerTurn.get('bo-1/1'), 2, 'bo-1 was asked twice (one retry)');
@@ -120,10 +159,18 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
     const taskQueue = `negotiation-test-${++queueCounter}`;
     const worker = await negotiationWorker(env, taskQueue);
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('negotiationWorkflow', {
+      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
         taskQueue,
         workflowId: `negotiation-target-${Date.now()}`,
-        args: [negotiationInput({ topic: cellTopic, parties: partiesOf(2), maxRounds: 3, tolerance: 0.5, optimizerMode: 'hard' })],
+        args: [
+          negotiationInput({
+            topic: cellTopic,
+            parties: partiesOf(2),
+            maxRounds: 3,
+            tolerance: 0.5,
+            optimizerMode: 'hard',
+          }),
+        ],
       });
       const accepted = await handle.executeUpdate(changePartyTargetUpdate, { args: [{ partyId: 'bo-1', target: 40 }] });
       assert.ok(accepted.appliesFromRound >= 1);
@@ -140,7 +187,10 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
       assert.equal(state.request.parties[0]!.target, 10, 'the request is kept as sent');
       // bo-1: 40 (w=1), bo-2: 120 (w=2) → (40 + 240) / 3
       assert.ok(Math.abs(state.optimum.value - 280 / 3) < 1e-9);
-      assert.deepEqual(state.rounds.flatMap((r) => r.targetChanges), [{ partyId: 'bo-1', target: 40 }]);
+      assert.deepEqual(
+        state.rounds.flatMap((r) => r.targetChanges),
+        [{ partyId: 'bo-1', target: 40 }],
+      );
       const live = await handle.query(negotiationStateQuery);
       assert.equal(live.status, state.status);
     });
@@ -150,10 +200,18 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
     const taskQueue = `negotiation-test-${++queueCounter}`;
     const worker = await negotiationWorker(env, taskQueue);
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('negotiationWorkflow', {
+      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
         taskQueue,
         workflowId: `negotiation-cancel-${Date.now()}`,
-        args: [negotiationInput({ topic: cellTopic, parties: partiesOf(3), maxRounds: 5, tolerance: 0.1, optimizerMode: 'off' })],
+        args: [
+          negotiationInput({
+            topic: cellTopic,
+            parties: partiesOf(3),
+            maxRounds: 5,
+            tolerance: 0.1,
+            optimizerMode: 'off',
+          }),
+        ],
       });
       await handle.cancel();
       const state = await handle.result();

@@ -39,20 +39,55 @@ describe('validation unit', () => {
     assert.match(boundsProblem(Number.NaN, bounds)!, /finite/);
   });
   it('enforces the optimizer in hard mode beyond half the tolerance', () => {
-    const checked = applyOptimizerPolicy({ agent: 'a', value: 70, bounds, optimizerProposal: 60, mode: 'hard', tolerance: 2 });
+    const checked = applyOptimizerPolicy({
+      agent: 'a',
+      value: 70,
+      bounds,
+      optimizerProposal: 60,
+      mode: 'hard',
+      tolerance: 2,
+    });
     assert.equal(checked.value, 60);
     assert.equal(checked.substituted, true);
     assert.equal(checked.warnings[0]?.code, 'hard_directive_enforced');
-    const close = applyOptimizerPolicy({ agent: 'a', value: 60.5, bounds, optimizerProposal: 60, mode: 'hard', tolerance: 2 });
+    const close = applyOptimizerPolicy({
+      agent: 'a',
+      value: 60.5,
+      bounds,
+      optimizerProposal: 60,
+      mode: 'hard',
+      tolerance: 2,
+    });
     assert.equal(close.value, 60.5);
   });
   it('only warns in soft mode, and only when far from the optimizer', () => {
-    const far = applyOptimizerPolicy({ agent: 'a', value: 130, bounds, optimizerProposal: 60, mode: 'soft', tolerance: 2 });
+    const far = applyOptimizerPolicy({
+      agent: 'a',
+      value: 130,
+      bounds,
+      optimizerProposal: 60,
+      mode: 'soft',
+      tolerance: 2,
+    });
     assert.equal(far.value, 130);
     assert.equal(far.warnings[0]?.code, 'far_from_optimizer');
-    const near = applyOptimizerPolicy({ agent: 'a', value: 70, bounds, optimizerProposal: 60, mode: 'soft', tolerance: 2 });
+    const near = applyOptimizerPolicy({
+      agent: 'a',
+      value: 70,
+      bounds,
+      optimizerProposal: 60,
+      mode: 'soft',
+      tolerance: 2,
+    });
     assert.deepEqual(near.warnings, []);
-    const off = applyOptimizerPolicy({ agent: 'a', value: 130, bounds, optimizerProposal: 60, mode: 'off', tolerance: 2 });
+    const off = applyOptimizerPolicy({
+      agent: 'a',
+      value: 130,
+      bounds,
+      optimizerProposal: 60,
+      mode: 'off',
+      tolerance: 2,
+    });
     assert.deepEqual(off.warnings, []);
   });
   it('substitutes the optimizer with a warning', () => {
@@ -79,7 +114,13 @@ function scriptedModel(answers: string[]): ChatModel & { requests: StructuredCha
 describe('LLM unit', () => {
   it('retries with the problem shown to the model, then returns the valid answer', async () => {
     const model = scriptedModel(['{"value": 500, "reasoning": "greedy"}', '{"value": 70, "reasoning": "fixed"}']);
-    const answer = await askForIntent(model, { messages: [{ role: 'user', content: 'q' }], bounds: topic, maxAttempts: 2, maxTokens: 50, seed: 1 });
+    const answer = await askForIntent(model, {
+      messages: [{ role: 'user', content: 'q' }],
+      bounds: topic,
+      maxAttempts: 2,
+      maxTokens: 50,
+      seed: 1,
+    });
     assert.deepEqual(answer.intent, { value: 70, reasoning: 'fixed' });
     assert.equal(answer.summary.attempts, 2);
     const retryPrompt = model.requests[1]!.messages.at(-1)!.content;
@@ -88,7 +129,13 @@ describe('LLM unit', () => {
   });
   it('gives up after maxAttempts with every problem recorded', async () => {
     const model = scriptedModel(['nope', '{"value": -3, "reasoning": "x"}']);
-    const answer = await askForIntent(model, { messages: [{ role: 'user', content: 'q' }], bounds: topic, maxAttempts: 2, maxTokens: 50, seed: 1 });
+    const answer = await askForIntent(model, {
+      messages: [{ role: 'user', content: 'q' }],
+      bounds: topic,
+      maxAttempts: 2,
+      maxTokens: 50,
+      seed: 1,
+    });
     assert.equal(answer.intent, null);
     assert.equal(answer.rawValue, -3);
     assert.equal(answer.problems.length, 2);
@@ -146,7 +193,15 @@ describe('prompts keep private utilities private', () => {
     assert.doesNotMatch(text, /target|weight/i);
   });
   it('the system prompt does not change between rounds (the model server reuses its cached prefix)', () => {
-    const base = { topic, party: me, others: [{ id: 'bo-b', objective: 'qos' as const }], maxRounds: 5, mode: 'soft' as const, optimizerProposal: 50, context: [] };
+    const base = {
+      topic,
+      party: me,
+      others: [{ id: 'bo-b', objective: 'qos' as const }],
+      maxRounds: 5,
+      mode: 'soft' as const,
+      optimizerProposal: 50,
+      context: [],
+    };
     const r1 = buildBoMessages({ ...base, round: 1, feedback: null });
     const r2 = buildBoMessages({ ...base, round: 2, feedback });
     assert.equal(r1[0]!.content, r2[0]!.content);

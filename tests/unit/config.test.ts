@@ -29,7 +29,11 @@ describe('configuration', () => {
     assert.equal(config.ownsTemporalServer, true);
   });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
-    const config = loadConfig({ OPENAI_BASE_URL: 'https://api.openai.com/v1', OPENAI_API_KEY: 'sk-x', MAESTRO_LLM_MODEL: 'gpt-4o' });
+    const config = loadConfig({
+      OPENAI_BASE_URL: 'https://api.openai.com/v1',
+      OPENAI_API_KEY: 'sk-x',
+      MAESTRO_LLM_MODEL: 'gpt-4o',
+    });
     assert.equal(config.model.jsonMode, 'json_schema');
     assert.equal(config.model.model, 'gpt-4o');
     assert.equal(config.model.isLocalServer, false);

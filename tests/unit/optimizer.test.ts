@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bestResponse, closedFormOptimum, iterateConsensus, type QuadraticUtility } from '../../core/optimizer/consensus.ts';
+import {
+  bestResponse,
+  closedFormOptimum,
+  iterateConsensus,
+  type QuadraticUtility,
+} from '../../core/optimizer/consensus.ts';
 
 const bounds = { min: 0, max: 134 };
 const u = (partyId: string, target: number, weight: number): QuadraticUtility => ({ partyId, target, weight });
@@ -57,7 +62,11 @@ describe('optimizer: eq. (1) with MAESTRO’s consensus term', () => {
     const utilities = [u('a', 20, 2), u('b', 100, 1), u('c', 70, 0.5)];
     const result = iterateConsensus({ utilities, bounds });
     utilities.forEach((utility, i) => {
-      const response = bestResponse(utility, bounds, { proposal: result.value, price: result.prices[i]!, penalty: result.penalty });
+      const response = bestResponse(utility, bounds, {
+        proposal: result.value,
+        price: result.prices[i]!,
+        penalty: result.penalty,
+      });
       assert.ok(Math.abs(response - result.value) < 1e-2, `${utility.partyId}: ${response} vs ${result.value}`);
     });
     assert.equal(bestResponse(utilities[0]!, bounds, null), 20, 'without feedback a party proposes its target');

@@ -19,7 +19,12 @@ import type { NegotiationRequest, Party } from '../../core/negotiation/schemas.t
 import type { MediatorFeedback, NegotiationState, RoundRecord, UnitWarning } from '../../core/negotiation/types.ts';
 import { closedFormOptimum } from '../../core/optimizer/consensus.ts';
 import { negotiationRoundKey, negotiationStatusKey } from '../../core/negotiation/search-attributes.ts';
-import { changePartyTargetUpdate, negotiationStateQuery, partyTargetChangedSignal, type TargetChange } from './messages.ts';
+import {
+  changePartyTargetUpdate,
+  negotiationStateQuery,
+  partyTargetChangedSignal,
+  type TargetChange,
+} from './messages.ts';
 
 export interface AgentTurnTimeouts {
   startToClose: string;
@@ -44,7 +49,11 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
 
   const parties: Party[] = request.parties.map((p) => ({ ...p }));
   const bounds = { min: request.topic.min, max: request.topic.max };
-  const optimumOf = (): number => closedFormOptimum(parties.map((p) => ({ partyId: p.id, target: p.target, weight: p.weight })), bounds);
+  const optimumOf = (): number =>
+    closedFormOptimum(
+      parties.map((p) => ({ partyId: p.id, target: p.target, weight: p.weight })),
+      bounds,
+    );
   const state: NegotiationState = {
     id: workflowInfo().workflowId,
     status: 'running',
@@ -73,7 +82,7 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
       return { appliesFromRound: state.currentRound + 1 };
     },
     {
-      validator: (change) => {
+      validator: (change: TargetChange) => {
         const problem = targetChangeProblem(change);
         if (problem !== null) throw new Error(problem);
       },

@@ -1,0 +1,190 @@
+/** The HTTP API against a real Temporal dev server, a real worker and the local model. */
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app.ts';
+import { cellTopic, config, negotiationWorker, partiesOf, startTemporal } from '../helpers/stack.ts';
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let workerRun: Promise<void>;
+let server: Server;
+let base: string;
+
+before(async () => {
+  env = await startTemporal();
+  worker = await negotiationWorker(env, config.topology.taskQueues.negotiation);
+  workerRun = worker.run();
+  server = createApp(env.client, config).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  server?.close();
+  worker?.shutdown();
+  await workerRun;
+  await env?.teardown();
+});
+
+const validBody = () => ({
+  topic: cellTopic,
+  parties: partiesOf(2),
+  maxRounds: 2,
+  tolerance: 2,
+  optimizerMode: 'hard',
+});
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+}
+
+async function waitForStatus(id: string, done: (status: string) => boolean, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await call('GET', `/v1/negotiations/${id}`);
+    if (done(String(res.body.status)) || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+describe('HTTP API', () => {
+  it('GET /healthz reports Temporal, the worker and the model server', async () => {
+    const res = await call('GET', '/healthz');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'ok');
+  });
+
+  it('GET /openapi.json documents the routes with the request schema', async () => {
+    const res = await call('GET', '/openapi.json');
+    assert.equal(res.body.openapi, '3.1.0');
+    const paths = res.body.paths as Record<
+      string,
+      Record<string, { requestBody?: { content: Record<string, { schema: { properties: object } }> } }>
+    >;
+    assert.ok(paths['/v1/negotiations/{id}/cancel']);
+    const schema = paths['/v1/negotiations']!.post!.requestBody!.content['application/json']!.schema;
+    assert.deepEqual(Object.keys(schema.properties).sort(), [
+      'cellId',
+      'maxRounds',
+      'optimizerMode',
+      'parties',
+      'tolerance',
+      'topic',
+    ]);
+  });
+
+  it('starts a negotiation, shows it while running and after, and lists it by status', async () => {
+    const created = await call('POST', '/v1/negotiations', validBody());
+    assert.equal(created.status, 201);
+    const id = String(created.body.id);
+    assert.match(id, /^negotiation-/);
+    assert.equal(created.headers.get('location'), `/v1/negotiations/${id}`);
+    const running = await call('GET', `/v1/negotiations/${id}`);
+    assert.equal(running.status, 200);
+    assert.ok(Array.isArray(running.body.rounds));
+    const done = await waitForStatus(id, (s) => s !== 'running');
+    assert.equal(done.body.status, 'consensus', 'hard mode reaches consensus in two rounds');
+    assert.ok(
+      Math.abs((done.body.consensus as { value: number }).value - (done.body.optimum as { value: number }).value) <=
+        0.5,
+    );
+    const rounds = done.body.rounds as { round: number; values: Record<string, number> }[];
+    assert.deepEqual(Object.keys(rounds[0]!.values).sort(), ['bo-1', 'bo-2']);
+
+    let listed = false;
+    for (let i = 0; i < 30 && !listed; i++) {
+      const list = await call('GET', '/v1/negotiations?status=consensus');
+      listed = (list.body.negotiations as { id: string }[]).some((n) => n.id === id);
+      if (!listed) await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(listed, 'the visibility store lists it under status=consensus');
+    const others = await call('GET', '/v1/negotiations?status=cancelled');
+    assert.ok(!(others.body.negotiations as { id: string }[]).some((n) => n.id === id));
+  });
+
+  it('rejects bad input with 400 and the zod issues, starting nothing', async () => {
+    const before = await call('GET', '/v1/negotiations?limit=200');
+    const cases: [unknown, string][] = [
+      [{ ...validBody(), topic: { ...cellTopic, min: 200 } }, 'topic.max'],
+      [{ ...validBody(), parties: partiesOf(1) }, 'parties'],
+      [
+        { ...validBody(), parties: [{ ...(partiesOf(2)[0] as object), personality: 'evil' }, partiesOf(2)[1]] },
+        'parties.0.personality',
+      ],
+      [
+        { ...validBody(), parties: [{ ...(partiesOf(2)[0] as object), target: 500 }, partiesOf(2)[1]] },
+        'parties.0.target',
+      ],
+      [{ ...validBody(), parties: [partiesOf(2)[0], partiesOf(2)[0]] }, 'parties.1.id'],
+      [{ ...validBody(), optimizerMode: 'maybe' }, 'optimizerMode'],
+      [{ ...validBody(), extra: true }, ''],
+    ];
+    for (const [body, path] of cases) {
+      const res = await call('POST', '/v1/negotiations', body);
+      assert.equal(res.status, 400, `expected 400 for ${path}`);
+      const issues = res.body.issues as { path: (string | number)[] }[];
+      assert.ok(
+        issues.some((i) => i.path.join('.') === path),
+        `issue at "${path}" in ${JSON.stringify(issues)}`,
+      );
+    }
+    const malformed = await call('POST', '/v1/negotiations', '{"topic": ');
+    assert.equal(malformed.status, 400);
+    const afterList = await call('GET', '/v1/negotiations?limit=200');
+    assert.equal((afterList.body.negotiations as unknown[]).length, (before.body.negotiations as unknown[]).length);
+    const badFilter = await call('GET', '/v1/negotiations?status=sleeping');
+    assert.equal(badFilter.status, 400);
+  });
+
+  it('is idempotent with an Idempotency-Key, and refuses the key with another body', async () => {
+    const key = { 'Idempotency-Key': `idem-${Date.now()}` };
+    const first = await call('POST', '/v1/negotiations', validBody(), key);
+    const second = await call('POST', '/v1/negotiations', validBody(), key);
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 200);
+    assert.equal(second.body.id, first.body.id);
+    const clash = await call('POST', '/v1/negotiations', { ...validBody(), maxRounds: 3 }, key);
+    assert.equal(clash.status, 409);
+    await waitForStatus(String(first.body.id), (s) => s !== 'running');
+    const afterDone = await call('POST', '/v1/negotiations', validBody(), key);
+    assert.equal(afterDone.body.id, first.body.id, 'still the same negotiation after it finished');
+  });
+
+  it('answers 404 for unknown ids and parties', async () => {
+    assert.equal((await call('GET', '/v1/negotiations/negotiation-does-not-exist')).status, 404);
+    assert.equal((await call('GET', '/v1/negotiations/not-an-id')).status, 404);
+    assert.equal((await call('POST', '/v1/negotiations/negotiation-nope/cancel')).status, 404);
+    assert.equal((await call('GET', '/v1/nothing-here')).status, 404);
+  });
+
+  it('changes a party’s target and cancels, with 400/404/409 where they do not apply', async () => {
+    const created = await call('POST', '/v1/negotiations', {
+      ...validBody(),
+      maxRounds: 5,
+      tolerance: 0.1,
+      optimizerMode: 'off',
+    });
+    const id = String(created.body.id);
+    const changed = await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 30 });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.target, 30);
+    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-9/target`, { target: 30 })).status, 404);
+    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 300 })).status, 400);
+    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 'high' })).status, 400);
+    const cancelled = await call('POST', `/v1/negotiations/${id}/cancel`);
+    assert.equal(cancelled.status, 202);
+    const done = await waitForStatus(id, (s) => s !== 'running');
+    assert.equal(done.body.status, 'cancelled');
+    assert.equal((await call('POST', `/v1/negotiations/${id}/cancel`)).status, 409);
+    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 40 })).status, 409);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Durability: a negotiation worker process is killed (SIGKILL) mid-negotiation and another one
+ * takes over; the negotiation finishes from its history with no round lost or repeated.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { projectRoot } from '../../core/config.ts';
+import type { NegotiationState } from '../../core/negotiation/types.ts';
+import { cellTopic, config, negotiationInput, negotiationWorker, partiesOf, startTemporal } from '../helpers/stack.ts';
+
+let env: TestWorkflowEnvironment;
+before(async () => {
+  env = await startTemporal();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('worker crash', () => {
+  it('a killed worker’s negotiation is finished by another worker with every round exactly once', async () => {
+    const taskQueue = config.topology.taskQueues.negotiation;
+    const child = spawn(process.execPath, ['workers/negotiation-worker.ts'], {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: config.namespace,
+        MAESTRO_LOG_LEVEL: 'WARN',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const childExited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
+        taskQueue,
+        workflowId: `negotiation-crash-${Date.now()}`,
+        args: [
+          negotiationInput({
+            topic: cellTopic,
+            parties: partiesOf(3),
+            maxRounds: 3,
+            tolerance: 0.01,
+            optimizerMode: 'off',
+          }),
+        ],
+      });
+      // Kill the worker while an agent turn runs on it (the server shows the activity as started).
+      const deadline = Date.now() + 120_000;
+      let killedDuring: string | null = null;
+      while (Date.now() < deadline && killedDuring === null) {
+        const { raw } = await handle.describe();
+        const started = (raw.pendingActivities ?? []).find((a) => Number(a.state) === 2 /* STARTED */);
+        if (started) killedDuring = started.activityType?.name ?? 'activity';
+        else await sleep(50);
+      }
+      assert.ok(killedDuring, 'an agent turn started on the first worker');
+      child.kill('SIGKILL');
+      await childExited;
+
+      const replacement = await negotiationWorker(env, taskQueue);
+      const state: NegotiationState = await replacement.runUntil(handle.result());
+      const roundCount = state.rounds.length;
+      assert.ok(['consensus', 'no_consensus'].includes(state.status));
+      assert.deepEqual(
+        state.rounds.map((r) => r.round),
+        Array.from({ length: roundCount }, (_, i) => i + 1),
+        'rounds 1..k, none lost or repeated',
+      );
+
+      // Every agent turn was scheduled exactly once per round; a turn lost with the worker is
+      // retried as a new attempt of the same activity, not scheduled again.
+      const history = await handle.fetchHistory();
+      const scheduled = (history.events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes)
+        .map((e) => {
+          const attrs = e.activityTaskScheduledEventAttributes!;
+          const input = defaultPayloadConverter.fromPayload<{ round: number; party?: { id: string } }>(
+            attrs.input!.payloads![0]!,
+          );
+          return `${attrs.activityType!.name}/${input.round}/${input.party?.id ?? 'maestro'}`;
+        });
+      assert.equal(new Set(scheduled).size, scheduled.length, `duplicates in ${scheduled.join(', ')}`);
+      assert.equal(scheduled.length, roundCount * (3 + 1), 'k rounds × (3 BO turns + 1 mediator turn)');
+      const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+      assert.ok(retried.length >= 1, 'the turn lost with the killed worker ran again as a second attempt');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
