@@ -35,7 +35,8 @@ if (only.length === 0) {
     ['typecheck', bin('tsc'), ['--noEmit']],
     ['eslint', bin('eslint'), ['.']],
     ['prettier', bin('prettier'), ['--check', '.']],
-    ['ruff', venvBin('ruff'), ['check', 'model-server']],
+    ['ruff check', venvBin('ruff'), ['check', 'model-server']],
+    ['ruff format', venvBin('ruff'), ['format', '--check', 'model-server']],
   ];
   for (const [title, command, args] of staticChecks) if (!step(title, command, args)) process.exit(1);
 }
