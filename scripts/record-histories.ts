@@ -34,7 +34,8 @@ const scenarios: { name: string; request: Record<string, unknown>; changeTarget?
   },
 ];
 
-const port = Number(process.env.MODEL_SERVER_PORT ?? 18_001);
+const port = Number(process.env.MAESTRO_RECORD_MODEL_PORT ?? 18_001);
+process.env.MODEL_SERVER_PORT = String(port);
 const model = startModelServer(port);
 const env = await startTemporal();
 try {

@@ -49,7 +49,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export const realChatModel = (): ChatModel => createChatModel(config.model);
+/** The model client for the environment as it is now (scripts may set MODEL_SERVER_PORT after import). */
+export const realChatModel = (): ChatModel => createChatModel(loadConfig().model);
 
 export async function negotiationWorker(
   env: TestWorkflowEnvironment,
