@@ -29,7 +29,10 @@ elif [ -n "$system_node" ] && [ "$(node_major "$system_node")" -ge 22 ]; then
 else
   say "installing Node 24 ($node_pkg@24) into .tools/node (the machine's node is older than 22)"
   mkdir -p "$tools/node"
+  # A package.json of its own, or npm would walk up and install into the project's node_modules.
+  echo '{ "private": true, "description": "project-local Node for maestro" }' > "$tools/node/package.json"
   (cd "$tools/node" && npm install --no-save --no-package-lock --silent "$node_pkg@24")
+  [ -x "$local_node" ] || { say "Node 24 install failed: $local_node is missing"; exit 1; }
   node_bin_dir=$(dirname "$local_node")
 fi
 # npm and npx live next to node in neither package: keep the machine's npm (11) but run it on Node 24.
