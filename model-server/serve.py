@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -64,9 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         print(json.dumps(config, indent=2))
         return 0
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(config, handle)
-    os.execv(sys.executable, [sys.executable, "-m", "llama_cpp.server", "--config_file", handle.name])
+    # The config goes to the project's git-ignored data folder, one file per port, rewritten each start.
+    config_file = Path(__file__).resolve().parent.parent / "data" / f"model-server-{args.port}.json"
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(json.dumps(config, indent=2))
+    os.execv(sys.executable, [sys.executable, "-m", "llama_cpp.server", "--config_file", str(config_file)])
     return 0
 
 

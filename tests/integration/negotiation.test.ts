@@ -221,4 +221,37 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
       assert.equal(description.typedSearchAttributes.get(negotiationStatusKey), 'cancelled');
     });
   });
+
+  it('a turn that fails for good fails the negotiation, marked failed for the UI and the API', async () => {
+    const broken: ChatModel = {
+      name: 'broken',
+      completeJson: () => Promise.reject(new RangeError('model answered with an impossible configuration')),
+    };
+    const taskQueue = `negotiation-test-${++queueCounter}`;
+    const worker = await negotiationWorker(env, taskQueue, broken);
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
+        taskQueue,
+        workflowId: `negotiation-failing-${queueCounter}`,
+        args: [
+          negotiationInput({
+            topic: cellTopic,
+            parties: partiesOf(2),
+            maxRounds: 2,
+            tolerance: 1,
+            optimizerMode: 'soft',
+          }),
+        ],
+      });
+      await assert.rejects(handle.result(), (err: Error) =>
+        /negotiation failed: model answered/.test(String(err.cause)),
+      );
+      const description = await handle.describe();
+      assert.equal(description.status.name, 'FAILED');
+      assert.equal(description.typedSearchAttributes.get(negotiationStatusKey), 'failed');
+      const state = await handle.query(negotiationStateQuery);
+      assert.equal(state.status, 'failed');
+      assert.equal(state.reason, 'model answered with an impossible configuration');
+    });
+  });
 });

@@ -6,6 +6,7 @@
  * them, keeps the state a query returns, and upserts the search attributes engineers filter on.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   isCancellation,
   log,
@@ -179,7 +180,9 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
       // Complete (not fail) with the outcome recorded, so the API and the UI show a cancelled negotiation.
       return finish('cancelled', 'cancelled by request');
     }
-    finish('failed', err instanceof Error ? err.message : String(err));
+    // An activity failure's own message is only "Activity task failed": report its cause.
+    const rootCause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+    finish('failed', rootCause instanceof Error ? rootCause.message : String(rootCause));
     throw ApplicationFailure.nonRetryable(`negotiation failed: ${state.reason}`, 'NegotiationFailed');
   }
 }
