@@ -12,6 +12,7 @@ import {
   stopService,
   temporalBinary,
   temporalDevServerArgs,
+  venvBin,
   waitUntil,
   type Service,
 } from './services.ts';
@@ -60,6 +61,20 @@ async function main(): Promise<void> {
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
   }
   supervise(startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
+  supervise(
+    startService('twin', venvBin('python'), [
+      '-m',
+      'twin_bridge.worker',
+      '--address',
+      config.temporalAddress,
+      '--namespace',
+      config.namespace,
+      '--task-queue',
+      config.topology.taskQueues.twin,
+      '--cache',
+      'data/twin-cache.sqlite',
+    ]),
+  );
   const api = supervise(startService('api', process.execPath, ['api/server.ts']));
   const apiURL = `http://127.0.0.1:${config.apiPort}`;
   await waitUntil('the API to report healthy', httpOk(`${apiURL}/healthz`), 120_000, api);
@@ -73,6 +88,7 @@ async function main(): Promise<void> {
         : '',
       `  Temporal       ${config.temporalAddress} (namespace ${config.namespace})`,
       `  Model server   ${config.model.baseURL} (${config.model.model})`,
+      `  Workers        ${config.topology.taskQueues.negotiation} (TypeScript), ${config.topology.taskQueues.twin} (Python, Sionna twin)`,
       '',
       'Try:',
       `  curl -s -X POST ${apiURL}/v1/negotiations -H 'content-type: application/json' -d @examples/two-party.json`,

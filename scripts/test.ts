@@ -35,10 +35,11 @@ if (only.length === 0) {
     ['typecheck', bin('tsc'), ['--noEmit']],
     ['eslint', bin('eslint'), ['.']],
     ['prettier', bin('prettier'), ['--check', '.']],
-    ['ruff check', venvBin('ruff'), ['check', 'model-server']],
-    ['ruff format', venvBin('ruff'), ['format', '--check', 'model-server']],
+    ['ruff check', venvBin('ruff'), ['check', 'model-server', 'twin-bridge']],
+    ['ruff format', venvBin('ruff'), ['format', '--check', 'model-server', 'twin-bridge']],
   ];
   for (const [title, command, args] of staticChecks) if (!step(title, command, args)) process.exit(1);
+  if (!step('pytest (twin-bridge)', venvBin('python'), ['-m', 'pytest', '-q', 'twin-bridge/tests'])) process.exit(1);
 }
 
 // A port of its own, so tests never talk to a model server `npm start` left running.

@@ -1,2 +1,3 @@
-/** Entry point of the workflow bundle: every workflow type the negotiation worker registers. */
+/** Entry point of the workflow bundle: every workflow type the TypeScript worker registers. */
 export { negotiationWorkflow } from './negotiation/workflow.ts';
+export { twinBatchEvaluationWorkflow, twinEvaluationWorkflow } from './twin/evaluate.ts';

@@ -1,0 +1,1 @@
+"""maestro's network digital twin: executes 6G-LLM orchestrations with Sionna and reports their QoS."""
