@@ -25,7 +25,7 @@ export const scenarioConfigSchema = z.strictObject({
   channel_model: z.enum(['awgn', 'tdl-a', 'tdl-c', 'cdl-a', 'cdl-c']).default('awgn'),
   snr_db: z.number().min(-10).max(40),
   ue_speed_mps: z.number().min(0).max(140).default(0),
-  carrier_frequency_ghz: z.number().min(0.41).max(52.6).default(3.5),
+  carrier_frequency_ghz: z.number().min(0.41).max(7.125).default(3.5),
   delay_spread_ns: z.number().min(10).max(1000).default(100),
 });
 

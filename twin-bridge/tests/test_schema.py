@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, schema_document
 
 

@@ -49,7 +49,7 @@ class ScenarioConfig(BaseModel):
     channel_model: Literal["awgn", "tdl-a", "tdl-c", "cdl-a", "cdl-c"] = "awgn"
     snr_db: float = Field(ge=-10, le=40)
     ue_speed_mps: float = Field(default=0, ge=0, le=140)
-    carrier_frequency_ghz: float = Field(default=3.5, ge=0.41, le=52.6)
+    carrier_frequency_ghz: float = Field(default=3.5, ge=0.41, le=7.125)
     delay_spread_ns: float = Field(default=100, ge=10, le=1000)
 
 

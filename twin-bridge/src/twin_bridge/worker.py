@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from .orchestration import TwinResult
-from .service import TwinService, parse_plan
+from .service import Fidelity, TwinService, parse_plan
 
 
 class LinkLevelInput(BaseModel):
@@ -71,13 +71,23 @@ class TwinActivities:
         except ValueError as err:
             raise ApplicationError(str(err), type="InvalidOrchestration", non_retryable=True) from None
 
+    async def _evaluate(
+        self, raw: dict[str, Any], fidelity: Fidelity, num_slots: int = 20, seed: int = 0
+    ) -> TwinResult:
+        plan = self._plan(raw)
+        try:
+            return await self.service.evaluate(plan, fidelity, num_slots, seed)
+        except ValueError as err:
+            # A valid plan this evaluator cannot run (e.g. an LDPC rate Sionna cannot encode): retrying won't help.
+            raise ApplicationError(str(err), type="InvalidOrchestration", non_retryable=True) from None
+
     @activity.defn(name="evaluate_link_level")
     async def evaluate_link_level(self, request: LinkLevelInput) -> TwinResult:
-        return await self.service.evaluate(self._plan(request.orchestration), "link", request.num_slots, request.seed)
+        return await self._evaluate(request.orchestration, "link", request.num_slots, request.seed)
 
     @activity.defn(name="evaluate_system_level")
     async def evaluate_system_level(self, request: SystemLevelInput) -> TwinResult:
-        return await self.service.evaluate(self._plan(request.orchestration), "system")
+        return await self._evaluate(request.orchestration, "system")
 
     @activity.defn(name="evaluate_batch")
     async def evaluate_batch(self, request: BatchInput) -> BatchOutput:
