@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--link-batches", default="4,8")
     parser.add_argument("--system-batches", default="32,128")
     parser.add_argument("--mcs", default="3,7,11,15,19,23,27")
-    parser.add_argument("--snr", default="-4,-1,2,5,8,11,14,17,20,23")
+    parser.add_argument("--snr", default=",".join(str(s) for s in range(-4, 25, 2)))
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     processes = [int(p) for p in args.processes.split(",")]
