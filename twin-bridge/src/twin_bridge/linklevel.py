@@ -73,8 +73,8 @@ from sionna.phy.ofdm import KBestDetector, LinearDetector
 from sionna.phy.utils import compute_ber
 
 from twin_bridge import nr
-from twin_bridge.latency import link_metrics
 from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, TwinResult
+from twin_bridge.result import twin_result
 
 KBEST_LIST_SIZE = 32
 """Candidates the K-best detector keeps (at most (2^Q_m)^num_layers)."""
@@ -425,26 +425,12 @@ def evaluate_link_level(plan: Orchestration, num_slots: int = 20, batch_size: in
 
     bler = block_errors / num_slots
     ber = bit_errors / num_bits
-    metrics = link_metrics(
-        bler,
-        chain.tb_size,
-        link.subcarrier_spacing_khz,
-        link.ldpc_iterations,
-        link.harq_enabled,
-        link.harq_max_retransmissions,
-    )
-    q_m, rate = nr.modulation_and_code_rate(link.mcs_table, link.mcs_index)
-    return TwinResult(
-        fidelity="link",
-        ber=ber,
+    return twin_result(
+        "link",
+        link,
         bler=bler,
-        residual_bler=metrics.residual_bler,
-        throughput_mbps=metrics.throughput_mbps,
-        latency_ms=metrics.latency_ms,
         tbs_bits=chain.tb_size,
-        slot_duration_ms=nr.slot_duration_ms(link.subcarrier_spacing_khz),
-        code_rate=rate,
-        modulation_order=q_m,
+        ber=ber,
         num_slots=num_slots,
         elapsed_s=time.perf_counter() - start,
     )

@@ -41,8 +41,8 @@ import torch
 from sionna.sys import PHYAbstraction
 
 from twin_bridge import nr
-from twin_bridge.latency import link_metrics
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, TwinResult
+from twin_bridge.result import twin_result
 
 LS_ESTIMATION_LOSS_DB = 1.0
 """SINR loss of LS channel estimation relative to perfect CSI, calibrated on the link level (module docstring)."""
@@ -109,31 +109,7 @@ def evaluate_system_level_batch(plans: Sequence[Orchestration]) -> list[TwinResu
             )
         bler = min(max(float(p_fail), 0.0), 1.0)
         tbs = nr.transport_block_size(link.mcs_table, link.mcs_index, link.num_prbs, link.num_layers)
-        metrics = link_metrics(
-            bler,
-            tbs,
-            link.subcarrier_spacing_khz,
-            link.ldpc_iterations,
-            link.harq_enabled,
-            link.harq_max_retransmissions,
-        )
-        q_m, rate = nr.modulation_and_code_rate(link.mcs_table, link.mcs_index)
-        results.append(
-            TwinResult(
-                fidelity="system",
-                ber=None,
-                bler=bler,
-                residual_bler=metrics.residual_bler,
-                throughput_mbps=metrics.throughput_mbps,
-                latency_ms=metrics.latency_ms,
-                tbs_bits=tbs,
-                slot_duration_ms=nr.slot_duration_ms(link.subcarrier_spacing_khz),
-                code_rate=rate,
-                modulation_order=q_m,
-                num_slots=0,
-                elapsed_s=elapsed,
-            )
-        )
+        results.append(twin_result("system", link, bler=bler, tbs_bits=tbs, ber=None, num_slots=0, elapsed_s=elapsed))
     return results
 
 
