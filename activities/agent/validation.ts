@@ -43,18 +43,12 @@ export function applyOptimizerPolicy(check: ValueCheck): ValidatedValue {
   const { agent, value, optimizerProposal, mode, tolerance, bounds } = check;
   const distance = Math.abs(value - optimizerProposal);
   if (mode === 'hard' && distance > tolerance / 2) {
-    return {
-      value: optimizerProposal,
-      substituted: true,
-      warnings: [
-        {
-          agent,
-          unit: 'validation',
-          code: 'hard_directive_enforced',
-          message: `LLM chose ${round2(value)}, hard optimizer directive is ${round2(optimizerProposal)}`,
-        },
-      ],
-    };
+    return optimizerInstead(
+      agent,
+      optimizerProposal,
+      'hard_directive_enforced',
+      `LLM chose ${round2(value)}, hard optimizer directive is ${round2(optimizerProposal)}`,
+    );
   }
   const warnings: UnitWarning[] = [];
   if (mode === 'soft' && distance > farFromOptimizerFraction * (bounds.max - bounds.min)) {
@@ -70,18 +64,22 @@ export function applyOptimizerPolicy(check: ValueCheck): ValidatedValue {
 
 /** The value used when the LLM failed every attempt: the optimizer's, with a warning. */
 export function substituteByOptimizer(agent: string, optimizerProposal: number, reason: string): ValidatedValue {
-  return {
-    value: optimizerProposal,
-    substituted: true,
-    warnings: [
-      {
-        agent,
-        unit: 'validation',
-        code: 'substituted_by_optimizer',
-        message: `${reason}; using the optimizer's ${round2(optimizerProposal)} this round`,
-      },
-    ],
-  };
+  return optimizerInstead(
+    agent,
+    optimizerProposal,
+    'substituted_by_optimizer',
+    `${reason}; using the optimizer's ${round2(optimizerProposal)} this round`,
+  );
+}
+
+/** The optimizer's value in place of the LLM's, with the warning that says why. */
+function optimizerInstead(
+  agent: string,
+  optimizerProposal: number,
+  code: UnitWarning['code'],
+  message: string,
+): ValidatedValue {
+  return { value: optimizerProposal, substituted: true, warnings: [{ agent, unit: 'validation', code, message }] };
 }
 
 export const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
@@ -31,18 +32,28 @@ after(async () => {
 });
 
 let queueCounter = 0;
-async function negotiate(request: Record<string, unknown>, chatModel?: ChatModel): Promise<NegotiationState> {
+
+/** Starts a negotiation on its own task queue and worker, and runs `body` while the worker serves it. */
+async function withNegotiation<T>(
+  request: Record<string, unknown>,
+  body: (handle: WorkflowHandle<typeof negotiationWorkflow>) => Promise<T>,
+  chatModel?: ChatModel,
+): Promise<T> {
   const taskQueue = `negotiation-test-${++queueCounter}`;
   const worker = await negotiationWorker(env, taskQueue, chatModel);
-  return worker.runUntil(
-    env.client.workflow.execute<typeof negotiationWorkflow>('negotiationWorkflow', {
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
       taskQueue,
       // A fixed id per test: the LLM seeds derive from it, so the model answers the same way on every run.
       workflowId: `negotiation-test-${queueCounter}`,
       args: [negotiationInput(request)],
-    }),
-  );
+    });
+    return body(handle);
+  });
 }
+
+const negotiate = (request: Record<string, unknown>, chatModel?: ChatModel): Promise<NegotiationState> =>
+  withNegotiation(request, (handle) => handle.result(), chatModel);
 
 /** Invariants of every finished negotiation, whatever the model said. */
 function assertWellFormed(state: NegotiationState, n: number): void {
@@ -157,69 +168,59 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
   });
 
   it('a target changed mid-negotiation applies from the next round and moves the optimum; bad changes are refused', async () => {
-    const taskQueue = `negotiation-test-${++queueCounter}`;
-    const worker = await negotiationWorker(env, taskQueue);
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
-        taskQueue,
-        workflowId: `negotiation-target-${Date.now()}`,
-        args: [
-          negotiationInput({
-            topic: cellTopic,
-            parties: partiesOf(2),
-            maxRounds: 3,
-            tolerance: 0.5,
-            optimizerMode: 'hard',
-          }),
-        ],
-      });
-      const accepted = await handle.executeUpdate(changePartyTargetUpdate, { args: [{ partyId: 'bo-1', target: 40 }] });
-      assert.ok(accepted.appliesFromRound >= 1);
-      const rejectedBecause = (pattern: RegExp) => (err: unknown) => pattern.test(String((err as Error).cause));
-      await assert.rejects(
-        handle.executeUpdate(changePartyTargetUpdate, { args: [{ partyId: 'nobody', target: 40 }] }),
-        rejectedBecause(/unknown party nobody/),
-      );
-      await assert.rejects(
-        handle.executeUpdate(changePartyTargetUpdate, { args: [{ partyId: 'bo-1', target: 999 }] }),
-        rejectedBecause(/outside \[0, 134\]/),
-      );
-      const state = await handle.result();
-      assert.equal(state.request.parties[0]!.target, 10, 'the request is kept as sent');
-      // bo-1: 40 (w=1), bo-2: 120 (w=2) → (40 + 240) / 3
-      assert.ok(Math.abs(state.optimum.value - 280 / 3) < 1e-9);
-      assert.deepEqual(
-        state.rounds.flatMap((r) => r.targetChanges),
-        [{ partyId: 'bo-1', target: 40 }],
-      );
-      const live = await handle.query(negotiationStateQuery);
-      assert.equal(live.status, state.status);
-    });
+    await withNegotiation(
+      {
+        topic: cellTopic,
+        parties: partiesOf(2),
+        maxRounds: 3,
+        tolerance: 0.5,
+        optimizerMode: 'hard',
+      },
+      async (handle) => {
+        const accepted = await handle.executeUpdate(changePartyTargetUpdate, {
+          args: [{ partyId: 'bo-1', target: 40 }],
+        });
+        assert.ok(accepted.appliesFromRound >= 1);
+        const rejectedBecause = (pattern: RegExp) => (err: unknown) => pattern.test(String((err as Error).cause));
+        await assert.rejects(
+          handle.executeUpdate(changePartyTargetUpdate, { args: [{ partyId: 'nobody', target: 40 }] }),
+          rejectedBecause(/unknown party nobody/),
+        );
+        await assert.rejects(
+          handle.executeUpdate(changePartyTargetUpdate, { args: [{ partyId: 'bo-1', target: 999 }] }),
+          rejectedBecause(/outside \[0, 134\]/),
+        );
+        const state = await handle.result();
+        assert.equal(state.request.parties[0]!.target, 10, 'the request is kept as sent');
+        // bo-1: 40 (w=1), bo-2: 120 (w=2) → (40 + 240) / 3
+        assert.ok(Math.abs(state.optimum.value - 280 / 3) < 1e-9);
+        assert.deepEqual(
+          state.rounds.flatMap((r) => r.targetChanges),
+          [{ partyId: 'bo-1', target: 40 }],
+        );
+        const live = await handle.query(negotiationStateQuery);
+        assert.equal(live.status, state.status);
+      },
+    );
   });
 
   it('cancelling a running negotiation completes it with status cancelled', async () => {
-    const taskQueue = `negotiation-test-${++queueCounter}`;
-    const worker = await negotiationWorker(env, taskQueue);
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
-        taskQueue,
-        workflowId: `negotiation-cancel-${Date.now()}`,
-        args: [
-          negotiationInput({
-            topic: cellTopic,
-            parties: partiesOf(3),
-            maxRounds: 5,
-            tolerance: 0.1,
-            optimizerMode: 'off',
-          }),
-        ],
-      });
-      await handle.cancel();
-      const state = await handle.result();
-      assert.equal(state.status, 'cancelled');
-      const description = await handle.describe();
-      assert.equal(description.typedSearchAttributes.get(negotiationStatusKey), 'cancelled');
-    });
+    await withNegotiation(
+      {
+        topic: cellTopic,
+        parties: partiesOf(3),
+        maxRounds: 5,
+        tolerance: 0.1,
+        optimizerMode: 'off',
+      },
+      async (handle) => {
+        await handle.cancel();
+        const state = await handle.result();
+        assert.equal(state.status, 'cancelled');
+        const description = await handle.describe();
+        assert.equal(description.typedSearchAttributes.get(negotiationStatusKey), 'cancelled');
+      },
+    );
   });
 
   it('a turn that fails for good fails the negotiation, marked failed for the UI and the API', async () => {
@@ -227,31 +228,26 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
       name: 'broken',
       completeJson: () => Promise.reject(new RangeError('model answered with an impossible configuration')),
     };
-    const taskQueue = `negotiation-test-${++queueCounter}`;
-    const worker = await negotiationWorker(env, taskQueue, broken);
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
-        taskQueue,
-        workflowId: `negotiation-failing-${queueCounter}`,
-        args: [
-          negotiationInput({
-            topic: cellTopic,
-            parties: partiesOf(2),
-            maxRounds: 2,
-            tolerance: 1,
-            optimizerMode: 'soft',
-          }),
-        ],
-      });
-      await assert.rejects(handle.result(), (err: Error) =>
-        /negotiation failed: model answered/.test(String(err.cause)),
-      );
-      const description = await handle.describe();
-      assert.equal(description.status.name, 'FAILED');
-      assert.equal(description.typedSearchAttributes.get(negotiationStatusKey), 'failed');
-      const state = await handle.query(negotiationStateQuery);
-      assert.equal(state.status, 'failed');
-      assert.equal(state.reason, 'model answered with an impossible configuration');
-    });
+    await withNegotiation(
+      {
+        topic: cellTopic,
+        parties: partiesOf(2),
+        maxRounds: 2,
+        tolerance: 1,
+        optimizerMode: 'soft',
+      },
+      async (handle) => {
+        await assert.rejects(handle.result(), (err: Error) =>
+          /negotiation failed: model answered/.test(String(err.cause)),
+        );
+        const description = await handle.describe();
+        assert.equal(description.status.name, 'FAILED');
+        assert.equal(description.typedSearchAttributes.get(negotiationStatusKey), 'failed');
+        const state = await handle.query(negotiationStateQuery);
+        assert.equal(state.status, 'failed');
+        assert.equal(state.reason, 'model answered with an impossible configuration');
+      },
+      broken,
+    );
   });
 });

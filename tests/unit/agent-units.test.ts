@@ -111,16 +111,20 @@ function scriptedModel(answers: string[]): ChatModel & { requests: StructuredCha
   };
 }
 
+/** One decision with two attempts, on the cell's range. */
+const askTwice = (model: ChatModel) =>
+  askForIntent(model, {
+    messages: [{ role: 'user', content: 'q' }],
+    bounds: topic,
+    maxAttempts: 2,
+    maxTokens: 50,
+    seed: 1,
+  });
+
 describe('LLM unit', () => {
   it('retries with the problem shown to the model, then returns the valid answer', async () => {
     const model = scriptedModel(['{"value": 500, "reasoning": "greedy"}', '{"value": 70, "reasoning": "fixed"}']);
-    const answer = await askForIntent(model, {
-      messages: [{ role: 'user', content: 'q' }],
-      bounds: topic,
-      maxAttempts: 2,
-      maxTokens: 50,
-      seed: 1,
-    });
+    const answer = await askTwice(model);
     assert.deepEqual(answer.intent, { value: 70, reasoning: 'fixed' });
     assert.equal(answer.summary.attempts, 2);
     const retryPrompt = model.requests[1]!.messages.at(-1)!.content;
@@ -129,13 +133,7 @@ describe('LLM unit', () => {
   });
   it('gives up after maxAttempts with every problem recorded', async () => {
     const model = scriptedModel(['nope', '{"value": -3, "reasoning": "x"}']);
-    const answer = await askForIntent(model, {
-      messages: [{ role: 'user', content: 'q' }],
-      bounds: topic,
-      maxAttempts: 2,
-      maxTokens: 50,
-      seed: 1,
-    });
+    const answer = await askTwice(model);
     assert.equal(answer.intent, null);
     assert.equal(answer.rawValue, -3);
     assert.equal(answer.problems.length, 2);
