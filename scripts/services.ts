@@ -93,3 +93,18 @@ export function startModelServer(port: number): Service {
     String(port),
   ]);
 }
+
+/**
+ * For command-line tools that need the model endpoint (embeddings, chat): reuse a running one, or
+ * start the local model server for the tool's lifetime when the endpoint is the local default.
+ * Returns the service to stop afterwards, or null when nothing was started.
+ */
+export async function ensureModelServer(config: MaestroConfig): Promise<Service | null> {
+  const modelsUrl = `${config.model.baseURL.replace(/\/$/, '')}/models`;
+  if (await httpOk(modelsUrl)().catch(() => false)) return null;
+  if (!config.model.isLocalServer) throw new Error(`the model endpoint ${config.model.baseURL} does not answer`);
+  process.stderr.write(`[maestro] starting the local model server on port ${config.modelServerPort}\n`);
+  const service = startModelServer(config.modelServerPort);
+  await waitUntil('the model server', httpOk(modelsUrl), 120_000, service);
+  return service;
+}
