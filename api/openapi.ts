@@ -10,8 +10,11 @@ import {
   listResponseSchema,
   negotiationRequestSchema,
   negotiationViewSchema,
+  networkStateSchema,
+  signalAcceptedSchema,
   targetChangeBodySchema,
   targetChangeResponseSchema,
+  withdrawalSchema,
 } from './negotiations/schemas.ts';
 
 const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
@@ -106,6 +109,32 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'accepted', content: json(targetChangeResponseSchema) },
             '400': error('target out of range'),
+            '404': error('unknown negotiation or party'),
+            '409': error('not running'),
+          },
+        },
+      },
+      '/v1/negotiations/{id}/network': {
+        post: {
+          summary: 'Report the network state (observability): the topic adapts to the capacity, or halts',
+          parameters: [idParam],
+          requestBody: { required: true, content: json(networkStateSchema, 'input') },
+          responses: {
+            '202': { description: 'signalled; applies from the next round', content: json(signalAcceptedSchema) },
+            '400': error('invalid network state'),
+            '404': error('unknown id'),
+            '409': error('not running'),
+          },
+        },
+      },
+      '/v1/negotiations/{id}/parties/{partyId}/withdraw': {
+        post: {
+          summary: 'A BO leaves the negotiation (its business intent changed); fewer than two parties halts it',
+          parameters: [idParam, { name: 'partyId', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: false, content: json(withdrawalSchema, 'input') },
+          responses: {
+            '202': { description: 'signalled; applies from the next round', content: json(signalAcceptedSchema) },
+            '400': error('invalid body'),
             '404': error('unknown negotiation or party'),
             '409': error('not running'),
           },

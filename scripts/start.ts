@@ -60,6 +60,16 @@ async function main(): Promise<void> {
     const model = supervise(startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
   }
+  // The regulatory index: built on first start, then only files that changed are re-embedded
+  // (seconds). MAESTRO_REGULATORY_SPECS adds folders of 3GPP markdown (colon-separated; the
+  // shared Rel-19 set takes ~17 min to embed once on two cores).
+  const specs = (process.env.MAESTRO_REGULATORY_SPECS ?? '').split(':').filter(Boolean);
+  const ingest = startService('ingest', process.execPath, [
+    'regulatory-corpus/ingest.ts',
+    ...specs.flatMap((dir) => ['--specs', dir]),
+  ]);
+  const ingestCode = await ingest.exited;
+  if (ingestCode !== 0) throw new Error(`regulatory corpus ingestion failed (exit ${ingestCode})`);
   supervise(startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
   supervise(
     startService('twin', venvBin('python'), [
@@ -87,7 +97,8 @@ async function main(): Promise<void> {
         ? `  Temporal UI    http://127.0.0.1:${config.temporalUiPort}/namespaces/${config.namespace}/workflows`
         : '',
       `  Temporal       ${config.temporalAddress} (namespace ${config.namespace})`,
-      `  Model server   ${config.model.baseURL} (${config.model.model})`,
+      `  Model server   ${config.model.baseURL} (chat ${config.model.model}, embeddings ${config.embeddings.model})`,
+      `  Metrics        http://127.0.0.1:${config.metricsPort}/metrics (negotiation worker, Prometheus)`,
       `  Workers        ${config.topology.taskQueues.negotiation} (TypeScript), ${config.topology.taskQueues.twin} (Python, Sionna twin)`,
       '',
       'Try:',

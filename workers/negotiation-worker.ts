@@ -11,9 +11,15 @@ import {
   type LogLevel,
   type WorkerOptions,
 } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createContextUnits } from '../activities/agent/context-unit-set.ts';
 import { createNegotiationActivities, type AgentDependencies } from '../activities/index.ts';
 import { loadConfig, type MaestroConfig } from '../core/config.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
+import { createEmbeddings } from '../core/llm/embeddings.ts';
+import { createNegotiationMetrics, serveMetrics, type NegotiationMetrics } from '../core/observability/metrics.ts';
+import type { NegotiationSinks } from '../core/observability/sinks.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,6 +33,30 @@ export interface NegotiationWorkerOptions {
   identity?: string;
 }
 
+/** Workflow sinks → Prometheus; never called during replay, so replays do not count twice. */
+function metricsSinks(metrics: NegotiationMetrics | undefined): WorkerOptions['sinks'] {
+  const sinks: NegotiationSinks['metrics'] = {
+    negotiationStarted: (e) => metrics?.started.inc({ optimizer_mode: e.optimizerMode }),
+    negotiationFinished: (e) => {
+      metrics?.finished.inc({ status: e.status });
+      metrics?.rounds.observe(e.rounds);
+      metrics?.duration.observe(e.durationMs / 1000);
+    },
+  };
+  return {
+    metrics: {
+      negotiationStarted: {
+        fn: (_info, e: Parameters<typeof sinks.negotiationStarted>[0]) => sinks.negotiationStarted(e),
+        callDuringReplay: false,
+      },
+      negotiationFinished: {
+        fn: (_info, e: Parameters<typeof sinks.negotiationFinished>[0]) => sinks.negotiationFinished(e),
+        callDuringReplay: false,
+      },
+    },
+  };
+}
+
 export async function createNegotiationWorker(options: NegotiationWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -34,6 +64,7 @@ export async function createNegotiationWorker(options: NegotiationWorkerOptions)
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createNegotiationActivities(options.agents),
+    sinks: metricsSinks(options.agents.metrics),
     // Agent turns wait on the model server, which serves one request at a time on two cores:
     // more concurrent turns would only queue there while holding their heartbeat clocks.
     maxConcurrentActivityTaskExecutions: 8,
@@ -45,17 +76,29 @@ async function main(config: MaestroConfig): Promise<void> {
   const level = (process.env.MAESTRO_LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel;
   Runtime.install({ logger: new DefaultLogger(level) });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const chatModel = createChatModel(config.model);
+  const metrics = createNegotiationMetrics();
+  const metricsServer = await serveMetrics(metrics.registry, config.metricsPort);
+  const contextUnits = createContextUnits({
+    chatModel,
+    embeddings: createEmbeddings(config.embeddings),
+    regulatoryIndexDir: config.regulatoryIndexDir,
+  });
   const worker = await createNegotiationWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.topology.taskQueues.negotiation,
-    agents: { chatModel: createChatModel(config.model) },
+    agents: { chatModel, contextUnits, metrics },
   });
+  const indexNote = existsSync(path.join(config.regulatoryIndexDir, 'manifest.json'))
+    ? `regulatory index ${config.regulatoryIndexDir}`
+    : `no regulatory index yet at ${config.regulatoryIndexDir} (npm run corpus:ingest)`;
   console.log(
-    `[worker] negotiation worker polling ${config.topology.taskQueues.negotiation} on ${config.temporalAddress} (namespace ${config.namespace}), model ${config.model.model} at ${config.model.baseURL}`,
+    `[worker] negotiation worker polling ${config.topology.taskQueues.negotiation} on ${config.temporalAddress} (namespace ${config.namespace}), model ${config.model.model} at ${config.model.baseURL}, ${indexNote}, metrics on http://127.0.0.1:${config.metricsPort}/metrics`,
   );
   // Worker.run() stops gracefully on SIGINT/SIGTERM: in-flight activities finish or are retried elsewhere.
   await worker.run();
+  metricsServer.close();
   await connection.close();
 }
 

@@ -1,11 +1,10 @@
 /**
  * The contextual units of the agent pipeline (paper Section III, units 2-4: arbitral, regulatory,
  * observability) plug in here. Each one reads the turn's situation and contributes notes for the
- * prompt, bounds for validation, and warnings. They are implemented by a later part of the
- * project; until one is registered the pipeline records an empty contribution list, and the
- * workflow does not change when they arrive.
+ * prompt, bounds for validation, warnings, citations and flags. Which units run is the worker's
+ * choice (activities/index.ts); the workflow only sees their contributions in the turn results.
  */
-import type { Party, Topic } from '../../core/negotiation/schemas.ts';
+import type { NetworkState, Party, Topic } from '../../core/negotiation/schemas.ts';
 import type { AgentRole, ContextContribution } from '../../core/negotiation/types.ts';
 
 export interface ContextUnitInput {
@@ -17,6 +16,8 @@ export interface ContextUnitInput {
   party: Party | null;
   /** Incoming public intents this turn reads (others' values and reasoning). */
   incoming: Record<string, { value: number; reasoning: string }>;
+  /** The network's latest state as the workflow received it (observability), or null. */
+  network: NetworkState | null;
 }
 
 export interface ContextUnit {

@@ -6,8 +6,16 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
-import type { OptimizerMode, Party, Topic } from '../../core/negotiation/schemas.ts';
-import type { BoTurnResult, MediatorFeedback, MediatorTurnResult, UnitWarning } from '../../core/negotiation/types.ts';
+import type { ArbitrationPolicy, NetworkState, OptimizerMode, Party, Topic } from '../../core/negotiation/schemas.ts';
+import type {
+  ArbitrationOutcome,
+  BoTurnResult,
+  MediatorFeedback,
+  MediatorTurnResult,
+  UnitWarning,
+} from '../../core/negotiation/types.ts';
+import type { NegotiationMetrics } from '../../core/observability/metrics.ts';
+import { applyIncentives, incentiveMessage, weightFactorFor } from './arbitral/incentives.ts';
 import {
   bestResponse,
   closedFormOptimum,
@@ -31,6 +39,8 @@ export interface BoTurnInput {
   optimizerMode: OptimizerMode;
   tolerance: number;
   feedback: MediatorFeedback | null;
+  /** The network's latest state (observability unit); absent in negotiations without telemetry. */
+  network?: NetworkState | null;
 }
 
 export interface MediatorTurnInput {
@@ -43,6 +53,9 @@ export interface MediatorTurnInput {
   optimizerMode: OptimizerMode;
   tolerance: number;
   intents: Record<string, { value: number; reasoning: string }>;
+  network?: NetworkState | null;
+  /** MAESTRO's incentive policy and each party's offences so far; absent = flags recorded, no incentives. */
+  arbitration?: { policy: ArbitrationPolicy; offences: Record<string, number> };
 }
 
 export interface AgentDependencies {
@@ -52,6 +65,8 @@ export interface AgentDependencies {
   maxLlmAttempts?: number;
   /** Answer length cap: intents are one value and one sentence (default 96 tokens). */
   maxAnswerTokens?: number;
+  /** Prometheus metrics of the worker process, when it serves them. */
+  metrics?: NegotiationMetrics;
 }
 
 /** Heartbeats while a turn waits on the model, so a dead worker is noticed within the heartbeat timeout. */
@@ -78,6 +93,10 @@ const utilityOf = (p: Party): QuadraticUtility => ({ partyId: p.id, target: p.ta
 
 export function createAgentTurns(deps: AgentDependencies) {
   const contextUnits = deps.contextUnits ?? [];
+  const observeDecision = (role: 'bo' | 'maestro', latencyMs: number, substituted: boolean): void => {
+    deps.metrics?.llmLatency.observe({ role }, latencyMs / 1000);
+    if (substituted) deps.metrics?.fallbacks.inc({ role });
+  };
   const maxAttempts = deps.maxLlmAttempts ?? 2;
   const maxTokens = deps.maxAnswerTokens ?? 96;
 
@@ -91,7 +110,15 @@ export function createAgentTurns(deps: AgentDependencies) {
       // 2-4. contextual units.
       const context = await runContextUnits(
         contextUnits,
-        { role: 'bo', negotiationId: input.negotiationId, round: input.round, topic, party, incoming },
+        {
+          role: 'bo',
+          negotiationId: input.negotiationId,
+          round: input.round,
+          topic,
+          party,
+          incoming,
+          network: input.network ?? null,
+        },
         signal,
       );
       const bounds = effectiveBounds(topic, context);
@@ -123,6 +150,7 @@ export function createAgentTurns(deps: AgentDependencies) {
         mode,
         tolerance: input.tolerance,
       });
+      observeDecision('bo', answer.summary.latencyMs, substituted);
       return {
         partyId: party.id,
         round: input.round,
@@ -144,18 +172,53 @@ export function createAgentTurns(deps: AgentDependencies) {
 
   async function runMediatorTurn(input: MediatorTurnInput): Promise<MediatorTurnResult> {
     return withHeartbeat(async (signal) => {
-      const { topic, parties, optimizerMode: mode, round } = input;
+      const { topic, optimizerMode: mode, round } = input;
       // 1. extraction: one intent per party, each a finite value (BO validation already bounded it).
-      const rejected = parties.filter((p) => !Number.isFinite(input.intents[p.id]?.value)).map((p) => p.id);
+      const rejected = input.parties.filter((p) => !Number.isFinite(input.intents[p.id]?.value)).map((p) => p.id);
       if (rejected.length > 0) throw new Error(`missing or non-numeric intents from ${rejected.join(', ')}`);
-      const values = parties.map((p) => input.intents[p.id]!.value);
       // 2-4. contextual units.
       const context = await runContextUnits(
         contextUnits,
-        { role: 'maestro', negotiationId: input.negotiationId, round, topic, party: null, incoming: input.intents },
+        {
+          role: 'maestro',
+          negotiationId: input.negotiationId,
+          round,
+          topic,
+          party: null,
+          incoming: input.intents,
+          network: input.network ?? null,
+        },
         signal,
       );
       const bounds = effectiveBounds(topic, context);
+      // Arbitral incentives: warning, then a lower weight, then exclusion from this round on.
+      const flags = context.flatMap((c) => c.flags ?? []);
+      let arbitration: ArbitrationOutcome | undefined;
+      if (flags.length > 0 || input.arbitration !== undefined) {
+        const policy = input.arbitration?.policy;
+        const before = input.arbitration?.offences ?? {};
+        const applied =
+          policy?.enabled === true
+            ? applyIncentives(policy, before, flags)
+            : { incentives: [], offences: { ...before }, excludedNow: [] };
+        arbitration = {
+          flags,
+          incentives: applied.incentives,
+          offences: applied.offences,
+          excluded: applied.excludedNow,
+        };
+        for (const f of flags) deps.metrics?.flags.inc({ decided_by: f.decidedBy });
+        for (const i of applied.incentives) deps.metrics?.incentives.inc({ action: i.action });
+      }
+      const excluded = new Set(arbitration?.excluded ?? []);
+      const parties = input.parties
+        .filter((p) => !excluded.has(p.id))
+        .map((p) =>
+          input.arbitration?.policy.enabled === true
+            ? { ...p, weight: p.weight * weightFactorFor(arbitration?.offences[p.id] ?? 0, input.arbitration.policy) }
+            : p,
+        );
+      const values = parties.map((p) => input.intents[p.id]!.value);
       // 5. optimizer: eq. (1) over every party's private utility, from the current demands.
       const utilities = parties.map(utilityOf);
       const iteration = iterateConsensus({ utilities, bounds, initialValues: values });
@@ -167,12 +230,17 @@ export function createAgentTurns(deps: AgentDependencies) {
         iterations: iteration.iterations,
         converged: iteration.converged,
       };
-      const spread = Math.max(...values) - Math.min(...values);
-      const base = { round, spread, context, optimizerUnit };
+      const spread = values.length > 0 ? Math.max(...values) - Math.min(...values) : 0;
+      const base = { round, spread, context, optimizerUnit, arbitration };
 
       // Consensus and the last round are decided by rule: no LLM call is needed to state them.
+      if (parties.length < 2) {
+        return closing(base, 'halted', null, `Negotiation halted: fewer than two parties remain after arbitration.`);
+      }
       if (spread <= input.tolerance) {
-        const consensusValue = values.reduce((s, v) => s + v, 0) / values.length;
+        // MAESTRO's aggregation: the weighted mean, so a penalised party pulls the value less.
+        const totalWeight = parties.reduce((s, p) => s + p.weight, 0);
+        const consensusValue = parties.reduce((s, p, i) => s + p.weight * values[i]!, 0) / totalWeight;
         return closing(base, 'consensus', consensusValue, `Consensus at ${round2(consensusValue)} ${topic.unit}.`);
       }
       if (round >= input.maxRounds) {
@@ -184,7 +252,17 @@ export function createAgentTurns(deps: AgentDependencies) {
         );
       }
 
-      // 6. LLM: the next round's proposal and the feedback sentence.
+      // 6. LLM: the next round's proposal and the feedback sentence. A flagged party's reasoning
+      // is withheld from MAESTRO's prompt, so an injection attempt never reaches the mediator's LLM.
+      const flagged = new Set(flags.map((f) => f.partyId));
+      const visibleIntents = Object.fromEntries(
+        parties.map((p) => [
+          p.id,
+          flagged.has(p.id)
+            ? { value: input.intents[p.id]!.value, reasoning: '[withheld by arbitration]' }
+            : input.intents[p.id]!,
+        ]),
+      );
       const answer = await askForIntent(deps.chatModel, {
         messages: buildMediatorMessages({
           topic,
@@ -192,7 +270,7 @@ export function createAgentTurns(deps: AgentDependencies) {
           round,
           maxRounds: input.maxRounds,
           mode,
-          intents: input.intents,
+          intents: visibleIntents,
           optimizerProposal: iteration.value,
           context,
         }),
@@ -209,18 +287,27 @@ export function createAgentTurns(deps: AgentDependencies) {
         mode,
         tolerance: input.tolerance,
       });
+      observeDecision('maestro', answer.summary.latencyMs, decided.substituted);
       const demands = Object.fromEntries(parties.map((p) => [p.id, input.intents[p.id]!.value]));
+      const incentiveFor = new Map((arbitration?.incentives ?? []).map((i) => [i.partyId, i]));
       const feedback: Record<string, MediatorFeedback> = Object.fromEntries(
-        parties.map((p, i) => [
-          p.id,
-          {
-            round: round + 1,
-            message: decided.reasoning,
-            proposal: decided.value,
-            demands,
-            optimizer: { proposal: iteration.value, price: iteration.prices[i]!, penalty: iteration.penalty },
-          },
-        ]),
+        parties.map((p, i) => {
+          const incentive = incentiveFor.get(p.id);
+          const message =
+            incentive && input.arbitration
+              ? `${incentiveMessage(incentive, input.arbitration.policy)} ${decided.reasoning}`
+              : decided.reasoning;
+          return [
+            p.id,
+            {
+              round: round + 1,
+              message,
+              proposal: decided.value,
+              demands,
+              optimizer: { proposal: iteration.value, price: iteration.prices[i]!, penalty: iteration.penalty },
+            },
+          ];
+        }),
       );
       return {
         round,
@@ -229,6 +316,7 @@ export function createAgentTurns(deps: AgentDependencies) {
         consensusValue: null,
         feedback,
         message: decided.reasoning,
+        ...(arbitration ? { arbitration } : {}),
         units: {
           extraction: { intents: parties.length, rejected: [] },
           context,
@@ -253,8 +341,9 @@ function closing(
     spread: number;
     context: MediatorTurnResult['units']['context'];
     optimizerUnit: MediatorTurnResult['units']['optimizer'];
+    arbitration: ArbitrationOutcome | undefined;
   },
-  decision: 'consensus' | 'no_consensus',
+  decision: 'consensus' | 'no_consensus' | 'halted',
   consensusValue: number | null,
   message: string,
 ): MediatorTurnResult {
@@ -265,6 +354,7 @@ function closing(
     consensusValue,
     feedback: {},
     message,
+    ...(base.arbitration ? { arbitration: base.arbitration } : {}),
     units: {
       extraction: { intents: 0, rejected: [] },
       context: base.context,

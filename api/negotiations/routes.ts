@@ -5,8 +5,11 @@ import {
   listQuerySchema,
   negotiationIdSchema,
   negotiationRequestSchema,
+  networkStateSchema,
+  partyParamsSchema,
   targetChangeBodySchema,
   targetChangeParamsSchema,
+  withdrawalSchema,
 } from './schemas.ts';
 import type { NegotiationService } from './service.ts';
 import { notFound } from '../errors.ts';
@@ -55,6 +58,22 @@ export function negotiationRoutes(service: NegotiationService): Router {
     const { id, partyId } = parsedParams.data;
     const { appliesFromRound } = await service.changeTarget(id, partyId, target);
     res.json({ id, partyId, target, appliesFromRound });
+  });
+
+  router.post('/:id/network', async (req, res) => {
+    const id = parseId(req.params.id);
+    const state = networkStateSchema.parse(req.body);
+    await service.reportNetworkState(id, state);
+    res.status(202).json({ id, accepted: true });
+  });
+
+  router.post('/:id/parties/:partyId/withdraw', async (req, res) => {
+    const parsedParams = partyParamsSchema.safeParse(req.params);
+    if (!parsedParams.success) throw notFound(`negotiation party ${req.params.id}/${req.params.partyId}`);
+    const { reason } = withdrawalSchema.parse(req.body ?? {});
+    const { id, partyId } = parsedParams.data;
+    await service.withdrawParty(id, partyId, reason);
+    res.status(202).json({ id, accepted: true });
   });
 
   return router;

@@ -3,11 +3,13 @@ import { z } from 'zod';
 import {
   negotiationRequestSchema,
   negotiationStatusSchema,
+  networkStateSchema,
   optimizerModeSchema,
   partyIdSchema,
+  withdrawalSchema,
 } from '../../core/negotiation/schemas.ts';
 
-export { negotiationRequestSchema };
+export { negotiationRequestSchema, networkStateSchema, withdrawalSchema };
 
 export const negotiationIdSchema = z.string().regex(/^negotiation-[A-Za-z0-9-]{1,80}$/, 'not a negotiation id');
 
@@ -21,12 +23,36 @@ export const roundViewSchema = z.object({
   round: z.number().int(),
   values: z.record(z.string(), z.number()).describe('each party’s service-intent value this round'),
   reasoning: z.record(z.string(), z.string()),
-  decision: z.enum(['consensus', 'continue', 'no_consensus']),
+  decision: z.enum(['consensus', 'continue', 'no_consensus', 'halted']),
   spread: z.number(),
   mediator: z.object({ proposal: z.number(), message: z.string(), optimizerProposal: z.number() }),
   warnings: z.array(warningSchema),
   llm: z.object({ calls: z.number(), attempts: z.number(), latencyMs: z.number() }),
   targetChanges: z.array(z.object({ partyId: z.string(), target: z.number() })),
+  bounds: z.object({ min: z.number(), max: z.number() }).optional().describe('topic bounds this round ran under'),
+  network: networkStateSchema.nullable().optional(),
+  arbitration: z
+    .object({
+      flags: z.array(
+        z.object({
+          partyId: z.string(),
+          score: z.number(),
+          reasons: z.array(z.string()),
+          decidedBy: z.enum(['classifier', 'judge', 'classifier+judge']),
+        }),
+      ),
+      incentives: z.array(
+        z.object({
+          partyId: z.string(),
+          action: z.enum(['warning', 'penalty', 'exclusion']),
+          offences: z.number().int(),
+          weightFactor: z.number(),
+          reason: z.string(),
+        }),
+      ),
+    })
+    .optional()
+    .describe('what the arbitral unit flagged this round and the incentives MAESTRO applied'),
 });
 
 export const negotiationViewSchema = z.object({
@@ -39,6 +65,14 @@ export const negotiationViewSchema = z.object({
   lastValues: z.record(z.string(), z.number()),
   reason: z.string().optional(),
   request: negotiationRequestSchema,
+  network: networkStateSchema.nullable().optional(),
+  activeParties: z.array(z.string()).optional(),
+  offences: z.record(z.string(), z.number()).optional(),
+  adaptations: z
+    .array(
+      z.object({ round: z.number().int(), kind: z.enum(['bounds', 'withdrawal', 'exclusion']), message: z.string() }),
+    )
+    .optional(),
 });
 
 export const listQuerySchema = z.strictObject({
@@ -66,6 +100,9 @@ export const targetChangeResponseSchema = z.object({
   target: z.number(),
   appliesFromRound: z.number().int(),
 });
+
+export const partyParamsSchema = targetChangeParamsSchema;
+export const signalAcceptedSchema = z.object({ id: z.string(), accepted: z.literal(true) });
 
 export type NegotiationView = z.infer<typeof negotiationViewSchema>;
 export type ListItem = z.infer<typeof listItemSchema>;

@@ -19,7 +19,13 @@ import {
   partyCountKey,
 } from '../../core/negotiation/search-attributes.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
-import { changePartyTargetUpdate, negotiationStateQuery } from '../../workflows/negotiation/messages.ts';
+import {
+  changePartyTargetUpdate,
+  negotiationStateQuery,
+  networkStateChangedSignal,
+  partyWithdrewSignal,
+} from '../../workflows/negotiation/messages.ts';
+import type { NetworkState } from '../../core/negotiation/schemas.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
 import { conflict, HttpError, notFound } from '../errors.ts';
 import type { ListItem } from './schemas.ts';
@@ -126,6 +132,22 @@ export class NegotiationService {
       }
       throw err;
     }
+  }
+
+  /** Telemetry for the observability unit; takes effect from the next round. */
+  async reportNetworkState(id: string, state: NetworkState): Promise<void> {
+    const description = await this.describe(id);
+    if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
+    await this.client.workflow.getHandle(id).signal(networkStateChangedSignal, state);
+  }
+
+  async withdrawParty(id: string, partyId: string, reason: string): Promise<void> {
+    const description = await this.describe(id);
+    if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
+    const state = await this.client.workflow.getHandle(id).query(negotiationStateQuery);
+    const active = state.activeParties ?? state.request.parties.map((p) => p.id);
+    if (!active.includes(partyId)) throw notFound(`active party ${partyId} in ${id}`);
+    await this.client.workflow.getHandle(id).signal(partyWithdrewSignal, { partyId, reason });
   }
 
   private checkSameRequest(existing: WorkflowExecutionDescription, requestHash: string): false {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const personalities = ['normal', 'agreeable', 'disagreeable', 'vulnerable', 'toxic'] as const;
 export const objectives = ['cost', 'qos'] as const;
 export const optimizerModes = ['off', 'soft', 'hard'] as const;
-export const negotiationStatuses = ['running', 'consensus', 'no_consensus', 'cancelled', 'failed'] as const;
+export const negotiationStatuses = ['running', 'consensus', 'no_consensus', 'halted', 'cancelled', 'failed'] as const;
 
 export const personalitySchema = z.enum(personalities);
 export const objectiveSchema = z.enum(objectives);
@@ -21,12 +21,32 @@ export const partyIdSchema = z
     'a party id is 1-40 letters, digits, _ or -, starting with a letter or digit',
   );
 
+export const modulations = ['QPSK', '16QAM', '64QAM', '256QAM', '1024QAM'] as const;
+
+/**
+ * The radio cell a throughput topic is about. With it, the regulatory unit derives the cell's
+ * maximum data rate from the corpus (TS 38.101-1 N_RB, TS 38.306 §4.1.2) and caps the topic.
+ */
+export const cellConfigSchema = z.strictObject({
+  band: z.string().regex(/^n\d{1,3}$/, 'an NR band such as n78'),
+  channelBandwidthMHz: z.number().positive().max(400),
+  subcarrierSpacingKHz: z.union([z.literal(15), z.literal(30), z.literal(60), z.literal(120)]),
+  mimoLayers: z.number().int().min(1).max(8).default(1),
+  modulation: z.enum(modulations).default('256QAM'),
+  /** TS 38.306 scaling factor f. */
+  scalingFactor: z.union([z.literal(1), z.literal(0.8), z.literal(0.75), z.literal(0.4)]).default(1),
+  direction: z.enum(['DL', 'UL']).default('DL'),
+  /** Share of the time the direction may transmit (TDD pattern; 1 for FDD), e.g. 0.743 for DDDSU 10:2:2. */
+  directionFraction: z.number().gt(0).max(1).default(1),
+});
+
 export const topicSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(120),
     unit: z.string().trim().min(1).max(20),
     min: z.number().finite(),
     max: z.number().finite(),
+    cell: cellConfigSchema.optional(),
   })
   .refine((t) => t.min < t.max, { message: 'topic.min must be below topic.max', path: ['max'] });
 
@@ -40,6 +60,17 @@ export const partySchema = z.strictObject({
   businessIntent: z.string().trim().max(400).optional(),
 });
 
+/**
+ * MAESTRO's incentives against malicious agents (paper Section III, arbitral unit): the first
+ * offence earns a warning, later ones a lower weight, and `exclusionOffences` exclusion. The
+ * defaults mirror rules SH-5 and SH-6 of regulatory-corpus/slice-sharing-rules.md.
+ */
+export const arbitrationPolicySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  penaltyWeightFactor: z.number().gt(0).lt(1).default(0.5),
+  exclusionOffences: z.number().int().min(2).max(20).default(3),
+});
+
 export const negotiationRequestSchema = z
   .strictObject({
     topic: topicSchema,
@@ -49,6 +80,7 @@ export const negotiationRequestSchema = z
     tolerance: z.number().finite().positive().default(1),
     optimizerMode: optimizerModeSchema.default('soft'),
     cellId: z.string().trim().min(1).max(64).optional(),
+    arbitration: arbitrationPolicySchema.optional(),
   })
   .superRefine((req, ctx) => {
     const seen = new Set<string>();
@@ -75,6 +107,8 @@ export type OptimizerMode = z.infer<typeof optimizerModeSchema>;
 export type NegotiationStatus = z.infer<typeof negotiationStatusSchema>;
 export type Topic = z.infer<typeof topicSchema>;
 export type Party = z.infer<typeof partySchema>;
+export type CellConfig = z.infer<typeof cellConfigSchema>;
+export type ArbitrationPolicy = z.infer<typeof arbitrationPolicySchema>;
 export type NegotiationRequest = z.infer<typeof negotiationRequestSchema>;
 
 /** The service intent every agent answers with (paper Section III): a value and its reasoning. */
@@ -96,3 +130,20 @@ export const serviceIntentJsonSchema = {
 } as const;
 
 export const changeTargetSchema = z.strictObject({ target: z.number().finite() });
+
+/** The network's state as the observability unit sees it (telemetry from the cell session or an operator). */
+export const networkStateSchema = z.strictObject({
+  /** Wideband CQI (TS 38.214 Table 5.2.2.1-2/3 index), when known. */
+  cqi: z.number().int().min(0).max(15).optional(),
+  /** Throughput the cell can deliver now, in the topic's unit. */
+  capacityMbps: z.number().finite().min(0),
+  /** PRB utilisation in percent. */
+  loadPercent: z.number().min(0).max(100).optional(),
+  /** Where the figure comes from, e.g. "emulated-ran" or "operator". */
+  source: z.string().trim().min(1).max(60).default('operator'),
+});
+export type NetworkState = z.infer<typeof networkStateSchema>;
+
+export const withdrawalSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(200).default('withdrawn by the BO'),
+});

@@ -6,3 +6,4 @@ export const cellIdKey = defineSearchAttributeKey('CellId', SearchAttributeType.
 export const partyCountKey = defineSearchAttributeKey('PartyCount', SearchAttributeType.INT);
 export const optimizerModeKey = defineSearchAttributeKey('OptimizerMode', SearchAttributeType.KEYWORD);
 export const negotiationRoundKey = defineSearchAttributeKey('NegotiationRound', SearchAttributeType.INT);
+export const arbitralFlagCountKey = defineSearchAttributeKey('ArbitralFlagCount', SearchAttributeType.INT);

@@ -2,9 +2,25 @@
  * Plain types of a negotiation's state and records: shared by workflows (which must not pull
  * zod or Node into their bundle), activities and the API.
  */
-import type { NegotiationRequest, NegotiationStatus, Objective, OptimizerMode, Personality } from './schemas.ts';
+import type {
+  ArbitrationPolicy,
+  NegotiationRequest,
+  NegotiationStatus,
+  NetworkState,
+  Objective,
+  OptimizerMode,
+  Personality,
+} from './schemas.ts';
 
-export type { NegotiationRequest, NegotiationStatus, Objective, OptimizerMode, Personality };
+export type {
+  ArbitrationPolicy,
+  NegotiationRequest,
+  NegotiationStatus,
+  NetworkState,
+  Objective,
+  OptimizerMode,
+  Personality,
+};
 
 export type AgentRole = 'bo' | 'maestro';
 
@@ -18,7 +34,12 @@ export interface UnitWarning {
     | 'out_of_bounds'
     | 'far_from_optimizer'
     | 'hard_directive_enforced'
-    | 'llm_unavailable';
+    | 'llm_unavailable'
+    | 'regulatory_fact_missing'
+    | 'regulatory_violation'
+    | 'arbitral_flag'
+    | 'judge_unavailable'
+    | 'network_capacity';
   message: string;
 }
 
@@ -42,6 +63,46 @@ export interface ContextContribution {
   /** Bounds the validation unit enforces (e.g. a regulatory maximum), in the topic's unit. */
   bounds?: { min?: number; max?: number };
   warnings: UnitWarning[];
+  /** Facts the unit relied on, each with the passage it came from (regulatory unit). */
+  citations?: Citation[];
+  /** Parties whose reasoning was classified malicious this turn (arbitral unit). */
+  flags?: ArbitralFlag[];
+}
+
+export interface Citation {
+  claim: string;
+  source: string;
+  /** Retrieval similarity of the passage, when it came from the index. */
+  score?: number;
+}
+
+export interface ArbitralFlag {
+  partyId: string;
+  /** Probability-like score that the reasoning is malicious, in [0, 1]. */
+  score: number;
+  reasons: string[];
+  decidedBy: 'classifier' | 'judge' | 'classifier+judge';
+}
+
+/** An incentive MAESTRO applied (paper Section III): warning, then penalty, then exclusion. */
+export interface Incentive {
+  partyId: string;
+  action: 'warning' | 'penalty' | 'exclusion';
+  /** Offences of this party so far in the negotiation, this one included. */
+  offences: number;
+  /** The party's weight multiplier in MAESTRO's aggregation from now on. */
+  weightFactor: number;
+  reason: string;
+}
+
+/** What the arbitral unit and MAESTRO's incentives decided in one mediator turn. */
+export interface ArbitrationOutcome {
+  flags: ArbitralFlag[];
+  incentives: Incentive[];
+  /** Offence counts after this turn. */
+  offences: Record<string, number>;
+  /** Parties excluded after this turn (they no longer count or take turns). */
+  excluded: string[];
 }
 
 export interface LlmCallSummary {
@@ -68,7 +129,7 @@ export interface BoTurnResult {
   };
 }
 
-export type RoundDecision = 'consensus' | 'continue' | 'no_consensus';
+export type RoundDecision = 'consensus' | 'continue' | 'no_consensus' | 'halted';
 
 export interface MediatorTurnResult {
   round: number;
@@ -78,6 +139,8 @@ export interface MediatorTurnResult {
   consensusValue: number | null;
   /** Per-party feedback for the next round when decision = continue. */
   feedback: Record<string, MediatorFeedback>;
+  /** Present when the arbitral unit ran in this turn. */
+  arbitration?: ArbitrationOutcome;
   units: {
     extraction: { intents: number; rejected: string[] };
     context: ContextContribution[];
@@ -98,6 +161,17 @@ export interface RoundRecord {
   warnings: UnitWarning[];
   llm: { calls: number; attempts: number; latencyMs: number };
   targetChanges: { partyId: string; target: number }[];
+  /** The topic bounds this round ran under (narrower than the request's when the network shrank). */
+  bounds?: { min: number; max: number };
+  network?: NetworkState | null;
+  arbitration?: { flags: ArbitralFlag[]; incentives: Incentive[] };
+}
+
+/** A change of the negotiation itself: bounds adapted to the network, a party withdrawn or excluded. */
+export interface Adaptation {
+  round: number;
+  kind: 'bounds' | 'withdrawal' | 'exclusion';
+  message: string;
 }
 
 export interface NegotiationState {
@@ -111,4 +185,10 @@ export interface NegotiationState {
   optimum: { value: number };
   lastValues: Record<string, number>;
   reason?: string;
+  /** Latest network state received (observability unit); null until a signal arrives. */
+  network?: NetworkState | null;
+  /** Parties still negotiating (withdrawn and excluded ones are gone). */
+  activeParties?: string[];
+  offences?: Record<string, number>;
+  adaptations?: Adaptation[];
 }

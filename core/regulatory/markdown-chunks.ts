@@ -83,7 +83,7 @@ function projectClauseOf(heading: string): string | null {
 
 /**
  * Band names with a note number glued on: "n7917" → "n79 (note 17)", "n666,7" → "n66 (notes 6,7)".
- * FR1 band numbers have at most two digits except n100-n109 and n254-n256, so a longer number is
+ * FR1 band numbers have at most two digits except n100-n119 and n254-n256, so a longer number is
  * split after its band part. Only used in columns whose header says "band".
  */
 export function deglueBandNote(cell: string): string {
@@ -91,7 +91,7 @@ export function deglueBandNote(cell: string): string {
   if (!m) return cell;
   const digits = m[1]!;
   const more = m[2] ?? '';
-  const bandDigits = /^(10|25)\d/.test(digits) ? 3 : 2;
+  const bandDigits = /^(1[01]|25)\d/.test(digits) ? 3 : 2;
   if (digits.length <= bandDigits && more === '') return cell;
   const band = digits.slice(0, Math.min(bandDigits, digits.length));
   const notes = `${digits.slice(band.length)}${more}`.replace(/^,/, '');

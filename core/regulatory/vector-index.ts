@@ -162,7 +162,12 @@ export async function ingestCorpus(options: {
         fileVectors = chunks.length > 0 ? decodeVectors(entry.vectors, entry.dimensions) : [];
         if (chunks.length > 0) dimensions = entry.dimensions;
         reusedFiles++;
-        options.onProgress?.({ file: label.file, action: 'cached', chunks: chunks.length, embeddedSoFar: embeddedChunks });
+        options.onProgress?.({
+          file: label.file,
+          action: 'cached',
+          chunks: chunks.length,
+          embeddedSoFar: embeddedChunks,
+        });
       } else {
         chunks = chunkMarkdown(markdown, label);
         fileVectors = [];
@@ -204,7 +209,13 @@ export async function ingestCorpus(options: {
     await store.save(building);
     await rm(path.join(indexDir, 'hnsw'), { recursive: true, force: true });
     await rename(building, path.join(indexDir, 'hnsw'));
-    const manifest: Manifest = { version: 1, embeddingModel, chunkerVersion: CHUNKER_VERSION, dimensions, files: entries };
+    const manifest: Manifest = {
+      version: 1,
+      embeddingModel,
+      chunkerVersion: CHUNKER_VERSION,
+      dimensions,
+      files: entries,
+    };
     await writeAtomic(path.join(indexDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   }
   // Drop stored vectors of files that left the corpus or changed.

@@ -15,12 +15,14 @@ import { loadConfig, type MaestroConfig } from '../../core/config.ts';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import { createChatModel } from '../../core/llm/chat-model.ts';
 import {
+  arbitralFlagCountKey,
   cellIdKey,
   negotiationRoundKey,
   negotiationStatusKey,
   optimizerModeKey,
   partyCountKey,
 } from '../../core/negotiation/search-attributes.ts';
+import type { AgentDependencies } from '../../activities/index.ts';
 import { temporalBinary } from '../../scripts/services.ts';
 import { createNegotiationWorker, workflowsPath } from '../../workers/negotiation-worker.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
@@ -36,7 +38,14 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: temporalBinary },
       namespace: config.namespace,
-      searchAttributes: [negotiationStatusKey, cellIdKey, partyCountKey, optimizerModeKey, negotiationRoundKey],
+      searchAttributes: [
+        negotiationStatusKey,
+        cellIdKey,
+        partyCountKey,
+        optimizerModeKey,
+        negotiationRoundKey,
+        arbitralFlagCountKey,
+      ],
       extraArgs: ['--log-level', 'error'],
     },
   });
@@ -56,12 +65,13 @@ export async function negotiationWorker(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   chatModel: ChatModel = realChatModel(),
+  agents: Omit<AgentDependencies, 'chatModel'> = {},
 ): Promise<Worker> {
   return createNegotiationWorker({
     connection: env.nativeConnection,
     namespace: config.namespace,
     taskQueue,
-    agents: { chatModel },
+    agents: { chatModel, ...agents },
     workflowBundle: await workflowBundle(),
   });
 }

@@ -11,21 +11,40 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { NegotiationActivities } from '../../activities/index.ts';
-import type { NegotiationRequest, Party } from '../../core/negotiation/schemas.ts';
-import type { MediatorFeedback, NegotiationState, RoundRecord, UnitWarning } from '../../core/negotiation/types.ts';
+import { defaultArbitrationPolicy } from '../../core/negotiation/arbitration-defaults.ts';
+import type { NegotiationRequest, Party, Topic } from '../../core/negotiation/schemas.ts';
+import type {
+  Adaptation,
+  MediatorFeedback,
+  NegotiationState,
+  NetworkState,
+  RoundRecord,
+  UnitWarning,
+} from '../../core/negotiation/types.ts';
+import type { NegotiationSinks } from '../../core/observability/sinks.ts';
 import { closedFormOptimum } from '../../core/optimizer/consensus.ts';
-import { negotiationRoundKey, negotiationStatusKey } from '../../core/negotiation/search-attributes.ts';
+import {
+  arbitralFlagCountKey,
+  negotiationRoundKey,
+  negotiationStatusKey,
+} from '../../core/negotiation/search-attributes.ts';
 import {
   changePartyTargetUpdate,
   negotiationStateQuery,
+  networkStateChangedSignal,
   partyTargetChangedSignal,
+  partyWithdrewSignal,
   type TargetChange,
+  type Withdrawal,
 } from './messages.ts';
+
+const { metrics } = proxySinks<NegotiationSinks>();
 
 export interface AgentTurnTimeouts {
   startToClose: string;
@@ -49,6 +68,13 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
   });
 
   const parties: Party[] = request.parties.map((p) => ({ ...p }));
+  const arbitrationPolicy = request.arbitration ?? defaultArbitrationPolicy;
+  const active = new Set(parties.map((p) => p.id));
+  let offences: Record<string, number> = {};
+  let network: NetworkState | null = null;
+  let pendingWithdrawals: Withdrawal[] = [];
+  const adaptations: Adaptation[] = [];
+  let flagCount = 0;
   const bounds = { min: request.topic.min, max: request.topic.max };
   const optimumOf = (): number =>
     closedFormOptimum(
@@ -64,12 +90,17 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
     consensus: null,
     optimum: { value: optimumOf() },
     lastValues: {},
+    network: null,
+    activeParties: [...active],
+    offences,
+    adaptations,
   };
+  metrics.negotiationStarted({ parties: parties.length, optimizerMode: request.optimizerMode });
   let pendingChanges: TargetChange[] = [];
 
   const targetChangeProblem = ({ partyId, target }: TargetChange): string | null => {
     if (state.status !== 'running') return `negotiation is ${state.status}`;
-    if (!parties.some((p) => p.id === partyId)) return `unknown party ${partyId}`;
+    if (!active.has(partyId)) return `unknown or inactive party ${partyId}`;
     if (!Number.isFinite(target) || target < bounds.min || target > bounds.max) {
       return `target ${target} is outside [${bounds.min}, ${bounds.max}]`;
     }
@@ -95,11 +126,56 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
     else log.warn('ignored target change', { ...change, problem });
   });
 
+  setHandler(networkStateChangedSignal, (update) => {
+    network = update;
+    state.network = update;
+  });
+  setHandler(partyWithdrewSignal, (withdrawal) => {
+    if (state.status === 'running' && active.has(withdrawal.partyId)) pendingWithdrawals.push(withdrawal);
+    else log.warn('ignored withdrawal', { ...withdrawal });
+  });
+
   const finish = (status: NegotiationState['status'], reason?: string): NegotiationState => {
     state.status = status;
     if (reason !== undefined) state.reason = reason;
     upsertSearchAttributes([{ key: negotiationStatusKey, value: status }]);
+    metrics.negotiationFinished({
+      status,
+      rounds: state.rounds.length,
+      durationMs: Date.now() - workflowInfo().startTime.getTime(),
+    });
     return state;
+  };
+
+  /**
+   * Between rounds: withdrawals and the network's state reshape the negotiation (paper: "negotiations
+   * adapt or halt"). Returns the topic this round runs under, or a reason to halt.
+   */
+  const adaptToChanges = (round: number): { topic: Topic } | { halt: string } => {
+    for (const w of pendingWithdrawals) {
+      active.delete(w.partyId);
+      adaptations.push({ round, kind: 'withdrawal', message: `${w.partyId} withdrew: ${w.reason}` });
+    }
+    pendingWithdrawals = [];
+    state.activeParties = [...active];
+    if (active.size < 2) return { halt: `fewer than two parties remain (${[...active].join(', ') || 'none'})` };
+    const topic = request.topic;
+    if (network === null) return { topic };
+    const capacity = network.capacityMbps;
+    if (capacity < topic.min) {
+      return {
+        halt: `network capacity ${capacity} ${topic.unit} is below the topic minimum ${topic.min} ${topic.unit}`,
+      };
+    }
+    if (capacity < bounds.max) {
+      adaptations.push({
+        round,
+        kind: 'bounds',
+        message: `maximum lowered from ${bounds.max} to ${capacity} ${topic.unit} (network capacity)`,
+      });
+      bounds.max = capacity;
+    }
+    return { topic: { ...topic, max: bounds.max } };
   };
 
   try {
@@ -109,22 +185,30 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
       const applied = pendingChanges;
       pendingChanges = [];
       for (const change of applied) parties.find((p) => p.id === change.partyId)!.target = change.target;
-      if (applied.length > 0) state.optimum = { value: optimumOf() };
+      const adapted = adaptToChanges(round);
+      if ('halt' in adapted) return finish('halted', adapted.halt);
+      const topic = adapted.topic;
+      if (applied.length > 0 || adaptations.some((a) => a.round === round)) state.optimum = { value: optimumOf() };
       state.currentRound = round;
       upsertSearchAttributes([{ key: negotiationRoundKey, value: round }]);
+      const negotiating = parties.filter((p) => active.has(p.id));
+      // Telemetry goes into the turns only once some arrived, so turn inputs of negotiations without
+      // telemetry stay as they were.
+      const telemetry = network === null ? {} : { network };
 
       const boTurns = await Promise.all(
-        parties.map((party) =>
+        negotiating.map((party) =>
           agent.runBoTurn({
             negotiationId: state.id,
             round,
             maxRounds: request.maxRounds,
-            topic: request.topic,
+            topic,
             party,
-            others: parties.filter((o) => o.id !== party.id).map((o) => ({ id: o.id, objective: o.objective })),
+            others: negotiating.filter((o) => o.id !== party.id).map((o) => ({ id: o.id, objective: o.objective })),
             optimizerMode: request.optimizerMode,
             tolerance: request.tolerance,
             feedback: feedback[party.id] ?? null,
+            ...telemetry,
           }),
         ),
       );
@@ -133,12 +217,29 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
         negotiationId: state.id,
         round,
         maxRounds: request.maxRounds,
-        topic: request.topic,
-        parties,
+        topic,
+        parties: negotiating,
         optimizerMode: request.optimizerMode,
         tolerance: request.tolerance,
         intents,
+        ...telemetry,
+        arbitration: { policy: arbitrationPolicy, offences },
       });
+      const arbitration = mediator.arbitration;
+      if (arbitration !== undefined) {
+        offences = arbitration.offences;
+        state.offences = offences;
+        for (const partyId of arbitration.excluded) {
+          active.delete(partyId);
+          adaptations.push({ round, kind: 'exclusion', message: `${partyId} excluded by arbitration` });
+        }
+        state.activeParties = [...active];
+        if (arbitration.flags.length > 0) {
+          flagCount += arbitration.flags.length;
+          upsertSearchAttributes([{ key: arbitralFlagCountKey, value: flagCount }]);
+        }
+      }
+      state.optimum = { value: mediator.units.optimizer.closedForm };
 
       const warnings: UnitWarning[] = [
         ...boTurns.flatMap((t) => t.units.validation.warnings),
@@ -163,6 +264,11 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
           latencyMs: llmSummaries.reduce((s, l) => s + l.latencyMs, 0),
         },
         targetChanges: applied,
+        bounds: { min: topic.min, max: topic.max },
+        ...telemetry,
+        ...(arbitration && (arbitration.flags.length > 0 || arbitration.incentives.length > 0)
+          ? { arbitration: { flags: arbitration.flags, incentives: arbitration.incentives } }
+          : {}),
       };
       state.rounds.push(record);
       state.lastValues = record.values;
@@ -171,6 +277,7 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
         state.consensus = { value: mediator.consensusValue, round };
         return finish('consensus');
       }
+      if (mediator.decision === 'halted') return finish('halted', mediator.message);
       if (mediator.decision === 'no_consensus') break;
       feedback = mediator.feedback;
     }
