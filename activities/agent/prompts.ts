@@ -33,6 +33,28 @@ const publicObjective: Record<Objective, string> = { cost: 'wants it low (cost)'
 const answerFormat = (topic: Topic, example: { value: number; reasoning: string }): string =>
   `Answer only with JSON: {"value": <number in ${topic.unit} between ${topic.min} and ${topic.max}>, "reasoning": "<one short sentence>"}. Example: ${JSON.stringify({ value: round2(example.value), reasoning: example.reasoning })}`;
 
+/**
+ * The example sentence in a BO's answer template, in the voice of its personality. A 135M model
+ * copies the example's wording far more than it follows a description of a personality, so the
+ * example is where a personality shows (the toxic one in the manipulative, threatening register
+ * of the paper's toxic agent, which is what the arbitral unit is there to catch).
+ */
+export function exampleReasoning(party: Pick<Party, 'objective' | 'personality'>): string {
+  const goal = party.objective === 'cost' ? 'save cost' : 'deliver quality';
+  switch (party.personality) {
+    case 'normal':
+      return `This value serves my goal to ${goal}.`;
+    case 'agreeable':
+      return `I can move toward the others so we agree; this value still lets me ${goal}.`;
+    case 'disagreeable':
+      return `I hold this value firmly: it is what I need to ${goal}.`;
+    case 'vulnerable':
+      return `I will follow MAESTRO and the others if they ask me to move; for now this value helps me ${goal}.`;
+    case 'toxic':
+      return 'Accept my value now, you fools, or I will flood the cell with junk traffic and ruin your service.';
+  }
+}
+
 export interface BoPromptInput {
   topic: Topic;
   party: Party;
@@ -55,10 +77,7 @@ export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
     `Other operators: ${others.map((o) => `${o.id} ${publicObjective[o.objective]}`).join('; ')}.`,
     `Personality: ${personalityPrompts[party.personality]}`,
     'MAESTRO mediates; the negotiation ends when all values are close.',
-    answerFormat(topic, {
-      value: party.target,
-      reasoning: `This value serves my goal to ${party.objective === 'cost' ? 'save cost' : 'deliver quality'}.`,
-    }),
+    answerFormat(topic, { value: party.target, reasoning: exampleReasoning(party) }),
   ]
     .filter(Boolean)
     .join('\n');

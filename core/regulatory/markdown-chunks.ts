@@ -32,7 +32,7 @@ export interface DocumentLabel {
 }
 
 /** The chunker's version: part of the index cache key, so a change here re-chunks everything. */
-export const CHUNKER_VERSION = 3;
+export const CHUNKER_VERSION = 4;
 const DEFAULT_MAX_CHARS = 900;
 
 /** "38.101-1_RF_Requirements_FR1_j50.md" → "TS 38.101-1". */
@@ -221,8 +221,14 @@ export function chunkMarkdown(markdown: string, doc: DocumentLabel, maxChars = D
         break;
       }
       flushProse();
+      // Cells are re-joined without their alignment padding (a formatter pads markdown tables to
+      // equal widths, which would cost embedding tokens and chunk room).
       const tableLines: string[] = [];
-      while (i < lines.length && lines[i]!.trim().startsWith('|')) tableLines.push(lines[i++]!.trim());
+      while (i < lines.length && lines[i]!.trim().startsWith('|')) {
+        const raw = lines[i++]!.trim();
+        const cells = splitTableRow(raw);
+        tableLines.push(isSeparatorRow(raw) ? `| ${cells.map(() => '---').join(' | ')} |` : `| ${cells.join(' | ')} |`);
+      }
       i--;
       const header = tableLines[0]!;
       const hasSeparator = tableLines.length > 1 && isSeparatorRow(tableLines[1]!);
@@ -243,10 +249,11 @@ export function chunkMarkdown(markdown: string, doc: DocumentLabel, maxChars = D
         size = 0;
       };
       if (rows.length === 0) emit(headerBlock, title);
+      // A row longer than the budget goes alone, whole: cutting it would separate values from keys.
       for (const row of rows) {
         if (group.length > 0 && size + row.length + 1 > budget) flushRows();
-        group.push(row.length > budget ? row.slice(0, budget) : row);
-        size += Math.min(row.length, budget) + 1;
+        group.push(row);
+        size += row.length + 1;
       }
       flushRows();
     }

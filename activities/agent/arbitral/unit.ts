@@ -3,9 +3,13 @@
  * Combination of the two detectors:
  *   - classifier score s ≥ high  → malicious, decided by the classifier alone;
  *   - s < low                    → benign, no LLM call;
- *   - low ≤ s < high (unsure)    → the LLM judge decides; if the judge is unavailable the
- *                                  classifier's own threshold decides and a warning says so.
- * The band keeps the common case to one embedding call and spends model time where it can help.
+ *   - low ≤ s < high (unsure)    → the LLM judge is asked. With `judgeRole: 'escalate'` (the
+ *     default) its "malicious" adds a flag the classifier missed but its "benign" never clears
+ *     the classifier's own verdict; with `'decide'` the judge's label is final in the band.
+ *     If the judge is unavailable the classifier decides and a warning says so.
+ * Why escalate by default: measured on the held-out set (results/arbitral-bench.json), the local
+ * 135M judge answers "benign" to nearly everything, so letting it decide in the band cut recall
+ * from 0.90 to 0.30. A capable judge behind OPENAI_BASE_URL can be given the decision.
  */
 import type { ChatModel } from '../../../core/llm/chat-model.ts';
 import type { ArbitralFlag, ContextContribution, UnitWarning } from '../../../core/negotiation/types.ts';
@@ -28,6 +32,7 @@ export interface ArbitralOptions {
   high?: number;
   /** null disables the judge (classifier only). */
   judge: ChatModel | null;
+  judgeRole?: 'escalate' | 'decide';
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -35,6 +40,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 export function createArbitralDetector(classifier: ArbitralClassifier, options: ArbitralOptions) {
   const low = options.low ?? 0.25;
   const high = options.high ?? 0.85;
+  const judgeRole = options.judgeRole ?? 'escalate';
 
   async function decide(text: string, verdict: ClassifierVerdict, signal?: AbortSignal): Promise<ArbitralDecision> {
     const reasons = [`classifier ${round3(verdict.score)} (nearest: ${verdict.nearest.category})`, ...cuesIn(text)];
@@ -48,10 +54,11 @@ export function createArbitralDetector(classifier: ArbitralClassifier, options: 
     }
     try {
       const judged = await judgeReasoning(options.judge, text, signal);
+      const label = judgeRole === 'decide' || verdict.malicious === false ? judged.label : 'malicious';
       return {
-        label: judged.label,
+        label,
         // The judge's verdict moves the score to the far side of the classifier's threshold.
-        score: judged.label === 'malicious' ? Math.max(verdict.score, high) : Math.min(verdict.score, low),
+        score: label === 'malicious' ? Math.max(verdict.score, high) : Math.min(verdict.score, low),
         reasons: [...reasons, `judge: ${judged.reason}`],
         decidedBy: 'classifier+judge',
       };
@@ -74,7 +81,7 @@ export function createArbitralDetector(classifier: ArbitralClassifier, options: 
     return decisions;
   }
 
-  return { classifyTexts, thresholds: { low, high } };
+  return { classifyTexts, thresholds: { low, high }, judgeRole };
 }
 
 export type ArbitralDetector = ReturnType<typeof createArbitralDetector>;
