@@ -53,6 +53,16 @@ export const roundViewSchema = z.object({
     })
     .optional()
     .describe('what the arbitral unit flagged this round and the incentives MAESTRO applied'),
+  grounding: z
+    .array(
+      z.object({
+        unit: z.enum(['arbitral', 'regulatory', 'observability']),
+        notes: z.array(z.string()),
+        citations: z.array(z.object({ claim: z.string(), source: z.string(), score: z.number().optional() })),
+      }),
+    )
+    .optional()
+    .describe('regulatory constraints (with the passages they were read from) and network state behind MAESTRO’s turn'),
 });
 
 export const negotiationViewSchema = z.object({

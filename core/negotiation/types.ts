@@ -165,6 +165,8 @@ export interface RoundRecord {
   bounds?: { min: number; max: number };
   network?: NetworkState | null;
   arbitration?: { flags: ArbitralFlag[]; incentives: Incentive[] };
+  /** What grounded MAESTRO's turn: regulatory constraints with citations, the network state. */
+  grounding?: { unit: ContextContribution['unit']; notes: string[]; citations: Citation[] }[];
 }
 
 /** A change of the negotiation itself: bounds adapted to the network, a party withdrawn or excluded. */

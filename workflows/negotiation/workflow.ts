@@ -265,6 +265,9 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
         },
         targetChanges: applied,
         bounds: { min: topic.min, max: topic.max },
+        grounding: mediator.units.context
+          .filter((c) => c.unit !== 'arbitral' && (c.notes.length > 0 || (c.citations?.length ?? 0) > 0))
+          .map((c) => ({ unit: c.unit, notes: c.notes, citations: c.citations ?? [] })),
         ...telemetry,
         ...(arbitration && (arbitration.flags.length > 0 || arbitration.incentives.length > 0)
           ? { arbitration: { flags: arbitration.flags, incentives: arbitration.incentives } }

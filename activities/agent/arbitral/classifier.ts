@@ -1,6 +1,7 @@
 /**
  * The arbitral unit's fast classifier: logistic regression on sentence embeddings (all-MiniLM-L6-v2
- * through the embeddings endpoint), trained on the project's labeled set
+ * through the embeddings endpoint) plus one indicator per surface cue (cuesIn below: instruction
+ * override, fake system message, smuggled JSON, …), trained on the project's labeled set
  * (activities/agent/arbitral/data/labeled.jsonl) by `npm run arbitral:train`, which writes
  * model.json beside this file. No LLM call: one embedding and a dot product per message.
  */
@@ -105,8 +106,8 @@ export class ArbitralClassifier {
     return new ArbitralClassifier(arbitralModelSchema.parse(JSON.parse(readFileSync(file, 'utf8'))), embeddings);
   }
 
-  verdictFor(vector: readonly number[]): ClassifierVerdict {
-    const score = sigmoid(dot(this.model.weights, vector) + this.model.bias);
+  verdictFor(vector: readonly number[], text: string): ClassifierVerdict {
+    const score = sigmoid(dot(this.model.weights, featuresOf(vector, text)) + this.model.bias);
     let nearest = { category: 'unknown', similarity: -1 };
     const norm = Math.sqrt(dot(vector, vector)) || 1;
     for (const [category, centroid] of Object.entries(this.model.centroids)) {
@@ -119,7 +120,7 @@ export class ArbitralClassifier {
   async classify(texts: string[]): Promise<ClassifierVerdict[]> {
     if (texts.length === 0) return [];
     const vectors = await this.embeddings.embedDocuments(texts);
-    return vectors.map((v) => this.verdictFor(v));
+    return vectors.map((v, i) => this.verdictFor(v, texts[i]!));
   }
 }
 
@@ -146,3 +147,9 @@ const cues: { name: string; pattern: RegExp }[] = [
 ];
 
 export const cuesIn = (text: string): string[] => cues.filter((c) => c.pattern.test(text)).map((c) => c.name);
+
+/** The classifier's input: the sentence embedding, then a 0/1 indicator per cue. */
+export const featuresOf = (embedding: readonly number[], text: string): number[] => {
+  const found = new Set(cuesIn(text));
+  return [...embedding, ...cues.map((c) => (found.has(c.name) ? 1 : 0))];
+};
