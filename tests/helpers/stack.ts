@@ -33,19 +33,22 @@ export const config: MaestroConfig = loadConfig();
 // Worker lifecycle chatter at INFO drowns the test report; warnings and errors still show.
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
+/** Every search attribute temporal.yaml declares (the config test keeps the two in sync). */
+export const searchAttributeKeys = [
+  negotiationStatusKey,
+  cellIdKey,
+  partyCountKey,
+  optimizerModeKey,
+  negotiationRoundKey,
+  arbitralFlagCountKey,
+];
+
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalBinary },
       namespace: config.namespace,
-      searchAttributes: [
-        negotiationStatusKey,
-        cellIdKey,
-        partyCountKey,
-        optimizerModeKey,
-        negotiationRoundKey,
-        arbitralFlagCountKey,
-      ],
+      searchAttributes: searchAttributeKeys,
       extraArgs: ['--log-level', 'error'],
     },
   });

@@ -187,4 +187,36 @@ describe('HTTP API', () => {
     assert.equal((await call('POST', `/v1/negotiations/${id}/cancel`)).status, 409);
     assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 40 })).status, 409);
   });
+
+  it('takes network telemetry and withdrawals as signals: 202, 400 on bad input, 404/409 where they do not apply', async () => {
+    const created = await call('POST', '/v1/negotiations', {
+      ...validBody(),
+      topic: { ...cellTopic, min: 5 },
+      maxRounds: 6,
+      tolerance: 0.01,
+      optimizerMode: 'off',
+    });
+    const id = String(created.body.id);
+    const network = await call('POST', `/v1/negotiations/${id}/network`, { capacityMbps: 90, cqi: 10, source: 'test' });
+    assert.equal(network.status, 202, JSON.stringify(network.body));
+    const bad = await call('POST', `/v1/negotiations/${id}/network`, { capacityMbps: -1, cqi: 16 });
+    assert.equal(bad.status, 400);
+    assert.deepEqual((bad.body.issues as { path: string[] }[]).map((i) => i.path.join('.')).sort(), [
+      'capacityMbps',
+      'cqi',
+    ]);
+    assert.equal((await call('POST', '/v1/negotiations/negotiation-nope/network', { capacityMbps: 9 })).status, 404);
+    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-9/withdraw`, {})).status, 404);
+    const withdrawn = await call('POST', `/v1/negotiations/${id}/parties/bo-2/withdraw`, { reason: 'tenant left' });
+    assert.equal(withdrawn.status, 202);
+    // Two parties minus one: nothing left to negotiate, the negotiation halts with the reason.
+    const done = await waitForStatus(id, (s) => s !== 'running');
+    assert.equal(done.body.status, 'halted', JSON.stringify(done.body));
+    assert.match(String(done.body.reason), /fewer than two parties/);
+    const adaptations = done.body.adaptations as { kind: string; message: string }[];
+    assert.ok(adaptations.some((a) => a.kind === 'withdrawal' && a.message.includes('tenant left')));
+    assert.equal((await call('POST', `/v1/negotiations/${id}/network`, { capacityMbps: 50 })).status, 409);
+    const listed = await call('GET', '/v1/negotiations?status=halted');
+    assert.ok((listed.body.negotiations as { id: string }[]).some((n) => n.id === id));
+  });
 });

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import { regulateCell } from '../../activities/agent/regulatory.ts';
 import { loadConfig } from '../../core/config.ts';
 import { createEmbeddings } from '../../core/llm/embeddings.ts';
 import { cellConfigSchema } from '../../core/negotiation/schemas.ts';
+import { createNegotiationMetrics, serveMetrics } from '../../core/observability/metrics.ts';
 import type { NegotiationState, NetworkState } from '../../core/negotiation/types.ts';
 import { projectCorpus } from '../../core/regulatory/sources.ts';
 import { ingestCorpus, RegulatoryIndex } from '../../core/regulatory/vector-index.ts';
@@ -96,12 +98,14 @@ describe('a negotiation with all seven units', () => {
   let worker: Worker;
   let running: Promise<void>;
   const taskQueue = 'contextual-units-test';
+  const metrics = createNegotiationMetrics();
 
   before(async () => {
     env = await startTemporal();
     const chatModel = realChatModel();
     worker = await negotiationWorker(env, taskQueue, chatModel, {
       contextUnits: createContextUnits({ chatModel, embeddings, regulatoryIndexDir: indexDir }),
+      metrics,
     });
     running = worker.run();
   });
@@ -225,5 +229,27 @@ describe('a negotiation with all seven units', () => {
     assert.match(state.reason!, /capacity 12 Mbps is below the topic minimum 20/);
     const description = await handle.describe();
     assert.deepEqual(description.searchAttributes.NegotiationStatus, ['halted']);
+  });
+
+  it('exposes the negotiations above as Prometheus metrics on /metrics', async () => {
+    const server = await serveMetrics(metrics.registry, 0);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN);
+      assert.equal(value(/^maestro_negotiations_started_total\{optimizer_mode="hard"\} (\d+)/m), 1);
+      assert.equal(value(/^maestro_negotiations_finished_total\{status="consensus"\} (\d+)/m), 1);
+      assert.equal(value(/^maestro_negotiations_finished_total\{status="halted"\} (\d+)/m), 1);
+      assert.equal(value(/^maestro_negotiation_rounds_count (\d+)/m), 3);
+      assert.ok(value(/^maestro_arbitral_flags_total\{decided_by="[^"]+"\} (\d+)/m) >= 1);
+      assert.ok(value(/^maestro_arbitral_incentives_total\{action="penalty"\} (\d+)/m) >= 1);
+      assert.ok(value(/^maestro_llm_call_seconds_count\{role="bo"\} (\d+)/m) > 5);
+      assert.match(text, /^maestro_negotiation_duration_seconds_bucket/m);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:complexity -- [--n 3] [--sizes 2,5,10,20] [--designs hard,soft] [--fresh]`
+ *
+ * The MAESTRO paper's complexity claims, measured: messages per round and rounds to consensus
+ * against the number of agents n, and the time to consensus. One round carries n service intents
+ * (BO → MAESTRO) and, unless it ends the negotiation, n feedback messages (MAESTRO → BO): 2n;
+ * the LLM calls per round are n BO decisions plus MAESTRO's. Writes results/complexity.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../core/config.ts';
+import { lcg, mean, round, runGames, type Game } from './lib/games.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '3' },
+    sizes: { type: 'string', default: '2,5,10,20' },
+    designs: { type: 'string', default: 'hard,soft' },
+    seed: { type: 'string', default: '11' },
+    fresh: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(projectRoot, 'results', 'complexity.json') },
+  },
+});
+const perCell = Number(args.n);
+const sizes = args.sizes.split(',').map(Number);
+const designs = args.designs.split(',');
+const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
+
+const games: Game[] = [];
+for (const size of sizes) {
+  const rand = lcg(Number(args.seed) + size);
+  for (let g = 0; g < perCell; g++) {
+    const parties = Array.from({ length: size }, (_, i) => ({
+      id: `bo-${i + 1}`,
+      objective: i % 2 === 0 ? 'cost' : 'qos',
+      target: Math.round(i % 2 === 0 ? 5 + rand() * 45 : 70 + rand() * 60),
+      weight: round(0.5 + rand() * 1.5, 2),
+    }));
+    for (const design of designs) {
+      games.push({
+        id: `${size}-${design}-${g}`,
+        request: { topic, parties, maxRounds: 8, tolerance: 2, optimizerMode: design },
+      });
+    }
+  }
+}
+
+const { results, model } = await runGames('complexity', games, { fresh: args.fresh });
+const cells = sizes.flatMap((size) =>
+  designs.map((design) => {
+    const mine = results.filter((r) => r.id.startsWith(`${size}-${design}-`));
+    const rounds = mine.flatMap((r) => r.state.rounds);
+    const messagesPerRound = rounds.map(
+      (round) =>
+        Object.keys(round.values).length + (round.decision === 'continue' ? Object.keys(round.values).length : 0),
+    );
+    const agreed = mine.filter((r) => r.state.status === 'consensus');
+    return {
+      agents: size,
+      design,
+      games: mine.length,
+      consensusRate: round(agreed.length / mine.length, 2),
+      messagesPerRound: round(mean(messagesPerRound), 2),
+      llmCallsPerRound: round(mean(rounds.map((r) => r.llm.calls)), 2),
+      roundsToConsensus: agreed.length ? round(mean(agreed.map((r) => r.state.rounds.length)), 2) : null,
+      secondsToConsensus: agreed.length ? round(mean(agreed.map((r) => r.wallSeconds)), 1) : null,
+      secondsPerRound: round(mean(mine.map((r) => r.wallSeconds / Math.max(1, r.state.rounds.length))), 2),
+    };
+  }),
+);
+mkdirSync(path.dirname(args.out), { recursive: true });
+writeFileSync(
+  args.out,
+  `${JSON.stringify(
+    {
+      command: `npm run bench:complexity -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+      model,
+      setup: { topic, maxRounds: 8, tolerance: 2 },
+      cells,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log('agents design consensus msgs/round llm/round rounds s-to-consensus s/round');
+for (const c of cells) {
+  console.log(
+    `${String(c.agents).padEnd(6)} ${c.design.padEnd(6)} ${String(c.consensusRate).padEnd(9)} ${String(c.messagesPerRound).padEnd(10)} ${String(c.llmCallsPerRound).padEnd(9)} ${String(c.roundsToConsensus ?? '—').padEnd(6)} ${String(c.secondsToConsensus ?? '—').padEnd(14)} ${c.secondsPerRound}`,
+  );
+}
+console.error(`[complexity] wrote ${path.relative(projectRoot, args.out)}`);

@@ -1,0 +1,127 @@
+/**
+ * Runs benchmark negotiations ("games") as Temporal workflows on a dev server of the benchmark's
+ * own, persisted in data/bench/<name>.sqlite, with a worker that has every agent unit. Each game
+ * has a deterministic workflow id, so an interrupted benchmark resumes where it stopped: finished
+ * games are read back from their workflow results, games that were mid-flight are picked up by
+ * the new worker from their histories, and only the rest start. Progress goes to stderr.
+ *
+ * The model endpoint is the configured one (OPENAI_BASE_URL, or the local model server started
+ * here when it does not answer), so the same benchmark runs on any OpenAI-compatible model.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createContextUnits } from '../../activities/agent/context-unit-set.ts';
+import { loadConfig, projectRoot } from '../../core/config.ts';
+import { createChatModel } from '../../core/llm/chat-model.ts';
+import { createEmbeddings } from '../../core/llm/embeddings.ts';
+import type { NegotiationState } from '../../core/negotiation/types.ts';
+import { projectCorpus } from '../../core/regulatory/sources.ts';
+import { ingestCorpus } from '../../core/regulatory/vector-index.ts';
+import { ensureModelServer, stopService, temporalBinary } from '../../scripts/services.ts';
+import { negotiationInput, negotiationWorker, searchAttributeKeys } from '../../tests/helpers/stack.ts';
+import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
+
+export interface Game {
+  /** Unique within the benchmark; becomes part of the workflow id. */
+  id: string;
+  request: unknown;
+}
+
+export interface GameResult {
+  id: string;
+  state: NegotiationState;
+  /** Wall time of the workflow (start to close), from Temporal. */
+  wallSeconds: number;
+  /** True when the result was already there from an earlier, interrupted run. */
+  resumed: boolean;
+}
+
+export async function runGames(
+  bench: string,
+  games: Game[],
+  options: { fresh?: boolean } = {},
+): Promise<{ results: GameResult[]; model: string }> {
+  const config = loadConfig();
+  const server = await ensureModelServer(config);
+  const dbDir = path.join(projectRoot, 'data', 'bench');
+  mkdirSync(dbDir, { recursive: true });
+  // A fresh run gets a new database file; a normal run reuses the benchmark's file to resume.
+  const dbFilename = path.join(dbDir, `${bench}${options.fresh ? `-${Date.now()}` : ''}.sqlite`);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary },
+      namespace: config.namespace,
+      dbFilename,
+      searchAttributes: searchAttributeKeys,
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  try {
+    const embeddings = createEmbeddings(config.embeddings);
+    await ingestCorpus({
+      sources: [projectCorpus],
+      indexDir: config.regulatoryIndexDir,
+      embeddings,
+      embeddingModel: config.embeddings.model,
+    });
+    const chatModel = createChatModel(config.model);
+    const taskQueue = `bench-${bench}`;
+    const worker = await negotiationWorker(env, taskQueue, chatModel, {
+      contextUnits: createContextUnits({ chatModel, embeddings, regulatoryIndexDir: config.regulatoryIndexDir }),
+    });
+    const results: GameResult[] = [];
+    const started = Date.now();
+    await worker.runUntil(async () => {
+      for (const [i, game] of games.entries()) {
+        const workflowId = `negotiation-bench-${bench}-${game.id}`;
+        let resumed = false;
+        let handle;
+        try {
+          handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
+            taskQueue,
+            workflowId,
+            args: [negotiationInput(game.request)],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          handle = env.client.workflow.getHandle<typeof negotiationWorkflow>(workflowId);
+          resumed = true;
+        }
+        const state = await handle.result();
+        const description = await handle.describe();
+        const wallSeconds = ((description.closeTime ?? new Date()).getTime() - description.startTime.getTime()) / 1000;
+        results.push({ id: game.id, state, wallSeconds, resumed });
+        const elapsed = (Date.now() - started) / 1000;
+        const left = games.length - i - 1;
+        const eta = left === 0 ? 0 : (elapsed / (i + 1)) * left;
+        process.stderr.write(
+          `[${bench}] ${i + 1}/${games.length} ${game.id}: ${state.status}` +
+            `${state.consensus ? ` at ${state.consensus.value.toFixed(1)}` : ''} in ${state.rounds.length} round(s), ` +
+            `${wallSeconds.toFixed(1)} s${resumed ? ' (from an earlier run)' : ''}; ~${Math.round(eta)} s left\n`,
+        );
+      }
+    });
+    return { results, model: config.model.model };
+  } finally {
+    await env.teardown();
+    if (server) await stopService(server);
+  }
+}
+
+/** A seeded generator, so every design of a benchmark sees the same starting intents. */
+export function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+}
+
+export const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
+export const sd = (xs: number[]): number => {
+  const m = mean(xs);
+  return xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) : 0;
+};
+export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;

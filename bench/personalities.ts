@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:personalities -- [--games 5] [--pairs N-N,A-D,…] [--fresh]`
+ *
+ * MAESTRO paper Fig. 3a: two agents on a shared base station, a cost agent (wants the throughput
+ * low, target 20 Mbps) and a QoS agent (wants it high, target 80 Mbps), so the fair middle ground
+ * is 50 Mbps; each personality pair plays G games of at most 5 rounds with the LLM alone (no
+ * optimizer guidance). Arbitration runs in monitoring mode (flags recorded, no incentives), so the
+ * personalities play out as in the paper and the flags show what the arbitral unit would catch.
+ * Each agent's final value is recorded whether or not they agree. Writes
+ * results/personalities.json; `npm run bench:plots` draws the box plot.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../core/config.ts';
+import type { Personality } from '../core/negotiation/types.ts';
+import { mean, round, runGames, sd, type Game } from './lib/games.ts';
+
+const letters: Record<string, Personality> = {
+  N: 'normal',
+  A: 'agreeable',
+  D: 'disagreeable',
+  V: 'vulnerable',
+  T: 'toxic',
+};
+const { values: args } = parseArgs({
+  options: {
+    games: { type: 'string', default: '5' },
+    // Fig. 3a's pairs, plus A-A and V-V as the cooperative extremes.
+    pairs: { type: 'string', default: 'N-N,A-D,V-D,V-T,N-T,D-T,T-T,D-D,A-A,V-V' },
+    fresh: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(projectRoot, 'results', 'personalities.json') },
+  },
+});
+const gamesPerPair = Number(args.games);
+const pairs = args.pairs.split(',').map((p) => p.trim());
+for (const pair of pairs) {
+  if (!/^[NADVT]-[NADVT]$/.test(pair)) throw new Error(`pair ${pair}: use two of N, A, D, V, T joined by '-'`);
+}
+
+const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
+const games: Game[] = pairs.flatMap((pair) => {
+  const [costLetter, qosLetter] = pair.split('-') as [string, string];
+  return Array.from({ length: gamesPerPair }, (_, g) => ({
+    id: `${pair}-${g}`,
+    request: {
+      topic,
+      parties: [
+        { id: 'cost', objective: 'cost', target: 20, personality: letters[costLetter] },
+        { id: 'qos', objective: 'qos', target: 80, personality: letters[qosLetter] },
+      ],
+      maxRounds: 5,
+      tolerance: 2,
+      optimizerMode: 'off',
+      arbitration: { enabled: false },
+    },
+  }));
+});
+
+const { results, model } = await runGames('personalities', games, { fresh: args.fresh });
+const perPair = pairs.map((pair) => {
+  const mine = results.filter((r) => r.id.startsWith(`${pair}-`));
+  const agreed = mine.filter((r) => r.state.status === 'consensus');
+  const finals = mine.map((r) => ({
+    cost: r.state.lastValues.cost ?? Number.NaN,
+    qos: r.state.lastValues.qos ?? Number.NaN,
+    consensus: r.state.consensus?.value ?? null,
+    rounds: r.state.rounds.length,
+    seconds: round(r.wallSeconds, 1),
+    flags: r.state.rounds.reduce((n, round) => n + (round.arbitration?.flags.length ?? 0), 0),
+  }));
+  const outcome = finals.map((f) => f.consensus ?? (f.cost + f.qos) / 2);
+  return {
+    pair,
+    games: mine.length,
+    agreementRate: round(agreed.length / mine.length, 2),
+    outcomeMbps: { mean: round(mean(outcome), 1), sd: round(sd(outcome), 1) },
+    consensusMbps: agreed.length ? round(mean(agreed.map((r) => r.state.consensus!.value)), 1) : null,
+    meanRounds: round(mean(finals.map((f) => f.rounds)), 1),
+    meanSecondsToConsensus: agreed.length ? round(mean(agreed.map((r) => r.wallSeconds)), 1) : null,
+    flagsPerGame: round(mean(finals.map((f) => f.flags)), 1),
+    finals,
+  };
+});
+mkdirSync(path.dirname(args.out), { recursive: true });
+writeFileSync(
+  args.out,
+  `${JSON.stringify(
+    {
+      command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}`,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+      model,
+      setup: { topic, costTarget: 20, qosTarget: 80, fairMbps: 50, maxRounds: 5, tolerance: 2, optimizerMode: 'off' },
+      pairs: perPair,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log('pair   agree  outcome (mean ± sd)  rounds  s to consensus  flags/game');
+for (const p of perPair) {
+  console.log(
+    `${p.pair.padEnd(6)} ${String(p.agreementRate).padEnd(6)} ${`${p.outcomeMbps.mean} ± ${p.outcomeMbps.sd}`.padEnd(20)} ${String(p.meanRounds).padEnd(7)} ${String(p.meanSecondsToConsensus ?? '—').padEnd(15)} ${p.flagsPerGame}`,
+  );
+}
+console.error(`[personalities] wrote ${path.relative(projectRoot, args.out)}`);

@@ -1,0 +1,116 @@
+"""Figures of the MAESTRO evaluation from the benchmark results (``npm run bench:plots``).
+
+Reads results/personalities.json, results/optimizers.json and results/complexity.json (whichever
+exist) and writes results/fig3a-personalities.png, results/fig3b-optimizers.png and
+results/complexity.png: the paper's Fig. 3a and 3b layouts, with our figures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+def load(name: str) -> dict | None:
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def personalities(data: dict) -> None:
+    pairs = data["pairs"]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    positions = []
+    for i, pair in enumerate(pairs):
+        cost = [f["cost"] for f in pair["finals"]]
+        qos = [f["qos"] for f in pair["finals"]]
+        boxes = ax.boxplot(
+            [cost, qos], positions=[3 * i, 3 * i + 1], widths=0.8, patch_artist=True, medianprops={"color": "black"}
+        )
+        for patch, colour in zip(boxes["boxes"], ["#4c72b0", "#dd8452"], strict=True):
+            patch.set_facecolor(colour)
+        positions.append(3 * i + 0.5)
+        ax.text(3 * i + 0.5, 101, f"{round(100 * pair['agreementRate'])}%", ha="center", fontsize=8)
+    ax.axhline(data["setup"]["fairMbps"], color="grey", linestyle="--", linewidth=1, label="fair middle ground")
+    ax.set_xticks(positions, [p["pair"] for p in pairs])
+    ax.set_ylim(-2, 106)
+    ax.set_ylabel("final value (Mbps)")
+    ax.set_xlabel("personality pair (cost agent – QoS agent); % = games that reached agreement")
+    ax.set_title(f"Personality games, {data['model']}: cost agent (blue) and QoS agent (orange)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(RESULTS / "fig3a-personalities.png", dpi=130)
+
+
+def optimizers(data: dict) -> None:
+    cells = data["cells"]
+    sizes = sorted({c["agents"] for c in cells})
+    designs = [d for d in ["off", "soft", "hard"] if any(c["design"] == d for c in cells)]
+    labels = {"off": "standalone LLM", "soft": "soft optimizer", "hard": "hard optimizer"}
+    fig, (mae_ax, time_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    width = 0.8 / len(designs)
+    for j, design in enumerate(designs):
+        mine = {c["agents"]: c for c in cells if c["design"] == design}
+        xs = [i + j * width for i in range(len(sizes))]
+        mae_ax.bar(
+            xs,
+            [mine[s]["maeMbps"] for s in sizes],
+            width,
+            yerr=[mine[s]["sdMbps"] for s in sizes],
+            capsize=3,
+            label=labels[design],
+        )
+        time_ax.bar(xs, [mine[s]["meanSeconds"] for s in sizes], width, label=labels[design])
+    for ax in (mae_ax, time_ax):
+        ax.set_xticks([i + width * (len(designs) - 1) / 2 for i in range(len(sizes))], [f"{s} agents" for s in sizes])
+    mae_ax.set_ylabel("|outcome − optimum| (Mbps), mean ± sd")
+    time_ax.set_ylabel("negotiation wall time (s), mean")
+    mae_ax.legend(fontsize=8)
+    fig.suptitle(f"Designs compared, {data['model']}, ≤ 4 rounds")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "fig3b-optimizers.png", dpi=130)
+
+
+def complexity(data: dict) -> None:
+    cells = data["cells"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for design in sorted({c["design"] for c in cells}):
+        mine = sorted((c for c in cells if c["design"] == design), key=lambda c: c["agents"])
+        n = [c["agents"] for c in mine]
+        axes[0].plot(n, [c["messagesPerRound"] for c in mine], marker="o", label=design)
+        axes[1].plot(n, [c["roundsToConsensus"] or float("nan") for c in mine], marker="o", label=design)
+        axes[2].plot(n, [c["secondsToConsensus"] or float("nan") for c in mine], marker="o", label=design)
+    axes[0].plot(n, [2 * x for x in n], color="grey", linestyle=":", label="2n")
+    axes[0].set_ylabel("messages per round")
+    axes[1].set_ylabel("rounds to consensus")
+    axes[2].set_ylabel("seconds to consensus")
+    for ax in axes:
+        ax.set_xlabel("agents n")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Complexity against the number of agents, {data['model']}")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "complexity.png", dpi=130)
+
+
+def main() -> None:
+    for name, draw in [
+        ("personalities.json", personalities),
+        ("optimizers.json", optimizers),
+        ("complexity.json", complexity),
+    ]:
+        data = load(name)
+        if data is None:
+            print(f"skip {name}: run its benchmark first")
+            continue
+        draw(data)
+        print(f"drew {name}")
+
+
+if __name__ == "__main__":
+    main()
