@@ -6,12 +6,10 @@
  * (BO → MAESTRO) and, unless it ends the negotiation, n feedback messages (MAESTRO → BO): 2n;
  * the LLM calls per round are n BO decisions plus MAESTRO's. Writes results/complexity.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
-import { lcg, mean, round, runGames, type Game } from './lib/games.ts';
+import { lcg, mean, round, runGames, variedParties, writeResults, type Game } from './lib/games.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,12 +30,7 @@ const games: Game[] = [];
 for (const size of sizes) {
   const rand = lcg(Number(args.seed) + size);
   for (let g = 0; g < perCell; g++) {
-    const parties = Array.from({ length: size }, (_, i) => ({
-      id: `bo-${i + 1}`,
-      objective: i % 2 === 0 ? 'cost' : 'qos',
-      target: Math.round(i % 2 === 0 ? 5 + rand() * 45 : 70 + rand() * 60),
-      weight: round(0.5 + rand() * 1.5, 2),
-    }));
+    const parties = variedParties(size, rand);
     for (const design of designs) {
       games.push({
         id: `${size}-${design}-${g}`,
@@ -70,25 +63,15 @@ const cells = sizes.flatMap((size) =>
     };
   }),
 );
-mkdirSync(path.dirname(args.out), { recursive: true });
-writeFileSync(
-  args.out,
-  `${JSON.stringify(
-    {
-      command: `npm run bench:complexity -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
-      model,
-      setup: { topic, maxRounds: 8, tolerance: 2 },
-      cells,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResults(args.out, {
+  command: `npm run bench:complexity -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
+  model,
+  setup: { topic, maxRounds: 8, tolerance: 2 },
+  cells,
+});
 console.log('agents design consensus msgs/round llm/round rounds s-to-consensus s/round');
 for (const c of cells) {
   console.log(
     `${String(c.agents).padEnd(6)} ${c.design.padEnd(6)} ${String(c.consensusRate).padEnd(9)} ${String(c.messagesPerRound).padEnd(10)} ${String(c.llmCallsPerRound).padEnd(9)} ${String(c.roundsToConsensus ?? '—').padEnd(6)} ${String(c.secondsToConsensus ?? '—').padEnd(14)} ${c.secondsPerRound}`,
   );
 }
-console.error(`[complexity] wrote ${path.relative(projectRoot, args.out)}`);

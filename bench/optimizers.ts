@@ -10,13 +10,11 @@
  * The outcome of a negotiation that did not converge is the weighted mean of its last demands
  * (what MAESTRO's aggregation would settle on); the consensus rate is reported beside it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import type { NegotiationState } from '../core/negotiation/types.ts';
-import { lcg, mean, round, runGames, sd, type Game } from './lib/games.ts';
+import { lcg, mean, round, runGames, sd, variedParties, writeResults, type Game } from './lib/games.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,22 +31,10 @@ const sizes = args.sizes.split(',').map(Number);
 const designs = args.designs.split(',');
 const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
 
-function partiesFor(size: number, rand: () => number): unknown[] {
-  return Array.from({ length: size }, (_, i) => {
-    const cost = i % 2 === 0;
-    return {
-      id: `bo-${i + 1}`,
-      objective: cost ? 'cost' : 'qos',
-      target: Math.round(cost ? 5 + rand() * 45 : 70 + rand() * 60),
-      weight: round(0.5 + rand() * 1.5, 2),
-    };
-  });
-}
-
 const games: Game[] = [];
 for (const size of sizes) {
   const rand = lcg(Number(args.seed) + size);
-  const starts = Array.from({ length: perCell }, () => partiesFor(size, rand));
+  const starts = Array.from({ length: perCell }, () => variedParties(size, rand));
   for (const design of designs) {
     starts.forEach((parties, g) =>
       games.push({
@@ -87,25 +73,15 @@ const cells = sizes.flatMap((size) =>
     };
   }),
 );
-mkdirSync(path.dirname(args.out), { recursive: true });
-writeFileSync(
-  args.out,
-  `${JSON.stringify(
-    {
-      command: `npm run bench:optimizers -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
-      model,
-      setup: { topic, maxRounds: 4, tolerance: 2, seed: Number(args.seed) },
-      cells,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResults(args.out, {
+  command: `npm run bench:optimizers -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
+  model,
+  setup: { topic, maxRounds: 4, tolerance: 2, seed: Number(args.seed) },
+  cells,
+});
 console.log('agents design consensus  MAE ± sd (Mbps)   rounds  s to consensus');
 for (const c of cells) {
   console.log(
     `${String(c.agents).padEnd(6)} ${c.design.padEnd(6)} ${String(c.consensusRate).padEnd(10)} ${`${c.maeMbps} ± ${c.sdMbps}`.padEnd(17)} ${String(c.meanRounds).padEnd(7)} ${c.meanSecondsToConsensus ?? '—'}`,
   );
 }
-console.error(`[optimizers] wrote ${path.relative(projectRoot, args.out)}`);

@@ -9,13 +9,11 @@
  * Each agent's final value is recorded whether or not they agree. Writes
  * results/personalities.json; `npm run bench:plots` draws the box plot.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import type { Personality } from '../core/negotiation/types.ts';
-import { mean, round, runGames, sd, type Game } from './lib/games.ts';
+import { mean, round, runGames, sd, writeResults, type Game } from './lib/games.ts';
 
 const letters: Record<string, Personality> = {
   N: 'normal',
@@ -83,25 +81,15 @@ const perPair = pairs.map((pair) => {
     finals,
   };
 });
-mkdirSync(path.dirname(args.out), { recursive: true });
-writeFileSync(
-  args.out,
-  `${JSON.stringify(
-    {
-      command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}`,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
-      model,
-      setup: { topic, costTarget: 20, qosTarget: 80, fairMbps: 50, maxRounds: 5, tolerance: 2, optimizerMode: 'off' },
-      pairs: perPair,
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeResults(args.out, {
+  command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}`,
+  model,
+  setup: { topic, costTarget: 20, qosTarget: 80, fairMbps: 50, maxRounds: 5, tolerance: 2, optimizerMode: 'off' },
+  pairs: perPair,
+});
 console.log('pair   agree  outcome (mean ± sd)  rounds  s to consensus  flags/game');
 for (const p of perPair) {
   console.log(
     `${p.pair.padEnd(6)} ${String(p.agreementRate).padEnd(6)} ${`${p.outcomeMbps.mean} ± ${p.outcomeMbps.sd}`.padEnd(20)} ${String(p.meanRounds).padEnd(7)} ${String(p.meanSecondsToConsensus ?? '—').padEnd(15)} ${p.flagsPerGame}`,
   );
 }
-console.error(`[personalities] wrote ${path.relative(projectRoot, args.out)}`);

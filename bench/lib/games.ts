@@ -8,7 +8,8 @@
  * The model endpoint is the configured one (OPENAI_BASE_URL, or the local model server started
  * here when it does not answer), so the same benchmark runs on any OpenAI-compatible model.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -125,3 +126,25 @@ export const sd = (xs: number[]): number => {
   return xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) : 0;
 };
 export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Varied starting intents: cost parties aim low (5–50), QoS parties high (70–130), weights 0.5–2. */
+export function variedParties(size: number, rand: () => number): Record<string, unknown>[] {
+  return Array.from({ length: size }, (_, i) => {
+    const cost = i % 2 === 0;
+    return {
+      id: `bo-${i + 1}`,
+      objective: cost ? 'cost' : 'qos',
+      target: Math.round(cost ? 5 + rand() * 45 : 70 + rand() * 60),
+      weight: round(0.5 + rand() * 1.5, 2),
+    };
+  });
+}
+
+/** Writes a benchmark's results file with the command, machine and model that made it. */
+export function writeResults(out: string, fields: { command: string; model: string } & Record<string, unknown>): void {
+  mkdirSync(path.dirname(out), { recursive: true });
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' };
+  const { command, model, ...rest } = fields;
+  writeFileSync(out, `${JSON.stringify({ command, machine, model, ...rest }, null, 2)}\n`);
+  process.stderr.write(`wrote ${path.relative(projectRoot, out)}\n`);
+}
