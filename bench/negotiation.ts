@@ -25,6 +25,7 @@ import {
   startTemporal,
 } from '../tests/helpers/stack.ts';
 import type { negotiationWorkflow } from '../workflows/negotiation/workflow.ts';
+import { lcg, variedParties } from './lib/games.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,28 +73,6 @@ class BusyClock {
   }
 }
 
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
-
-/** Varied starting intents: cost parties aim low, QoS parties high, with varied weights. */
-function partiesFor(rand: () => number): unknown[] {
-  return Array.from({ length: partyCount }, (_, i) => {
-    const cost = i % 2 === 0;
-    return {
-      id: `bo-${i + 1}`,
-      objective: cost ? 'cost' : 'qos',
-      target: Math.round(cost ? 5 + rand() * 45 : 70 + rand() * 60),
-      weight: Math.round((0.5 + rand() * 1.5) * 100) / 100,
-      personality: 'normal',
-    };
-  });
-}
-
 const quantile = (xs: number[], q: number): number => {
   if (xs.length === 0) return Number.NaN;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -134,7 +113,7 @@ try {
       for (let i = 0; i < n; i++) {
         const request = {
           topic: cellTopic,
-          parties: partiesFor(rand),
+          parties: variedParties(partyCount, rand),
           maxRounds: Number(args['max-rounds']),
           tolerance: Number(args.tolerance),
           optimizerMode: mode,
