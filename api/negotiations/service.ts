@@ -127,7 +127,7 @@ export class NegotiationService {
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = err.cause instanceof Error ? err.cause.message : err.message;
         if (reason.startsWith('unknown party')) throw notFound(`party ${partyId} in ${id}`);
-        if (reason.startsWith('negotiation is')) throw conflict(reason);
+        if (reason.startsWith('negotiation is') || reason.endsWith('no longer negotiating')) throw conflict(reason);
         throw new HttpError(400, 'invalid_request', reason);
       }
       throw err;

@@ -71,8 +71,11 @@ describe('HTTP API', () => {
       Record<string, { requestBody?: { content: Record<string, { schema: { properties: object } }> } }>
     >;
     assert.ok(paths['/v1/negotiations/{id}/cancel']);
+    assert.ok(paths['/v1/negotiations/{id}/network']?.post);
+    assert.ok(paths['/v1/negotiations/{id}/parties/{partyId}/withdraw']?.post);
     const schema = paths['/v1/negotiations']!.post!.requestBody!.content['application/json']!.schema;
     assert.deepEqual(Object.keys(schema.properties).sort(), [
+      'arbitration',
       'cellId',
       'maxRounds',
       'optimizerMode',

@@ -100,7 +100,8 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
 
   const targetChangeProblem = ({ partyId, target }: TargetChange): string | null => {
     if (state.status !== 'running') return `negotiation is ${state.status}`;
-    if (!active.has(partyId)) return `unknown or inactive party ${partyId}`;
+    if (!parties.some((p) => p.id === partyId)) return `unknown party ${partyId}`;
+    if (!active.has(partyId)) return `party ${partyId} is no longer negotiating`;
     if (!Number.isFinite(target) || target < bounds.min || target > bounds.max) {
       return `target ${target} is outside [${bounds.min}, ${bounds.max}]`;
     }
