@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import type { MaestroConfig } from '../core/config.ts';
 import { projectRoot } from '../core/config.ts';
 
@@ -107,4 +109,41 @@ export async function ensureModelServer(config: MaestroConfig): Promise<Service 
   const service = startModelServer(config.modelServerPort);
   await waitUntil('the model server', httpOk(modelsUrl), 120_000, service);
   return service;
+}
+
+const indexedValueTypes = {
+  Keyword: 'INDEXED_VALUE_TYPE_KEYWORD',
+  Text: 'INDEXED_VALUE_TYPE_TEXT',
+  Int: 'INDEXED_VALUE_TYPE_INT',
+  Double: 'INDEXED_VALUE_TYPE_DOUBLE',
+  Bool: 'INDEXED_VALUE_TYPE_BOOL',
+  Datetime: 'INDEXED_VALUE_TYPE_DATETIME',
+} as const;
+
+/**
+ * Registers the search attributes of temporal.yaml that the namespace lacks. The dev server's
+ * `--search-attribute` flags do not reach a database created by an older version of maestro, and
+ * an external cluster never sees them; a workflow upserting an unknown attribute would fail its
+ * workflow task. Returns the names it added.
+ */
+export async function ensureSearchAttributes(config: MaestroConfig): Promise<string[]> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace: config.namespace });
+    const known = new Set([
+      ...Object.keys(existing.customAttributes ?? {}),
+      ...Object.keys(existing.systemAttributes ?? {}),
+    ]);
+    const missing = Object.entries(config.topology.searchAttributes).filter(([name]) => !known.has(name));
+    if (missing.length === 0) return [];
+    await connection.operatorService.addSearchAttributes({
+      namespace: config.namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map(([name, type]) => [name, proto.temporal.api.enums.v1.IndexedValueType[indexedValueTypes[type]]]),
+      ),
+    });
+    return missing.map(([name]) => name);
+  } finally {
+    await connection.close();
+  }
 }

@@ -6,6 +6,7 @@
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../core/config.ts';
 import {
+  ensureSearchAttributes,
   httpOk,
   startModelServer,
   startService,
@@ -56,6 +57,9 @@ async function main(): Promise<void> {
       temporal,
     );
   }
+  const added = await ensureSearchAttributes(config);
+  if (added.length > 0)
+    console.log(`[maestro] registered search attributes ${added.join(', ')} in ${config.namespace}`);
   if (config.model.isLocalServer) {
     const model = supervise(startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
