@@ -129,21 +129,29 @@ const indexedValueTypes = {
 export async function ensureSearchAttributes(config: MaestroConfig): Promise<string[]> {
   const connection = await Connection.connect({ address: config.temporalAddress });
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace: config.namespace });
-    const known = new Set([
-      ...Object.keys(existing.customAttributes ?? {}),
-      ...Object.keys(existing.systemAttributes ?? {}),
-    ]);
-    const missing = Object.entries(config.topology.searchAttributes).filter(([name]) => !known.has(name));
-    if (missing.length === 0) return [];
-    await connection.operatorService.addSearchAttributes({
-      namespace: config.namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map(([name, type]) => [name, proto.temporal.api.enums.v1.IndexedValueType[indexedValueTypes[type]]]),
-      ),
-    });
-    return missing.map(([name]) => name);
+    return await registerMissingSearchAttributes(connection, config.namespace, config.topology.searchAttributes);
   } finally {
     await connection.close();
   }
+}
+
+export async function registerMissingSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  wanted: MaestroConfig['topology']['searchAttributes'],
+): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set([
+    ...Object.keys(existing.customAttributes ?? {}),
+    ...Object.keys(existing.systemAttributes ?? {}),
+  ]);
+  const missing = Object.entries(wanted).filter(([name]) => !known.has(name));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      missing.map(([name, type]) => [name, proto.temporal.api.enums.v1.IndexedValueType[indexedValueTypes[type]]]),
+    ),
+  });
+  return missing.map(([name]) => name);
 }

@@ -20,7 +20,12 @@ import { createEmbeddings } from '../../core/llm/embeddings.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { projectCorpus } from '../../core/regulatory/sources.ts';
 import { ingestCorpus } from '../../core/regulatory/vector-index.ts';
-import { ensureModelServer, stopService, temporalBinary } from '../../scripts/services.ts';
+import {
+  ensureModelServer,
+  registerMissingSearchAttributes,
+  stopService,
+  temporalBinary,
+} from '../../scripts/services.ts';
 import { negotiationInput, negotiationWorker, searchAttributeKeys } from '../../tests/helpers/stack.ts';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
 
@@ -60,6 +65,8 @@ export async function runGames(
     },
   });
   try {
+    // A database from an older maestro may lack newer search attributes.
+    await registerMissingSearchAttributes(env.connection, config.namespace, config.topology.searchAttributes);
     const embeddings = createEmbeddings(config.embeddings);
     await ingestCorpus({
       sources: [projectCorpus],
