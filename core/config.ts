@@ -81,6 +81,12 @@ const envSchema = z.object({
   MAESTRO_EMBEDDING_MODEL: z.string().min(1).default('all-minilm-l6-v2'),
   /** Where the regulatory vector index lives (built by `npm run corpus:ingest`). */
   MAESTRO_REGULATORY_INDEX: z.string().min(1).default('data/regulatory-index'),
+  /**
+   * The arbitral unit's LLM judge: `off`, `escalate` (may add flags the classifier missed) or
+   * `decide` (final in the classifier's unsure band). `auto`: off for the local 135M model, whose
+   * judgements scored F1 0 on the held-out set (results/arbitral-bench.json), escalate otherwise.
+   */
+  MAESTRO_ARBITRAL_JUDGE: z.enum(['auto', 'off', 'escalate', 'decide']).default('auto'),
   /** Prometheus /metrics of the negotiation worker. */
   MAESTRO_METRICS_PORT: port.default(9464),
 });
@@ -110,6 +116,7 @@ export interface MaestroConfig {
   /** Absolute path of the regulatory vector index folder. */
   regulatoryIndexDir: string;
   metricsPort: number;
+  arbitralJudge: 'off' | 'escalate' | 'decide';
 }
 
 export interface EmbeddingsEndpointConfig {
@@ -173,5 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
     },
     regulatoryIndexDir: path.resolve(projectRoot, e.MAESTRO_REGULATORY_INDEX),
     metricsPort: e.MAESTRO_METRICS_PORT,
+    arbitralJudge:
+      e.MAESTRO_ARBITRAL_JUDGE === 'auto' ? (isLocalServer ? 'off' : 'escalate') : e.MAESTRO_ARBITRAL_JUDGE,
   };
 }

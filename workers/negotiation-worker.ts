@@ -83,6 +83,7 @@ async function main(config: MaestroConfig): Promise<void> {
     chatModel,
     embeddings: createEmbeddings(config.embeddings),
     regulatoryIndexDir: config.regulatoryIndexDir,
+    judge: config.arbitralJudge,
   });
   const worker = await createNegotiationWorker({
     connection,

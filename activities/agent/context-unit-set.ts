@@ -32,14 +32,16 @@ export interface ContextUnitClients {
   embeddings: Embeddings;
   chatModel: ChatModel;
   regulatoryIndexDir: string;
-  /** Ask the LLM judge when the classifier is unsure (default true). */
-  useJudge?: boolean;
+  /** The LLM judge's part (config.arbitralJudge); default 'escalate'. */
+  judge?: 'off' | 'escalate' | 'decide';
 }
 
 export function createContextUnits(clients: ContextUnitClients): ContextUnit[] {
   const classifier = ArbitralClassifier.fromFile(clients.embeddings);
+  const judge = clients.judge ?? 'escalate';
   const detector = createArbitralDetector(classifier, {
-    judge: clients.useJudge === false ? null : clients.chatModel,
+    judge: judge === 'off' ? null : clients.chatModel,
+    judgeRole: judge === 'decide' ? 'decide' : 'escalate',
   });
   return [
     createArbitralUnit(detector),

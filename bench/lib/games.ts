@@ -77,7 +77,12 @@ export async function runGames(
     const chatModel = createChatModel(config.model);
     const taskQueue = `bench-${bench}`;
     const worker = await negotiationWorker(env, taskQueue, chatModel, {
-      contextUnits: createContextUnits({ chatModel, embeddings, regulatoryIndexDir: config.regulatoryIndexDir }),
+      contextUnits: createContextUnits({
+        chatModel,
+        embeddings,
+        regulatoryIndexDir: config.regulatoryIndexDir,
+        judge: config.arbitralJudge,
+      }),
     });
     const results: GameResult[] = [];
     const started = Date.now();

@@ -27,6 +27,10 @@ describe('configuration', () => {
     assert.equal(config.model.baseURL, 'http://127.0.0.1:8000/v1');
     assert.equal(config.model.jsonMode, 'llama_cpp');
     assert.equal(config.ownsTemporalServer, true);
+    assert.equal(config.embeddings.baseURL, 'http://127.0.0.1:8000/v1');
+    assert.equal(config.embeddings.model, 'all-minilm-l6-v2');
+    assert.equal(config.metricsPort, 9464);
+    assert.equal(config.arbitralJudge, 'off', 'the local 135M judge measured F1 0: classifier alone');
   });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
     const config = loadConfig({
@@ -37,6 +41,10 @@ describe('configuration', () => {
     assert.equal(config.model.jsonMode, 'json_schema');
     assert.equal(config.model.model, 'gpt-4o');
     assert.equal(config.model.isLocalServer, false);
+    assert.equal(config.embeddings.baseURL, 'https://api.openai.com/v1');
+    assert.equal(config.arbitralJudge, 'escalate');
+    assert.equal(loadConfig({ MAESTRO_ARBITRAL_JUDGE: 'decide' }).arbitralJudge, 'decide');
+    assert.throws(() => loadConfig({ MAESTRO_ARBITRAL_JUDGE: 'maybe' }), ConfigError);
   });
   it('fails fast on a bad port', () => {
     assert.throws(() => loadConfig({ MAESTRO_API_PORT: 'eighty' }), ConfigError);

@@ -7,9 +7,11 @@
  *     default) its "malicious" adds a flag the classifier missed but its "benign" never clears
  *     the classifier's own verdict; with `'decide'` the judge's label is final in the band.
  *     If the judge is unavailable the classifier decides and a warning says so.
- * Why escalate by default: measured on the held-out set (results/arbitral-bench.json), the local
- * 135M judge answers "benign" to nearly everything, so letting it decide in the band cut recall
- * from 0.90 to 0.30. A capable judge behind OPENAI_BASE_URL can be given the decision.
+ * Measured on the held-out set (results/arbitral-bench.json): the local 135M judge answers
+ * "benign" to nearly everything (F1 0); letting it decide in the band cut recall from 0.90 to
+ * 0.30, and even escalating only added false flags. So the worker runs the classifier alone
+ * against the local model (MAESTRO_ARBITRAL_JUDGE=auto → off) and escalates with any other
+ * endpoint; a capable judge can be given the decision with MAESTRO_ARBITRAL_JUDGE=decide.
  */
 import type { ChatModel } from '../../../core/llm/chat-model.ts';
 import type { ArbitralFlag, ContextContribution, UnitWarning } from '../../../core/negotiation/types.ts';
