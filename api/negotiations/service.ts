@@ -82,8 +82,17 @@ export class NegotiationService {
     const description = await this.describe(id);
     const handle = this.client.workflow.getHandle(id);
     if (description.status.name === 'COMPLETED') return (await handle.result()) as NegotiationState;
-    // Running (or failed/terminated): the query replays the history on a worker and returns the state.
-    return handle.query(negotiationStateQuery);
+    // Running (or failed/terminated/timed out): the query replays the history on a worker and returns the state.
+    try {
+      const state = await handle.query(negotiationStateQuery);
+      return withClosedStatus(state, description.status.name);
+    } catch (err) {
+      // A run closed before its first workflow task has no state to query.
+      if (description.status.name === 'RUNNING') throw err;
+      throw conflict(
+        `negotiation ${id} ended (workflow ${description.status.name.toLowerCase()}) before it recorded any state`,
+      );
+    }
   }
 
   async list(status: string | undefined, limit: number): Promise<ListItem[]> {
@@ -95,9 +104,10 @@ export class NegotiationService {
       pageSize: Math.min(limit, 100),
     })) {
       const attrs = wf.typedSearchAttributes;
+      const recorded = (attrs.get(negotiationStatusKey) as ListItem['status'] | undefined) ?? 'unknown';
       items.push({
         id: wf.workflowId,
-        status: (attrs.get(negotiationStatusKey) as ListItem['status'] | undefined) ?? 'unknown',
+        status: recorded === 'running' && wf.status.name !== 'RUNNING' ? 'failed' : recorded,
         workflowStatus: wf.status.name,
         startTime: wf.startTime.toISOString(),
         closeTime: wf.closeTime?.toISOString() ?? null,
@@ -171,4 +181,14 @@ export class NegotiationService {
     if (!description || description.type !== workflowType) throw notFound(`negotiation ${id}`);
     return description;
   }
+}
+
+/**
+ * A negotiation the workflow itself could not close — terminated by an operator, or killed by its
+ * run timeout (timeouts.negotiationRun) — still says `running` in its own state: report it failed,
+ * with what happened to it.
+ */
+function withClosedStatus(state: NegotiationState, workflowStatus: string): NegotiationState {
+  if (state.status !== 'running' || workflowStatus === 'RUNNING') return state;
+  return { ...state, status: 'failed', reason: `workflow ${workflowStatus.toLowerCase().replace('_', ' ')}` };
 }

@@ -222,4 +222,26 @@ describe('HTTP API', () => {
     const listed = await call('GET', '/v1/negotiations?status=halted');
     assert.ok((listed.body.negotiations as { id: string }[]).some((n) => n.id === id));
   });
+
+  it('reports a negotiation the workflow could not close (terminated, timed out) as failed, with why', async () => {
+    const created = await call('POST', '/v1/negotiations', {
+      ...validBody(),
+      maxRounds: 5,
+      tolerance: 0.01,
+      optimizerMode: 'off',
+    });
+    const id = String(created.body.id);
+    await waitForStatus(id, (s) => s === 'running'); // its first workflow task has run: state exists
+    await env.client.workflow.getHandle(id).terminate('operator stopped it');
+    const shown = await call('GET', `/v1/negotiations/${id}`);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.body.status, 'failed');
+    assert.equal(shown.body.reason, 'workflow terminated');
+    const listed = await call('GET', '/v1/negotiations?limit=50');
+    const item = (listed.body.negotiations as { id: string; status: string; workflowStatus: string }[]).find(
+      (n) => n.id === id,
+    )!;
+    assert.equal(item.status, 'failed');
+    assert.equal(item.workflowStatus, 'TERMINATED');
+  });
 });
