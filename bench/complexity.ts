@@ -6,41 +6,13 @@
  * (BO → MAESTRO) and, unless it ends the negotiation, n feedback messages (MAESTRO → BO): 2n;
  * the LLM calls per round are n BO decisions plus MAESTRO's. Writes results/complexity.json.
  */
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { projectRoot } from '../core/config.ts';
-import { lcg, mean, round, runGames, variedParties, writeResults, type Game } from './lib/games.ts';
+import { gridGames, mean, parseGridArgs, round, runGames, sharedStationTopic, writeResults } from './lib/games.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    n: { type: 'string', default: '3' },
-    sizes: { type: 'string', default: '2,5,10,20' },
-    designs: { type: 'string', default: 'hard,soft' },
-    seed: { type: 'string', default: '11' },
-    fresh: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.join(projectRoot, 'results', 'complexity.json') },
-  },
-});
-const perCell = Number(args.n);
-const sizes = args.sizes.split(',').map(Number);
-const designs = args.designs.split(',');
-const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
+const grid = parseGridArgs('complexity', { n: 3, sizes: '2,5,10,20', designs: 'hard,soft', seed: 11 });
+const { perCell, sizes, designs } = grid;
+const games = gridGames(grid, { maxRounds: 8, tolerance: 2 });
 
-const games: Game[] = [];
-for (const size of sizes) {
-  const rand = lcg(Number(args.seed) + size);
-  for (let g = 0; g < perCell; g++) {
-    const parties = variedParties(size, rand);
-    for (const design of designs) {
-      games.push({
-        id: `${size}-${design}-${g}`,
-        request: { topic, parties, maxRounds: 8, tolerance: 2, optimizerMode: design },
-      });
-    }
-  }
-}
-
-const { results, model } = await runGames('complexity', games, { fresh: args.fresh });
+const { results, model } = await runGames('complexity', games, { fresh: grid.fresh });
 const cells = sizes.flatMap((size) =>
   designs.map((design) => {
     const mine = results.filter((r) => r.id.startsWith(`${size}-${design}-`));
@@ -63,10 +35,10 @@ const cells = sizes.flatMap((size) =>
     };
   }),
 );
-writeResults(args.out, {
-  command: `npm run bench:complexity -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
+writeResults(grid.out, {
+  command: `npm run bench:complexity -- --n ${perCell} --sizes ${sizes.join(',')} --designs ${designs.join(',')}`,
   model,
-  setup: { topic, maxRounds: 8, tolerance: 2 },
+  setup: { topic: sharedStationTopic, maxRounds: 8, tolerance: 2 },
   cells,
 });
 console.log('agents design consensus msgs/round llm/round rounds s-to-consensus s/round');

@@ -10,41 +10,14 @@
  * The outcome of a negotiation that did not converge is the weighted mean of its last demands
  * (what MAESTRO's aggregation would settle on); the consensus rate is reported beside it.
  */
-import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { projectRoot } from '../core/config.ts';
 import type { NegotiationState } from '../core/negotiation/types.ts';
-import { lcg, mean, round, runGames, sd, variedParties, writeResults, type Game } from './lib/games.ts';
+import { gridGames, mean, parseGridArgs, round, runGames, sd, sharedStationTopic, writeResults } from './lib/games.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    n: { type: 'string', default: '4' },
-    sizes: { type: 'string', default: '2,5,10' },
-    designs: { type: 'string', default: 'off,soft,hard' },
-    seed: { type: 'string', default: '7' },
-    fresh: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.join(projectRoot, 'results', 'optimizers.json') },
-  },
-});
-const perCell = Number(args.n);
-const sizes = args.sizes.split(',').map(Number);
-const designs = args.designs.split(',');
-const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
+const grid = parseGridArgs('optimizers', { n: 4, sizes: '2,5,10', designs: 'off,soft,hard', seed: 7 });
+const { perCell, sizes, designs } = grid;
+const games = gridGames(grid, { maxRounds: 4, tolerance: 2 });
 
-const games: Game[] = [];
-for (const size of sizes) {
-  const rand = lcg(Number(args.seed) + size);
-  const starts = Array.from({ length: perCell }, () => variedParties(size, rand));
-  for (const design of designs) {
-    starts.forEach((parties, g) =>
-      games.push({
-        id: `${size}-${design}-${g}`,
-        request: { topic, parties, maxRounds: 4, tolerance: 2, optimizerMode: design },
-      }),
-    );
-  }
-}
-
+/** Consensus, or for a negotiation that did not converge the weighted mean of its last demands. */
 function outcomeOf(state: NegotiationState): number {
   if (state.consensus) return state.consensus.value;
   const weights = Object.fromEntries(state.request.parties.map((p) => [p.id, p.weight]));
@@ -53,7 +26,7 @@ function outcomeOf(state: NegotiationState): number {
   return entries.reduce((s, [id, v]) => s + (weights[id] ?? 1) * v, 0) / total;
 }
 
-const { results, model } = await runGames('optimizers', games, { fresh: args.fresh });
+const { results, model } = await runGames('optimizers', games, { fresh: grid.fresh });
 const cells = sizes.flatMap((size) =>
   designs.map((design) => {
     const mine = results.filter((r) => r.id.startsWith(`${size}-${design}-`));
@@ -73,10 +46,10 @@ const cells = sizes.flatMap((size) =>
     };
   }),
 );
-writeResults(args.out, {
-  command: `npm run bench:optimizers -- --n ${perCell} --sizes ${args.sizes} --designs ${args.designs}`,
+writeResults(grid.out, {
+  command: `npm run bench:optimizers -- --n ${perCell} --sizes ${sizes.join(',')} --designs ${designs.join(',')}`,
   model,
-  setup: { topic, maxRounds: 4, tolerance: 2, seed: Number(args.seed) },
+  setup: { topic: sharedStationTopic, maxRounds: 4, tolerance: 2, seed: grid.seed },
   cells,
 });
 console.log('agents design consensus  MAE ± sd (Mbps)   rounds  s to consensus');

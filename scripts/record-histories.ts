@@ -21,6 +21,7 @@ import {
   networkStateChangedSignal,
 } from '../workflows/negotiation/messages.ts';
 import {
+  cappedCellTopic,
   cellTopic,
   negotiationInput,
   negotiationWorker,
@@ -62,17 +63,7 @@ const scenarios: Scenario[] = [
     // All seven units: a cell topic (regulatory cap) and a toxic party (arbitral flags, incentives).
     name: 'toxic-arbitration-cell',
     request: {
-      topic: {
-        ...cellTopic,
-        max: 300,
-        cell: {
-          band: 'n78',
-          channelBandwidthMHz: 40,
-          subcarrierSpacingKHz: 30,
-          modulation: '64QAM',
-          directionFraction: 52 / 70,
-        },
-      },
+      topic: cappedCellTopic,
       parties: [
         { id: 'bo-1', objective: 'cost', target: 40 },
         { id: 'bo-2', objective: 'qos', target: 60 },

@@ -9,6 +9,7 @@
  * here when it does not answer), so the same benchmark runs on any OpenAI-compatible model.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -159,4 +160,58 @@ export function writeResults(out: string, fields: { command: string; model: stri
   const { command, model, ...rest } = fields;
   writeFileSync(out, `${JSON.stringify({ command, machine, model, ...rest }, null, 2)}\n`);
   process.stderr.write(`wrote ${path.relative(projectRoot, out)}\n`);
+}
+
+/** The shared base station of the paper's Section IV-B experiments. */
+export const sharedStationTopic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
+
+export interface GridOptions {
+  perCell: number;
+  sizes: number[];
+  designs: string[];
+  seed: number;
+  fresh: boolean;
+  out: string;
+}
+
+/** Command-line options of a benchmark over agents × designs (`--n --sizes --designs --seed --fresh --out`). */
+export function parseGridArgs(
+  name: string,
+  defaults: { n: number; sizes: string; designs: string; seed: number },
+): GridOptions {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: String(defaults.n) },
+      sizes: { type: 'string', default: defaults.sizes },
+      designs: { type: 'string', default: defaults.designs },
+      seed: { type: 'string', default: String(defaults.seed) },
+      fresh: { type: 'boolean', default: false },
+      out: { type: 'string', default: path.join(projectRoot, 'results', `${name}.json`) },
+    },
+  });
+  return {
+    perCell: Number(values.n),
+    sizes: values.sizes.split(',').map(Number),
+    designs: values.designs.split(','),
+    seed: Number(values.seed),
+    fresh: values.fresh,
+    out: values.out,
+  };
+}
+
+/**
+ * One game per (agents, starting draw, design): every design of a size sees the same starting
+ * intents, so the designs are compared on equal terms. Ids are `<agents>-<design>-<draw>`.
+ */
+export function gridGames(grid: GridOptions, negotiation: { maxRounds: number; tolerance: number }): Game[] {
+  return grid.sizes.flatMap((size) => {
+    const rand = lcg(grid.seed + size);
+    const starts = Array.from({ length: grid.perCell }, () => variedParties(size, rand));
+    return grid.designs.flatMap((design) =>
+      starts.map((parties, g) => ({
+        id: `${size}-${design}-${g}`,
+        request: { topic: sharedStationTopic, parties, optimizerMode: design, ...negotiation },
+      })),
+    );
+  });
 }

@@ -98,3 +98,18 @@ export function partiesOf(n: number, personality = 'normal'): unknown[] {
 }
 
 export const cellTopic = { name: 'throughput of shared cell A', unit: 'Mbps', min: 0, max: 134 };
+
+/**
+ * A cell the regulatory unit can ground: n78, 40 MHz at 30 kHz, one layer, 64QAM, DDDSU 10:2:2.
+ * By TS 38.306 §4.1.2 its downlink maximum is 126.39 Mbps; rule SH-1 caps it at 113.75 Mbps.
+ */
+export const n78Cell = {
+  band: 'n78',
+  channelBandwidthMHz: 40,
+  subcarrierSpacingKHz: 30,
+  modulation: '64QAM',
+  directionFraction: 52 / 70,
+} as const;
+export const n78CellCapMbps = 113.75;
+/** The cell's throughput topic, with a range wider than the cell can deliver. */
+export const cappedCellTopic = { ...cellTopic, max: 300, cell: n78Cell };

@@ -23,7 +23,15 @@ import { projectCorpus } from '../../core/regulatory/sources.ts';
 import { ingestCorpus, RegulatoryIndex } from '../../core/regulatory/vector-index.ts';
 import { negotiationStateQuery, networkStateChangedSignal } from '../../workflows/negotiation/messages.ts';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
-import { negotiationInput, negotiationWorker, realChatModel, startTemporal } from '../helpers/stack.ts';
+import {
+  cappedCellTopic,
+  n78Cell,
+  n78CellCapMbps,
+  negotiationInput,
+  negotiationWorker,
+  realChatModel,
+  startTemporal,
+} from '../helpers/stack.ts';
 
 const config = loadConfig();
 const embeddings = createEmbeddings(config.embeddings);
@@ -75,18 +83,12 @@ describe('regulatory index on the real embeddings endpoint', () => {
 
   it('grounds a cell in retrieved passages: n78, 40 MHz, 30 kHz, 64QAM, DDDSU → 126.39 Mbps, cap 113.75', async () => {
     const index = await RegulatoryIndex.load(indexDir, embeddings);
-    const cell = cellConfigSchema.parse({
-      band: 'n78',
-      channelBandwidthMHz: 40,
-      subcarrierSpacingKHz: 30,
-      modulation: '64QAM',
-      directionFraction: 52 / 70,
-    });
+    const cell = cellConfigSchema.parse(n78Cell);
     const regulation = await regulateCell(index, cell);
     assert.deepEqual(regulation.problems, []);
     // By hand: 1e-6 · 6 · 948/1024 · (106·12·28/1e-3) · 0.86 · 52/70 = 126.39; × 0.9 (SH-1) = 113.75.
     assert.equal(regulation.maxDataRateMbps, 126.39);
-    assert.equal(regulation.operatingCapMbps, 113.75);
+    assert.equal(regulation.operatingCapMbps, n78CellCapMbps);
     assert.equal(regulation.nPrb, 106);
     assert.ok(regulation.citations.length >= 5);
     assert.ok(regulation.citations.every((c) => c.source.startsWith('regulatory-corpus/')));
@@ -124,19 +126,7 @@ describe('a negotiation with all seven units', () => {
 
   it('caps the consensus at the regulatory limit of the cell, with citations in the rounds', async () => {
     const state = await run('negotiation-ctx-regulatory', {
-      topic: {
-        name: 'throughput of shared cell A',
-        unit: 'Mbps',
-        min: 0,
-        max: 300,
-        cell: {
-          band: 'n78',
-          channelBandwidthMHz: 40,
-          subcarrierSpacingKHz: 30,
-          modulation: '64QAM',
-          directionFraction: 52 / 70,
-        },
-      },
+      topic: cappedCellTopic,
       // Both want more than the cell may run at: without the regulatory unit they would agree near 175.
       parties: [
         { id: 'bo-1', objective: 'cost', target: 150 },
@@ -147,13 +137,14 @@ describe('a negotiation with all seven units', () => {
       optimizerMode: 'hard',
     });
     assert.equal(state.status, 'consensus', state.reason);
-    assert.ok(state.consensus!.value <= 113.75 + 1e-9, `consensus ${state.consensus!.value}`);
-    assert.ok(Math.abs(state.consensus!.value - 113.75) < 2, 'both parties want more: they meet at the cap');
-    assert.ok(state.optimum.value <= 113.75 + 1e-9, 'the optimum reported is the capped one');
+    assert.ok(state.consensus!.value <= n78CellCapMbps + 1e-9, `consensus ${state.consensus!.value}`);
+    assert.ok(Math.abs(state.consensus!.value - n78CellCapMbps) < 2, 'both parties want more: they meet at the cap');
+    assert.ok(state.optimum.value <= n78CellCapMbps + 1e-9, 'the optimum reported is the capped one');
     const grounding = state.rounds[0]!.grounding!.find((g) => g.unit === 'regulatory')!;
     assert.ok(grounding.notes.some((n) => n.includes('113.75')));
     assert.ok(grounding.citations.some((c) => c.claim.includes('N_RB = 106')));
-    for (const round of state.rounds) for (const v of Object.values(round.values)) assert.ok(v <= 113.75 + 1e-9);
+    for (const round of state.rounds)
+      for (const v of Object.values(round.values)) assert.ok(v <= n78CellCapMbps + 1e-9);
   });
 
   it('flags and penalises a toxic party, records it in the rounds, and never penalises honest parties', async () => {
