@@ -7,11 +7,25 @@ import { healthReport } from './health.ts';
 import { negotiationRoutes } from './negotiations/routes.ts';
 import { NegotiationService } from './negotiations/service.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { authenticate } from './auth.ts';
+import { cellRoutes, intentRoutes } from './intents/routes.ts';
+import { IntentService } from './intents/service.ts';
+import type { TenantDirectory } from '../core/tenants/tenants.ts';
+import type { RanCell } from '../core/network/contracts.ts';
+import type { CellSessionPolicy } from '../workflows/cell-session/triggers.ts';
 
-export function createApp(client: Client, config: MaestroConfig): Express {
+export interface AppDependencies {
+  tenants: TenantDirectory;
+  cells: Map<string, RanCell>;
+  /** Overrides of the cell sessions' policy (tests shorten the hysteresis). */
+  cellSessionPolicy?: Partial<CellSessionPolicy>;
+}
+
+export function createApp(client: Client, config: MaestroConfig, deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '100kb' }));
+  // Intent patches are JSON merge patches (RFC 7386), sent as application/merge-patch+json.
+  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/merge-patch+json'] }));
   const openApi = buildOpenApiDocument();
 
   app.get('/healthz', async (_req, res) => {
@@ -21,7 +35,11 @@ export function createApp(client: Client, config: MaestroConfig): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  app.use('/v1', authenticate(deps.tenants));
   app.use('/v1/negotiations', negotiationRoutes(new NegotiationService(client, config)));
+  const intents = new IntentService(client, config, deps.cells, deps.cellSessionPolicy);
+  app.use('/v1/intents', intentRoutes(intents));
+  app.use('/v1/cells', cellRoutes(intents));
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`));
   });

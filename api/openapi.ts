@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { errorBodySchema } from './errors.ts';
+import { intentPaths } from './intents/openapi.ts';
 import {
   createdSchema,
   listQuerySchema,
@@ -33,11 +34,21 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     info: {
       title: 'maestro API',
       version: '0.1.0',
-      description: 'Start and watch MAESTRO negotiations between business operators sharing a 6G/5G cell.',
+      description:
+        'Business operators state intents on shared cells (TS 28.312, TMF921-style); MAESTRO negotiates, enforces and reports. Every /v1 route needs an API key: a BO tenant sees its own intents and its part of its negotiations, the operator everything.',
     },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'the tenant’s API key' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
+    security: [{ bearer: [] }, { apiKey: [] }],
     paths: {
+      ...intentPaths(json, error),
       '/healthz': {
         get: {
+          security: [],
           summary: 'Readiness of Temporal, the negotiation workers and the model server',
           responses: {
             '200': { description: 'everything answers' },

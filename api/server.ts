@@ -3,12 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../core/config.ts';
 import { createApp } from './app.ts';
+import { loadCells } from '../core/network/cells.ts';
+import { loadTenants } from '../core/tenants/tenants.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const connection = await Connection.connect({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
-  const server = createApp(client, config).listen(config.apiPort, '127.0.0.1', () => {
+  const tenants = loadTenants(config.tenantsFile);
+  const cells = loadCells(config.cellsFile);
+  const server = createApp(client, config, { tenants, cells }).listen(config.apiPort, '127.0.0.1', () => {
     console.log(`[api] listening on http://127.0.0.1:${config.apiPort} (OpenAPI at /openapi.json)`);
   });
   const stop = (): void => {

@@ -39,7 +39,7 @@ export const temporalTopologySchema = z.strictObject({
   searchAttributes: z
     .record(
       z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/),
-      z.enum(['Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'Text']),
+      z.enum(['Keyword', 'KeywordList', 'Int', 'Double', 'Bool', 'Datetime', 'Text']),
     )
     .refine((attrs) => 'NegotiationStatus' in attrs && 'CellId' in attrs, {
       message: 'searchAttributes must declare NegotiationStatus and CellId',
@@ -89,6 +89,13 @@ const envSchema = z.object({
   MAESTRO_ARBITRAL_JUDGE: z.enum(['auto', 'off', 'escalate', 'decide']).default('auto'),
   /** Prometheus /metrics of the negotiation worker. */
   MAESTRO_METRICS_PORT: port.default(9464),
+  /** The emulated RAN `npm start` runs (or any RAN exposing the same A1 and network-intent routes). */
+  MAESTRO_RAN_PORT: port.default(8090),
+  MAESTRO_RAN_URL: z.url().optional(),
+  /** Tenants of the intent API (hashed API keys, roles, weights); created with dev keys on first start. */
+  MAESTRO_TENANTS_FILE: z.string().min(1).default('data/tenants.json'),
+  /** The cells sessions may run on (JSON array of cell configurations); default: the reference n78 cell. */
+  MAESTRO_CELLS_FILE: z.string().min(1).optional(),
 });
 
 export interface ModelEndpointConfig {
@@ -117,6 +124,12 @@ export interface MaestroConfig {
   regulatoryIndexDir: string;
   metricsPort: number;
   arbitralJudge: 'off' | 'escalate' | 'decide';
+  ranPort: number;
+  ranUrl: string;
+  /** Absolute path of the tenants file. */
+  tenantsFile: string;
+  /** Absolute path of a cells file, when one is configured. */
+  cellsFile: string | null;
 }
 
 export interface EmbeddingsEndpointConfig {
@@ -182,5 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
     metricsPort: e.MAESTRO_METRICS_PORT,
     arbitralJudge:
       e.MAESTRO_ARBITRAL_JUDGE === 'auto' ? (isLocalServer ? 'off' : 'escalate') : e.MAESTRO_ARBITRAL_JUDGE,
+    ranPort: e.MAESTRO_RAN_PORT,
+    ranUrl: e.MAESTRO_RAN_URL ?? `http://127.0.0.1:${e.MAESTRO_RAN_PORT}`,
+    tenantsFile: path.resolve(projectRoot, e.MAESTRO_TENANTS_FILE),
+    cellsFile: e.MAESTRO_CELLS_FILE ? path.resolve(projectRoot, e.MAESTRO_CELLS_FILE) : null,
   };
 }

@@ -113,6 +113,7 @@ export async function ensureModelServer(config: MaestroConfig): Promise<Service 
 
 const indexedValueTypes = {
   Keyword: 'INDEXED_VALUE_TYPE_KEYWORD',
+  KeywordList: 'INDEXED_VALUE_TYPE_KEYWORD_LIST',
   Text: 'INDEXED_VALUE_TYPE_TEXT',
   Int: 'INDEXED_VALUE_TYPE_INT',
   Double: 'INDEXED_VALUE_TYPE_DOUBLE',

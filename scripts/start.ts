@@ -5,6 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../core/config.ts';
+import { ensureDevTenants } from '../core/tenants/tenants.ts';
 import {
   ensureSearchAttributes,
   httpOk,
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
   const ingestCode = await ingest.exited;
   if (ingestCode !== 0) throw new Error(`regulatory corpus ingestion failed (exit ${ingestCode})`);
   supervise(startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
+  // The network plane: the emulated RAN replays the paper's Fig. 5 channel on the configured cells.
+  supervise(startService('ran', process.execPath, ['ran-emulator/main.ts', '--synthetic', 'fig5']));
+  const devKeys = ensureDevTenants(config.tenantsFile);
   supervise(
     startService('twin', venvBin('python'), [
       '-m',
@@ -104,9 +108,12 @@ async function main(): Promise<void> {
       `  Model server   ${config.model.baseURL} (chat ${config.model.model}, embeddings ${config.embeddings.model})`,
       `  Metrics        http://127.0.0.1:${config.metricsPort}/metrics (negotiation worker, Prometheus)`,
       `  Workers        ${config.topology.taskQueues.negotiation} (TypeScript), ${config.topology.taskQueues.twin} (Python, Sionna twin)`,
+      `  Emulated RAN   ${config.ranUrl} (A1 policies, network intents; telemetry → cell sessions)`,
+      `  Tenants        ${config.tenantsFile}${devKeys ? ` (created now; dev API keys in ${devKeys.keysFile})` : ''}`,
       '',
-      'Try:',
-      `  curl -s -X POST ${apiURL}/v1/negotiations -H 'content-type: application/json' -d @examples/two-party.json`,
+      'Try (keys from the tenants keys file):',
+      `  curl -s -X POST ${apiURL}/v1/negotiations -H "authorization: Bearer $OPERATOR_KEY" -H 'content-type: application/json' -d @examples/two-party.json`,
+      `  curl -s -X POST ${apiURL}/v1/intents -H "authorization: Bearer $BO_KEY" -H 'content-type: application/json' -d @examples/intent-premium.json`,
       'Ctrl-C stops everything.',
       '',
     ]

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createContextUnits } from '../activities/agent/context-unit-set.ts';
 import { createNegotiationActivities, type AgentDependencies } from '../activities/index.ts';
+import { createRanClient, type RanClient } from '../activities/network/ran-client.ts';
 import { loadConfig, type MaestroConfig } from '../core/config.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
 import { createEmbeddings } from '../core/llm/embeddings.ts';
@@ -28,6 +29,8 @@ export interface NegotiationWorkerOptions {
   namespace: string;
   taskQueue: string;
   agents: AgentDependencies;
+  /** The RAN the slice operator enforces on (cell sessions); omitted, enforcement fails and retries. */
+  ran?: RanClient;
   /** A prebuilt workflow bundle (tests build it once per suite). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
@@ -63,7 +66,7 @@ export async function createNegotiationWorker(options: NegotiationWorkerOptions)
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createNegotiationActivities(options.agents),
+    activities: createNegotiationActivities(options.agents, options.ran),
     sinks: metricsSinks(options.agents.metrics),
     // Agent turns wait on the model server, which serves one request at a time on two cores:
     // more concurrent turns would only queue there while holding their heartbeat clocks.
@@ -90,6 +93,7 @@ async function main(config: MaestroConfig): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.topology.taskQueues.negotiation,
     agents: { chatModel, contextUnits, metrics },
+    ran: createRanClient(config.ranUrl),
   });
   const indexNote = existsSync(path.join(config.regulatoryIndexDir, 'manifest.json'))
     ? `regulatory index ${config.regulatoryIndexDir}`

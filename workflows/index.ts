@@ -1,3 +1,4 @@
 /** Entry point of the workflow bundle: every workflow type the TypeScript worker registers. */
 export { negotiationWorkflow } from './negotiation/workflow.ts';
 export { twinBatchEvaluationWorkflow, twinEvaluationWorkflow } from './twin/evaluate.ts';
+export { cellSessionWorkflow } from './cell-session/workflow.ts';

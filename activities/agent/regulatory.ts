@@ -9,10 +9,15 @@
  */
 import type { CellConfig, Topic } from '../../core/negotiation/schemas.ts';
 import type { Citation, ContextContribution, UnitWarning } from '../../core/negotiation/types.ts';
+import { frequencyRangeOf, maxDataRateMbps } from '../../core/network/max-data-rate.ts';
+import { numerologyOfScs } from '../../core/network/tdd.ts';
 import { parseTableChunk, type ParsedTable } from '../../core/regulatory/markdown-chunks.ts';
 import type { RetrievedPassage } from '../../core/regulatory/vector-index.ts';
 import type { ContextUnit, ContextUnitInput } from './context-units.ts';
 import { round2 } from './validation.ts';
+
+/** The 38.306 formula lives with the network plane; re-exported for this unit's callers. */
+export { maxDataRateMbps };
 
 export interface PassageRetriever {
   query(question: string, k: number): Promise<RetrievedPassage[]>;
@@ -124,24 +129,6 @@ export function findKeyedValues(
   return found;
 }
 
-/** TS 38.306 §4.1.2 for one carrier, in Mbps. */
-export function maxDataRateMbps(p: {
-  layers: number;
-  qm: number;
-  scalingFactor: number;
-  rMax: number;
-  nPrb: number;
-  numerology: number;
-  overhead: number;
-}): number {
-  const symbolDurationS = 1e-3 / (14 * 2 ** p.numerology);
-  return 1e-6 * p.layers * p.qm * p.scalingFactor * p.rMax * ((p.nPrb * 12) / symbolDurationS) * (1 - p.overhead);
-}
-
-const numerologyOf = (scsKHz: number): number => Math.log2(scsKHz / 15);
-/** FR2 bands are numbered n257 and up (TS 38.101-2); everything below is FR1. */
-const frequencyRangeOf = (band: string): 'FR1' | 'FR2' => (Number(band.slice(1)) >= 257 ? 'FR2' : 'FR1');
-
 export async function regulateCell(retriever: PassageRetriever, cell: CellConfig): Promise<CellRegulation> {
   const citations: Citation[] = [];
   const problems: CellRegulation['problems'] = [];
@@ -213,7 +200,7 @@ export async function regulateCell(retriever: PassageRetriever, cell: CellConfig
         scalingFactor: cell.scalingFactor,
         rMax: values.rMax,
         nPrb: nrb.value,
-        numerology: numerologyOf(scs),
+        numerology: numerologyOfScs(scs),
         overhead: values.overhead,
       }) * cell.directionFraction;
   }

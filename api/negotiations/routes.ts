@@ -13,6 +13,8 @@ import {
 } from './schemas.ts';
 import type { NegotiationService } from './service.ts';
 import { notFound } from '../errors.ts';
+import { forbidden, principalOf, requireOperator, type Principal } from '../auth.ts';
+import { redactForParty } from './redact.ts';
 
 const parseId = (raw: string): string => {
   const parsed = negotiationIdSchema.safeParse(raw);
@@ -20,10 +22,18 @@ const parseId = (raw: string): string => {
   return parsed.data;
 };
 
+/** A BO may act for its own party only (its target, its withdrawal); the operator for any. */
+function requireOperatorOrParty(principal: Principal, partyId: string): void {
+  if (principal.role !== 'operator' && principal.id !== partyId) {
+    throw forbidden(`tenant ${principal.id} may not act for party ${partyId}`);
+  }
+}
+
 export function negotiationRoutes(service: NegotiationService): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
+    requireOperator(res);
     const request = negotiationRequestSchema.parse(req.body);
     const key = req.header('Idempotency-Key');
     const { id, created } = await service.start(
@@ -37,15 +47,27 @@ export function negotiationRoutes(service: NegotiationService): Router {
   });
 
   router.get('/', async (req, res) => {
+    const principal = principalOf(res);
     const { status, limit } = listQuerySchema.parse(req.query);
-    res.json({ negotiations: await service.list(status, limit) });
+    const partyId = principal.role === 'operator' ? undefined : principal.id;
+    res.json({ negotiations: await service.list(status, limit, partyId) });
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(await service.get(parseId(req.params.id)));
+    const principal = principalOf(res);
+    const state = await service.get(parseId(req.params.id));
+    if (principal.role === 'operator') {
+      res.json(state);
+      return;
+    }
+    if (!state.request.parties.some((p) => p.id === principal.id)) {
+      throw forbidden(`tenant ${principal.id} is not a party of ${state.id}`);
+    }
+    res.json(redactForParty(state, principal.id));
   });
 
   router.post('/:id/cancel', async (req, res) => {
+    requireOperator(res);
     const id = parseId(req.params.id);
     await service.cancel(id);
     res.status(202).json({ id, status: 'cancelling' });
@@ -56,11 +78,13 @@ export function negotiationRoutes(service: NegotiationService): Router {
     if (!parsedParams.success) throw notFound(`negotiation party ${req.params.id}/${req.params.partyId}`);
     const { target } = targetChangeBodySchema.parse(req.body);
     const { id, partyId } = parsedParams.data;
+    requireOperatorOrParty(principalOf(res), partyId);
     const { appliesFromRound } = await service.changeTarget(id, partyId, target);
     res.json({ id, partyId, target, appliesFromRound });
   });
 
   router.post('/:id/network', async (req, res) => {
+    requireOperator(res);
     const id = parseId(req.params.id);
     const state = networkStateSchema.parse(req.body);
     await service.reportNetworkState(id, state);
@@ -72,6 +96,7 @@ export function negotiationRoutes(service: NegotiationService): Router {
     if (!parsedParams.success) throw notFound(`negotiation party ${req.params.id}/${req.params.partyId}`);
     const { reason } = withdrawalSchema.parse(req.body ?? {});
     const { id, partyId } = parsedParams.data;
+    requireOperatorOrParty(principalOf(res), partyId);
     await service.withdrawParty(id, partyId, reason);
     res.status(202).json({ id, accepted: true });
   });

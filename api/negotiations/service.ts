@@ -17,6 +17,7 @@ import {
   negotiationStatusKey,
   optimizerModeKey,
   partyCountKey,
+  partyIdsKey,
 } from '../../core/negotiation/search-attributes.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import {
@@ -64,6 +65,7 @@ export class NegotiationService {
           { key: negotiationStatusKey, value: 'running' },
           { key: partyCountKey, value: request.parties.length },
           { key: optimizerModeKey, value: request.optimizerMode },
+          { key: partyIdsKey, value: request.parties.map((p) => p.id) },
           ...(request.cellId ? [{ key: cellIdKey, value: request.cellId }] : []),
         ],
       });
@@ -95,9 +97,12 @@ export class NegotiationService {
     }
   }
 
-  async list(status: string | undefined, limit: number): Promise<ListItem[]> {
+  /** Negotiations, newest first; with `partyId`, only those that tenant takes part in. */
+  async list(status: string | undefined, limit: number, partyId?: string): Promise<ListItem[]> {
     const filters = [`WorkflowType = '${workflowType}'`];
     if (status) filters.push(`NegotiationStatus = '${status}'`);
+    // Both values come validated from zod schemas (status enum, tenant id pattern): no quoting to escape.
+    if (partyId) filters.push(`PartyIds = '${partyId}'`);
     const items: ListItem[] = [];
     for await (const wf of this.client.workflow.list({
       query: filters.join(' AND '),

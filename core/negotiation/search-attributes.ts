@@ -7,3 +7,7 @@ export const partyCountKey = defineSearchAttributeKey('PartyCount', SearchAttrib
 export const optimizerModeKey = defineSearchAttributeKey('OptimizerMode', SearchAttributeType.KEYWORD);
 export const negotiationRoundKey = defineSearchAttributeKey('NegotiationRound', SearchAttributeType.INT);
 export const arbitralFlagCountKey = defineSearchAttributeKey('ArbitralFlagCount', SearchAttributeType.INT);
+/** Every party (BO tenant id) of a negotiation, so a tenant's list shows only its own negotiations. */
+export const partyIdsKey = defineSearchAttributeKey('PartyIds', SearchAttributeType.KEYWORD_LIST);
+/** A cell session's phase: idle | negotiating | enforced | switched_off. */
+export const cellSessionPhaseKey = defineSearchAttributeKey('CellSessionPhase', SearchAttributeType.KEYWORD);

@@ -17,12 +17,15 @@ import { createChatModel } from '../../core/llm/chat-model.ts';
 import {
   arbitralFlagCountKey,
   cellIdKey,
+  cellSessionPhaseKey,
   negotiationRoundKey,
   negotiationStatusKey,
   optimizerModeKey,
   partyCountKey,
+  partyIdsKey,
 } from '../../core/negotiation/search-attributes.ts';
 import type { AgentDependencies } from '../../activities/index.ts';
+import type { RanClient } from '../../activities/network/ran-client.ts';
 import { temporalBinary } from '../../scripts/services.ts';
 import { createNegotiationWorker, workflowsPath } from '../../workers/negotiation-worker.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
@@ -41,6 +44,8 @@ export const searchAttributeKeys = [
   optimizerModeKey,
   negotiationRoundKey,
   arbitralFlagCountKey,
+  partyIdsKey,
+  cellSessionPhaseKey,
 ];
 
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
@@ -69,12 +74,14 @@ export async function negotiationWorker(
   taskQueue: string,
   chatModel: ChatModel = realChatModel(),
   agents: Omit<AgentDependencies, 'chatModel'> = {},
+  ran?: RanClient,
 ): Promise<Worker> {
   return createNegotiationWorker({
     connection: env.nativeConnection,
     namespace: config.namespace,
     taskQueue,
     agents: { chatModel, ...agents },
+    ...(ran ? { ran } : {}),
     workflowBundle: await workflowBundle(),
   });
 }

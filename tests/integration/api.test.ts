@@ -7,6 +7,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app.ts';
 import { cellTopic, config, negotiationWorker, partiesOf, startTemporal } from '../helpers/stack.ts';
+import { authAs, testTenants } from '../helpers/tenants.ts';
+import { loadCells } from '../../core/network/cells.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -18,7 +20,7 @@ before(async () => {
   env = await startTemporal();
   worker = await negotiationWorker(env, config.topology.taskQueues.negotiation);
   workerRun = worker.run();
-  server = createApp(env.client, config).listen(0, '127.0.0.1');
+  server = createApp(env.client, config, { tenants: testTenants, cells: loadCells(null) }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -40,7 +42,12 @@ const validBody = () => ({
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    // The operator's key unless a test says otherwise (an empty authorization header sends none).
+    headers: Object.fromEntries(
+      Object.entries({ 'content-type': 'application/json', ...authAs('operator'), ...headers }).filter(
+        ([, v]) => v !== '',
+      ),
+    ),
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -112,6 +119,58 @@ describe('HTTP API', () => {
     assert.ok(listed, 'the visibility store lists it under status=consensus');
     const others = await call('GET', '/v1/negotiations?status=cancelled');
     assert.ok(!(others.body.negotiations as { id: string }[]).some((n) => n.id === id));
+  });
+
+  it('tenants: 401 without a valid key; a BO sees only its own part of its negotiations, 403 elsewhere', async () => {
+    assert.equal((await call('GET', '/v1/negotiations', undefined, { authorization: '' })).status, 401);
+    assert.equal((await call('GET', '/v1/negotiations', undefined, { authorization: 'Bearer nope' })).status, 401);
+    assert.equal((await call('POST', '/v1/negotiations', validBody(), authAs('bo-3'))).status, 403);
+    const created = await call('POST', '/v1/negotiations', validBody());
+    const id = String(created.body.id);
+    const done = await waitForStatus(id, (s) => s !== 'running');
+    assert.equal(done.body.status, 'consensus');
+
+    const mine = await call('GET', `/v1/negotiations/${id}`, undefined, authAs('bo-1'));
+    assert.equal(mine.status, 200);
+    const view = mine.body as {
+      you: { id: string; target: number };
+      parties: Record<string, unknown>[];
+      rounds: Record<string, unknown>[];
+      consensus: { value: number };
+    };
+    assert.equal(view.you.id, 'bo-1');
+    assert.equal(view.consensus.value, (done.body.consensus as { value: number }).value);
+    assert.deepEqual(view.parties, [{ id: 'bo-2', objective: 'qos' }], 'the other party by id and objective only');
+    for (const r of view.rounds) {
+      assert.deepEqual(
+        Object.keys(r).sort(),
+        ['bounds', 'decision', 'incentives', 'mediatorProposal', 'round', 'yourReasoning', 'yourValue']
+          .filter((k) => k in r)
+          .sort(),
+      );
+      assert.ok(!('values' in r) && !('reasoning' in r) && !('spread' in r));
+    }
+    const text = JSON.stringify(view);
+    assert.ok(!text.includes('"optimum"') && !text.includes('"weight":2'), 'no optimum, no other weight');
+
+    assert.equal((await call('GET', `/v1/negotiations/${id}`, undefined, authAs('bo-3'))).status, 403);
+    const listedForBo1 = await call('GET', '/v1/negotiations', undefined, authAs('bo-1'));
+    const listedForBo3 = await call('GET', '/v1/negotiations', undefined, authAs('bo-3'));
+    for (let i = 0; i < 30 && !(listedForBo1.body.negotiations as { id: string }[]).some((n) => n.id === id); i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      Object.assign(listedForBo1, await call('GET', '/v1/negotiations', undefined, authAs('bo-1')));
+    }
+    assert.ok((listedForBo1.body.negotiations as { id: string }[]).some((n) => n.id === id));
+    assert.ok(!(listedForBo3.body.negotiations as { id: string }[]).some((n) => n.id === id));
+    assert.equal((await call('POST', `/v1/negotiations/${id}/cancel`, {}, authAs('bo-1'))).status, 403);
+    assert.equal(
+      (await call('POST', `/v1/negotiations/${id}/parties/bo-2/target`, { target: 30 }, authAs('bo-1'))).status,
+      403,
+    );
+    assert.equal(
+      (await call('POST', `/v1/negotiations/${id}/network`, { capacityMbps: 10 }, authAs('bo-1'))).status,
+      403,
+    );
   });
 
   it('rejects bad input with 400 and the zod issues, starting nothing', async () => {

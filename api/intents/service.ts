@@ -1,0 +1,208 @@
+/**
+ * Intents in Temporal terms. An intent lives in its cell's session workflow (the session is the
+ * durable owner: intents survive restarts and are carried across continue-as-new). Writes are
+ * workflow updates — the first intent on a cell starts its session (update-with-start) — and
+ * reads are queries. Ownership is checked here and again in the workflow's update validators.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import type { MaestroConfig } from '../../core/config.ts';
+import {
+  cellOfBody,
+  intentBodySchema,
+  mergePatch,
+  type IntentBody,
+  type IntentRecord,
+} from '../../core/intents/schemas.ts';
+import type { RanCell } from '../../core/network/contracts.ts';
+import { cellCapacityMbps } from '../../core/network/slice-operator.ts';
+import {
+  cellSessionStateQuery,
+  deleteIntentUpdate,
+  upsertIntentUpdate,
+} from '../../workflows/cell-session/messages.ts';
+import { defaultCellSessionPolicy, type CellSessionPolicy } from '../../workflows/cell-session/triggers.ts';
+import type { CellSessionInput, CellSessionState, SessionIntent } from '../../workflows/cell-session/types.ts';
+import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
+import { forbidden, type Principal } from '../auth.ts';
+import { badRequest, conflict, HttpError, notFound } from '../errors.ts';
+import { intentReport, type IntentReport } from './reports.ts';
+
+export const intentIdPattern = /^i-[0-9a-f]{8}@([A-Za-z0-9._-]{1,64})$/;
+const cellOfIntentId = (id: string): string | null => intentIdPattern.exec(id)?.[1] ?? null;
+
+export interface IntentResource extends IntentBody {
+  id: string;
+  href: string;
+  tenantId: string;
+  cellId: string;
+  version: number;
+  creationDate: string;
+  lastUpdate: string;
+}
+
+const toResource = (r: IntentRecord): IntentResource => ({
+  id: r.id,
+  href: `/v1/intents/${r.id}`,
+  tenantId: r.tenantId,
+  cellId: r.cellId,
+  version: r.version,
+  creationDate: r.creationDate,
+  lastUpdate: r.lastUpdate,
+  ...r.body,
+});
+
+export class IntentService {
+  private readonly client: Client;
+  private readonly config: MaestroConfig;
+  private readonly cells: Map<string, RanCell>;
+  private readonly policy: CellSessionPolicy;
+  constructor(client: Client, config: MaestroConfig, cells: Map<string, RanCell>, policy?: Partial<CellSessionPolicy>) {
+    this.client = client;
+    this.config = config;
+    this.cells = cells;
+    this.policy = { ...defaultCellSessionPolicy, ...policy };
+  }
+
+  async create(principal: Principal, body: IntentBody): Promise<IntentResource> {
+    if (principal.role !== 'bo') throw forbidden('intents belong to BO tenants; the operator reads and deletes them');
+    const cell = this.cellOf(cellOfBody(body));
+    const existing = await this.sessionStateOrNull(cell.cellId);
+    const mine = existing?.intents.find((i) => i.record.tenantId === principal.id);
+    if (mine) throw conflict(`tenant ${principal.id} already has intent ${mine.record.id} on ${cell.cellId}; PATCH it`);
+    const now = new Date().toISOString();
+    const record: IntentRecord = {
+      id: `i-${randomUUID().slice(0, 8)}@${cell.cellId}`,
+      tenantId: principal.id,
+      cellId: cell.cellId,
+      version: 1,
+      creationDate: now,
+      lastUpdate: now,
+      body,
+    };
+    await this.upsert(cell, { record, weight: principal.weight });
+    return toResource(record);
+  }
+
+  async get(principal: Principal, id: string): Promise<IntentResource> {
+    return toResource((await this.find(principal, id)).intent.record);
+  }
+
+  async list(principal: Principal, cellId?: string): Promise<IntentResource[]> {
+    const cells = cellId ? [this.cellOf(cellId)] : [...this.cells.values()];
+    const out: IntentResource[] = [];
+    for (const cell of cells) {
+      const state = await this.sessionStateOrNull(cell.cellId);
+      for (const i of state?.intents ?? []) {
+        if (principal.role === 'operator' || i.record.tenantId === principal.id) out.push(toResource(i.record));
+      }
+    }
+    return out;
+  }
+
+  async patch(principal: Principal, id: string, patch: unknown): Promise<IntentResource> {
+    const { intent, cell } = await this.find(principal, id);
+    if (principal.role !== 'bo') throw forbidden('only the owning BO changes its intent');
+    const merged = intentBodySchema.safeParse(mergePatch(intent.record.body, patch));
+    if (!merged.success) throw merged.error;
+    if (cellOfBody(merged.data) !== cell.cellId) {
+      throw badRequest('an intent cannot move to another cell; delete it and create one there');
+    }
+    const record: IntentRecord = {
+      ...intent.record,
+      version: intent.record.version + 1,
+      lastUpdate: new Date().toISOString(),
+      body: merged.data,
+    };
+    await this.upsert(cell, { record, weight: intent.weight });
+    return toResource(record);
+  }
+
+  async remove(principal: Principal, id: string): Promise<void> {
+    const { intent, cell } = await this.find(principal, id);
+    await this.client.workflow
+      .getHandle(cellSessionIdOf(cell.cellId))
+      .executeUpdate(deleteIntentUpdate, { args: [{ intentId: id, tenantId: intent.record.tenantId }] });
+  }
+
+  async report(principal: Principal, id: string): Promise<IntentReport> {
+    const { intent, state } = await this.find(principal, id);
+    return intentReport(intent, state, principal);
+  }
+
+  /** The session state of a cell, for the operator. */
+  async session(cellId: string): Promise<CellSessionState> {
+    const state = await this.sessionStateOrNull(this.cellOf(cellId).cellId);
+    if (!state) throw notFound(`session of cell ${cellId}`);
+    return state;
+  }
+
+  cellIds(): string[] {
+    return [...this.cells.keys()];
+  }
+
+  private cellOf(cellId: string): RanCell {
+    const cell = this.cells.get(cellId);
+    if (!cell) throw badRequest(`unknown cell ${cellId}; known cells: ${[...this.cells.keys()].join(', ')}`);
+    return cell;
+  }
+
+  /** The intent and its session; a BO asking for another tenant's intent gets 403. */
+  private async find(
+    principal: Principal,
+    id: string,
+  ): Promise<{ intent: SessionIntent; state: CellSessionState; cell: RanCell }> {
+    const cellId = cellOfIntentId(id);
+    const cell = cellId === null ? undefined : this.cells.get(cellId);
+    if (!cell) throw notFound(`intent ${id}`);
+    const state = await this.sessionStateOrNull(cell.cellId);
+    const intent = state?.intents.find((i) => i.record.id === id);
+    if (!state || !intent) throw notFound(`intent ${id}`);
+    if (principal.role !== 'operator' && intent.record.tenantId !== principal.id) {
+      throw forbidden(`intent ${id} belongs to another tenant`);
+    }
+    return { intent, state, cell };
+  }
+
+  private async upsert(cell: RanCell, intent: SessionIntent): Promise<void> {
+    const input: CellSessionInput = {
+      cell,
+      policy: this.policy,
+      agentTurnTimeouts: this.config.topology.timeouts.agentTurn,
+      cellBestMbps: Math.round(cellCapacityMbps(cell, 15) * 10) / 10,
+      negotiationRunTimeout: this.config.topology.timeouts.negotiationRun,
+    };
+    const start = new WithStartWorkflowOperation('cellSessionWorkflow', {
+      workflowId: cellSessionIdOf(cell.cellId),
+      taskQueue: this.config.topology.taskQueues.negotiation,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    try {
+      await this.client.workflow.executeUpdateWithStart(upsertIntentUpdate, {
+        args: [intent],
+        startWorkflowOperation: start,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = err.cause instanceof Error ? err.cause.message : err.message;
+        throw new HttpError(reason.startsWith('stale version') ? 409 : 400, 'rejected', reason);
+      }
+      throw err;
+    }
+  }
+
+  private async sessionStateOrNull(cellId: string): Promise<CellSessionState | null> {
+    try {
+      return await this.client.workflow.getHandle(cellSessionIdOf(cellId)).query(cellSessionStateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The network plane end to end on the real stack: intents through the HTTP API (tenants, keys),
+ * the cell-session workflow, child negotiations with the local model, enforcement through the
+ * slice operator onto the emulated RAN over HTTP. Telemetry is sent by the test, report by report,
+ * so the hysteresis is exercised exactly: a one-sample dip, a sustained drop, a switch-off, a recovery.
+ */
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createRanClient } from '../../activities/network/ran-client.ts';
+import { createApp } from '../../api/app.ts';
+import { loadCells, referenceCellId } from '../../core/network/cells.ts';
+import type { TelemetryReport } from '../../core/network/contracts.ts';
+import { cellCapacityMbps, referenceCell } from '../../core/network/slice-operator.ts';
+import { EmulatedRan } from '../../ran-emulator/ran.ts';
+import { startRanServer, type RanServer } from '../../ran-emulator/server.ts';
+import { scriptedTrace } from '../../ran-emulator/synthetic.ts';
+import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
+import { cellSessionStateQuery, telemetrySignal } from '../../workflows/cell-session/messages.ts';
+import type { CellSessionState } from '../../workflows/cell-session/types.ts';
+import { config, negotiationWorker, startTemporal } from '../helpers/stack.ts';
+import { authAs, testTenants, type apiKeys } from '../helpers/tenants.ts';
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let workerRun: Promise<void>;
+let api: Server;
+let base: string;
+let ran: EmulatedRan;
+let ranServer: RanServer;
+
+const cellId = referenceCellId;
+const policy = { sustainReports: 3, cooldownS: 0, optimizerMode: 'hard' as const, maxRounds: 3, toleranceMbps: 2 };
+
+before(async () => {
+  env = await startTemporal();
+  ran = new EmulatedRan();
+  ran.addCell(referenceCell, scriptedTrace([{ durationS: 10, cqi: 15 }]));
+  ranServer = await startRanServer({ ran, port: 0 });
+  worker = await negotiationWorker(
+    env,
+    config.topology.taskQueues.negotiation,
+    undefined,
+    {},
+    createRanClient(ranServer.url),
+  );
+  workerRun = worker.run();
+  api = createApp(env.client, config, {
+    tenants: testTenants,
+    cells: loadCells(null),
+    cellSessionPolicy: policy,
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => api.once('listening', r));
+  base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+});
+after(async () => {
+  api?.close();
+  await env?.client.workflow
+    .getHandle(cellSessionIdOf(cellId))
+    .terminate('test over')
+    .catch(() => undefined);
+  worker?.shutdown();
+  await workerRun;
+  await ranServer?.close();
+  await env?.teardown();
+});
+
+async function call(tenant: keyof typeof apiKeys | null, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+      ...(tenant ? authAs(tenant) : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+const intentBody = (condition: string, mbps: number, floorMbps: number) => ({
+  userLabel: `throughput ${condition} ${mbps}`,
+  intentExpectations: [
+    {
+      expectationId: 'cell-throughput',
+      expectationObject: { objectType: 'RAN_SubNetwork', objectInstance: cellId },
+      expectationTargets: [{ targetName: 'AveDLRANUEThpt', targetCondition: condition, targetValueRange: mbps }],
+    },
+  ],
+  agent: { switchOffBelowMbps: floorMbps },
+});
+
+const session = (): Promise<CellSessionState> =>
+  env.client.workflow.getHandle(cellSessionIdOf(cellId)).query(cellSessionStateQuery);
+
+let clockS = 0;
+/** Sends reports at the given CQI, one emulated second apart, and waits until the session has handled them. */
+async function report(cqi: number, count = 1): Promise<void> {
+  const handle = env.client.workflow.getHandle(cellSessionIdOf(cellId));
+  for (let i = 0; i < count; i++) {
+    clockS += 1;
+    const capacityMbps = cellCapacityMbps(referenceCell, cqi);
+    const telemetry: TelemetryReport = {
+      cellId,
+      tS: clockS,
+      cqi,
+      capacityMbps,
+      powered: true,
+      deliveredMbps: capacityMbps,
+      slices: [],
+    };
+    await handle.signal(telemetrySignal, telemetry);
+  }
+  await until(async () => (await session()).telemetry.at(-1)?.tS === clockS, 'reports handled');
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+const settled = async (negotiations: number) => {
+  const s = await session();
+  return s.negotiations.length === negotiations && s.activeNegotiationId === null;
+};
+
+describe('intent API: validation and tenant isolation', () => {
+  let bo1Intent = '';
+  let bo2Intent = '';
+
+  it('401 without a key; 400 with the zod issues for a bad intent or an unknown cell; 403 for the operator creating', async () => {
+    assert.equal((await call(null, 'POST', '/v1/intents', intentBody('IS_GREATER_THAN', 100, 10))).status, 401);
+    const bad = await call('bo-1', 'POST', '/v1/intents', {
+      ...intentBody('IS_GREATER_THAN', -5, 10),
+      intentPriority: 0,
+    });
+    assert.equal(bad.status, 400);
+    const paths = (bad.body.issues as { path: (string | number)[] }[]).map((i) => i.path.join('.'));
+    assert.ok(paths.includes('intentPriority'), JSON.stringify(paths));
+    assert.ok(
+      paths.some((p) => p.endsWith('targetValueRange')),
+      JSON.stringify(paths),
+    );
+    const unknownCell = intentBody('IS_GREATER_THAN', 100, 10);
+    unknownCell.intentExpectations[0]!.expectationObject.objectInstance = 'cell-nowhere';
+    const unknown = await call('bo-1', 'POST', '/v1/intents', unknownCell);
+    assert.equal(unknown.status, 400);
+    assert.match(String(unknown.body.message), /unknown cell cell-nowhere/);
+    assert.equal((await call('operator', 'POST', '/v1/intents', intentBody('IS_LESS_THAN', 20, 5))).status, 403);
+  });
+
+  it('each BO creates its own intent; the conflict starts a negotiation whose consensus is enforced on the RAN', async () => {
+    const one = await call('bo-1', 'POST', '/v1/intents', intentBody('IS_GREATER_THAN', 100, 10));
+    assert.equal(one.status, 201, JSON.stringify(one.body));
+    bo1Intent = String(one.body.id);
+    await report(15, 1);
+    assert.equal((await call('bo-1', 'POST', '/v1/intents', intentBody('IS_GREATER_THAN', 90, 10))).status, 409);
+    const two = await call('bo-2', 'POST', '/v1/intents', intentBody('IS_LESS_THAN', 20, 6));
+    assert.equal(two.status, 201, JSON.stringify(two.body));
+    bo2Intent = String(two.body.id);
+
+    await until(() => settled(1), 'the first negotiation to finish');
+    const s = await session();
+    assert.equal(s.negotiations[0]!.trigger, 'intent_conflict');
+    assert.equal(s.phase, 'enforced');
+    assert.ok(s.consensusMbps !== null && s.consensusMbps > 20 && s.consensusMbps < 100, String(s.consensusMbps));
+    // The RAN holds what the slice operator planned: a slice per BO, shares by weight (bo-2 weighs 2).
+    const status = ran.status(cellId);
+    const slices = status.intent?.slices ?? [];
+    assert.deepEqual(slices.map((x) => x.sliceId).sort(), ['bo-1', 'bo-2']);
+    const share = (id: string) => slices.find((x) => x.sliceId === id)!.requestedMbps;
+    assert.ok(Math.abs(share('bo-2') - 2 * share('bo-1')) < 0.01);
+    assert.ok(ran.a1PolicyIds().includes(`${cellId}.bo-1`));
+  });
+
+  it('a BO reads, patches and deletes only its own intent: 403 on the other’s, for every verb', async () => {
+    assert.equal((await call('bo-1', 'GET', `/v1/intents/${bo2Intent}`)).status, 403);
+    assert.equal((await call('bo-1', 'GET', `/v1/intents/${bo2Intent}/report`)).status, 403);
+    assert.equal((await call('bo-1', 'PATCH', `/v1/intents/${bo2Intent}`, { intentPriority: 1 })).status, 403);
+    assert.equal((await call('bo-1', 'DELETE', `/v1/intents/${bo2Intent}`)).status, 403);
+    assert.equal((await call('bo-3', 'GET', `/v1/intents/${bo1Intent}`)).status, 403);
+    assert.equal((await call('bo-1', 'GET', `/v1/cells/${cellId}/session`)).status, 403);
+    const mine = await call('bo-1', 'GET', '/v1/intents');
+    assert.deepEqual(
+      (mine.body.intents as { id: string }[]).map((i) => i.id),
+      [bo1Intent],
+    );
+    const all = await call('operator', 'GET', '/v1/intents');
+    assert.deepEqual((all.body.intents as { id: string }[]).map((i) => i.id).sort(), [bo1Intent, bo2Intent].sort());
+    assert.equal((await call('operator', 'GET', `/v1/intents/${bo2Intent}`)).status, 200);
+    // A patch that breaks the intent is refused as a whole; a good one bumps the version.
+    const broken = await call('bo-1', 'PATCH', `/v1/intents/${bo1Intent}`, { intentAdminState: 'PAUSED' });
+    assert.equal(broken.status, 400);
+    const patched = await call('bo-1', 'PATCH', `/v1/intents/${bo1Intent}`, { description: 'premium video' });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal(patched.body.version, 2);
+    assert.equal(patched.body.description, 'premium video');
+  });
+
+  it('the intent report gives the fulfilment per target with the achieved value, and no other tenant’s slice', async () => {
+    await report(15, 2);
+    const res = await call('bo-1', 'GET', `/v1/intents/${bo1Intent}/report`);
+    assert.equal(res.status, 200);
+    const body = res.body as {
+      intentFulfilmentReport: {
+        expectationFulfilmentResult: {
+          targetFulfilmentResult: { targetName: string; targetAchievedValue: number }[];
+        }[];
+      };
+      negotiationReport: { slice: { sliceId: string }; negotiations: { status: string }[] };
+    };
+    const target = body.intentFulfilmentReport.expectationFulfilmentResult[0]!.targetFulfilmentResult[0]!;
+    assert.equal(target.targetName, 'AveDLRANUEThpt');
+    assert.equal(typeof target.targetAchievedValue, 'number');
+    assert.equal(body.negotiationReport.slice.sliceId, 'bo-1');
+    assert.ok(!JSON.stringify(body).includes('bo-2'.concat('"', ',"assignedMbps')));
+  });
+});
+
+describe('cell session: hysteresis, switch-off, recovery', () => {
+  it('ignores a one-sample CQI dip', async () => {
+    await until(() => settled(1), 'the first negotiation');
+    await report(3, 1);
+    await report(15, 3);
+    const s = await session();
+    assert.equal(s.negotiations.length, 1, 'no renegotiation for one sample');
+    assert.equal(s.activeNegotiationId, null);
+  });
+
+  it('renegotiates exactly once on a sustained CQI drop', async () => {
+    const consensus = (await session()).consensusMbps!;
+    const dropCqi = 6;
+    assert.ok(
+      cellCapacityMbps(referenceCell, dropCqi) < consensus * 0.9,
+      'the drop leaves the consensus undeliverable',
+    );
+    await report(dropCqi, policy.sustainReports);
+    await until(
+      async () => (await session()).negotiations.length === 2 || (await session()).activeNegotiationId !== null,
+      'a renegotiation',
+    );
+    // More low reports while and after it runs: still one.
+    await report(dropCqi, 4);
+    await until(() => settled(2), 'the renegotiation to finish');
+    await report(dropCqi, policy.sustainReports + 2);
+    const s = await session();
+    assert.deepEqual(
+      s.negotiations.map((n) => n.trigger),
+      ['intent_conflict', 'capacity_drop'],
+    );
+    assert.ok(
+      s.consensusMbps! <= cellCapacityMbps(referenceCell, dropCqi) + policy.toleranceMbps,
+      String(s.consensusMbps),
+    );
+  });
+
+  it('switches the cell off when every BO votes so, and back on with a new negotiation when it recovers', async () => {
+    await report(2, policy.sustainReports);
+    await until(async () => (await session()).phase === 'switched_off', 'the cell to be switched off');
+    const off = await session();
+    assert.deepEqual(
+      off.lastVotes.map((v) => v.vote),
+      ['switch_off', 'switch_off'],
+    );
+    assert.equal(ran.status(cellId).powered, false);
+    await report(15, policy.sustainReports);
+    await until(() => settled(3), 'the recovery negotiation');
+    const on = await session();
+    assert.equal(on.negotiations.at(-1)!.trigger, 'recovered');
+    assert.equal(ran.status(cellId).powered, true);
+    assert.equal(on.phase, 'enforced');
+    assert.ok(on.events.some((e) => e.kind === 'switched_off') && on.events.some((e) => e.kind === 'switched_on'));
+  });
+});

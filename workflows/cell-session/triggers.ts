@@ -1,0 +1,109 @@
+/**
+ * When a cell session acts on telemetry — pure functions, so the hysteresis is unit-tested and
+ * replays identically. Time is the telemetry's own clock (emulated seconds), never the wall.
+ *
+ * Hysteresis: a condition must hold on every one of the last `sustainReports` reports, and a
+ * network-triggered action waits `cooldownS` after the previous one. A one-sample dip therefore
+ * never renegotiates, and a sustained drop renegotiates once: afterwards the consensus is set for
+ * the new capacity and the window starts empty.
+ */
+import type { TelemetryReport } from '../../core/network/contracts.ts';
+
+export interface CellSessionPolicy {
+  /** Consecutive reports a condition must hold on before the session acts. */
+  sustainReports: number;
+  /** Renegotiate when capacity < consensus × (1 − marginFraction). */
+  marginFraction: number;
+  /** Emulated seconds between two network-triggered actions. */
+  cooldownS: number;
+  /** Recovery needs capacity ≥ the level that caused the action × recoveryFactor (no flapping). */
+  recoveryFactor: number;
+  /** Negotiation rules of the child negotiations. */
+  maxRounds: number;
+  toleranceMbps: number;
+  optimizerMode: 'off' | 'soft' | 'hard';
+  /** Telemetry reports handled per run before continue-as-new. */
+  reportsPerRun: number;
+}
+
+export const defaultCellSessionPolicy: CellSessionPolicy = {
+  sustainReports: 5,
+  marginFraction: 0.1,
+  cooldownS: 20,
+  recoveryFactor: 1.2,
+  maxRounds: 5,
+  toleranceMbps: 2,
+  optimizerMode: 'soft',
+  reportsPerRun: 1000,
+};
+
+export type Phase = 'idle' | 'negotiating' | 'enforced' | 'switched_off';
+
+export type NetworkAction =
+  | { kind: 'renegotiate'; reason: 'capacity_drop' | 'capacity_recovered' }
+  | { kind: 'vote_switch_off' }
+  | { kind: 'switch_on' }
+  | { kind: 'replan'; cqi: number };
+
+export interface NetworkContext {
+  phase: Phase;
+  /** The enforced consensus, in Mbps. */
+  consensusMbps: number | null;
+  /** The capacity the last negotiation's topic was capped at, when it was below the cell's best. */
+  negotiatedCapMbps: number | null;
+  /** CQI the enforced PRB plan was made for. */
+  plannedCqi: number | null;
+  /** Each active BO's "useless below" level, in Mbps (0: never). */
+  switchOffFloorsMbps: number[];
+  /** When the last network-triggered action happened (emulated s), or null. */
+  lastActionAtS: number | null;
+}
+
+/** True when `predicate` holds on each of the last `n` reports (and there are at least n). */
+export function sustained(window: readonly TelemetryReport[], n: number, predicate: (r: TelemetryReport) => boolean) {
+  if (window.length < n) return false;
+  return window.slice(-n).every(predicate);
+}
+
+export function decideNetworkAction(
+  window: readonly TelemetryReport[],
+  ctx: NetworkContext,
+  policy: CellSessionPolicy,
+): NetworkAction | null {
+  const latest = window.at(-1);
+  if (!latest) return null;
+  if (ctx.lastActionAtS !== null && latest.tS - ctx.lastActionAtS < policy.cooldownS) return null;
+  const n = policy.sustainReports;
+  const floors = ctx.switchOffFloorsMbps;
+  const everyoneHasAFloor = floors.length > 0 && floors.every((f) => f > 0);
+
+  if (ctx.phase === 'switched_off') {
+    // Back on only when the service would be useful to every BO again, with margin.
+    const needed = Math.max(...floors) * policy.recoveryFactor;
+    return everyoneHasAFloor && sustained(window, n, (r) => r.capacityMbps >= needed) ? { kind: 'switch_on' } : null;
+  }
+  if (ctx.phase !== 'enforced' || ctx.consensusMbps === null) return null;
+
+  if (everyoneHasAFloor && sustained(window, n, (r) => r.capacityMbps < Math.min(...floors))) {
+    return { kind: 'vote_switch_off' };
+  }
+  const floor = ctx.consensusMbps * (1 - policy.marginFraction);
+  if (sustained(window, n, (r) => r.capacityMbps < floor)) return { kind: 'renegotiate', reason: 'capacity_drop' };
+  if (
+    ctx.negotiatedCapMbps !== null &&
+    sustained(window, n, (r) => r.capacityMbps >= ctx.negotiatedCapMbps! * policy.recoveryFactor)
+  ) {
+    return { kind: 'renegotiate', reason: 'capacity_recovered' };
+  }
+  // Same consensus, other channel: the PRBs needed for it changed, so the slice operator re-plans.
+  if (ctx.plannedCqi !== null && sustained(window, n, (r) => r.cqi === latest.cqi && r.cqi !== ctx.plannedCqi)) {
+    return { kind: 'replan', cqi: latest.cqi };
+  }
+  return null;
+}
+
+/** Intents conflict when their throughput targets are further apart than the negotiation tolerance. */
+export function intentsConflict(targetsMbps: readonly number[], toleranceMbps: number): boolean {
+  if (targetsMbps.length < 2) return false;
+  return Math.max(...targetsMbps) - Math.min(...targetsMbps) > toleranceMbps;
+}

@@ -1,0 +1,90 @@
+/** The state a cell session keeps, returns from its query and carries across continue-as-new. */
+import type { NetworkIntent, RanCell, TelemetryReport } from '../../core/network/contracts.ts';
+import type { IntentRecord } from '../../core/intents/schemas.ts';
+import type { AgentTurnTimeouts } from '../negotiation/workflow.ts';
+import type { CellSessionPolicy, Phase } from './triggers.ts';
+
+/** An intent as the session holds it: the tenant's record plus the operator's weight for that tenant. */
+export interface SessionIntent {
+  record: IntentRecord;
+  weight: number;
+}
+
+export type NegotiationTrigger = 'intent_conflict' | 'capacity_drop' | 'capacity_recovered' | 'recovered';
+
+export interface NegotiationSummary {
+  negotiationId: string;
+  trigger: NegotiationTrigger;
+  startedAtS: number;
+  finishedAtS: number | null;
+  status: string | null;
+  /** The throughput enforced after it (consensus, or MAESTRO's proposal when none). */
+  valueMbps: number | null;
+  decidedBy: 'consensus' | 'mediator_fallback' | null;
+  rounds: number;
+  capMbps: number;
+  /** BOs the arbitral unit warned, penalised or excluded. */
+  warned: string[];
+}
+
+export interface EnforcementRecord {
+  atS: number;
+  throughputMbps: number;
+  networkIntent: NetworkIntent;
+  a1PolicyIds: string[];
+}
+
+export interface CellEvent {
+  tS: number;
+  kind:
+    | 'intent_changed'
+    | 'negotiation_started'
+    | 'negotiation_finished'
+    | 'enforced'
+    | 'replanned'
+    | 'switch_off_vote'
+    | 'switched_off'
+    | 'switched_on'
+    | 'warned';
+  message: string;
+}
+
+export interface SwitchOffVote {
+  tenantId: string;
+  vote: 'switch_off' | 'keep_on';
+  reasoning: string;
+  decidedBy: 'llm' | 'rule';
+}
+
+export interface CellSessionCarry {
+  intents: SessionIntent[];
+  phase: Phase;
+  consensusMbps: number | null;
+  negotiatedCapMbps: number | null;
+  enforcement: EnforcementRecord | null;
+  negotiations: NegotiationSummary[];
+  events: CellEvent[];
+  telemetry: TelemetryReport[];
+  lastActionAtS: number | null;
+  negotiationCount: number;
+  run: number;
+}
+
+export interface CellSessionInput {
+  cell: RanCell;
+  policy: CellSessionPolicy;
+  agentTurnTimeouts: AgentTurnTimeouts;
+  /** What the cell delivers at its best CQI with every PRB (the slice operator's figure), in Mbps. */
+  cellBestMbps: number;
+  /** Wall-clock limit of one child negotiation. */
+  negotiationRunTimeout: string;
+  carry?: CellSessionCarry;
+}
+
+export interface CellSessionState extends CellSessionCarry {
+  cellId: string;
+  cell: RanCell;
+  policy: CellSessionPolicy;
+  activeNegotiationId: string | null;
+  lastVotes: SwitchOffVote[];
+}

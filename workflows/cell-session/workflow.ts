@@ -1,0 +1,422 @@
+/**
+ * One shared cell's long-lived session (MAESTRO Section V, Figs. 4–5). It holds the BOs' current
+ * intents for the cell, receives the RAN's telemetry as signals, and:
+ *  - starts a negotiation (child workflow) when intents conflict, when the network can no longer
+ *    deliver the consensus, or when it recovers well above what the last negotiation was capped at;
+ *  - enforces each outcome through the slice operator (PRBs per BO slice + A1 SLA policies);
+ *  - re-plans PRBs when the channel settles at another CQI but the consensus still fits;
+ *  - asks every BO to vote on switching the cell off when service is useless to all of them, and
+ *    switches it back on, with a new negotiation, when conditions recover.
+ * Network-triggered actions pass the hysteresis of triggers.ts. The session continues-as-new every
+ * `reportsPerRun` reports, carrying its state; telemetry windows and event logs are bounded.
+ */
+import {
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { NetworkActivities } from '../../activities/network/index.ts';
+import { defaultArbitrationPolicy } from '../../core/negotiation/arbitration-defaults.ts';
+import type { NegotiationRequest } from '../../core/negotiation/schemas.ts';
+import {
+  cellIdKey,
+  cellSessionPhaseKey,
+  optimizerModeKey,
+  partyCountKey,
+  partyIdsKey,
+} from '../../core/negotiation/search-attributes.ts';
+import type { NegotiationState } from '../../core/negotiation/types.ts';
+import type { TelemetryReport } from '../../core/network/contracts.ts';
+import { negotiationProfile } from '../../core/intents/schemas.ts';
+import { networkStateChangedSignal } from '../negotiation/messages.ts';
+import { negotiationWorkflow } from '../negotiation/workflow.ts';
+import { cellSessionStateQuery, deleteIntentUpdate, telemetrySignal, upsertIntentUpdate } from './messages.ts';
+import { decideNetworkAction, intentsConflict, type NetworkAction, type Phase } from './triggers.ts';
+import type {
+  CellEvent,
+  CellSessionCarry,
+  CellSessionInput,
+  CellSessionState,
+  NegotiationSummary,
+  NegotiationTrigger,
+  SessionIntent,
+  SwitchOffVote,
+} from './types.ts';
+
+const maxEvents = 200;
+const maxNegotiationsKept = 30;
+/** Reports kept for fulfilment reports (observationPeriod) and the hysteresis window. */
+const maxTelemetryKept = 120;
+
+/**
+ * What of an intent the outcome depends on; equal keys mean nothing to renegotiate. How the BO's
+ * agent talks (personality, business text) applies from the next negotiation, not by itself.
+ */
+const negotiationKey = (intent: SessionIntent): string => {
+  const p = negotiationProfile(intent.record);
+  return JSON.stringify([
+    p.objective,
+    p.targetMbps,
+    p.switchOffBelowMbps,
+    intent.weight,
+    intent.record.body.intentAdminState,
+  ]);
+};
+
+const emptyCarry = (): CellSessionCarry => ({
+  intents: [],
+  phase: 'idle',
+  consensusMbps: null,
+  negotiatedCapMbps: null,
+  enforcement: null,
+  negotiations: [],
+  events: [],
+  telemetry: [],
+  lastActionAtS: null,
+  negotiationCount: 0,
+  run: 0,
+});
+
+export async function cellSessionWorkflow(input: CellSessionInput): Promise<void> {
+  const { cell, policy } = input;
+  const carry: CellSessionCarry = input.carry ?? emptyCarry();
+  const network = proxyActivities<NetworkActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+  });
+  const voting = proxyActivities<NetworkActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+
+  let activeChild: { handle: ChildWorkflowHandle<typeof negotiationWorkflow>; summary: NegotiationSummary } | null =
+    null;
+  let finishedChild: { summary: NegotiationSummary; state: NegotiationState | null; error?: string } | null = null;
+  let intentsDirty = false;
+  let lastVotes: SwitchOffVote[] = [];
+  let forwardedCapacityMbps: number | null = null;
+  const inbox: TelemetryReport[] = [];
+  let reportsThisRun = 0;
+
+  const now = (): number => carry.telemetry.at(-1)?.tS ?? 0;
+  const event = (kind: CellEvent['kind'], message: string): void => {
+    carry.events.push({ tS: now(), kind, message });
+    if (carry.events.length > maxEvents) carry.events.splice(0, carry.events.length - maxEvents);
+  };
+  const active = (): SessionIntent[] => carry.intents.filter((i) => i.record.body.intentAdminState === 'ACTIVATED');
+  const state = (): CellSessionState => ({
+    ...carry,
+    cellId: cell.cellId,
+    cell,
+    policy,
+    activeNegotiationId: activeChild?.summary.negotiationId ?? null,
+    lastVotes,
+  });
+
+  const setPhase = (phase: Phase): void => {
+    if (phase !== carry.phase) upsertSearchAttributes([{ key: cellSessionPhaseKey, value: phase }]);
+    carry.phase = phase;
+  };
+
+  setHandler(cellSessionStateQuery, state);
+  setHandler(
+    upsertIntentUpdate,
+    (intent) => {
+      const i = carry.intents.findIndex((x) => x.record.id === intent.record.id);
+      const before = i >= 0 ? negotiationKey(carry.intents[i]!) : null;
+      if (i >= 0) carry.intents[i] = intent;
+      else carry.intents.push(intent);
+      // Only what changes the negotiation renegotiates: a new label or description does not.
+      if (before !== negotiationKey(intent)) intentsDirty = true;
+      event('intent_changed', `${intent.record.tenantId} ${i >= 0 ? 'changed' : 'created'} ${intent.record.id}`);
+      return { version: intent.record.version };
+    },
+    {
+      validator: (intent: SessionIntent) => {
+        if (intent.record.cellId !== cell.cellId) throw new Error(`intent is for ${intent.record.cellId}`);
+        const existing = carry.intents.find((x) => x.record.id === intent.record.id);
+        if (existing && existing.record.tenantId !== intent.record.tenantId)
+          throw new Error('intent of another tenant');
+        if (existing && intent.record.version !== existing.record.version + 1) {
+          throw new Error(`stale version ${intent.record.version}; current is ${existing.record.version}`);
+        }
+      },
+    },
+  );
+  setHandler(
+    deleteIntentUpdate,
+    ({ intentId }) => {
+      carry.intents = carry.intents.filter((x) => x.record.id !== intentId);
+      intentsDirty = true;
+      event('intent_changed', `${intentId} deleted`);
+      return { deleted: true as const };
+    },
+    {
+      validator: ({ intentId, tenantId }: { intentId: string; tenantId: string }) => {
+        const existing = carry.intents.find((x) => x.record.id === intentId);
+        if (!existing) throw new Error(`no intent ${intentId}`);
+        if (existing.record.tenantId !== tenantId) throw new Error('intent of another tenant');
+      },
+    },
+  );
+  setHandler(telemetrySignal, (report) => {
+    if (report.cellId === cell.cellId) inbox.push(report);
+  });
+
+  upsertSearchAttributes([
+    { key: cellIdKey, value: cell.cellId },
+    { key: cellSessionPhaseKey, value: carry.phase },
+  ]);
+
+  const latestCqi = (): number => carry.telemetry.at(-1)?.cqi ?? 15;
+  const latestCapacity = (): number | null => carry.telemetry.at(-1)?.capacityMbps ?? null;
+
+  const enforce = async (throughputMbps: number, kind: 'enforced' | 'replanned'): Promise<void> => {
+    const tenants = active().map((i) => ({ tenantId: i.record.tenantId, weight: i.weight }));
+    const cqi = latestCqi();
+    const result = await network.enforceCellThroughput({ cell, cqi, throughputMbps, tenants });
+    carry.enforcement = { atS: now(), throughputMbps, ...result };
+    setPhase('enforced');
+    const prbs = result.networkIntent.slices.map((s) => `${s.sliceId} ${s.prbs}`).join(', ');
+    event(
+      kind,
+      `${throughputMbps.toFixed(1)} Mbps at CQI ${cqi}: PRBs ${prbs}${result.networkIntent.fits ? '' : ' (scaled down: does not fit)'}`,
+    );
+  };
+
+  const startNegotiation = async (trigger: NegotiationTrigger): Promise<void> => {
+    const intents = active();
+    const bestMbps = input.cellBestMbps;
+    const capacity = latestCapacity() ?? bestMbps;
+    const capMbps = Math.round(Math.min(capacity, bestMbps) * 10) / 10;
+    if (capMbps <= policy.toleranceMbps * 2) {
+      event('negotiation_finished', `not negotiated: capacity ${capMbps} Mbps leaves nothing to share`);
+      return;
+    }
+    carry.negotiationCount += 1;
+    const negotiationId = `${workflowInfo().workflowId}-n${carry.negotiationCount}`;
+    const request: NegotiationRequest = {
+      topic: { name: `downlink throughput of shared cell ${cell.cellId}`, unit: 'Mbps', min: 0, max: capMbps },
+      parties: intents.map((i) => {
+        const p = negotiationProfile(i.record);
+        return {
+          id: p.tenantId,
+          objective: p.objective,
+          target: Math.min(p.targetMbps, capMbps),
+          weight: i.weight,
+          personality: p.personality,
+          ...(p.businessIntent ? { businessIntent: p.businessIntent } : {}),
+        };
+      }),
+      maxRounds: policy.maxRounds,
+      tolerance: policy.toleranceMbps,
+      optimizerMode: policy.optimizerMode,
+      cellId: cell.cellId,
+      arbitration: defaultArbitrationPolicy,
+    };
+    const summary: NegotiationSummary = {
+      negotiationId,
+      trigger,
+      startedAtS: now(),
+      finishedAtS: null,
+      status: null,
+      valueMbps: null,
+      decidedBy: null,
+      rounds: 0,
+      capMbps,
+      warned: [],
+    };
+    const handle = await startChild(negotiationWorkflow, {
+      workflowId: negotiationId,
+      args: [{ request, agentTurnTimeouts: input.agentTurnTimeouts }],
+      workflowRunTimeout: input.negotiationRunTimeout,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      typedSearchAttributes: [
+        { key: cellIdKey, value: cell.cellId },
+        { key: partyCountKey, value: request.parties.length },
+        { key: optimizerModeKey, value: policy.optimizerMode },
+        { key: partyIdsKey, value: request.parties.map((p) => p.id) },
+      ],
+    });
+    activeChild = { handle, summary };
+    setPhase('negotiating');
+    carry.negotiatedCapMbps = capMbps < bestMbps * 0.95 ? capMbps : null;
+    forwardedCapacityMbps = null;
+    event('negotiation_started', `${negotiationId} (${trigger}), ${request.parties.length} BOs, cap ${capMbps} Mbps`);
+    handle.result().then(
+      (result) => (finishedChild = { summary, state: result }),
+      (err: unknown) =>
+        (finishedChild = { summary, state: null, error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+
+  /** Outcome of a finished negotiation → the throughput the network enforces. */
+  const concludeNegotiation = async (done: NonNullable<typeof finishedChild>): Promise<void> => {
+    const { summary, state: result } = done;
+    activeChild = null;
+    summary.finishedAtS = now();
+    summary.status = result?.status ?? 'failed';
+    summary.rounds = result?.rounds.length ?? 0;
+    summary.warned = [
+      ...new Set((result?.rounds ?? []).flatMap((r) => r.arbitration?.flags.map((f) => f.partyId) ?? [])),
+    ];
+    for (const partyId of summary.warned)
+      event('warned', `${partyId} flagged by the arbitral unit in ${summary.negotiationId}`);
+    // Without a consensus the network still needs a setting: MAESTRO's fair proposal (eq. (1)'s optimum).
+    const value = result?.consensus?.value ?? result?.optimum.value ?? null;
+    summary.decidedBy = result?.consensus ? 'consensus' : value === null ? null : 'mediator_fallback';
+    summary.valueMbps = value;
+    carry.negotiations.push(summary);
+    if (carry.negotiations.length > maxNegotiationsKept) carry.negotiations.shift();
+    event(
+      'negotiation_finished',
+      `${summary.negotiationId}: ${summary.status}${value === null ? '' : `, ${value.toFixed(1)} Mbps`}${done.error ? ` (${done.error})` : ''}`,
+    );
+    carry.lastActionAtS = now();
+    if (value === null) {
+      setPhase(carry.enforcement ? 'enforced' : 'idle');
+      return;
+    }
+    carry.consensusMbps = value;
+    await enforce(value, 'enforced');
+  };
+
+  /** Intents changed: negotiate if they conflict, otherwise enforce what they agree on. */
+  const onIntentsChanged = async (): Promise<void> => {
+    intentsDirty = false;
+    const intents = active();
+    upsertSearchAttributes([{ key: partyCountKey, value: intents.length }]);
+    if (carry.phase === 'switched_off') return; // the recovery path renegotiates with the new intents
+    if (intents.length === 0) {
+      carry.consensusMbps = null;
+      if (carry.enforcement) await enforce(0, 'enforced');
+      setPhase('idle');
+      return;
+    }
+    const targets = intents.map((i) => Math.min(negotiationProfile(i.record).targetMbps, input.cellBestMbps));
+    if (intentsConflict(targets, policy.toleranceMbps)) {
+      await startNegotiation('intent_conflict');
+      return;
+    }
+    // One BO, or BOs that already agree: nothing to negotiate; their weighted mean is the consensus.
+    const totalWeight = intents.reduce((s, i) => s + i.weight, 0);
+    const agreed = intents.reduce((s, i, k) => s + targets[k]! * i.weight, 0) / totalWeight;
+    carry.consensusMbps = agreed;
+    carry.negotiatedCapMbps = null;
+    await enforce(Math.min(agreed, latestCapacity() ?? agreed), 'enforced');
+  };
+
+  const voteOnSwitchOff = async (): Promise<boolean> => {
+    const capacityMbps = latestCapacity() ?? 0;
+    lastVotes = await Promise.all(
+      active().map((i) => {
+        const p = negotiationProfile(i.record);
+        return voting.voteOnSwitchOff({
+          cellId: cell.cellId,
+          tenantId: p.tenantId,
+          personality: p.personality,
+          targetMbps: p.targetMbps,
+          switchOffBelowMbps: p.switchOffBelowMbps,
+          capacityMbps,
+          ...(p.businessIntent ? { businessIntent: p.businessIntent } : {}),
+        });
+      }),
+    );
+    const unanimous = lastVotes.length > 0 && lastVotes.every((v) => v.vote === 'switch_off');
+    event(
+      'switch_off_vote',
+      `${lastVotes.map((v) => `${v.tenantId}: ${v.vote}`).join(', ')} → ${unanimous ? 'switch off' : 'stay on'}`,
+    );
+    return unanimous;
+  };
+
+  const act = async (action: NetworkAction): Promise<void> => {
+    carry.lastActionAtS = now();
+    switch (action.kind) {
+      case 'renegotiate':
+        await startNegotiation(action.reason);
+        return;
+      case 'replan':
+        if (carry.consensusMbps !== null) await enforce(carry.consensusMbps, 'replanned');
+        return;
+      case 'vote_switch_off':
+        if (await voteOnSwitchOff()) {
+          await network.setCellPower({ cellId: cell.cellId, on: false });
+          setPhase('switched_off');
+          carry.consensusMbps = null;
+          event('switched_off', `capacity ${latestCapacity()?.toFixed(1)} Mbps is below every BO's floor`);
+        }
+        return;
+      case 'switch_on':
+        await network.setCellPower({ cellId: cell.cellId, on: true });
+        setPhase('idle');
+        event('switched_on', `capacity ${latestCapacity()?.toFixed(1)} Mbps is useful again`);
+        await startNegotiation('recovered');
+        return;
+    }
+  };
+
+  const handleReport = async (report: TelemetryReport): Promise<void> => {
+    carry.telemetry.push(report);
+    if (carry.telemetry.length > maxTelemetryKept) carry.telemetry.shift();
+    reportsThisRun += 1;
+    if (activeChild) {
+      // The running negotiation's observability unit hears of real changes only, not of every report.
+      const changed =
+        forwardedCapacityMbps === null ||
+        Math.abs(report.capacityMbps - forwardedCapacityMbps) > policy.marginFraction * forwardedCapacityMbps;
+      if (changed) {
+        forwardedCapacityMbps = report.capacityMbps;
+        await activeChild.handle.signal(networkStateChangedSignal, {
+          cqi: report.cqi,
+          capacityMbps: Math.round(report.capacityMbps * 10) / 10,
+          source: 'emulated-ran',
+        });
+      }
+      return;
+    }
+    // Hysteresis counts only reports after the last action: what led to it must not trigger it twice.
+    const sinceLastAction = carry.telemetry.filter((r) => carry.lastActionAtS === null || r.tS > carry.lastActionAtS);
+    const action = decideNetworkAction(
+      sinceLastAction,
+      {
+        phase: carry.phase,
+        consensusMbps: carry.consensusMbps,
+        negotiatedCapMbps: carry.negotiatedCapMbps,
+        plannedCqi: carry.enforcement?.networkIntent.cqi ?? null,
+        switchOffFloorsMbps: active().map((i) => i.record.body.agent.switchOffBelowMbps),
+        lastActionAtS: carry.lastActionAtS,
+      },
+      policy,
+    );
+    if (action) await act(action);
+  };
+
+  for (;;) {
+    await condition(() => inbox.length > 0 || finishedChild !== null || (intentsDirty && activeChild === null));
+    if (finishedChild !== null) {
+      const done = finishedChild;
+      finishedChild = null;
+      await concludeNegotiation(done);
+    }
+    if (intentsDirty && activeChild === null) await onIntentsChanged();
+    while (inbox.length > 0) await handleReport(inbox.shift()!);
+
+    const due = reportsThisRun >= policy.reportsPerRun || workflowInfo().continueAsNewSuggested;
+    if (due && activeChild === null && !intentsDirty && inbox.length === 0) {
+      await condition(allHandlersFinished);
+      if (inbox.length > 0 || intentsDirty) continue;
+      log.info('cell session continues as new', { cellId: cell.cellId, run: carry.run });
+      carry.run += 1;
+      await continueAsNew<typeof cellSessionWorkflow>({ ...input, carry });
+    }
+  }
+}
