@@ -172,12 +172,15 @@ export interface ScriptedOptions {
 /**
  * The scenario of the MAESTRO paper's Fig. 5: good channel for 200 s, worse 200–300 s, very poor
  * 300–400 s, recovered after 400 s. The CQI levels are this project's choice (the figure gives
- * throughput, not CQI); in CQI table 1 their spectral efficiencies are about 80 %, 45 % and 10 % of CQI 15's.
+ * throughput, not CQI), picked so the reference cell's capacity follows the figure's story:
+ * ≈ 109 Mbps (CQI 13, "high CQI with 100 Mbps"), then ≈ 35 Mbps (CQI 7: below a ~50 Mbps
+ * consensus, so it is renegotiated), then ≈ 9 Mbps (CQI 3: too poor to be worth running), then
+ * back to ≈ 109 Mbps.
  */
 export const MAESTRO_FIG5_SEGMENTS: readonly ScriptedSegment[] = [
   { durationS: 200, cqi: 13 },
-  { durationS: 100, cqi: 9 },
-  { durationS: 100, cqi: 4 },
+  { durationS: 100, cqi: 7 },
+  { durationS: 100, cqi: 3 },
   { durationS: 200, cqi: 13 },
 ];
 

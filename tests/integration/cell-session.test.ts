@@ -9,7 +9,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { projectRoot } from '../../core/config.ts';
 import { createRanClient } from '../../activities/network/ran-client.ts';
 import { createApp } from '../../api/app.ts';
 import { loadCells, referenceCellId } from '../../core/network/cells.ts';
@@ -21,7 +25,7 @@ import { scriptedTrace } from '../../ran-emulator/synthetic.ts';
 import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
 import { cellSessionStateQuery, telemetrySignal } from '../../workflows/cell-session/messages.ts';
 import type { CellSessionState } from '../../workflows/cell-session/types.ts';
-import { config, negotiationWorker, startTemporal } from '../helpers/stack.ts';
+import { config, negotiationWorker, startTemporal, workflowBundle } from '../helpers/stack.ts';
 import { authAs, testTenants, type apiKeys } from '../helpers/tenants.ts';
 
 let env: TestWorkflowEnvironment;
@@ -33,7 +37,15 @@ let ran: EmulatedRan;
 let ranServer: RanServer;
 
 const cellId = referenceCellId;
-const policy = { sustainReports: 3, cooldownS: 0, optimizerMode: 'hard' as const, maxRounds: 3, toleranceMbps: 2 };
+const policy = {
+  sustainReports: 3,
+  cooldownS: 0,
+  optimizerMode: 'hard' as const,
+  maxRounds: 3,
+  toleranceMbps: 2,
+  // Small, so the test crosses several continue-as-new boundaries.
+  reportsPerRun: 8,
+};
 
 before(async () => {
   env = await startTemporal();
@@ -275,5 +287,20 @@ describe('cell session: hysteresis, switch-off, recovery', () => {
     assert.equal(ran.status(cellId).powered, true);
     assert.equal(on.phase, 'enforced');
     assert.ok(on.events.some((e) => e.kind === 'switched_off') && on.events.some((e) => e.kind === 'switched_on'));
+  });
+
+  it('continued as new along the way, carrying intents and outcomes; its history replays deterministically', async () => {
+    const s = await session();
+    assert.ok(s.run >= 2, `runs: ${s.run}`);
+    assert.equal(s.intents.length, 2);
+    assert.equal(s.negotiations.length, 3);
+    const handle = env.client.workflow.getHandle(cellSessionIdOf(cellId));
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'replay-cell-session');
+    // `MAESTRO_RECORD_HISTORIES=1 npm test -- tests/integration/cell-session.test.ts` refreshes the committed one.
+    if (process.env.MAESTRO_RECORD_HISTORIES === '1') {
+      const file = path.join(projectRoot, 'tests', 'histories', 'cell-session-last-run.json');
+      writeFileSync(file, historyToJSON(history));
+    }
   });
 });

@@ -209,10 +209,10 @@ describe('ran-emulator synthetic traces', () => {
     assert.equal(t.samples.length, 600);
     assert.equal(t.meta.durationS, 600);
     const at = (tS: number): number => t.samples.find((s) => s.tS === tS)!.cqi;
-    assert.deepEqual([0, 199, 200, 299, 300, 399, 400, 599].map(at), [13, 13, 9, 9, 4, 4, 13, 13]);
+    assert.deepEqual([0, 199, 200, 299, 300, 399, 400, 599].map(at), [13, 13, 7, 7, 3, 3, 13, 13]);
     const coarse = scriptedTrace(MAESTRO_FIG5_SEGMENTS, { stepS: 10 });
     assert.equal(coarse.samples.length, 60);
-    assert.equal(coarse.samples[30]!.cqi, 4);
+    assert.equal(coarse.samples[30]!.cqi, 3);
   });
 
   it('scripted noise is seeded, stays in 0–15 and keeps each segment’s level on average', () => {

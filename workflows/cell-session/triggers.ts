@@ -95,11 +95,37 @@ export function decideNetworkAction(
   ) {
     return { kind: 'renegotiate', reason: 'capacity_recovered' };
   }
-  // Same consensus, other channel: the PRBs needed for it changed, so the slice operator re-plans.
-  if (ctx.plannedCqi !== null && sustained(window, n, (r) => r.cqi === latest.cqi && r.cqi !== ctx.plannedCqi)) {
-    return { kind: 'replan', cqi: latest.cqi };
+  // Same consensus, other channel: the PRBs needed for it changed, so the slice operator re-plans —
+  // when every recent report is below the planned CQI (the plan no longer delivers), or at least
+  // two steps above it (the plan wastes PRBs). One noisy sample does neither.
+  const planned = ctx.plannedCqi;
+  if (
+    planned !== null &&
+    (sustained(window, n, (r) => r.cqi < planned) || sustained(window, n, (r) => r.cqi >= planned + 2))
+  ) {
+    return { kind: 'replan', cqi: planningCqi(window, n) };
   }
   return null;
+}
+
+/**
+ * The CQI to plan PRBs for: the lowest of the last n reports, so a plan made in a noisy channel
+ * still delivers through its dips (the CQI's own 10 % BLER target is per report, not per window).
+ */
+export function planningCqi(window: readonly TelemetryReport[], n: number): number {
+  const recent = window.slice(-Math.max(1, n));
+  return recent.length === 0 ? 15 : Math.min(...recent.map((r) => r.cqi));
+}
+
+/** The capacity a negotiation is capped at: the median of the last n reports, robust to one noisy sample. */
+export function capacityEstimateMbps(window: readonly TelemetryReport[], n: number): number | null {
+  const recent = window
+    .slice(-Math.max(1, n))
+    .map((r) => r.capacityMbps)
+    .sort((a, b) => a - b);
+  if (recent.length === 0) return null;
+  const mid = Math.floor(recent.length / 2);
+  return recent.length % 2 === 1 ? recent[mid]! : (recent[mid - 1]! + recent[mid]!) / 2;
 }
 
 /** Intents conflict when their throughput targets are further apart than the negotiation tolerance. */

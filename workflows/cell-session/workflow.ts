@@ -39,7 +39,14 @@ import { negotiationProfile } from '../../core/intents/schemas.ts';
 import { networkStateChangedSignal } from '../negotiation/messages.ts';
 import { negotiationWorkflow } from '../negotiation/workflow.ts';
 import { cellSessionStateQuery, deleteIntentUpdate, telemetrySignal, upsertIntentUpdate } from './messages.ts';
-import { decideNetworkAction, intentsConflict, type NetworkAction, type Phase } from './triggers.ts';
+import {
+  capacityEstimateMbps,
+  decideNetworkAction,
+  intentsConflict,
+  planningCqi,
+  type NetworkAction,
+  type Phase,
+} from './triggers.ts';
 import type {
   CellEvent,
   CellSessionCarry,
@@ -176,12 +183,12 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     { key: cellSessionPhaseKey, value: carry.phase },
   ]);
 
-  const latestCqi = (): number => carry.telemetry.at(-1)?.cqi ?? 15;
   const latestCapacity = (): number | null => carry.telemetry.at(-1)?.capacityMbps ?? null;
+  const estimatedCapacity = (): number | null => capacityEstimateMbps(carry.telemetry, policy.sustainReports);
 
   const enforce = async (throughputMbps: number, kind: 'enforced' | 'replanned'): Promise<void> => {
     const tenants = active().map((i) => ({ tenantId: i.record.tenantId, weight: i.weight }));
-    const cqi = latestCqi();
+    const cqi = planningCqi(carry.telemetry, policy.sustainReports);
     const result = await network.enforceCellThroughput({ cell, cqi, throughputMbps, tenants });
     carry.enforcement = { atS: now(), throughputMbps, ...result };
     setPhase('enforced');
@@ -195,7 +202,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
   const startNegotiation = async (trigger: NegotiationTrigger): Promise<void> => {
     const intents = active();
     const bestMbps = input.cellBestMbps;
-    const capacity = latestCapacity() ?? bestMbps;
+    const capacity = estimatedCapacity() ?? bestMbps;
     const capMbps = Math.round(Math.min(capacity, bestMbps) * 10) / 10;
     if (capMbps <= policy.toleranceMbps * 2) {
       event('negotiation_finished', `not negotiated: capacity ${capMbps} Mbps leaves nothing to share`);
@@ -311,11 +318,11 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     const agreed = intents.reduce((s, i, k) => s + targets[k]! * i.weight, 0) / totalWeight;
     carry.consensusMbps = agreed;
     carry.negotiatedCapMbps = null;
-    await enforce(Math.min(agreed, latestCapacity() ?? agreed), 'enforced');
+    await enforce(Math.min(agreed, estimatedCapacity() ?? agreed), 'enforced');
   };
 
   const voteOnSwitchOff = async (): Promise<boolean> => {
-    const capacityMbps = latestCapacity() ?? 0;
+    const capacityMbps = estimatedCapacity() ?? 0;
     lastVotes = await Promise.all(
       active().map((i) => {
         const p = negotiationProfile(i.record);
