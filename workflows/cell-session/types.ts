@@ -68,6 +68,8 @@ export interface CellSessionCarry {
   lastActionAtS: number | null;
   negotiationCount: number;
   run: number;
+  /** The last switch-off vote, BO by BO. */
+  lastVotes: SwitchOffVote[];
 }
 
 export interface CellSessionInput {
@@ -86,5 +88,4 @@ export interface CellSessionState extends CellSessionCarry {
   cell: RanCell;
   policy: CellSessionPolicy;
   activeNegotiationId: string | null;
-  lastVotes: SwitchOffVote[];
 }

@@ -38,6 +38,7 @@ import type { TelemetryReport } from '../../core/network/contracts.ts';
 import { negotiationProfile } from '../../core/intents/schemas.ts';
 import { networkStateChangedSignal } from '../negotiation/messages.ts';
 import { negotiationWorkflow } from '../negotiation/workflow.ts';
+import { cellSessionIdOf } from './ids.ts';
 import { cellSessionStateQuery, deleteIntentUpdate, telemetrySignal, upsertIntentUpdate } from './messages.ts';
 import {
   capacityEstimateMbps,
@@ -55,7 +56,6 @@ import type {
   NegotiationSummary,
   NegotiationTrigger,
   SessionIntent,
-  SwitchOffVote,
 } from './types.ts';
 
 const maxEvents = 200;
@@ -90,6 +90,7 @@ const emptyCarry = (): CellSessionCarry => ({
   lastActionAtS: null,
   negotiationCount: 0,
   run: 0,
+  lastVotes: [],
 });
 
 export async function cellSessionWorkflow(input: CellSessionInput): Promise<void> {
@@ -108,7 +109,6 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     null;
   let finishedChild: { summary: NegotiationSummary; state: NegotiationState | null; error?: string } | null = null;
   let intentsDirty = false;
-  let lastVotes: SwitchOffVote[] = [];
   let forwardedCapacityMbps: number | null = null;
   const inbox: TelemetryReport[] = [];
   let reportsThisRun = 0;
@@ -125,7 +125,6 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     cell,
     policy,
     activeNegotiationId: activeChild?.summary.negotiationId ?? null,
-    lastVotes,
   });
 
   const setPhase = (phase: Phase): void => {
@@ -209,7 +208,8 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       return;
     }
     carry.negotiationCount += 1;
-    const negotiationId = `${workflowInfo().workflowId}-n${carry.negotiationCount}`;
+    // From the cell, not workflowInfo(): the same ids on replay under any workflow id.
+    const negotiationId = `${cellSessionIdOf(cell.cellId)}-n${carry.negotiationCount}`;
     const request: NegotiationRequest = {
       topic: { name: `downlink throughput of shared cell ${cell.cellId}`, unit: 'Mbps', min: 0, max: capMbps },
       parties: intents.map((i) => {
@@ -323,7 +323,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
 
   const voteOnSwitchOff = async (): Promise<boolean> => {
     const capacityMbps = estimatedCapacity() ?? 0;
-    lastVotes = await Promise.all(
+    carry.lastVotes = await Promise.all(
       active().map((i) => {
         const p = negotiationProfile(i.record);
         return voting.voteOnSwitchOff({
@@ -337,10 +337,10 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
         });
       }),
     );
-    const unanimous = lastVotes.length > 0 && lastVotes.every((v) => v.vote === 'switch_off');
+    const unanimous = carry.lastVotes.length > 0 && carry.lastVotes.every((v) => v.vote === 'switch_off');
     event(
       'switch_off_vote',
-      `${lastVotes.map((v) => `${v.tenantId}: ${v.vote}`).join(', ')} → ${unanimous ? 'switch off' : 'stay on'}`,
+      `${carry.lastVotes.map((v) => `${v.tenantId}: ${v.vote}`).join(', ')} → ${unanimous ? 'switch off' : 'stay on'}`,
     );
     return unanimous;
   };
