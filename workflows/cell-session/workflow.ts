@@ -198,26 +198,46 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     );
   };
 
+  /** One BO, or BOs that already agree: nothing to negotiate; their weighted mean is the consensus. */
+  const enforceAgreement = async (): Promise<void> => {
+    const intents = active();
+    const targets = intents.map((i) => Math.min(negotiationProfile(i.record).targetMbps, input.cellBestMbps));
+    const totalWeight = intents.reduce((s, i) => s + i.weight, 0);
+    const agreed = intents.reduce((s, i, k) => s + targets[k]! * i.weight, 0) / totalWeight;
+    carry.consensusMbps = agreed;
+    carry.negotiatedCapMbps = null;
+    await enforce(Math.min(agreed, estimatedCapacity() ?? agreed), 'enforced');
+  };
+
   const startNegotiation = async (trigger: NegotiationTrigger): Promise<void> => {
     const intents = active();
+    if (intents.length < 2) {
+      if (intents.length === 1) await enforceAgreement();
+      return;
+    }
     const bestMbps = input.cellBestMbps;
     const capacity = estimatedCapacity() ?? bestMbps;
     const capMbps = Math.round(Math.min(capacity, bestMbps) * 10) / 10;
-    if (capMbps <= policy.toleranceMbps * 2) {
-      event('negotiation_finished', `not negotiated: capacity ${capMbps} Mbps leaves nothing to share`);
+    // Below every BO's floor the service is useless to all: no outcome there is worth negotiating.
+    const floorMbps = Math.min(...intents.map((i) => i.record.body.agent.switchOffBelowMbps));
+    if (capMbps - floorMbps <= policy.toleranceMbps * 2) {
+      event(
+        'negotiation_finished',
+        `not negotiated: capacity ${capMbps} Mbps leaves nothing above the floors to share`,
+      );
       return;
     }
     carry.negotiationCount += 1;
     // From the cell, not workflowInfo(): the same ids on replay under any workflow id.
     const negotiationId = `${cellSessionIdOf(cell.cellId)}-n${carry.negotiationCount}`;
     const request: NegotiationRequest = {
-      topic: { name: `downlink throughput of shared cell ${cell.cellId}`, unit: 'Mbps', min: 0, max: capMbps },
+      topic: { name: `downlink throughput of shared cell ${cell.cellId}`, unit: 'Mbps', min: floorMbps, max: capMbps },
       parties: intents.map((i) => {
         const p = negotiationProfile(i.record);
         return {
           id: p.tenantId,
           objective: p.objective,
-          target: Math.min(p.targetMbps, capMbps),
+          target: Math.min(Math.max(p.targetMbps, floorMbps), capMbps),
           weight: i.weight,
           personality: p.personality,
           ...(p.businessIntent ? { businessIntent: p.businessIntent } : {}),
@@ -313,12 +333,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       await startNegotiation('intent_conflict');
       return;
     }
-    // One BO, or BOs that already agree: nothing to negotiate; their weighted mean is the consensus.
-    const totalWeight = intents.reduce((s, i) => s + i.weight, 0);
-    const agreed = intents.reduce((s, i, k) => s + targets[k]! * i.weight, 0) / totalWeight;
-    carry.consensusMbps = agreed;
-    carry.negotiatedCapMbps = null;
-    await enforce(Math.min(agreed, estimatedCapacity() ?? agreed), 'enforced');
+    await enforceAgreement();
   };
 
   const voteOnSwitchOff = async (): Promise<boolean> => {
