@@ -1,4 +1,5 @@
 /** Typed errors thrown by services and mapped to HTTP once, in `errorHandler`. */
+import { clientErrorStatus, zodErrorBody } from '../core/http/error-body.ts';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 
@@ -31,14 +32,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
     return;
   }
   if (err instanceof z.ZodError) {
-    res.status(400).json({
-      error: 'invalid_request',
-      message: 'the request does not match the schema',
-      issues: err.issues.map((i) => ({
-        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-        message: i.message,
-      })),
-    });
+    res.status(400).json(zodErrorBody(err));
     return;
   }
   if (err instanceof HttpError) {
@@ -47,9 +41,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
       .json({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
     return;
   }
-  // express.json() reports malformed bodies as errors carrying a 4xx status.
-  const status = (err as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  const status = clientErrorStatus(err);
+  if (status !== null) {
     res.status(status).json({ error: 'invalid_request', message: (err as Error).message });
     return;
   }

@@ -4,6 +4,7 @@
  * (O-RAN A1AP: policy types, then policies of a type, PUT creates 201 or replaces 200). Bodies are
  * validated with the zod contracts; errors answer { error, message, issues? }.
  */
+import { clientErrorStatus, zodErrorBody } from '../core/http/error-body.ts';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import { z } from 'zod';
@@ -90,23 +91,15 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     return;
   }
   if (err instanceof z.ZodError) {
-    res.status(400).json({
-      error: 'invalid_request',
-      message: 'the request does not match the schema',
-      issues: err.issues.map((i) => ({
-        path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-        message: i.message,
-      })),
-    });
+    res.status(400).json(zodErrorBody(err));
     return;
   }
   if (err instanceof RanError) {
     res.status(err.status).json({ error: err.status === 404 ? 'not_found' : 'invalid_request', message: err.message });
     return;
   }
-  // express.json() reports malformed JSON as an error carrying a 4xx status.
-  const status = (err as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  const status = clientErrorStatus(err);
+  if (status !== null) {
     res.status(status).json({ error: 'invalid_request', message: (err as Error).message });
     return;
   }

@@ -21,19 +21,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createContextUnits } from '../activities/agent/context-unit-set.ts';
 import { createRanClient } from '../activities/network/ran-client.ts';
 import { createApp } from '../api/app.ts';
-import { writeResults } from '../bench/lib/games.ts';
+import { readyContextUnits, writeResults } from '../bench/lib/games.ts';
 import { loadConfig, projectRoot } from '../core/config.ts';
 import type { IntentBodyInput } from '../core/intents/schemas.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
-import { createEmbeddings } from '../core/llm/embeddings.ts';
 import { referenceCellId } from '../core/network/cells.ts';
 import type { TelemetryReport } from '../core/network/contracts.ts';
 import { referenceCell } from '../core/network/slice-operator.ts';
-import { ingestCorpus } from '../core/regulatory/vector-index.ts';
-import { projectCorpus } from '../core/regulatory/sources.ts';
 import { hashApiKey, TenantDirectory } from '../core/tenants/tenants.ts';
 import { ReplayClock } from '../ran-emulator/clock.ts';
 import { chooseTrace } from '../ran-emulator/main.ts';
@@ -146,20 +142,8 @@ async function main(): Promise<void> {
   ran.addCell(referenceCell, trace);
   const ranServer = await startRanServer({ ran, port: 0 });
   try {
-    const embeddings = createEmbeddings(config.embeddings);
-    await ingestCorpus({
-      sources: [projectCorpus],
-      indexDir: config.regulatoryIndexDir,
-      embeddings,
-      embeddingModel: config.embeddings.model,
-    });
     const chatModel = createChatModel(config.model);
-    const contextUnits = createContextUnits({
-      chatModel,
-      embeddings,
-      regulatoryIndexDir: config.regulatoryIndexDir,
-      judge: config.arbitralJudge,
-    });
+    const contextUnits = await readyContextUnits(config, chatModel);
     const worker = await negotiationWorker(
       env,
       config.topology.taskQueues.negotiation,

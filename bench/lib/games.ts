@@ -15,8 +15,9 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createContextUnits } from '../../activities/agent/context-unit-set.ts';
-import { loadConfig, projectRoot } from '../../core/config.ts';
-import { createChatModel } from '../../core/llm/chat-model.ts';
+import { loadConfig, projectRoot, type MaestroConfig } from '../../core/config.ts';
+import { createChatModel, type ChatModel } from '../../core/llm/chat-model.ts';
+import type { ContextUnit } from '../../activities/agent/context-units.ts';
 import { createEmbeddings } from '../../core/llm/embeddings.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { projectCorpus } from '../../core/regulatory/sources.ts';
@@ -68,22 +69,10 @@ export async function runGames(
   try {
     // A database from an older maestro may lack newer search attributes.
     await registerMissingSearchAttributes(env.connection, config.namespace, config.topology.searchAttributes);
-    const embeddings = createEmbeddings(config.embeddings);
-    await ingestCorpus({
-      sources: [projectCorpus],
-      indexDir: config.regulatoryIndexDir,
-      embeddings,
-      embeddingModel: config.embeddings.model,
-    });
     const chatModel = createChatModel(config.model);
     const taskQueue = `bench-${bench}`;
     const worker = await negotiationWorker(env, taskQueue, chatModel, {
-      contextUnits: createContextUnits({
-        chatModel,
-        embeddings,
-        regulatoryIndexDir: config.regulatoryIndexDir,
-        judge: config.arbitralJudge,
-      }),
+      contextUnits: await readyContextUnits(config, chatModel),
     });
     const results: GameResult[] = [];
     const started = Date.now();
@@ -122,6 +111,23 @@ export async function runGames(
     await env.teardown();
     if (server) await stopService(server);
   }
+}
+
+/** Every contextual unit on the configured endpoints, after bringing the project's regulatory index up to date. */
+export async function readyContextUnits(config: MaestroConfig, chatModel: ChatModel): Promise<readonly ContextUnit[]> {
+  const embeddings = createEmbeddings(config.embeddings);
+  await ingestCorpus({
+    sources: [projectCorpus],
+    indexDir: config.regulatoryIndexDir,
+    embeddings,
+    embeddingModel: config.embeddings.model,
+  });
+  return createContextUnits({
+    chatModel,
+    embeddings,
+    regulatoryIndexDir: config.regulatoryIndexDir,
+    judge: config.arbitralJudge,
+  });
 }
 
 /** A seeded generator, so every design of a benchmark sees the same starting intents. */

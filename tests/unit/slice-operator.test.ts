@@ -27,38 +27,28 @@ import { transportBlockSizeBits } from '../../core/network/tbs.ts';
 
 const demand = (sliceId: string, throughputMbps: number) => sliceDemandSchema.parse({ sliceId, throughputMbps });
 
+/** One layer, no xOverhead: TBS of `prbs` PRBs over `symbols` PDSCH symbols at (Q_m, R), with `dmrs` DMRS REs per PRB. */
+const tbs = (prbs: number, symbols: number, qm: number, codeRate: number, dmrs: number): number =>
+  transportBlockSizeBits({
+    prbs,
+    pdschSymbols: symbols,
+    dmrsResPerPrb: dmrs,
+    overheadResPerPrb: 0,
+    modulationOrder: qm,
+    codeRate,
+    layers: 1,
+  });
+
 describe('TS 38.214 §5.1.3.2 transport block size', () => {
   it('step 3 (N_info ≤ 3824) quantizes and looks the TBS up in Table 5.1.3.2-1', () => {
     // 10 PRBs, 13 symbols, 12 DMRS REs, MCS 11 of table 1 (Q_m 4, R 378/1024), 1 layer.
     // N'_RE = 12·13 − 12 − 0 = 144; N_RE = 144·10 = 1440; N_info = 1440·(378/1024)·4 = 2126.25 ≤ 3824.
     // n = max(3, ⌊log2 2126.25⌋ − 6) = max(3, 11 − 6) = 5; N'_info = max(24, 32·⌊2126.25/32⌋) = 32·66 = 2112.
     // Smallest table entry ≥ 2112: … 2088, 2152 → 2152.
-    assert.equal(
-      transportBlockSizeBits({
-        prbs: 10,
-        pdschSymbols: 13,
-        dmrsResPerPrb: 12,
-        overheadResPerPrb: 0,
-        modulationOrder: 4,
-        codeRate: 378 / 1024,
-        layers: 1,
-      }),
-      2152,
-    );
+    assert.equal(tbs(10, 13, 4, 378 / 1024, 12), 2152);
     // 1 PRB, 2 symbols: N'_RE = 24 − 12 = 12; N_info = 12·(120/1024)·2 = 2.8125; n = 3;
     // N'_info = max(24, 8·⌊2.8125/8⌋ = 0) = 24 → TBS 24, the table's first entry.
-    assert.equal(
-      transportBlockSizeBits({
-        prbs: 1,
-        pdschSymbols: 2,
-        dmrsResPerPrb: 12,
-        overheadResPerPrb: 0,
-        modulationOrder: 2,
-        codeRate: 120 / 1024,
-        layers: 1,
-      }),
-      24,
-    );
+    assert.equal(tbs(1, 2, 2, 120 / 1024, 12), 24);
   });
 
   it('step 4 with R > 1/4 and N′_info > 8424 segments into C code blocks (a full slot of the reference cell)', () => {
@@ -67,36 +57,14 @@ describe('TS 38.214 §5.1.3.2 transport block size', () => {
     // n = ⌊log2(84786.75 − 24)⌋ − 5 = 16 − 5 = 11; (84762.75)/2048 = 41.39 → 41; N'_info = 41·2048 = 83968.
     // R > 1/4 and N'_info > 8424: C = ⌈(83968 + 24)/8424⌉ = ⌈9.97⌉ = 10;
     // TBS = 8·10·⌈83992/80⌉ − 24 = 80·1050 − 24 = 83976.
-    assert.equal(
-      transportBlockSizeBits({
-        prbs: 106,
-        pdschSymbols: 13,
-        dmrsResPerPrb: 12,
-        overheadResPerPrb: 0,
-        modulationOrder: 6,
-        codeRate: 948 / 1024,
-        layers: 1,
-      }),
-      83976,
-    );
+    assert.equal(tbs(106, 13, 6, 948 / 1024, 12), 83976);
   });
 
   it('step 4 with R > 1/4 and N′_info ≤ 8424 is one code block, byte-aligned', () => {
     // 10 PRBs, 13 symbols, MCS 28: N_RE = 1440; N_info = 1440·5.5546875 = 7998.75.
     // n = ⌊log2 7974.75⌋ − 5 = 12 − 5 = 7; 7974.75/128 = 62.30 → 62; N'_info = max(3840, 7936) = 7936.
     // TBS = 8·⌈(7936 + 24)/8⌉ − 24 = 7960 − 24 = 7936.
-    assert.equal(
-      transportBlockSizeBits({
-        prbs: 10,
-        pdschSymbols: 13,
-        dmrsResPerPrb: 12,
-        overheadResPerPrb: 0,
-        modulationOrder: 6,
-        codeRate: 948 / 1024,
-        layers: 1,
-      }),
-      7936,
-    );
+    assert.equal(tbs(10, 13, 6, 948 / 1024, 12), 7936);
   });
 
   it('step 4 with R ≤ 1/4 uses LDPC base graph 2 blocks of ≤ 3816 bits', () => {
@@ -104,36 +72,14 @@ describe('TS 38.214 §5.1.3.2 transport block size', () => {
     // N_RE = 15264; N_info = 15264·(157/1024)·2 = 4680.5625 > 3824.
     // n = ⌊log2 4656.5625⌋ − 5 = 12 − 5 = 7; 4656.5625/128 = 36.38 → 36; N'_info = max(3840, 4608) = 4608.
     // C = ⌈(4608 + 24)/3816⌉ = ⌈1.21⌉ = 2; TBS = 16·⌈4632/16⌉ − 24 = 16·290 − 24 = 4616.
-    assert.equal(
-      transportBlockSizeBits({
-        prbs: 106,
-        pdschSymbols: 13,
-        dmrsResPerPrb: 12,
-        overheadResPerPrb: 0,
-        modulationOrder: 2,
-        codeRate: 157 / 1024,
-        layers: 1,
-      }),
-      4616,
-    );
+    assert.equal(tbs(106, 13, 2, 157 / 1024, 12), 4616);
   });
 
   it('step 4 breaks rounding ties towards the next largest integer', () => {
     // 54 PRBs, 13 symbols, 24 DMRS REs: N'_RE = 132; N_RE = 7128; Q_m 2, R 1/2: N_info = 7128.
     // n = ⌊log2 7104⌋ − 5 = 7; 7104/128 = 55.5, a tie → 56; N'_info = 7168 (rounding down would give 7040).
     // One code block: TBS = 8·⌈7192/8⌉ − 24 = 7168.
-    assert.equal(
-      transportBlockSizeBits({
-        prbs: 54,
-        pdschSymbols: 13,
-        dmrsResPerPrb: 24,
-        overheadResPerPrb: 0,
-        modulationOrder: 2,
-        codeRate: 0.5,
-        layers: 1,
-      }),
-      7168,
-    );
+    assert.equal(tbs(54, 13, 2, 0.5, 24), 7168);
   });
 
   it('caps N′_RE at 156, counts layers, and gives 0 for 0 PRBs or no RE left', () => {
