@@ -52,6 +52,23 @@ export const temporalTopologySchema = z.strictObject({
     }),
     negotiationRun: durationString,
   }),
+  /**
+   * Temporal Schedules created (or brought up to date) at start. `paused` is only the initial
+   * state: an operator's pause or unpause in the UI survives restarts.
+   */
+  schedules: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]{1,62}$/),
+      z.strictObject({
+        workflowType: z.string().min(1),
+        taskQueue: z.enum(['negotiation', 'training']),
+        cron: z.array(z.string().min(9)).min(1),
+        paused: z.boolean().default(false),
+        note: z.string().optional(),
+        args: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .default({}),
 });
 export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
 

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { MaestroConfig } from '../core/config.ts';
 import { projectRoot } from '../core/config.ts';
@@ -155,4 +155,49 @@ export async function registerMissingSearchAttributes(
     ),
   });
   return missing.map(([name]) => name);
+}
+
+/**
+ * Creates the Schedules of temporal.yaml that the namespace lacks, and brings existing ones' spec
+ * and action up to date without touching their paused state (an operator's decision). The
+ * workflow input gets the task queues from temporal.yaml, so the file names queues once.
+ */
+export async function ensureSchedules(config: MaestroConfig): Promise<{ created: string[]; updated: string[] }> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.namespace });
+  const created: string[] = [];
+  const updated: string[] = [];
+  try {
+    for (const [scheduleId, s] of Object.entries(config.topology.schedules)) {
+      const action = {
+        type: 'startWorkflow' as const,
+        workflowType: s.workflowType,
+        taskQueue: config.topology.taskQueues[s.taskQueue],
+        args: [
+          {
+            ...s.args,
+            learnerTaskQueue: config.topology.taskQueues.learner,
+            trainingTaskQueue: config.topology.taskQueues.training,
+          },
+        ],
+      };
+      const spec = { cronExpressions: s.cron };
+      try {
+        await client.schedule.create({
+          scheduleId,
+          spec,
+          action,
+          state: { paused: s.paused, ...(s.note ? { note: s.note } : {}) },
+        });
+        created.push(scheduleId);
+      } catch (err) {
+        if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+        updated.push(scheduleId);
+      }
+    }
+    return { created, updated };
+  } finally {
+    await connection.close();
+  }
 }

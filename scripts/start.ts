@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig } from '../core/config.ts';
 import { ensureDevTenants } from '../core/tenants/tenants.ts';
 import {
+  ensureSchedules,
   ensureSearchAttributes,
   httpOk,
   startModelServer,
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
   const added = await ensureSearchAttributes(config);
   if (added.length > 0)
     console.log(`[maestro] registered search attributes ${added.join(', ')} in ${config.namespace}`);
+  const schedules = await ensureSchedules(config);
+  if (schedules.created.length > 0) console.log(`[maestro] created schedules ${schedules.created.join(', ')}`);
   if (config.model.isLocalServer) {
     const model = supervise(startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
   const ingestCode = await ingest.exited;
   if (ingestCode !== 0) throw new Error(`regulatory corpus ingestion failed (exit ${ingestCode})`);
   supervise(startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
+  supervise(startService('training', process.execPath, ['workers/training-worker.ts']));
   // The network plane: the emulated RAN replays the paper's Fig. 5 channel on the configured cells.
   supervise(startService('ran', process.execPath, ['ran-emulator/main.ts', '--synthetic', 'fig5']));
   const devKeys = ensureDevTenants(config.tenantsFile);

@@ -26,6 +26,7 @@ import {
 } from '../../core/negotiation/search-attributes.ts';
 import type { AgentDependencies } from '../../activities/index.ts';
 import type { RanClient } from '../../activities/network/ran-client.ts';
+import { trainingPhaseKey, trainingStepKey } from '../../core/training/search-attributes.ts';
 import { temporalBinary } from '../../scripts/services.ts';
 import { createNegotiationWorker, workflowsPath } from '../../workers/negotiation-worker.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
@@ -46,6 +47,8 @@ export const searchAttributeKeys = [
   arbitralFlagCountKey,
   partyIdsKey,
   cellSessionPhaseKey,
+  trainingPhaseKey,
+  trainingStepKey,
 ];
 
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig, loadTopology, temporalTopologySchema } from '../../core/config.ts';
-import * as keys from '../../core/negotiation/search-attributes.ts';
+import * as negotiationKeys from '../../core/negotiation/search-attributes.ts';
+import * as trainingKeys from '../../core/training/search-attributes.ts';
 
 describe('configuration', () => {
   it('temporal.yaml is valid and declares every search attribute the code uses, with the same type', () => {
     const topology = loadTopology();
-    for (const key of Object.values(keys)) {
+    for (const key of [...Object.values(negotiationKeys), ...Object.values(trainingKeys)]) {
       const declared = topology.searchAttributes[key.name];
       assert.ok(declared, `${key.name} missing from temporal.yaml`);
       assert.equal(declared.toUpperCase(), key.type.replace('_', '').toUpperCase(), `${key.name} type`);

@@ -2,8 +2,9 @@
 
 The training loop sees the twin only through `Scorer`: a batch of (task, answer text) pairs in, a
 `Score` per pair out, plus a single-text reward for the token weights of eqs. (3)–(5). `TwinScorer`
-is the real one: parse the answer into an orchestration in the task's scenario, run the twin at
-system level, score with eq. (2). Tests pass a fake with the same two methods.
+is the real one: parse the answer into an orchestration in the task's scenario
+(`prompting.parse_orchestration`), run the twin at system level, score with eq. (2). Tests pass a
+fake with the same two methods.
 
 Batching: the distinct plans of a batch (by the plan's content hash) not yet seen go to the twin in
 one vectorised call (`tasks.system_level_evaluator`, in this process: the same function the
@@ -19,6 +20,7 @@ from typing import Protocol
 
 from twin_bridge.orchestration import Orchestration, TwinResult
 
+from .prompting import ParseFailure, parse_orchestration
 from .reward import FAILURE_REWARD, achieved_qos, qos_satisfied, reward
 from .tasks import PlanEvaluator, Task, system_level_evaluator
 
@@ -43,8 +45,8 @@ class Scorer(Protocol):
         ...
 
 
-AnswerParser = Callable[[str, Task], Orchestration | None]
-"""(answer text, task) → the plan it describes in the task's scenario, or None if it describes none."""
+AnswerParser = Callable[[str, Task], Orchestration | ParseFailure]
+"""(answer text, task) → the plan it describes in the task's scenario, or why it describes none."""
 
 INVALID = Score(reward=FAILURE_REWARD, satisfied=False, valid=False)
 
@@ -53,7 +55,7 @@ INVALID = Score(reward=FAILURE_REWARD, satisfied=False, valid=False)
 class TwinScorer:
     """The twin as the training loop's judge (module docstring)."""
 
-    parse: AnswerParser
+    parse: AnswerParser = parse_orchestration
     evaluate_plans: PlanEvaluator = system_level_evaluator
     results: dict[str, TwinResult | None] = field(default_factory=dict)
     """Twin results by plan content hash; None where the twin refused the plan."""
@@ -68,8 +70,8 @@ class TwinScorer:
         self.twin_calls += len(missing)
         self.results.update(zip(missing.keys(), results, strict=True))
 
-    def _score(self, task: Task, plan: Orchestration | None) -> Score:
-        if plan is None:
+    def _score(self, task: Task, plan: Orchestration | ParseFailure) -> Score:
+        if isinstance(plan, ParseFailure):
             return INVALID
         result = self.results[plan.cache_key()]
         if result is None:
@@ -79,7 +81,7 @@ class TwinScorer:
 
     def score(self, tasks: Sequence[Task], texts: Sequence[str]) -> list[Score]:
         plans = [self.parse(text, task) for task, text in zip(tasks, texts, strict=True)]
-        self._run([plan for plan in plans if plan is not None])
+        self._run([plan for plan in plans if isinstance(plan, Orchestration)])
         return [self._score(task, plan) for task, plan in zip(tasks, plans, strict=True)]
 
     def text_reward(self, task: Task, text: str) -> float:

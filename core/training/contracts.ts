@@ -1,0 +1,91 @@
+/**
+ * What the training workflows (TypeScript, queue `training`) and the learner (Python, queue
+ * `learner`) exchange. Field names are the Python side's (snake_case), because the learner's
+ * pydantic models parse these payloads; checkpoints travel as paths, never as tensors, so
+ * workflow histories stay small.
+ */
+
+/** Where a checkpoint came from (the learner writes it beside the weights, `lineage.json`). */
+export interface CheckpointRef {
+  /** Directory of the checkpoint (LoRA adapter + value head + optimizer + RNG state, or a full model). */
+  path: string;
+  step: number;
+  phase: 'base' | 'rs' | 'ppo';
+}
+
+export interface RejectionSamplingRoundInput {
+  tasks_file: string;
+  init: string;
+  out_dir: string;
+  round: number;
+  k: number;
+  seed: number;
+}
+
+export interface RejectionSamplingRoundResult {
+  checkpoint: CheckpointRef;
+  success_rate: number;
+  kept: number;
+  sft_loss: number | null;
+  seconds: number;
+}
+
+export interface PpoStepInput {
+  tasks_file: string;
+  /** The checkpoint to continue from (the previous step's, or the RS result for step 1). */
+  init: string;
+  out_dir: string;
+  step: number;
+  k: number;
+  seed: number;
+  /** Refresh the reference policy from the actor every this many steps (paper: at checkpoint intervals). */
+  ref_refresh_steps: number;
+}
+
+export interface PpoStepResult {
+  checkpoint: CheckpointRef;
+  mean_reward: number;
+  success_rate: number;
+  policy_loss: number;
+  value_loss: number;
+  entropy: number;
+  kl: number;
+  seconds: number;
+}
+
+export interface EvaluationInput {
+  tasks_file: string;
+  /** A checkpoint directory, `base` (the packaged model) or `random` (random valid plans). */
+  model: string;
+  out: string;
+}
+
+export interface EvaluationResult {
+  model: string;
+  tasks: number;
+  completion_rate: number;
+  average_score_completed: number | null;
+  mean_reward: number;
+  report: string;
+}
+
+export interface PromotionInput {
+  checkpoint: string;
+  evaluation: EvaluationResult;
+}
+
+export interface PromotionResult {
+  promoted: boolean;
+  /** The promoted model after the decision (a checkpoint path), and the one it replaced. */
+  current: string | null;
+  previous: string | null;
+  reason: string;
+}
+
+/** The learner's activities, by the names the Python worker registers. */
+export interface LearnerActivities {
+  rejection_sampling_round(input: RejectionSamplingRoundInput): Promise<RejectionSamplingRoundResult>;
+  ppo_step(input: PpoStepInput): Promise<PpoStepResult>;
+  evaluate_model(input: EvaluationInput): Promise<EvaluationResult>;
+  promote_if_better(input: PromotionInput): Promise<PromotionResult>;
+}

@@ -1,0 +1,600 @@
+"""Evaluation of a 6G-LLM on tasks: the paper's two metrics (RLDTF, Section IV-C).
+
+For each task: the model's answer to the one-shot prompt (`sixg_learner.prompting`), the orchestration
+it is interpreted as (or why it is none), the QoS the twin measures for it in the task's scenario,
+whether that meets the task's needs, and its eq. (2) score (`sixg_learner.reward`). Summary:
+
+- **task completion rate**: the share of tasks whose orchestration meets the task's QoS;
+- **average score of completed tasks**: the mean eq. (2) reward over those tasks ("the scoring function
+  is identical to the reward function used during reinforcement learning");
+- also the mean reward over all tasks (an answer that cannot be parsed or that the twin refuses scores
+  R⁻_base = −1), the parse-failure and refusal rates, and the mean score of the tasks' feasibility
+  witnesses (the best link of the generator's grid: a reference, not an upper bound).
+
+Generators (callables task → answer text):
+
+- `openai_generator`: an OpenAI-compatible chat endpoint with the answer schema as constraint
+  (llama.cpp's `json_object` + `schema`); this evaluates the served base model
+  (`smollm2-135m-instruct`) and any model served later.
+- `random_valid_plan_generator`: the "random valid plan" baseline: a link drawn uniformly from the links
+  that pass the schema and the cross-field rules (and that the twin can run).
+- `hf_generator`: a Hugging Face checkpoint (e.g. `python -m sixg_learner.convert`'s, or a trained one)
+  through transformers' `generate`, greedy by default. Unconstrained decoding: unlike the served model,
+  nothing forces its answer to be JSON (as in training, where the policy samples freely).
+
+Twin calls go in batches through `twin_bridge.service.TwinService` (a process pool; system level is
+one vectorised call per process) or `InProcessTwin` (no pool: tests, `--processes 0`).
+
+    python -m sixg_learner.evaluate --tasks learner/data/tasks-<hash>.jsonl --model random
+    python -m sixg_learner.evaluate --tasks ... --model smollm2-135m-instruct [--base-url URL]
+    python -m sixg_learner.evaluate --tasks ... --model hf:data/models/smollm2-135m-hf
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, TwinResult
+from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
+
+from sixg_learner.chat import JsonMode, chat_completion
+from sixg_learner.prompting import ParseFailure, answer_schema, build_messages, parse_answer
+from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, achieved_qos, qos_satisfied, reward
+from sixg_learner.tasks import Qos, Task, file_sha256, load_tasks, system_level_evaluator
+
+Fidelity = Literal["system", "link"]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Generators
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class Generator(Protocol):
+    def __call__(self, task: Task) -> str: ...
+
+
+def describe(generate_fn: Callable[[Task], str]) -> dict[str, Any]:
+    """What a generator says about itself (its `describe()`), for the report."""
+    describer = getattr(generate_fn, "describe", None)
+    return describer() if callable(describer) else {"kind": getattr(generate_fn, "__name__", "callable")}
+
+
+class OpenAIGenerator:
+    """Answers through an OpenAI-compatible `/chat/completions` endpoint."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        json_mode: JsonMode = "llama_cpp",
+        seed: int | None = 0,
+        timeout_s: float = 300.0,
+    ) -> None:
+        self.base_url, self.model = base_url, model
+        self.temperature, self.max_tokens = temperature, max_tokens
+        self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
+        self._schema = answer_schema()
+
+    def __call__(self, task: Task) -> str:
+        answer = chat_completion(
+            self.base_url,
+            self.model,
+            build_messages(task),
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            schema=self._schema,
+            json_mode=self.json_mode,
+            seed=self.seed,
+            timeout_s=self.timeout_s,
+        )
+        return answer.content
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "openai",
+            "base_url": self.base_url,
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "json_mode": self.json_mode,
+            "seed": self.seed,
+        }
+
+
+def openai_generator(
+    base_url: str,
+    model: str,
+    temperature: float = 0.0,
+    max_tokens: int = 256,
+    json_mode: JsonMode = "llama_cpp",
+    seed: int | None = 0,
+) -> OpenAIGenerator:
+    return OpenAIGenerator(
+        base_url, model, temperature=temperature, max_tokens=max_tokens, json_mode=json_mode, seed=seed
+    )
+
+
+_LINK_CHOICES: dict[str, Sequence[object]] = {
+    "mcs_table": (1, 2),
+    "mcs_index": range(0, 29),
+    "num_prbs": range(1, 276),
+    "subcarrier_spacing_khz": (15, 30, 60),
+    "bandwidth_mhz": (5, 10, 15, 20, 25, 30, 40, 50, 60, 70, 80, 90, 100),
+    "num_layers": range(1, 5),
+    "num_tx_antennas": (1, 2, 4),
+    "num_rx_antennas": (1, 2, 4, 8),
+    "channel_estimator": ("perfect", "ls"),
+    "detector": ("lmmse", "zf", "kbest"),
+    "ldpc_iterations": range(1, 51),
+    "harq_enabled": (False, True),
+    "harq_max_retransmissions": range(0, 5),
+}
+_LOWEST_RUNNABLE_MCS = {1: 3, 2: 2}  # the twin has no BLER curve below these (docs/TWIN.md)
+
+
+def random_valid_link(rng: random.Random, scenario: ScenarioConfig, runnable_only: bool = True) -> LinkConfig:
+    """A link drawn uniformly from the valid ones: every field uniform over its schema range, redrawn until
+    the plan passes the cross-field rules (rejection sampling keeps the distribution uniform over the
+    valid set). `runnable_only` also rejects the MCS the twin has no curve for."""
+    for _ in range(10_000):
+        fields = {name: rng.choice(choices) for name, choices in _LINK_CHOICES.items()}
+        if runnable_only and fields["mcs_index"] < _LOWEST_RUNNABLE_MCS[fields["mcs_table"]]:  # type: ignore[index]
+            continue
+        try:
+            return parse_plan({"link": fields, "scenario": scenario.model_dump()}).link
+        except ValueError:
+            continue
+    raise RuntimeError("no valid link in 10000 draws")  # pragma: no cover - acceptance is about 1 in 10
+
+
+class RandomPlanGenerator:
+    """The "random valid plan" baseline; each task gets its own stream, seeded by (seed, task id), so an
+    answer does not depend on which other tasks are evaluated or in what order."""
+
+    def __init__(self, seed: int = 0, runnable_only: bool = True) -> None:
+        self.seed, self.runnable_only = seed, runnable_only
+
+    def __call__(self, task: Task) -> str:
+        rng = random.Random(f"{self.seed}:{task.id}")
+        link = random_valid_link(rng, task.radio(), self.runnable_only)
+        return json.dumps(link.model_dump(mode="json"), separators=(",", ":"))
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "random_valid_plan", "seed": self.seed, "runnable_only": self.runnable_only}
+
+
+def random_valid_plan_generator(seed: int = 0, runnable_only: bool = True) -> RandomPlanGenerator:
+    return RandomPlanGenerator(seed, runnable_only)
+
+
+class HFGenerator:
+    """A Hugging Face causal LM answering the same chat messages (its own chat template), loaded on first use."""
+
+    def __init__(
+        self, model_dir: Path | str, max_new_tokens: int = 256, temperature: float = 0.0, seed: int = 0
+    ) -> None:
+        self.model_dir = Path(model_dir)
+        self.max_new_tokens, self.temperature, self.seed = max_new_tokens, temperature, seed
+        self._tokenizer: Any = None
+        self._model: Any = None
+
+    def _load(self) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if not (self.model_dir / "config.json").is_file():
+            raise FileNotFoundError(f"{self.model_dir} holds no Hugging Face checkpoint (no config.json)")
+        self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        self._model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=torch.float32).eval()
+
+    def __call__(self, task: Task) -> str:
+        import torch
+
+        if self._model is None:
+            self._load()
+        inputs = self._tokenizer.apply_chat_template(
+            build_messages(task), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        sample = self.temperature > 0
+        if sample:
+            torch.manual_seed(self.seed)
+        with torch.no_grad():
+            output = self._model.generate(
+                **inputs,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=sample,
+                temperature=self.temperature if sample else None,
+                top_p=None,
+                top_k=None,
+                pad_token_id=self._tokenizer.pad_token_id or self._tokenizer.eos_token_id,
+            )
+        new_tokens = output[0, inputs["input_ids"].shape[1] :]
+        return self._tokenizer.decode(new_tokens, skip_special_tokens=True)
+
+    def describe(self) -> dict[str, Any]:
+        lineage_file = self.model_dir / "maestro_lineage.json"
+        lineage = json.loads(lineage_file.read_text()) if lineage_file.is_file() else None
+        return {
+            "kind": "hf",
+            "model_dir": str(self.model_dir),
+            "lineage": lineage,
+            "max_new_tokens": self.max_new_tokens,
+            "temperature": self.temperature,
+            "constrained": False,
+        }
+
+
+def hf_generator(
+    model_dir: Path | str, max_new_tokens: int = 256, temperature: float = 0.0, seed: int = 0
+) -> HFGenerator:
+    return HFGenerator(model_dir, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The twin
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class Twin(Protocol):
+    async def evaluate_batch(
+        self, raw_plans: Sequence[object], fidelity: Fidelity, num_slots: int = 20, seed: int = 0
+    ) -> BatchReport: ...
+
+
+class InProcessTwin:
+    """TwinService's batch interface without a process pool: system level in one vectorised call."""
+
+    async def evaluate_batch(
+        self, raw_plans: Sequence[object], fidelity: Fidelity, num_slots: int = 20, seed: int = 0
+    ) -> BatchReport:
+        started = time.perf_counter()
+        report = BatchReport(items=[BatchItem(index=i) for i in range(len(raw_plans))])
+        valid: list[tuple[BatchItem, Orchestration]] = []
+        for item, raw in zip(report.items, raw_plans, strict=True):
+            try:
+                valid.append((item, parse_plan(raw)))
+            except ValueError as err:
+                item.error = str(err)
+        if fidelity == "system":
+            results = system_level_evaluator([plan for _, plan in valid])
+            for (item, plan), result in zip(valid, results, strict=True):
+                if result is None:
+                    item.error = _refusal(plan)
+                else:
+                    item.result = result
+        else:
+            from twin_bridge.linklevel import evaluate_link_level
+
+            for item, plan in valid:
+                try:
+                    item.result = evaluate_link_level(plan, num_slots=num_slots, seed=seed)
+                except ValueError as err:
+                    item.error = str(err)
+        report.invalid = sum(item.error is not None for item in report.items)
+        report.evaluated = len(raw_plans) - report.invalid
+        report.elapsed_s = time.perf_counter() - started
+        return report
+
+
+def _refusal(plan: Orchestration) -> str:
+    from twin_bridge.systemlevel import evaluate_system_level
+
+    try:
+        evaluate_system_level(plan)
+    except ValueError as err:
+        return str(err)
+    return "the twin refused the plan"  # pragma: no cover - a refusal that does not repeat
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The evaluation
+# --------------------------------------------------------------------------------------------------------------------
+
+FailureStage = Literal["no_json", "not_object", "invalid", "twin_refused"]
+
+
+class Failure(BaseModel):
+    stage: FailureStage
+    reason: str
+
+
+class AchievedRecord(BaseModel):
+    throughput_mbps: float
+    latency_ms: float
+    ber: float = Field(description="BER, or the per-attempt BLER standing in for it at system level")
+
+
+class TaskEvaluation(BaseModel):
+    task_id: str
+    template: str | None
+    raw_output: str
+    generation_s: float
+    orchestration: dict[str, Any] | None = Field(description="the executed plan (task's scenario merged in)")
+    scenario_ignored: bool = Field(description="the answer carried a scenario, replaced by the task's")
+    failure: Failure | None
+    required: Qos
+    achieved: AchievedRecord | None
+    twin: TwinResult | None
+    fulfilled: bool
+    score: float = Field(description="eq. (2); R⁻_base when the answer is not an executable plan")
+    witness_reward: float | None = Field(description="the score of the task's feasibility witness, if any")
+
+
+class EvaluationSummary(BaseModel):
+    tasks: int
+    completed: int
+    task_completion_rate: float
+    average_score_completed: float | None = Field(description="None when no task was completed")
+    mean_reward: float
+    parse_failures: int
+    parse_failure_rate: float
+    twin_refused: int
+    violated: int = Field(description="executed, but the QoS was missed")
+    mean_witness_reward: float | None = Field(description="grid-best reference over tasks with a witness")
+    mean_generation_s: float
+
+
+class EvaluationReport(BaseModel):
+    created: str
+    generator: dict[str, Any]
+    fidelity: Fidelity
+    tasks_file: str | None = None
+    tasks_sha256: str | None = None
+    weights: dict[str, float]
+    summary: EvaluationSummary
+    records: list[TaskEvaluation]
+
+
+def summarize(records: Sequence[TaskEvaluation]) -> EvaluationSummary:
+    n = len(records)
+    completed = [r for r in records if r.fulfilled]
+    parse_failures = sum(r.failure is not None and r.failure.stage != "twin_refused" for r in records)
+    refused = sum(r.failure is not None and r.failure.stage == "twin_refused" for r in records)
+    witnesses = [r.witness_reward for r in records if r.witness_reward is not None]
+    return EvaluationSummary(
+        tasks=n,
+        completed=len(completed),
+        task_completion_rate=len(completed) / n if n else 0.0,
+        average_score_completed=statistics.fmean(r.score for r in completed) if completed else None,
+        mean_reward=statistics.fmean(r.score for r in records) if n else 0.0,
+        parse_failures=parse_failures,
+        parse_failure_rate=parse_failures / n if n else 0.0,
+        twin_refused=refused,
+        violated=sum(r.failure is None and not r.fulfilled for r in records),
+        mean_witness_reward=statistics.fmean(witnesses) if witnesses else None,
+        mean_generation_s=statistics.fmean(r.generation_s for r in records) if n else 0.0,
+    )
+
+
+def _record(
+    task: Task,
+    text: str,
+    seconds: float,
+    parsed: Orchestration | ParseFailure,
+    scenario_ignored: bool,
+    item: BatchItem | None,
+    weights: RewardWeights,
+) -> TaskEvaluation:
+    common: dict[str, Any] = {
+        "task_id": task.id,
+        "template": task.template,
+        "raw_output": text,
+        "generation_s": seconds,
+        "scenario_ignored": scenario_ignored,
+        "required": task.qos,
+        "witness_reward": task.witness.reward if task.witness is not None else None,
+    }
+    if isinstance(parsed, ParseFailure):
+        return TaskEvaluation(
+            **common,
+            orchestration=None,
+            failure=Failure(stage=parsed.stage, reason=parsed.reason),
+            achieved=None,
+            twin=None,
+            fulfilled=False,
+            score=weights.base_violated,
+        )
+    plan = parsed.model_dump(mode="json")
+    if item is None or item.result is None:
+        reason = item.error if item is not None and item.error else "the twin returned no result"
+        return TaskEvaluation(
+            **common,
+            orchestration=plan,
+            failure=Failure(stage="twin_refused", reason=reason),
+            achieved=None,
+            twin=None,
+            fulfilled=False,
+            score=weights.base_violated,
+        )
+    achieved = achieved_qos(item.result)
+    required = task.requirement()
+    return TaskEvaluation(
+        **common,
+        orchestration=plan,
+        failure=None,
+        achieved=AchievedRecord(**asdict(achieved)),
+        twin=item.result,
+        fulfilled=qos_satisfied(achieved, required),
+        score=reward(achieved, required, weights),
+    )
+
+
+async def evaluate_async(
+    tasks: Sequence[Task],
+    generate_fn: Callable[[Task], str],
+    fidelity: Fidelity = "system",
+    *,
+    twin: Twin | None = None,
+    weights: RewardWeights = DEFAULT_WEIGHTS,
+    num_slots: int = 20,
+    seed: int = 0,
+    chunk_size: int = 16,
+    processes: int = 1,
+    on_record: Callable[[int, int, TaskEvaluation], None] | None = None,
+) -> EvaluationReport:
+    """Generates answers chunk by chunk and sends each chunk's plans to the twin as one batch.
+
+    `twin`: default a `TwinService(processes)` made (and shut down) here. `on_record(i, n, record)` is
+    called per task, in order, as soon as its chunk is scored. Generation errors (an endpoint that
+    fails) propagate: they are not the model's answers.
+    """
+    own_twin = twin is None
+    service: Twin = TwinService(processes=processes) if twin is None else twin
+    records: list[TaskEvaluation] = []
+    try:
+        for start in range(0, len(tasks), max(1, chunk_size)):
+            chunk = tasks[start : start + max(1, chunk_size)]
+            answers: list[tuple[str, float]] = []
+            for task in chunk:
+                began = time.perf_counter()
+                text = await asyncio.to_thread(generate_fn, task)
+                answers.append((text, time.perf_counter() - began))
+            parsed = [parse_answer(text, task) for (text, _), task in zip(answers, chunk, strict=True)]
+            plans = [p for p, _ in parsed if isinstance(p, Orchestration)]
+            batch = await service.evaluate_batch(plans, fidelity, num_slots=num_slots, seed=seed) if plans else None
+            items = iter(batch.items if batch is not None else [])
+            for task, (text, seconds), (plan, ignored) in zip(chunk, answers, parsed, strict=True):
+                item = next(items) if isinstance(plan, Orchestration) else None
+                record = _record(task, text, seconds, plan, ignored, item, weights)
+                records.append(record)
+                if on_record is not None:
+                    on_record(len(records), len(tasks), record)
+    finally:
+        if own_twin and isinstance(service, TwinService):
+            service.shutdown()
+    return EvaluationReport(
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        generator=describe(generate_fn),
+        fidelity=fidelity,
+        weights={k: float(v) for k, v in asdict(weights).items()},
+        summary=summarize(records),
+        records=records,
+    )
+
+
+def evaluate(
+    tasks: Sequence[Task],
+    generate_fn: Callable[[Task], str],
+    fidelity: Fidelity = "system",
+    **options: Any,  # noqa: ANN401 - passed on to evaluate_async
+) -> EvaluationReport:
+    """`evaluate_async` for callers without an event loop (the CLI, tests)."""
+    return asyncio.run(evaluate_async(tasks, generate_fn, fidelity, **options))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def progress_line(i: int, n: int, record: TaskEvaluation) -> str:
+    head = f"[{i:>{len(str(n))}}/{n}] {record.task_id:<42}"
+    if record.failure is not None:
+        reason = re.sub(r"\s+", " ", record.failure.reason)
+        return f"{head} {record.failure.stage}: {reason[:90]}  score {record.score:+.3f}"
+    assert record.achieved is not None
+    a, q = record.achieved, record.required
+    verdict = "MET " if record.fulfilled else "miss"
+    return (
+        f"{head} thr {a.throughput_mbps:8.3g}/{q.min_throughput_mbps:<6g} Mbps  "
+        f"delay {a.latency_ms:5.3g}/{q.max_delay_ms:<4g} ms  ber {a.ber:7.1e}/{q.max_ber:.0e}  "
+        f"{verdict} score {record.score:+.3f}"
+    )
+
+
+def headline(summary: EvaluationSummary) -> str:
+    avg = "n/a" if summary.average_score_completed is None else f"{summary.average_score_completed:.3f}"
+    witness = "" if summary.mean_witness_reward is None else f"; grid-best reference {summary.mean_witness_reward:.3f}"
+    return (
+        f"task completion rate: {100 * summary.task_completion_rate:.1f} % ({summary.completed}/{summary.tasks})\n"
+        f"average score of completed tasks: {avg}\n"
+        f"mean reward over all tasks: {summary.mean_reward:+.3f}; parse failures {summary.parse_failures} "
+        f"({100 * summary.parse_failure_rate:.1f} %), refused by the twin {summary.twin_refused}, "
+        f"QoS missed {summary.violated}{witness}"
+    )
+
+
+def _slug(model: str) -> str:
+    if model.startswith("hf:"):
+        model = "hf-" + Path(model[3:]).name
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Evaluate a 6G-LLM on tasks: completion rate and average score.")
+    parser.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array)")
+    parser.add_argument("--model", required=True, help="a served model id, 'random', or hf:<checkpoint dir>")
+    parser.add_argument("--base-url", default=None, help="chat endpoint (default: $MAESTRO_SIXG_BASE_URL, "
+                        "$OPENAI_BASE_URL or the local model server, started if it does not answer)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=None, help="report (default results/sixg-eval-<model>.json)")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate the first N tasks only")
+    parser.add_argument("--fidelity", choices=("system", "link"), default="system")
+    parser.add_argument("--num-slots", type=int, default=20, help="slots per link-level evaluation")
+    parser.add_argument("--seed", type=int, default=0, help="random baseline / sampling / link-level seed")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--json-mode", choices=("llama_cpp", "json_schema", "none"), default="llama_cpp")
+    parser.add_argument("--processes", type=int, default=1, help="twin processes (0: evaluate in this process)")
+    parser.add_argument("--chunk-size", type=int, default=16, help="answers per twin batch")
+    args = parser.parse_args(argv)
+
+    tasks = load_tasks(args.tasks)
+    if args.limit is not None:
+        tasks = tasks[: args.limit]
+    out = args.out or Path("results") / f"sixg-eval-{_slug(args.model)}.json"
+    twin: Twin | None = InProcessTwin() if args.processes == 0 else None
+
+    def show(i: int, n: int, record: TaskEvaluation) -> None:
+        print(progress_line(i, n, record), flush=True)
+
+    def run(generate_fn: Callable[[Task], str]) -> EvaluationReport:
+        return evaluate(
+            tasks,
+            generate_fn,
+            args.fidelity,
+            twin=twin,
+            num_slots=args.num_slots,
+            seed=args.seed,
+            chunk_size=args.chunk_size,
+            processes=max(1, args.processes),
+            on_record=show,
+        )
+
+    if args.model == "random":
+        report = run(random_valid_plan_generator(args.seed))
+    elif args.model.startswith("hf:"):
+        report = run(hf_generator(args.model[3:], args.max_tokens, args.temperature, args.seed))
+    else:
+        from sixg_learner.chat import model_endpoint
+
+        with model_endpoint(args.base_url) as base_url:
+            generator = openai_generator(
+                base_url, args.model, args.temperature, args.max_tokens, args.json_mode, args.seed
+            )
+            report = run(generator)
+    report = report.model_copy(update={"tasks_file": str(args.tasks), "tasks_sha256": file_sha256(args.tasks)})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report.model_dump_json(indent=2) + "\n")
+    print(headline(report.summary))
+    print(f"report: {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

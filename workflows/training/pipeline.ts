@@ -1,0 +1,86 @@
+/**
+ * The retraining pipeline a Temporal Schedule starts (temporal.yaml `schedules`): rejection
+ * sampling → RL → evaluation → promotion if the new model beats the promoted one. Each stage is a
+ * child workflow with its own history, so an engineer opens the stage that went wrong.
+ */
+import { executeChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { EvaluationResult, PromotionResult } from '../../core/training/contracts.ts';
+import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
+import { learnerActivities } from './learner-proxy.ts';
+import type { RejectionSamplingProgress, RlTrainingProgress } from './messages.ts';
+import { rejectionSamplingWorkflow } from './rejection-sampling.ts';
+import { rlTrainingWorkflow } from './rl-training.ts';
+
+export interface RetrainingInput {
+  learnerTaskQueue: string;
+  trainingTaskQueue: string;
+  tasksFile: string;
+  evalTasksFile: string;
+  base: string;
+  /** Runs land in `<outRoot>/<workflow id>/…`. */
+  outRoot: string;
+  rs: { k: number; maxRounds: number };
+  rl: { totalSteps: number; stepsPerRun: number; k: number; refRefreshSteps: number };
+  seed: number;
+}
+
+export interface RetrainingResult {
+  rs: RejectionSamplingProgress;
+  rl: RlTrainingProgress;
+  evaluation: EvaluationResult;
+  promotion: PromotionResult;
+}
+
+export async function retrainingPipelineWorkflow(input: RetrainingInput): Promise<RetrainingResult> {
+  const id = workflowInfo().workflowId;
+  const out = `${input.outRoot}/${id}`;
+  const learner = learnerActivities(input.learnerTaskQueue);
+
+  upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:rejection_sampling' }]);
+  const rs = await executeChild(rejectionSamplingWorkflow, {
+    workflowId: `${id}-rs`,
+    taskQueue: input.trainingTaskQueue,
+    args: [
+      {
+        learnerTaskQueue: input.learnerTaskQueue,
+        tasksFile: input.tasksFile,
+        init: input.base,
+        outDir: `${out}/rs`,
+        k: input.rs.k,
+        maxRounds: input.rs.maxRounds,
+        seed: input.seed,
+      },
+    ],
+  });
+  const rlInit = rs.best?.checkpoint.path ?? input.base;
+
+  upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:rl' }]);
+  const rl = await executeChild(rlTrainingWorkflow, {
+    workflowId: `${id}-rl`,
+    taskQueue: input.trainingTaskQueue,
+    args: [
+      {
+        learnerTaskQueue: input.learnerTaskQueue,
+        tasksFile: input.tasksFile,
+        init: rlInit,
+        outDir: `${out}/rl`,
+        totalSteps: input.rl.totalSteps,
+        stepsPerRun: input.rl.stepsPerRun,
+        k: input.rl.k,
+        refRefreshSteps: input.rl.refRefreshSteps,
+        seed: input.seed,
+      },
+    ],
+  });
+
+  upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:evaluate' }]);
+  const evaluation = await learner.evaluate_model({
+    tasks_file: input.evalTasksFile,
+    model: rl.checkpoint,
+    out: `${out}/evaluation.json`,
+  });
+  upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:promote' }]);
+  const promotion = await learner.promote_if_better({ checkpoint: rl.checkpoint, evaluation });
+  upsertSearchAttributes([{ key: trainingPhaseKey, value: promotion.promoted ? 'promoted' : 'not_promoted' }]);
+  return { rs, rl, evaluation, promotion };
+}
