@@ -27,7 +27,7 @@ const learnerQueue = 'test-learner';
 const trainingQueue = 'test-training';
 
 /** Records every call; RS success rates follow `rsRates`, PPO steps are numbered by their input. */
-function fakeLearner(rsRates: number[]) {
+function fakeLearner(rsRates: number[], stepDelayMs = 0) {
   const calls: { name: string; key: string }[] = [];
   const activities: LearnerActivities = {
     rejection_sampling_round(input: RejectionSamplingRoundInput) {
@@ -41,9 +41,10 @@ function fakeLearner(rsRates: number[]) {
         seconds: 0.01,
       });
     },
-    ppo_step(input: PpoStepInput) {
+    async ppo_step(input: PpoStepInput) {
       calls.push({ name: 'ppo', key: `${input.step}<-${input.init}` });
-      return Promise.resolve({
+      await new Promise((r) => setTimeout(r, stepDelayMs));
+      return {
         checkpoint: { path: `${input.out_dir}/step-${input.step}`, step: input.step, phase: 'ppo' as const },
         mean_reward: -0.5 + input.step * 0.1,
         success_rate: input.step / 10,
@@ -52,7 +53,7 @@ function fakeLearner(rsRates: number[]) {
         entropy: 1,
         kl: 0.01,
         seconds: 0.01,
-      });
+      };
     },
     evaluate_model(input: EvaluationInput) {
       calls.push({ name: 'evaluate', key: input.model });
@@ -151,7 +152,8 @@ describe('RLDTF training workflows', () => {
   });
 
   it('a worker that dies mid-training resumes from history without repeating finished steps', async () => {
-    const { calls, activities } = fakeLearner([]);
+    // Slow steps, so the first workers are stopped with steps still to go.
+    const { calls, activities } = fakeLearner([], 400);
     const input: RlTrainingInput = {
       learnerTaskQueue: learnerQueue,
       tasksFile: 't',
