@@ -97,6 +97,19 @@ async function main(): Promise<void> {
       'data/twin-cache.sqlite',
     ]),
   );
+  // The RLDTF learner (PyTorch): idle until a training workflow sends it a step.
+  supervise(
+    startService('learner', venvBin('python'), [
+      '-m',
+      'sixg_learner.worker',
+      '--address',
+      config.temporalAddress,
+      '--namespace',
+      config.namespace,
+      '--task-queue',
+      config.topology.taskQueues.learner,
+    ]),
+  );
   const api = supervise(startService('api', process.execPath, ['api/server.ts']));
   const apiURL = `http://127.0.0.1:${config.apiPort}`;
   await waitUntil('the API to report healthy', httpOk(`${apiURL}/healthz`), 120_000, api);
@@ -111,7 +124,8 @@ async function main(): Promise<void> {
       `  Temporal       ${config.temporalAddress} (namespace ${config.namespace})`,
       `  Model server   ${config.model.baseURL} (chat ${config.model.model}, embeddings ${config.embeddings.model})`,
       `  Metrics        http://127.0.0.1:${config.metricsPort}/metrics (negotiation worker, Prometheus)`,
-      `  Workers        ${config.topology.taskQueues.negotiation} (TypeScript), ${config.topology.taskQueues.twin} (Python, Sionna twin)`,
+      `  Workers        ${config.topology.taskQueues.negotiation}, ${config.topology.taskQueues.training} (TypeScript); ${config.topology.taskQueues.twin} (Python, Sionna twin), ${config.topology.taskQueues.learner} (Python, PyTorch)`,
+      `  Schedules      ${Object.keys(config.topology.schedules).join(', ') || 'none'} (temporal.yaml; see the UI's Schedules page)`,
       `  Emulated RAN   ${config.ranUrl} (A1 policies, network intents; telemetry → cell sessions)`,
       `  Tenants        ${config.tenantsFile}${devKeys ? ` (created now; dev API keys in ${devKeys.keysFile})` : ''}`,
       '',

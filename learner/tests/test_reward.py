@@ -12,13 +12,11 @@ from sixg_learner.reward import (
     QosRequirement,
     RewardWeights,
     achieved_qos,
-    parse_orchestration_text,
     qos_satisfied,
     reward,
-    reward_for_text,
     sigmoid_proximity,
 )
-from twin_bridge.orchestration import Orchestration, TwinResult
+from twin_bridge.orchestration import TwinResult
 
 REQUIRED = QosRequirement(min_throughput_mbps=10.0, max_latency_ms=5.0, max_ber=1e-3)
 VALID_PLAN = '{"link": {"mcs_index": 10, "num_prbs": 24, "bandwidth_mhz": 10}, "scenario": {"snr_db": 20}}'
@@ -111,25 +109,3 @@ def test_weights_that_let_a_violating_plan_outscore_a_satisfying_one_are_refused
 def test_system_level_result_uses_the_bler_as_ber_bound() -> None:
     assert achieved_qos(twin_result(20.0, 2.0, ber=None, bler=0.02)).ber == 0.02
     assert achieved_qos(twin_result(20.0, 2.0, ber=1e-4, bler=0.02)).ber == 1e-4
-
-
-def test_unparsable_or_refused_orchestration_gets_the_failure_reward() -> None:
-    def evaluate(plan: Orchestration) -> TwinResult:
-        return twin_result(20.0, 2.0, ber=1e-4)
-
-    def refuse(plan: Orchestration) -> TwinResult:
-        raise ValueError("code rate 0.97 cannot be encoded")
-
-    assert FAILURE_REWARD == -1.0
-    assert reward_for_text('{"link": {"mcs_index": 10', REQUIRED, evaluate) == FAILURE_REWARD  # broken JSON
-    assert reward_for_text('{"link": {"mcs_index": 99}}', REQUIRED, evaluate) == FAILURE_REWARD  # schema
-    assert reward_for_text("I would pick MCS 10.", REQUIRED, evaluate) == FAILURE_REWARD  # prose
-    assert reward_for_text(VALID_PLAN, REQUIRED, refuse) == FAILURE_REWARD  # the twin refuses it
-    assert reward_for_text(VALID_PLAN, REQUIRED, evaluate) == pytest.approx(0.59)
-    assert reward_for_text(f"```json\n{VALID_PLAN}\n```", REQUIRED, evaluate) == pytest.approx(0.59)
-
-
-def test_parse_orchestration_text() -> None:
-    plan = parse_orchestration_text(VALID_PLAN)
-    assert plan is not None and plan.link.mcs_index == 10 and plan.scenario.snr_db == 20
-    assert parse_orchestration_text("[1, 2]") is None

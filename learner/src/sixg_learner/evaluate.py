@@ -85,11 +85,13 @@ class OpenAIGenerator:
         json_mode: JsonMode = "llama_cpp",
         seed: int | None = 0,
         timeout_s: float = 300.0,
+        strict_ranges: bool = False,
     ) -> None:
         self.base_url, self.model = base_url, model
         self.temperature, self.max_tokens = temperature, max_tokens
         self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
-        self._schema = answer_schema()
+        self.strict_ranges = strict_ranges
+        self._schema = answer_schema(integer_ranges_as_enums=strict_ranges)
 
     def __call__(self, task: Task) -> str:
         answer = chat_completion(
@@ -113,6 +115,7 @@ class OpenAIGenerator:
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "json_mode": self.json_mode,
+            "strict_ranges": self.strict_ranges,
             "seed": self.seed,
         }
 
@@ -124,9 +127,17 @@ def openai_generator(
     max_tokens: int = 256,
     json_mode: JsonMode = "llama_cpp",
     seed: int | None = 0,
+    strict_ranges: bool = False,
 ) -> OpenAIGenerator:
+    """Answers from a served model; `strict_ranges` constrains integers to enums (see `answer_schema`)."""
     return OpenAIGenerator(
-        base_url, model, temperature=temperature, max_tokens=max_tokens, json_mode=json_mode, seed=seed
+        base_url,
+        model,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        json_mode=json_mode,
+        seed=seed,
+        strict_ranges=strict_ranges,
     )
 
 
@@ -539,9 +550,15 @@ def _slug(model: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate a 6G-LLM on tasks: completion rate and average score.")
     parser.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array)")
-    parser.add_argument("--model", required=True, help="a served model id, 'random', or hf:<checkpoint dir>")
-    parser.add_argument("--base-url", default=None, help="chat endpoint (default: $MAESTRO_SIXG_BASE_URL, "
-                        "$OPENAI_BASE_URL or the local model server, started if it does not answer)")  # fmt: skip
+    parser.add_argument(
+        "--model", required=True, help="a served model id, 'random', 'promoted', or hf:<checkpoint dir>"
+    )
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        help="chat endpoint (default: $MAESTRO_SIXG_BASE_URL, $OPENAI_BASE_URL or the local model server, "
+        "started if it does not answer)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="report (default results/sixg-eval-<model>.json)")
     parser.add_argument("--limit", type=int, default=None, help="evaluate the first N tasks only")
     parser.add_argument("--fidelity", choices=("system", "link"), default="system")
@@ -550,8 +567,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--json-mode", choices=("llama_cpp", "json_schema", "none"), default="llama_cpp")
+    parser.add_argument(
+        "--strict-ranges", action="store_true", help="constrain bounded integers as enums (llama.cpp ignores bounds)"
+    )
     parser.add_argument("--processes", type=int, default=1, help="twin processes (0: evaluate in this process)")
-    parser.add_argument("--chunk-size", type=int, default=16, help="answers per twin batch")
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="answers per twin batch (default 16 for random, 4 for a model)"
+    )
     args = parser.parse_args(argv)
 
     tasks = load_tasks(args.tasks)
@@ -571,11 +593,17 @@ def main(argv: list[str] | None = None) -> int:
             twin=twin,
             num_slots=args.num_slots,
             seed=args.seed,
-            chunk_size=args.chunk_size,
+            chunk_size=args.chunk_size or (16 if args.model == "random" else 4),
             processes=max(1, args.processes),
             on_record=show,
         )
 
+    if args.model == "promoted":
+        # The model the retraining pipeline promoted last (worker.promote_if_better), merged for serving.
+        promoted = Path("data/models/promoted.json")
+        if not promoted.is_file():
+            parser.error("no promoted model yet (data/models/promoted.json); run the retraining pipeline first")
+        args.model = "hf:" + json.loads(promoted.read_text())["served_from"]
     if args.model == "random":
         report = run(random_valid_plan_generator(args.seed))
     elif args.model.startswith("hf:"):
@@ -585,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with model_endpoint(args.base_url) as base_url:
             generator = openai_generator(
-                base_url, args.model, args.temperature, args.max_tokens, args.json_mode, args.seed
+                base_url, args.model, args.temperature, args.max_tokens, args.json_mode, args.seed, args.strict_ranges
             )
             report = run(generator)
     report = report.model_copy(update={"tasks_file": str(args.tasks), "tasks_sha256": file_sha256(args.tasks)})

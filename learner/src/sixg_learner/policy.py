@@ -6,23 +6,27 @@
   adapters are shared with the actor ("the critic retains the backbone of the foundation model"),
   so eq. (9)'s value term trains the adapters as well as the head.
 - **Reference** π_ref: the adapters as they were at the last refresh, kept as a frozen copy of the
-  LoRA tensors (a few MB), not as a second model. `using_reference` copies them into the adapters
-  for a `torch.no_grad()` forward and puts the actor's back afterwards; `refresh_reference` copies
+  LoRA tensors (a few MB), not as a second model. `using_reference` swaps them in for a
+  `torch.no_grad()` forward and puts the actor's back afterwards; `refresh_reference` copies
   the actor's adapters into the copy (the paper: at checkpoint-saving intervals). A second peft
   adapter would do the same, but peft's `set_adapter` also flips `requires_grad` on the adapters it
   switches between; the swap leaves the trainable set and the optimizer untouched.
 
-Sequences, B of them (prompt and answer, P + G columns): the prompt is left-padded to P columns,
-so every answer starts at column P; the G answer columns hold the generated tokens, the end-of-text
-token included, then padding. Per-token tensors (log-probs, values, masks, advantages, weights) are
-(B, G) and aligned with the *actions*: column j concerns the token at `input_ids[:, P + j]`, chosen
-in state s = (prompt, answer[:j]), whose logits and hidden state sit at column P − 1 + j.
+Sequences, B of them: a **shared prefix** of P₀ tokens (the longest token prefix all prompts have in
+common: the system message and the one-shot example, ~1450 of the ~1580 prompt tokens here), then
+per row the rest of the prompt, left-padded to P columns so that every answer starts at column P,
+then the G answer columns (the generated tokens, end-of-text included, then padding). The prefix is
+run once per forward, batch 1, and its keys/values are broadcast to the B rows (a B-fold saving on
+the longest part of the input; exact: with the gradient enabled it flows back through the prefix).
+Per-token tensors (log-probs, values, masks, advantages, weights) are (B, G) and aligned with the
+*actions*: column j concerns the token at `input_ids[:, P + j]`, chosen in state
+s = (prompt, answer[:j]), whose logits and hidden state sit at column P − 1 + j.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,11 +34,13 @@ from pathlib import Path
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from torch import Tensor
-from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, PreTrainedTokenizerBase
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, GenerationConfig, PreTrainedTokenizerBase
 
 from .ppo import ValueHead, token_logprobs
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+SCORING_CHUNK = 8
+"""Rows per no-grad forward when scoring a rollout (bounds memory: the logits alone are rows × G × 49152 floats)."""
 
 
 @dataclass(frozen=True)
@@ -116,25 +122,32 @@ def refresh_reference(policy: Policy) -> None:
 
 @contextmanager
 def using_reference(policy: Policy) -> Iterator[None]:
-    """Within the block (no_grad), the model computes π_ref: the reference adapters stand in for the actor's."""
+    """Within the block (no_grad), the model computes π_ref: the reference adapters stand in for the actor's.
+
+    The adapters' storage is swapped (`param.data`), not overwritten: the actor's tensors are never
+    written to, so a graph that saved them (the shared prefix's, whose backward runs after the
+    reference forwards of a minibatch) stays valid, and nothing is copied.
+    """
     params = policy.adapter_parameters()
-    actor = {name: p.detach().clone() for name, p in params.items()}
+    actor = {name: p.data for name, p in params.items()}
     with torch.no_grad():
         try:
             for name, p in params.items():
-                p.copy_(policy.reference[name])
+                p.data = policy.reference[name]
             yield
         finally:
             for name, p in params.items():
-                p.copy_(actor[name])
+                p.data = actor[name]
 
 
 @dataclass
 class Sequences:
-    """Prompts and answers as one left-padded batch (layout in the module docstring)."""
+    """Prompts and answers as one batch behind a shared prefix (layout in the module docstring)."""
 
+    prefix_ids: Tensor
+    """(P₀,) the token prefix every row shares (may be empty)."""
     input_ids: Tensor
-    """(B, P + G) token ids."""
+    """(B, P + G) token ids after the prefix."""
     attention_mask: Tensor
     """(B, P + G) 1 on prompt and answer tokens, 0 on padding."""
     prompt_len: int
@@ -156,6 +169,7 @@ class Sequences:
         answer_len = int(used.max()) + 1 if len(used) else 0
         end = self.prompt_len + answer_len
         return Sequences(
+            prefix_ids=self.prefix_ids,
             input_ids=self.input_ids[rows, left:end],
             attention_mask=attention[:, left:end],
             prompt_len=self.prompt_len - left,
@@ -180,23 +194,90 @@ class Rollout:
     """(B, G) V_φ(s_t) of the critic at sampling time."""
 
 
-def forward(policy: Policy, seqs: Sequences, temperature: float = 1.0) -> tuple[Tensor, Tensor]:
+PrefixKV = list[tuple[Tensor, Tensor]]
+"""Keys and values of the shared prefix per layer, each (1, kv_heads, P₀, head_dim)."""
+
+
+def prefix_kv(policy: Policy, prefix_ids: Tensor) -> PrefixKV:
+    """Runs the shared prefix once (batch 1): its keys and values, differentiable when the gradient is on."""
+    cache = policy.model(input_ids=prefix_ids.unsqueeze(0), use_cache=True).past_key_values
+    return [(layer.keys, layer.values) for layer in cache.layers]
+
+
+def broadcast_cache(policy: Policy, kv: PrefixKV, batch: int) -> DynamicCache:
+    """A cache holding the prefix for each of `batch` rows (views, not copies; new tokens are appended by cat)."""
+    return DynamicCache(
+        ddp_cache_data=[(k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)) for k, v in kv],
+        config=policy.model.config,
+    )
+
+
+def forward(
+    policy: Policy, seqs: Sequences, temperature: float = 1.0, prefix: PrefixKV | None = None
+) -> tuple[Tensor, Tensor]:
     """Logits of the answer's actions (B, G, V), divided by `temperature`, and the critic's values (B, G).
 
-    Only the G answer columns reach the LM head (`logits_to_keep`); position ids follow the
-    attention mask, as in `generate`, so a left-padded prompt gets the positions it had when sampled.
+    The prefix's keys/values are `prefix` when given (e.g. the reference's, computed once per PPO
+    iteration), else computed here. Only the G answer columns reach the LM head (`logits_to_keep`);
+    position ids follow the attention mask, as in `generate`, so a left-padded row gets the positions
+    it had when sampled.
     """
-    position_ids = (seqs.attention_mask.cumsum(-1) - 1).clamp(min=0)
+    batch, prefix_len = seqs.input_ids.shape[0], len(seqs.prefix_ids)
+    cache = None
+    if prefix_len:
+        cache = broadcast_cache(policy, prefix_kv(policy, seqs.prefix_ids) if prefix is None else prefix, batch)
+    mask = torch.cat([torch.ones(batch, prefix_len, dtype=seqs.attention_mask.dtype), seqs.attention_mask], dim=1)
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)[:, prefix_len:]
     out = policy.model(
         input_ids=seqs.input_ids,
-        attention_mask=seqs.attention_mask,
+        attention_mask=mask,
         position_ids=position_ids,
+        past_key_values=cache,
+        use_cache=cache is not None,
         output_hidden_states=True,
         logits_to_keep=seqs.answer_len + 1,
     )
     logits = out.logits[:, :-1] / temperature  # (B, G, V): the output at column P − 1 + j chose a_j
     hidden = out.hidden_states[-1][:, seqs.prompt_len - 1 : -1]  # (B, G, H)
     return logits, policy.value_head(hidden)
+
+
+MicroLoss = Callable[[list[int], Sequences, PrefixKV | None], Tensor]
+"""(rows, their trimmed sequences, the prefix's keys/values) → the token-mean loss of those rows."""
+
+
+def backward_in_microbatches(
+    policy: Policy, seqs: Sequences, rows: Sequence[int], microbatch_size: int, micro_loss: MicroLoss
+) -> None:
+    """Backpropagates the token-mean loss of `rows` in micro-batches; the shared prefix runs forward and backward once.
+
+    Each micro-batch's loss is scaled by its share of the answer tokens, so the gradients add up
+    exactly to the gradient of the mean over all of `rows`' tokens (the losses of eqs. (6)–(9) and
+    the SFT loss are such means). The prefix's keys/values enter each micro-batch as detached leaves;
+    their gradients are summed and sent back through the prefix in one pass at the end. Memory is
+    that of one micro-batch (the logits, rows × G × V floats, and the activations dominate).
+    """
+    total_tokens = seqs.response_mask[list(rows)].sum()
+    prefix = prefix_kv(policy, seqs.prefix_ids) if len(seqs.prefix_ids) else None
+    leaves = [(k.detach().requires_grad_(), v.detach().requires_grad_()) for k, v in prefix] if prefix else None
+    for start in range(0, len(rows), microbatch_size):
+        micro_rows = list(rows[start : start + microbatch_size])
+        micro = seqs.select(micro_rows)
+        loss = micro_loss(micro_rows, micro, leaves) * (micro.response_mask.sum() / total_tokens)
+        loss.backward()
+    if prefix is not None and leaves is not None:
+        outputs = [t for pair in prefix for t in pair]
+        grads = [t.grad for pair in leaves for t in pair]
+        torch.autograd.backward(outputs, grads)
+
+
+def shared_prefix_len(token_lists: Sequence[Sequence[int]]) -> int:
+    """Length of the longest common prefix, leaving every list at least one token of its own."""
+    limit = min(len(ids) for ids in token_lists) - 1
+    length = 0
+    while length < limit and len({ids[length] for ids in token_lists}) == 1:
+        length += 1
+    return length
 
 
 def answer_actions(seqs: Sequences) -> Tensor:
@@ -211,21 +292,29 @@ def sample(
     max_new_tokens: int,
     temperature: float,
     seed: int,
+    score: bool = True,
 ) -> Rollout:
     """k answers per prompt from the actor, by plain temperature sampling (no top-k/top-p: the policy is softmax(z/T)).
 
     Deterministic per `seed` (the global torch RNG is left as it was). `prompts` are full prompt
-    strings, chat template applied. The old log-probs and values come from one forward pass over
-    the sampled sequences, the same computation as the PPO update's, so r_t = 1 at the first epoch.
+    strings, chat template applied. With `score` the old log-probs and values come from one forward
+    pass over the sampled sequences, the same computation as the PPO update's, so r_t = 1 at the first
+    epoch; without (rejection sampling needs neither) they are zeros.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     tokenizer = policy.tokenizer
-    encoded = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
-    prompt_ids = encoded["input_ids"].repeat_interleave(k, dim=0)  # (B, P), B = len(prompts)·k
-    prompt_mask = encoded["attention_mask"].repeat_interleave(k, dim=0)
+    token_lists = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    prefix_len = shared_prefix_len(token_lists)
+    prefix_ids = torch.tensor(token_lists[0][:prefix_len], dtype=torch.long)  # (P₀,)
+    rests = [ids[prefix_len:] for ids in token_lists for _ in range(k)]  # B = len(prompts)·k rows
+    prompt_len = max(len(ids) for ids in rests)
+    pad = tokenizer.pad_token_id
+    prompt_ids = torch.tensor([[pad] * (prompt_len - len(ids)) + ids for ids in rests])  # (B, P)
+    prompt_mask = torch.tensor([[0] * (prompt_len - len(ids)) + [1] * len(ids) for ids in rests])
+    batch = len(rests)
     generation = GenerationConfig(
         do_sample=True,
         temperature=temperature,
@@ -233,27 +322,39 @@ def sample(
         top_p=1.0,
         max_new_tokens=max_new_tokens,
         eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
+        pad_token_id=pad,
     )
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
-        output = policy.model.generate(input_ids=prompt_ids, attention_mask=prompt_mask, generation_config=generation)
-    prompt_len = prompt_ids.shape[1]
-    generated = output[:, prompt_len:]  # (B, G)
+        kv = prefix_kv(policy, prefix_ids) if prefix_len else None
+        output = policy.model.generate(
+            input_ids=torch.cat([prefix_ids.expand(batch, -1), prompt_ids], dim=1),
+            attention_mask=torch.cat([torch.ones(batch, prefix_len, dtype=torch.long), prompt_mask], dim=1),
+            past_key_values=broadcast_cache(policy, kv, batch) if kv is not None else None,
+            generation_config=generation,
+        )
+    generated = output[:, prefix_len + prompt_len :]  # (B, G)
     is_eos = generated == tokenizer.eos_token_id
     first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), generated.shape[1])  # (B,)
     columns = torch.arange(generated.shape[1]).unsqueeze(0)
     response_mask = (columns <= first_eos.unsqueeze(1)).float()  # the end-of-text token is an action too
     seqs = Sequences(
-        input_ids=output,
+        prefix_ids=prefix_ids,
+        input_ids=output[:, prefix_len:],
         attention_mask=torch.cat([prompt_mask, response_mask.long()], dim=1),
         prompt_len=prompt_len,
         response_mask=response_mask,
     )
     answer_ids = [row[: int(end)].tolist() for row, end in zip(generated, first_eos, strict=True)]
-    with torch.no_grad():
-        logits, values = forward(policy, seqs, temperature)
-        logprobs = token_logprobs(logits, answer_actions(seqs))
+    logprobs, values = torch.zeros_like(response_mask), torch.zeros_like(response_mask)
+    if score:
+        with torch.no_grad():
+            for start in range(0, batch, SCORING_CHUNK):
+                rows = list(range(start, min(start + SCORING_CHUNK, batch)))
+                chunk = seqs.select(rows)
+                logits, chunk_values = forward(policy, chunk, temperature, kv)
+                logprobs[rows, : chunk.answer_len] = token_logprobs(logits, answer_actions(chunk))
+                values[rows, : chunk.answer_len] = chunk_values
     return Rollout(
         sequences=seqs,
         prompt_index=[i for i in range(len(prompts)) for _ in range(k)],

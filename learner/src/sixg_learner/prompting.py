@@ -179,9 +179,19 @@ def build_messages(task: Task) -> list[dict[str, str]]:
     ]
 
 
-def answer_schema() -> dict[str, Any]:
-    """JSON Schema of an answer (the schema's `link` object), for constrained decoding."""
-    return copy.deepcopy(schema_document()["properties"]["link"])
+def answer_schema(integer_ranges_as_enums: bool = False) -> dict[str, Any]:
+    """JSON Schema of an answer (the schema's `link` object), for constrained decoding.
+
+    llama.cpp's schema-to-grammar conversion (the version served here) ignores `minimum`/`maximum`, so
+    the plain schema lets e.g. `"num_layers": 5` through. With `integer_ranges_as_enums` every bounded
+    integer becomes an enum of its values (same set, a grammar that enforces it).
+    """
+    schema = copy.deepcopy(schema_document()["properties"]["link"])
+    if integer_ranges_as_enums:
+        for spec in schema["properties"].values():
+            if spec.get("type") == "integer" and "minimum" in spec and "maximum" in spec:
+                spec["enum"] = list(range(spec.pop("minimum"), spec.pop("maximum") + 1))
+    return schema
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -39,13 +39,10 @@ at least as hard as it would with the true BER).
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from twin_bridge.orchestration import Orchestration, TwinResult
-from twin_bridge.service import parse_plan
+from twin_bridge.orchestration import TwinResult
 
 
 @dataclass(frozen=True)
@@ -184,35 +181,3 @@ def reward(achieved: AchievedQos, required: QosRequirement, weights: RewardWeigh
         + weights.latency_proximity * sigmoid_proximity(latency_gap)
         + weights.ber_proximity * sigmoid_proximity(ber_gap_decades)
     )
-
-
-def parse_orchestration_text(text: str) -> Orchestration | None:
-    """The orchestration in a model's answer (one JSON object, optionally in a ``` fence), or None if there is none."""
-    body = text.strip()
-    if body.startswith("```"):
-        body = body.removeprefix("```json").removeprefix("```").removesuffix("```").strip()
-    try:
-        return parse_plan(json.loads(body))
-    except ValueError:  # json.JSONDecodeError and the plan's validation errors are both ValueErrors
-        return None
-
-
-def reward_for_text(
-    text: str,
-    required: QosRequirement,
-    evaluate: Callable[[Orchestration], TwinResult],
-    weights: RewardWeights = DEFAULT_WEIGHTS,
-) -> float:
-    """Eq. (2) for a generated answer: parse it, run the twin, score it.
-
-    An answer that is not a valid orchestration, or one the twin refuses (it raises ValueError, e.g.
-    an LDPC code rate it cannot encode), gets R⁻_base without a proximity bonus.
-    """
-    plan = parse_orchestration_text(text)
-    if plan is None:
-        return weights.base_violated
-    try:
-        result = evaluate(plan)
-    except ValueError:
-        return weights.base_violated
-    return reward(achieved_qos(result), required, weights)

@@ -83,7 +83,7 @@ class CachedTextReward:
     """A token-level reward function that decodes and scores each distinct text once.
 
     `decode` turns token ids into text (the tokenizer's decode); `text_reward` scores a text (e.g.
-    `reward.reward_for_text` with the task's requirement and a twin). Perturbations that decode to
+    `scoring.TwinScorer.text_reward`: the task's scenario and requirement, and the twin). Perturbations that decode to
     the same text — the same broken JSON, or a deleted space — cost one twin call, not many.
     """
 

@@ -39,10 +39,14 @@ from .checkpoints import is_checkpoint, load_checkpoint, make_lineage, restore_r
 from .policy import (
     LoraSettings,
     Policy,
+    PrefixKV,
     Rollout,
+    Sequences,
     answer_actions,
+    backward_in_microbatches,
     forward,
     load_policy,
+    prefix_kv,
     refresh_reference,
     sample,
     select_rollout,
@@ -75,7 +79,8 @@ class RsArgs:
     max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
     sft_epochs: int = field(default=2, metadata={"help": "passes over a round's kept pairs"})
-    minibatch_size: int = field(default=4, metadata={"help": "answers per SFT gradient step"})
+    minibatch_size: int = field(default=8, metadata={"help": "answers per SFT gradient step"})
+    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
     learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate of the adapters"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
@@ -93,7 +98,8 @@ class PpoArgs:
     max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
     temperature: float = field(default=1.0, metadata={"help": "the policy is softmax(logits / temperature)"})
     ppo_epochs: int = field(default=2, metadata={"help": "passes over a rollout"})
-    minibatch_size: int = field(default=4, metadata={"help": "answers per gradient step"})
+    minibatch_size: int = field(default=8, metadata={"help": "answers per gradient step"})
+    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate (adapters, value head)"})
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
     clip_eps: float = field(default=0.2, metadata={"help": "ε of eq. (6)"})
@@ -132,10 +138,10 @@ def rows_of_tasks(rollout: Rollout, tasks: Sequence[Task]) -> list[Task]:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def sft_loss(policy: Policy, rollout: Rollout) -> Tensor:
+def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:
     """Masked LM loss: −mean log π(a_t | s_t) over the answers' tokens (the prompt is not learned)."""
-    seqs = rollout.sequences
-    logits, _ = forward(policy, seqs)
+    seqs = rollout.sequences if isinstance(rollout, Rollout) else rollout
+    logits, _ = forward(policy, seqs, prefix=prefix)
     return -masked_mean(token_logprobs(logits, answer_actions(seqs)), seqs.response_mask)
 
 
@@ -144,21 +150,32 @@ def minibatches(n: int, size: int, generator: torch.Generator) -> list[list[int]
     return [order[i : i + size] for i in range(0, n, size)]
 
 
+def sft_step(policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, rows: list[int], args: RsArgs) -> float:
+    """One SFT gradient step on some of the kept answers; returns their loss (before the step)."""
+    parts: list[tuple[float, float]] = []  # (loss, answer tokens) per micro-batch
+
+    def micro_loss(micro_rows: list[int], micro: Sequences, prefix: PrefixKV | None) -> Tensor:
+        loss = sft_loss(policy, micro, prefix)
+        parts.append((loss.item(), micro.response_mask.sum().item()))
+        return loss
+
+    optimizer.zero_grad()
+    backward_in_microbatches(policy, kept.sequences, rows, args.microbatch_size, micro_loss)
+    torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)
+    optimizer.step()
+    return sum(loss * n for loss, n in parts) / sum(n for _, n in parts)
+
+
 def supervised_finetune(
     policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, args: RsArgs, seed: int
 ) -> list[float]:
     """SFT of the adapters on (prompt, answer) pairs, `sft_epochs` passes in seeded minibatches; the losses."""
     generator = torch.Generator().manual_seed(seed)
-    losses: list[float] = []
-    for _ in range(args.sft_epochs):
-        for rows in minibatches(len(kept.texts), args.minibatch_size, generator):
-            loss = sft_loss(policy, select_rollout(kept, rows))
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)
-            optimizer.step()
-            losses.append(loss.item())
-    return losses
+    return [
+        sft_step(policy, optimizer, kept, rows, args)
+        for _ in range(args.sft_epochs)
+        for rows in minibatches(len(kept.texts), args.minibatch_size, generator)
+    ]
 
 
 def rs_round(
@@ -180,7 +197,7 @@ def rs_round(
     seed = derive_seed(args.seed, "rs", round_index)
     started = time.perf_counter()
     # 1. sample k answers per task
-    rollout = sample(policy, prompts, args.k, args.max_new_tokens, args.temperature, seed)
+    rollout = sample(policy, prompts, args.k, args.max_new_tokens, args.temperature, seed, score=False)
     sampled = time.perf_counter()
     # 2. the twin's verdict; keep the distinct (task, answer) pairs that meet the QoS
     scores = scorer.score(rows_of_tasks(rollout, tasks), rollout.texts)
@@ -315,42 +332,48 @@ def ppo_iteration(
     lap("token_weights")
     # 4. advantages A_t = R − V_φ(s_t), eq. (6), with the critic of the rollout
     advantages = token_advantages(rewards, rollout.values) * mask  # (B, G)
-    # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed
+    # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed; π_ref's prefix is run once
+    prefix_ids = rollout.sequences.prefix_ids
+    with using_reference(policy):
+        ref_prefix = prefix_kv(policy, prefix_ids) if len(prefix_ids) else None
     generator = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {}
+    history: dict[str, list[tuple[float, float]]] = {}  # name → (value, answer tokens) per micro-batch
+
+    def micro_loss(rows: list[int], mb: Sequences, prefix: PrefixKV | None) -> Tensor:
+        index, width, mb_mask = torch.tensor(rows), mb.answer_len, mb.response_mask  # mask (b, g)
+        with using_reference(policy):
+            logits_ref, _ = forward(policy, mb, args.temperature, ref_prefix)  # (b, g, V)
+        logits, values = forward(policy, mb, args.temperature, prefix)  # (b, g, V), (b, g)
+        logp = token_logprobs(logits, answer_actions(mb))
+        logp_old = rollout.logprobs[index, :width]
+        l_policy = policy_loss(
+            logp, logp_old, advantages[index, :width], weights[index, :width], mb_mask, args.clip_eps
+        )
+        l_value = value_loss(values, rewards[index], mb_mask)
+        l_reg = regularization(logits, logits_ref, mb_mask, args.beta_ent, args.beta_kl)
+        loss = total_loss(l_policy, l_value, l_reg, args.k1, args.k2)
+        with torch.no_grad():
+            log_ratio = logp.detach() - logp_old
+            tokens = float(mb_mask.sum())
+            for name, value in {
+                "losses/policy": l_policy,
+                "losses/value": l_value,
+                "losses/reg": l_reg,
+                "losses/total": loss,
+                "losses/entropy": masked_mean(token_entropy(logits.detach()), mb_mask),
+                "losses/kl_ref": masked_mean(token_kl(logits.detach(), logits_ref), mb_mask),
+                "losses/approx_kl_old": masked_mean(log_ratio.exp() - 1 - log_ratio, mb_mask),
+                "losses/clip_fraction": masked_mean(((log_ratio.exp() - 1).abs() > args.clip_eps).float(), mb_mask),
+            }.items():
+                history.setdefault(name, []).append((float(value), tokens))
+        return loss
+
     for _ in range(args.ppo_epochs):
         for rows in minibatches(len(scores), args.minibatch_size, generator):
-            mb = rollout.sequences.select(rows)
-            index, width = torch.tensor(rows), mb.answer_len
-            mb_mask = mb.response_mask  # (b, g)
-            with using_reference(policy):
-                logits_ref, _ = forward(policy, mb, args.temperature)  # (b, g, V)
-            logits, values = forward(policy, mb, args.temperature)  # (b, g, V), (b, g)
-            logp = token_logprobs(logits, answer_actions(mb))
-            logp_old = rollout.logprobs[index, :width]
-            l_policy = policy_loss(
-                logp, logp_old, advantages[index, :width], weights[index, :width], mb_mask, args.clip_eps
-            )
-            l_value = value_loss(values, rewards[index], mb_mask)
-            l_reg = regularization(logits, logits_ref, mb_mask, args.beta_ent, args.beta_kl)
-            loss = total_loss(l_policy, l_value, l_reg, args.k1, args.k2)
             optimizer.zero_grad()
-            loss.backward()
+            backward_in_microbatches(policy, rollout.sequences, rows, args.microbatch_size, micro_loss)
             torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)
             optimizer.step()
-            with torch.no_grad():
-                log_ratio = logp.detach() - logp_old
-                for name, value in {
-                    "losses/policy": l_policy,
-                    "losses/value": l_value,
-                    "losses/reg": l_reg,
-                    "losses/total": loss,
-                    "losses/entropy": masked_mean(token_entropy(logits.detach()), mb_mask),
-                    "losses/kl_ref": masked_mean(token_kl(logits.detach(), logits_ref), mb_mask),
-                    "losses/approx_kl_old": masked_mean(log_ratio.exp() - 1 - log_ratio, mb_mask),
-                    "losses/clip_fraction": masked_mean(((log_ratio.exp() - 1).abs() > args.clip_eps).float(), mb_mask),
-                }.items():
-                    history.setdefault(name, []).append(float(value))
     lap("update")
     # 6. π_ref ← π_θ at the refresh interval
     refreshed = step % args.ref_refresh_steps == 0
@@ -363,7 +386,7 @@ def ppo_iteration(
         "charts/success_rate": sum(s.satisfied for s in scores) / len(scores),
         "charts/valid_rate": sum(s.valid for s in scores) / len(scores),
         "charts/answer_tokens": float(mask.sum(1).mean()),
-        **{name: sum(values) / len(values) for name, values in history.items()},
+        **{name: sum(v * n for v, n in parts) / sum(n for _, n in parts) for name, parts in history.items()},
         **weight_stats,
         "reference_refreshed": refreshed,
         **timings,
@@ -474,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks.py)")
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
         sub.add_argument("--limit", type=int, default=None, help="use only the task file's first N tasks")
+        sub.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
         add_dataclass_arguments(sub, cls)
     return parser
 
@@ -513,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     from .tasks import load_tasks, tasks_jsonl
 
     cli = build_parser().parse_args(argv)
+    if cli.threads is not None:
+        torch.set_num_threads(cli.threads)
     cls = RsArgs if cli.phase == "rs" else PpoArgs
     args = cls(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cls)})
     tasks = load_tasks(cli.tasks)[: cli.limit]

@@ -1,0 +1,313 @@
+"""The learner's Temporal worker: task queue `learner`, the activities the training workflows call.
+
+    python -m sixg_learner.worker --address 127.0.0.1:7233 --namespace maestro --task-queue learner
+
+Each activity runs one unit of training as a child process of the same CLIs an engineer runs by
+hand (`python -m sixg_learner.train …`, `python -m sixg_learner.evaluate …`): one RS round, one PPO
+step, one evaluation. That keeps a model's memory out of the long-lived worker and makes every
+step reproducible from its command line. While the child runs, the activity heartbeats its last
+progress line. A step whose checkpoint already exists is not run again: after a crash the retried
+activity returns the checkpoint's recorded metrics (the workflow never repeats finished work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from .checkpoints import CHECKPOINT_FILE, is_checkpoint
+
+HEARTBEAT_S = 15.0
+PROMOTED_FILE = Path("data/models/promoted.json")
+
+
+class CheckpointRef(BaseModel):
+    path: str
+    step: int
+    phase: Literal["base", "rs", "ppo"]
+
+
+class RsRoundInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tasks_file: str
+    init: str
+    out_dir: str
+    round: int = Field(ge=1)
+    k: int = Field(ge=1, le=64)
+    seed: int = 0
+
+
+class RsRoundResult(BaseModel):
+    checkpoint: CheckpointRef
+    success_rate: float
+    kept: int
+    sft_loss: float | None
+    seconds: float
+
+
+class PpoStepInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tasks_file: str
+    init: str
+    out_dir: str
+    step: int = Field(ge=1)
+    k: int = Field(ge=1, le=64)
+    seed: int = 0
+    ref_refresh_steps: int = Field(ge=1)
+
+
+class PpoStepResult(BaseModel):
+    checkpoint: CheckpointRef
+    mean_reward: float
+    success_rate: float
+    policy_loss: float
+    value_loss: float
+    entropy: float
+    kl: float
+    seconds: float
+
+
+class EvaluationInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tasks_file: str
+    model: str
+    out: str
+
+
+class EvaluationResult(BaseModel):
+    model: str
+    tasks: int
+    completion_rate: float
+    average_score_completed: float | None
+    mean_reward: float
+    report: str
+
+
+class PromotionInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    checkpoint: str
+    evaluation: EvaluationResult
+
+
+class PromotionResult(BaseModel):
+    promoted: bool
+    current: str | None
+    previous: str | None
+    reason: str
+
+
+def _invalid(message: str) -> ApplicationError:
+    return ApplicationError(message, type="InvalidTrainingInput", non_retryable=True)
+
+
+async def _run_cli(args: list[str]) -> list[str]:
+    """Runs `python -m …` and heartbeats its newest output line; a failure carries its last lines."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+
+    async def read() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            lines.append(raw.decode(errors="replace").rstrip())
+
+    reader = asyncio.create_task(read())
+    try:
+        while not reader.done():
+            activity.heartbeat(lines[-1] if lines else "starting")
+            await asyncio.wait({reader}, timeout=HEARTBEAT_S)
+        code = await process.wait()
+    except asyncio.CancelledError:
+        process.kill()
+        raise
+    if code != 0:
+        raise ApplicationError(f"{' '.join(args[:3])} exited with {code}: " + " | ".join(lines[-8:]))
+    return lines
+
+
+def _metrics_of(checkpoint_dir: Path) -> dict[str, Any]:
+    return json.loads((checkpoint_dir / CHECKPOINT_FILE).read_text()).get("metrics") or {}
+
+
+@activity.defn(name="rejection_sampling_round")
+async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
+    """Round `inp.round` of Section III-B from `inp.init` (the base, or the previous round's checkpoint)."""
+    target = Path(inp.out_dir) / f"rs-round-{inp.round}"
+    if not is_checkpoint(target):
+        if not Path(inp.tasks_file).is_file():
+            raise _invalid(f"no task file {inp.tasks_file}")
+        await _run_cli(
+            [
+                "-m", "sixg_learner.train", "rs", "--base", inp.init, "--tasks", inp.tasks_file,
+                "--out", inp.out_dir, "--rounds", str(inp.round), "--k", str(inp.k), "--seed", str(inp.seed),
+            ]
+        )  # fmt: skip
+    if is_checkpoint(target):
+        m = _metrics_of(target)
+        ref = CheckpointRef(path=str(target), step=inp.round, phase="rs")
+    else:
+        # Nothing kept (or no better than before): the round trained nothing; its metrics are in the log.
+        m = _last_metrics(Path(inp.out_dir) / "metrics.jsonl", "rs", inp.round)
+        ref = CheckpointRef(path=inp.init, step=inp.round - 1, phase="rs" if is_checkpoint(Path(inp.init)) else "base")
+    return RsRoundResult(
+        checkpoint=ref,
+        success_rate=float(m.get("charts/success_rate", 0.0)),
+        kept=int(m.get("rs/kept", 0)),
+        sft_loss=m.get("losses/sft_last_epoch"),
+        seconds=sum(float(v) for k, v in m.items() if k.startswith("time/")),
+    )
+
+
+def _last_metrics(log: Path, phase: str, step: int) -> dict[str, Any]:
+    if not log.is_file():
+        return {}
+    found: dict[str, Any] = {}
+    for line in log.read_text().splitlines():
+        row = json.loads(line)
+        if row.get("phase") == phase and row.get("step") == step:
+            found = row
+    return found
+
+
+@activity.defn(name="ppo_step")
+async def ppo_step(inp: PpoStepInput) -> PpoStepResult:
+    """PPO iteration `inp.step` (Section III-C) from the previous checkpoint; a checkpoint after it."""
+    target = Path(inp.out_dir) / f"ppo-step-{inp.step:06d}"
+    if not is_checkpoint(target):
+        if not Path(inp.tasks_file).is_file():
+            raise _invalid(f"no task file {inp.tasks_file}")
+        await _run_cli(
+            [
+                "-m", "sixg_learner.train", "ppo", "--init", inp.init, "--tasks", inp.tasks_file,
+                "--out", inp.out_dir, "--steps", str(inp.step), "--save-every", "1", "--k", str(inp.k),
+                "--seed", str(inp.seed), "--ref-refresh-steps", str(inp.ref_refresh_steps),
+            ]
+        )  # fmt: skip
+    if not is_checkpoint(target):
+        raise ApplicationError(f"PPO step {inp.step} finished without writing {target}")
+    m = _metrics_of(target)
+    return PpoStepResult(
+        checkpoint=CheckpointRef(path=str(target), step=inp.step, phase="ppo"),
+        mean_reward=float(m.get("charts/mean_reward", 0.0)),
+        success_rate=float(m.get("charts/success_rate", 0.0)),
+        policy_loss=float(m.get("losses/policy", 0.0)),
+        value_loss=float(m.get("losses/value", 0.0)),
+        entropy=float(m.get("losses/entropy", 0.0)),
+        kl=float(m.get("losses/kl_ref", 0.0)),
+        seconds=sum(float(v) for k, v in m.items() if k.startswith("time/")),
+    )
+
+
+@activity.defn(name="evaluate_model")
+async def evaluate_model(inp: EvaluationInput) -> EvaluationResult:
+    """`sixg:eval` for a checkpoint (merged into a full model first), `random`, or a served model id."""
+    model = inp.model
+    if is_checkpoint(Path(model)):
+        merged = Path(model) / "merged"
+        if not (merged / "config.json").is_file():
+            await _run_cli(
+                ["-c", f"from sixg_learner.checkpoints import merge_and_export as m; m({model!r}, {str(merged)!r})"]
+            )
+        model = f"hf:{merged}"
+    await _run_cli(["-m", "sixg_learner.evaluate", "--tasks", inp.tasks_file, "--model", model, "--out", inp.out])
+    summary = json.loads(Path(inp.out).read_text())["summary"]
+    return EvaluationResult(
+        model=inp.model,
+        tasks=summary["tasks"],
+        completion_rate=summary["task_completion_rate"],
+        average_score_completed=summary["average_score_completed"],
+        mean_reward=summary["mean_reward"],
+        report=inp.out,
+    )
+
+
+def _better(new: EvaluationResult, old: dict[str, Any]) -> bool:
+    """Completion rate first (the paper's headline), then the average score of completed tasks."""
+    if new.completion_rate != old["completion_rate"]:
+        return new.completion_rate > old["completion_rate"]
+    return (new.average_score_completed or -1.0) > (old.get("average_score_completed") or -1.0)
+
+
+@activity.defn(name="promote_if_better")
+async def promote_if_better(inp: PromotionInput) -> PromotionResult:
+    """Promotes the checkpoint if it beats the promoted one on the same evaluation; keeps a merged copy to serve."""
+    previous = json.loads(PROMOTED_FILE.read_text()) if PROMOTED_FILE.is_file() else None
+    if previous is not None and not _better(inp.evaluation, previous["evaluation"]):
+        return PromotionResult(
+            promoted=False,
+            current=previous["checkpoint"],
+            previous=previous["checkpoint"],
+            reason=(
+                f"completion {inp.evaluation.completion_rate:.3f} does not beat "
+                f"{previous['evaluation']['completion_rate']:.3f}"
+            ),
+        )
+    merged = Path(inp.checkpoint) / "merged"
+    served = PROMOTED_FILE.parent / "promoted-hf"
+    if (merged / "config.json").is_file():
+        if served.exists():
+            shutil.rmtree(served)
+        shutil.copytree(merged, served)
+    PROMOTED_FILE.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "checkpoint": inp.checkpoint,
+        "evaluation": inp.evaluation.model_dump(),
+        "served_from": str(served),
+        "promoted_at": datetime.now(UTC).isoformat(),
+        "previous": previous["checkpoint"] if previous else None,
+    }
+    PROMOTED_FILE.write_text(json.dumps(record, indent=2) + "\n")
+    return PromotionResult(
+        promoted=True,
+        current=inp.checkpoint,
+        previous=record["previous"],
+        reason="first promoted model" if previous is None else "better than the promoted model",
+    )
+
+
+async def serve(address: str, namespace: str, task_queue: str) -> None:
+    client = await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        activities=[rejection_sampling_round, ppo_step, evaluate_model, promote_if_better],
+        max_concurrent_activities=1,  # one training step at a time: it takes the machine's cores
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"[learner] polling {task_queue} on {address} (namespace {namespace}), pid {os.getpid()}", flush=True)
+    async with worker:
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The learner's Temporal worker (task queue `learner`).")
+    parser.add_argument("--address", default="127.0.0.1:7233")
+    parser.add_argument("--namespace", default="maestro")
+    parser.add_argument("--task-queue", default="learner")
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.address, args.namespace, args.task_queue))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

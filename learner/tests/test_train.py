@@ -1,0 +1,317 @@
+"""The training loop on a tiny random llama with a character tokenizer and a fake twin.
+
+The fake twin's reward is a deterministic function of the answer's text (+0.25 per "a", −0.25 per
+"b", clipped to [−1, 1]; the QoS counts as met when it is positive), so every check below knows
+which answers pass without Sionna.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+import torch
+from sixg_learner import train
+from sixg_learner.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export
+from sixg_learner.policy import (
+    Policy,
+    Sequences,
+    backward_in_microbatches,
+    forward,
+    load_policy,
+    sample,
+    select_rollout,
+    using_reference,
+)
+from sixg_learner.scoring import Score
+from sixg_learner.tasks import Qos, Task
+from sixg_learner.train import PpoArgs, RsArgs, make_optimizer, ppo_iteration, rs_round, sft_loss
+from tokenizers import Tokenizer, decoders, models
+from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+EOS = "<|im_end|>"
+CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789 {}:,._\n"
+PREFIX = "you are the orchestrator. give the link. "
+TASKS = [
+    Task(id=f"t{i}", description=f"task {i}", qos=Qos(max_delay_ms=2.0, min_throughput_mbps=10.0, max_ber=1e-3))
+    for i in range(3)
+]
+PROMPTS = [f"{PREFIX}task {i}: " for i in range(3)]
+
+
+class FakeTwin:
+    """A deterministic stand-in for the twin: the reward of eq. (2) as a function of the text alone."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def score(self, tasks: Sequence[Task], texts: Sequence[str]) -> list[Score]:
+        self.calls += len(texts)
+        scores = []
+        for text in texts:
+            reward = max(-1.0, min(1.0, 0.25 * (text.count("a") - text.count("b"))))
+            scores.append(Score(reward=reward, satisfied=reward > 0, valid=True))
+        return scores
+
+    def text_reward(self, task: Task, text: str) -> float:
+        return self.score([task], [text])[0].reward
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """One torch thread: on a busy two-core machine two threads make these tiny matmuls ~50× slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random 2-layer llama and a one-token-per-character tokenizer, saved as a base checkpoint folder."""
+    vocab = {EOS: 0, **{c: i + 1 for i, c in enumerate(CHARACTERS)}}
+    backend = Tokenizer(models.BPE(vocab=vocab, merges=[]))  # no merges: one token per character
+    backend.add_special_tokens([EOS])
+    backend.decoder = decoders.Fuse()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token=EOS, pad_token=EOS)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        bos_token_id=None,
+        eos_token_id=0,
+        pad_token_id=0,
+        tie_word_embeddings=False,
+    )
+    model = LlamaForCausalLM(config)
+    with torch.no_grad():
+        model.lm_head.weight[0] *= 6  # answers end at varied lengths, not only at max_new_tokens
+    directory = tmp_path_factory.mktemp("tiny-llama")
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def tiny_policy(tiny_dir: Path) -> Policy:
+    return load_policy(tiny_dir, train.LoraSettings(r=4, alpha=8))
+
+
+def tiny_ppo_args(**overrides: object) -> PpoArgs:
+    settings: dict = dict(
+        k=2,
+        tasks_per_step=2,
+        max_new_tokens=8,
+        minibatch_size=4,  # 4 answers per step: one minibatch of two micro-batches
+        microbatch_size=2,
+        ppo_epochs=2,
+        learning_rate=1e-2,
+        tw_max_answers=2,
+    )
+    return PpoArgs(**{**settings, **overrides})
+
+
+def test_sampling_is_deterministic_per_seed_and_masks_the_answers(tiny_dir: Path) -> None:
+    policy = tiny_policy(tiny_dir)
+    first = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=7)
+    again = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=7)
+    other = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=8)
+    assert torch.equal(first.sequences.input_ids, again.sequences.input_ids)
+    assert torch.equal(first.logprobs, again.logprobs) and first.texts == again.texts
+    assert first.texts != other.texts
+
+    seqs = first.sequences
+    assert first.prompt_index == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert policy.tokenizer.decode(seqs.prefix_ids) == PREFIX + "task "  # the tokens all prompts share
+    lengths = [len(ids) for ids in first.answer_ids]
+    assert min(lengths) < 8 and max(lengths) == 8, "the fixture should give answers of varied length"
+    for row, ids in enumerate(first.answer_ids):
+        generated = seqs.input_ids[row, seqs.prompt_len :]
+        assert generated[: len(ids)].tolist() == ids
+        # the mask covers the answer and the end-of-text token that closed it, nothing after
+        expected = min(len(ids) + 1, 8)
+        assert seqs.response_mask[row].tolist() == [1.0] * expected + [0.0] * (seqs.answer_len - expected)
+        if len(ids) < 8:
+            assert generated[len(ids)] == policy.tokenizer.eos_token_id
+        assert (first.logprobs[row, expected:] == 0).all() and (first.logprobs[row, :expected] < 0).all()
+        assert first.texts[row] == policy.tokenizer.decode(ids)
+
+
+def test_the_shared_prefix_and_micro_batches_change_neither_logits_nor_gradients(tiny_dir: Path) -> None:
+    policy = tiny_policy(tiny_dir)
+    with torch.no_grad():
+        for p in policy.adapter_parameters().values():
+            p.copy_(torch.randn_like(p) * 0.1)  # nonzero adapters, so the gradient reaches both A and B
+    seqs = sample(policy, PROMPTS, k=2, max_new_tokens=8, temperature=1.0, seed=3).sequences  # 6 rows
+    rows = len(seqs.input_ids)
+    flat = Sequences(  # the same batch with the prefix written out in every row
+        prefix_ids=seqs.prefix_ids[:0],
+        input_ids=torch.cat([seqs.prefix_ids.expand(rows, -1), seqs.input_ids], dim=1),
+        attention_mask=torch.cat([torch.ones(rows, len(seqs.prefix_ids)), seqs.attention_mask], 1).long(),
+        prompt_len=len(seqs.prefix_ids) + seqs.prompt_len,
+        response_mask=seqs.response_mask,
+    )
+    with torch.no_grad():
+        shared, flat_logits = forward(policy, seqs)[0], forward(policy, flat)[0]
+    torch.testing.assert_close(shared, flat_logits)
+
+    def adapter_grads() -> dict[str, torch.Tensor]:
+        grads = {n: p.grad.clone() for n, p in policy.adapter_parameters().items()}
+        policy.model.zero_grad()
+        return grads
+
+    sft_loss(policy, flat).backward()  # the whole batch in one pass
+    whole = adapter_grads()
+    assert any(g.abs().sum() > 0 for n, g in whole.items() if "lora_A" in n)
+    # micro-batches of 4 + 2 rows, the prefix run once and its gradient sent back once
+    backward_in_microbatches(policy, seqs, list(range(rows)), 4, lambda _, mb, prefix: sft_loss(policy, mb, prefix))
+    for name, grad in adapter_grads().items():
+        torch.testing.assert_close(grad, whole[name], msg=name)
+
+
+def test_a_rejection_sampling_round_keeps_exactly_the_passing_answers_and_sft_lowers_their_loss(
+    tiny_dir: Path,
+) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = RsArgs(k=4, max_new_tokens=8, temperature=1.0, sft_epochs=3, minibatch_size=4, microbatch_size=3)
+    args.learning_rate = 1e-2  # a tiny model learns visibly in 3 epochs
+    optimizer = make_optimizer(policy, args.learning_rate)
+    # the round's own sample, drawn again with its seed, says which answers pass
+    seed = train.derive_seed(args.seed, "rs", 1)
+    everything = sample(policy, PROMPTS, args.k, args.max_new_tokens, args.temperature, seed, score=False)
+    passing = {(everything.prompt_index[i], t) for i, t in enumerate(everything.texts) if t.count("a") > t.count("b")}
+    assert 0 < len(passing) < len(everything.texts)
+
+    metrics, kept = rs_round(policy, optimizer, TASKS, PROMPTS, twin, args, 1, best_success_rate=1.0)
+    assert metrics["rs/stopped"] and metrics["losses/sft_last_epoch"] is None  # not above the best: no SFT
+    assert set(zip(kept.prompt_index, kept.texts, strict=True)) == passing
+    assert len(kept.texts) == len(passing) == metrics["rs/kept"]
+    satisfied = sum(t.count("a") > t.count("b") for t in everything.texts)
+    assert metrics["charts/success_rate"] == satisfied / len(everything.texts)
+
+    with torch.no_grad():
+        before = sft_loss(policy, kept).item()
+    metrics, kept_again = rs_round(policy, optimizer, TASKS, PROMPTS, twin, args, 1)
+    assert not metrics["rs/stopped"] and kept_again.texts == kept.texts
+    with torch.no_grad():
+        after = sft_loss(policy, kept).item()
+    assert after < before - 0.1, (before, after)
+    assert metrics["losses/sft_last_epoch"] < metrics["losses/sft_first_epoch"]
+
+
+def test_a_ppo_iteration_trains_only_the_adapters_and_the_value_head_and_refreshes_the_reference(
+    tiny_dir: Path,
+) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = tiny_ppo_args(ref_refresh_steps=2)
+    optimizer = make_optimizer(policy, args.learning_rate)
+    base = {n: p.detach().clone() for n, p in policy.model.named_parameters() if "lora_" not in n}
+    adapters = {n: p.detach().clone() for n, p in policy.adapter_parameters().items()}
+    head = policy.value_head.linear.weight.detach().clone()
+    probe = sample(policy, PROMPTS, k=1, max_new_tokens=8, temperature=1.0, seed=99).sequences
+    with torch.no_grad():
+        initial_logits, _ = forward(policy, probe)
+
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=1)
+    for key in ("losses/policy", "losses/value", "losses/entropy", "losses/kl_ref", "losses/clip_fraction"):
+        assert torch.isfinite(torch.tensor(metrics[key])), key
+    assert metrics["token_weights/answers"] == 2 and metrics["token_weights/reward_calls"] > 0
+    assert metrics["losses/kl_ref"] > 0  # the actor moved away from its reference during the epochs
+    assert all(torch.equal(p, base[n]) for n, p in policy.model.named_parameters() if "lora_" not in n)
+    assert all(not torch.equal(p, adapters[n]) for n, p in policy.adapter_parameters().items() if "lora_B" in n)
+    assert not torch.equal(policy.value_head.linear.weight, head)
+    # step 1 of ref_refresh_steps = 2: the reference is still the initial adapters
+    assert not metrics["reference_refreshed"]
+    assert all(torch.equal(policy.reference[n], adapters[n]) for n in adapters)
+    with using_reference(policy):
+        reference_logits, _ = forward(policy, probe)
+    with torch.no_grad():
+        actor_logits, _ = forward(policy, probe)
+    torch.testing.assert_close(reference_logits, initial_logits)  # π_ref is the policy as it was
+    assert not torch.allclose(actor_logits, initial_logits)
+
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=2)
+    assert metrics["reference_refreshed"]
+    assert all(torch.equal(policy.reference[n], p) for n, p in policy.adapter_parameters().items())
+
+
+def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m sixg_learner.train …` with the fake twin and the plain test prompts."""
+    monkeypatch.setattr("sixg_learner.scoring.TwinScorer", FakeTwin)
+    monkeypatch.setattr(train, "chat_prompts", lambda tasks, policy: [PROMPTS[int(t.id[1:])] for t in tasks])
+    assert train.main(args) == 0
+
+
+def read_metrics(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_resuming_a_checkpoint_continues_exactly_as_an_uninterrupted_run(
+    tiny_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks_file = tmp_path / "tasks.jsonl"
+    tasks_file.write_text("".join(t.model_dump_json() + "\n" for t in TASKS))
+    common = ["--tasks", str(tasks_file), "--steps", "3", "--k", "2", "--tasks-per-step", "2", "--max-new-tokens", "8"]
+    common += [
+        "--minibatch-size",
+        "4",
+        "--microbatch-size",
+        "2",
+        "--learning-rate",
+        "0.01",
+        "--tw-max-answers",
+        "1",
+        "--lora-r",
+        "4",
+    ]
+    common += ["--save-every", "1", "--ref-refresh-steps", "2"]
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    run_cli(["ppo", "--init", str(tiny_dir), "--out", str(straight), *common], monkeypatch)
+    run_cli(["ppo", "--init", str(straight / "ppo-step-000001"), "--out", str(resumed), *common], monkeypatch)
+    assert "ppo    2" in capsys.readouterr().out  # progress lines
+
+    uninterrupted, continued = read_metrics(straight), read_metrics(resumed)
+    assert [m["step"] for m in uninterrupted] == [1, 2, 3]
+    assert [m["step"] for m in continued] == [2, 3]  # starts at step + 1: nothing is done twice
+
+    def numbers(metrics: dict) -> dict:
+        return {k: v for k, v in metrics.items() if not k.startswith("time/") and k != "checkpoint"}
+
+    assert numbers(continued[0]) == numbers(uninterrupted[1])
+    assert numbers(continued[1]) == numbers(uninterrupted[2])
+    a, b = load_checkpoint(straight / "ppo-step-000003"), load_checkpoint(resumed / "ppo-step-000003")
+    for name, p in a.policy.adapter_parameters().items():
+        assert torch.equal(p, b.policy.adapter_parameters()[name])
+    assert torch.equal(a.policy.value_head.linear.weight, b.policy.value_head.linear.weight)
+    assert all(torch.equal(a.policy.reference[n], b.policy.reference[n]) for n in a.policy.reference)
+
+
+def test_a_checkpoint_carries_its_lineage_and_exports_a_merged_model(tiny_dir: Path, tmp_path: Path) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = RsArgs(k=4, max_new_tokens=8, temperature=1.0, rounds=1, learning_rate=1e-2)
+    tasks_file = tmp_path / "tasks.jsonl"
+    ctx = train.RunContext(TASKS, PROMPTS, twin, tmp_path / "out", tasks_file, "ab" * 32)
+    history = train.run_rejection_sampling(policy, make_optimizer(policy, args.learning_rate), ctx, args)
+    directory = Path(history[0]["checkpoint"])
+    meta = json.loads((directory / CHECKPOINT_FILE).read_text())
+    assert meta["step"] == 1 and meta["phase"] == "rs" and meta["config"]["k"] == 4 and meta["lora"]["r"] == 4
+    lineage = meta["lineage"]
+    assert lineage["base"]["dir"] == str(tiny_dir) and len(lineage["base"]["weights_sha256"]) == 64
+    assert lineage["dataset"] == {"file": str(tasks_file), "sha256": "ab" * 32}
+    assert lineage["parent"] is None and lineage["step"] == 1 and lineage["phase"] == "rs"
+    assert sum(f.stat().st_size for f in directory.iterdir()) < 2 * sum(f.stat().st_size for f in tiny_dir.iterdir())
+
+    exported = merge_and_export(directory, tmp_path / "merged")
+    merged = AutoModelForCausalLM.from_pretrained(exported)
+    probe = sample(policy, PROMPTS[:1], k=1, max_new_tokens=8, temperature=1.0, seed=0)
+    seqs = select_rollout(probe, [0]).sequences
+    ids = torch.cat([seqs.prefix_ids.unsqueeze(0), seqs.input_ids], dim=1)
+    with torch.no_grad():
+        torch.testing.assert_close(merged(input_ids=ids).logits, policy.model(input_ids=ids).logits)
+    assert json.loads((exported / "maestro_lineage.json").read_text())["step"] == 1
