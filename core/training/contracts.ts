@@ -5,7 +5,7 @@
  * workflow histories stay small.
  */
 
-/** Where a checkpoint came from (the learner writes it beside the weights, `lineage.json`). */
+/** A checkpoint of the learner (its `checkpoint.json` holds step, phase, config, lineage and the step's metrics). */
 export interface CheckpointRef {
   /** Directory of the checkpoint (LoRA adapter + value head + optimizer + RNG state, or a full model). */
   path: string;

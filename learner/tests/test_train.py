@@ -16,18 +16,22 @@ import torch
 from sixg_learner import train
 from sixg_learner.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export
 from sixg_learner.policy import (
+    LoraSettings,
     Policy,
     Sequences,
     backward_in_microbatches,
+    derive_seed,
     forward,
     load_policy,
+    make_optimizer,
     sample,
     select_rollout,
     using_reference,
 )
+from sixg_learner.rejection_sampling import RsArgs, rs_round, sft_loss
+from sixg_learner.rl import PpoArgs, ppo_iteration
 from sixg_learner.scoring import Score
 from sixg_learner.tasks import Qos, Task
-from sixg_learner.train import PpoArgs, RsArgs, make_optimizer, ppo_iteration, rs_round, sft_loss
 from tokenizers import Tokenizer, decoders, models
 from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -100,7 +104,7 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tiny_policy(tiny_dir: Path) -> Policy:
-    return load_policy(tiny_dir, train.LoraSettings(r=4, alpha=8))
+    return load_policy(tiny_dir, LoraSettings(r=4, alpha=8))
 
 
 def tiny_ppo_args(**overrides: object) -> PpoArgs:
@@ -183,7 +187,7 @@ def test_a_rejection_sampling_round_keeps_exactly_the_passing_answers_and_sft_lo
     args.learning_rate = 1e-2  # a tiny model learns visibly in 3 epochs
     optimizer = make_optimizer(policy, args.learning_rate)
     # the round's own sample, drawn again with its seed, says which answers pass
-    seed = train.derive_seed(args.seed, "rs", 1)
+    seed = derive_seed(args.seed, "rs", 1)
     everything = sample(policy, PROMPTS, args.k, args.max_new_tokens, args.temperature, seed, score=False)
     passing = {(everything.prompt_index[i], t) for i, t in enumerate(everything.texts) if t.count("a") > t.count("b")}
     assert 0 < len(passing) < len(everything.texts)

@@ -378,3 +378,20 @@ def select_rollout(rollout: Rollout, rows: Sequence[int]) -> Rollout:
         logprobs=rollout.logprobs[index, : seqs.answer_len],
         values=rollout.values[index, : seqs.answer_len],
     )
+
+
+def derive_seed(seed: int, phase: str, step: int) -> int:
+    """A seed for one step of one phase: a step's randomness does not depend on the steps before it."""
+    digest = hashlib.sha256(f"{seed}:{phase}:{step}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def minibatches(n: int, size: int, generator: torch.Generator) -> list[list[int]]:
+    """Rows 0..n−1 in a random order, in chunks of `size`."""
+    order = torch.randperm(n, generator=generator).tolist()
+    return [order[i : i + size] for i in range(0, n, size)]
+
+
+def make_optimizer(policy: Policy, learning_rate: float) -> torch.optim.AdamW:
+    """AdamW over the adapters and the value head (the base stays frozen)."""
+    return torch.optim.AdamW(policy.trainable_parameters(), lr=learning_rate)

@@ -1,0 +1,144 @@
+"""Rejection sampling (RLDTF paper, Section III-B): train the initial model on its own answers that work.
+
+One round: 1. sample k answers per task; 2. the twin scores them (eq. 2) and only the distinct
+(task, answer) pairs whose QoS meets the task's requirement are kept; 3. supervised fine-tuning of
+the adapters on the kept pairs, the loss on answer tokens only (the prompt is not learned). The
+paper iterates "until the success rate of valid orchestrations stops growing": a round whose
+success rate is not above the best before it trains nothing (`train.run_rejection_sampling` then
+stops: patience 1).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .policy import (
+    Policy,
+    PrefixKV,
+    Rollout,
+    Sequences,
+    answer_actions,
+    backward_in_microbatches,
+    derive_seed,
+    forward,
+    minibatches,
+    sample,
+    select_rollout,
+)
+from .ppo import masked_mean, token_logprobs
+from .scoring import Scorer
+from .tasks import Task
+
+
+@dataclass
+class RsArgs:
+    """Rejection sampling (Section III-B)."""
+
+    seed: int = field(default=1, metadata={"help": "seed of every random choice (sampling, SFT order)"})
+    k: int = field(default=4, metadata={"help": "answers sampled per task and round"})
+    rounds: int = field(default=3, metadata={"help": "most rounds (fewer when the success rate stops growing)"})
+    max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
+    temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
+    sft_epochs: int = field(default=2, metadata={"help": "passes over a round's kept pairs"})
+    minibatch_size: int = field(default=8, metadata={"help": "answers per SFT gradient step"})
+    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
+    learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate of the adapters"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
+
+
+def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:
+    """Masked LM loss: −mean log π(a_t | s_t) over the answers' tokens (the prompt is not learned)."""
+    seqs = rollout.sequences if isinstance(rollout, Rollout) else rollout
+    logits, _ = forward(policy, seqs, prefix=prefix)
+    return -masked_mean(token_logprobs(logits, answer_actions(seqs)), seqs.response_mask)
+
+
+def sft_step(policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, rows: list[int], args: RsArgs) -> float:
+    """One SFT gradient step on some of the kept answers; returns their loss (before the step)."""
+    parts: list[tuple[float, float]] = []  # (loss, answer tokens) per micro-batch
+
+    def micro_loss(micro_rows: list[int], micro: Sequences, prefix: PrefixKV | None) -> Tensor:
+        loss = sft_loss(policy, micro, prefix)
+        parts.append((loss.item(), micro.response_mask.sum().item()))
+        return loss
+
+    optimizer.zero_grad()
+    backward_in_microbatches(policy, kept.sequences, rows, args.microbatch_size, micro_loss)
+    torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)
+    optimizer.step()
+    return sum(loss * n for loss, n in parts) / sum(n for _, n in parts)
+
+
+def supervised_finetune(
+    policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, args: RsArgs, seed: int
+) -> list[float]:
+    """SFT of the adapters on (prompt, answer) pairs, `sft_epochs` passes in seeded minibatches; the losses."""
+    generator = torch.Generator().manual_seed(seed)
+    return [
+        sft_step(policy, optimizer, kept, rows, args)
+        for _ in range(args.sft_epochs)
+        for rows in minibatches(len(kept.texts), args.minibatch_size, generator)
+    ]
+
+
+def rs_round(
+    policy: Policy,
+    optimizer: torch.optim.Optimizer,
+    tasks: Sequence[Task],
+    prompts: Sequence[str],
+    scorer: Scorer,
+    args: RsArgs,
+    round_index: int,
+    best_success_rate: float = -1.0,
+) -> tuple[dict[str, Any], Rollout]:
+    """One round: sample, keep the answers that meet their task's QoS, SFT on them; returns metrics and the kept.
+
+    The SFT is skipped, and the round marked `rs/stopped`, when nothing is kept or the success rate
+    is not above `best_success_rate` (an earlier round's): the paper iterates "until the success rate
+    of valid orchestrations stops growing".
+    """
+    seed = derive_seed(args.seed, "rs", round_index)
+    started = time.perf_counter()
+    # 1. sample k answers per task
+    rollout = sample(policy, prompts, args.k, args.max_new_tokens, args.temperature, seed, score=False)
+    sampled = time.perf_counter()
+    # 2. the twin's verdict; keep the distinct (task, answer) pairs that meet the QoS
+    scores = scorer.score([tasks[i] for i in rollout.prompt_index], rollout.texts)
+    kept_rows, seen = [], set()
+    for row, score in enumerate(scores):
+        pair = (rollout.prompt_index[row], rollout.texts[row])
+        if score.satisfied and pair not in seen:
+            kept_rows.append(row)
+            seen.add(pair)
+    kept = select_rollout(rollout, kept_rows)
+    scored = time.perf_counter()
+    success_rate = sum(s.satisfied for s in scores) / len(scores)
+    stopped = not kept_rows or success_rate <= best_success_rate
+    # 3. SFT on the kept pairs
+    losses = [] if stopped else supervised_finetune(policy, optimizer, kept, args, seed)
+    per_epoch = max(1, len(losses) // args.sft_epochs)
+    metrics = {
+        "phase": "rs",
+        "step": round_index,
+        "charts/success_rate": success_rate,
+        "charts/valid_rate": sum(s.valid for s in scores) / len(scores),
+        "charts/mean_reward": sum(s.reward for s in scores) / len(scores),
+        "charts/answer_tokens": float(rollout.sequences.response_mask.sum(1).mean()),
+        "rs/sampled": len(scores),
+        "rs/kept": len(kept_rows),
+        "rs/stopped": stopped,
+        "losses/sft_first_epoch": sum(losses[:per_epoch]) / per_epoch if losses else None,
+        "losses/sft_last_epoch": sum(losses[-per_epoch:]) / per_epoch if losses else None,
+        "time/sample_s": sampled - started,
+        "time/twin_s": scored - sampled,
+        "time/sft_s": time.perf_counter() - scored,
+    }
+    return metrics, kept

@@ -1,0 +1,241 @@
+"""Reinforcement learning from the twin's feedback (RLDTF paper, Section III-C): one PPO iteration.
+
+1. rollout: k answers per task from π_θold (the actor as it is at the start of the iteration);
+2. twin reward R (eq. 2) per answer;
+3. token weights w_t (eqs. 3–5) for a bounded subset of answers, 1 elsewhere;
+4. advantages A_t = R − V_φ(s_t) (eq. 6), with the critic's values at rollout time;
+5. `ppo_epochs` passes of minibatch updates of L_total (eq. 9) = L_policy (6) + k₁·L_value (7) +
+   k₂·L_reg (8), π_θold's log-probs and values fixed, the KL of eq. (8) taken against π_ref;
+6. every `ref_refresh_steps` iterations, π_ref ← π_θ (the paper: at checkpoint-saving intervals).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .policy import (
+    Policy,
+    PrefixKV,
+    Rollout,
+    Sequences,
+    answer_actions,
+    backward_in_microbatches,
+    derive_seed,
+    forward,
+    minibatches,
+    prefix_kv,
+    refresh_reference,
+    sample,
+    using_reference,
+)
+from .ppo import (
+    masked_mean,
+    policy_loss,
+    regularization,
+    token_advantages,
+    token_entropy,
+    token_kl,
+    token_logprobs,
+    total_loss,
+    value_loss,
+)
+from .reward import FAILURE_REWARD
+from .scoring import Scorer
+from .tasks import Task
+from .token_weights import CachedTextReward, token_sensitivity, token_weights
+
+
+@dataclass
+class PpoArgs:
+    """PPO from the twin's feedback (Section III-C)."""
+
+    seed: int = field(default=1, metadata={"help": "seed of every random choice"})
+    steps: int = field(default=100, metadata={"help": "last PPO iteration (a resumed run continues up to it)"})
+    k: int = field(default=4, metadata={"help": "answers sampled per task and step"})
+    tasks_per_step: int = field(default=8, metadata={"help": "tasks per iteration (cycling through the task file)"})
+    max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
+    temperature: float = field(default=1.0, metadata={"help": "the policy is softmax(logits / temperature)"})
+    ppo_epochs: int = field(default=2, metadata={"help": "passes over a rollout"})
+    minibatch_size: int = field(default=8, metadata={"help": "answers per gradient step"})
+    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
+    learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate (adapters, value head)"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
+    clip_eps: float = field(default=0.2, metadata={"help": "ε of eq. (6)"})
+    k1: float = field(default=0.5, metadata={"help": "k₁ of eq. (9): value loss weight"})
+    k2: float = field(default=1.0, metadata={"help": "k₂ of eq. (9): regularisation weight"})
+    beta_ent: float = field(default=0.001, metadata={"help": "β_ent of eq. (8): entropy bonus"})
+    beta_kl: float = field(default=0.05, metadata={"help": "β_KL of eq. (8): KL to the reference"})
+    tw_alpha: float = field(default=1.0, metadata={"help": "α of eq. (5); 0 turns token weighting off"})
+    tw_lambda: float = field(default=1e-3, metadata={"help": "λ of eq. (5)"})
+    tw_threshold: float = field(default=0.01, metadata={"help": "weight only tokens with S_t above this"})
+    tw_perturbations: int = field(default=2, metadata={"help": "N of eq. (4): perturbations per token"})
+    tw_max_answers: int = field(default=4, metadata={"help": "answers per step that get token weights"})
+    ref_refresh_steps: int = field(default=10, metadata={"help": "π_ref ← π_θ every this many steps"})
+    save_every: int = field(default=10, metadata={"help": "checkpoint every this many steps (and the last)"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
+
+
+def tasks_for_step(num_tasks: int, tasks_per_step: int, seed: int, step: int) -> list[int]:
+    """Indices of the tasks of a step: the task file in a fresh seeded order per pass, `tasks_per_step` at a time."""
+    per_step = min(tasks_per_step, num_tasks)
+    orders: dict[int, list[int]] = {}
+    chosen = []
+    for position in range((step - 1) * per_step, step * per_step):
+        epoch = position // num_tasks
+        if epoch not in orders:
+            orders[epoch] = list(range(num_tasks))
+            random.Random(derive_seed(seed, "task-order", epoch)).shuffle(orders[epoch])
+        chosen.append(orders[epoch][position % num_tasks])
+    return chosen
+
+
+def answer_token_weights(
+    policy: Policy,
+    rollout: Rollout,
+    row_tasks: Sequence[Task],
+    rewards: Tensor,
+    scorer: Scorer,
+    args: PpoArgs,
+    rng: random.Random,
+) -> tuple[Tensor, dict[str, Any]]:
+    """Eqs. (3)–(5) for at most `tw_max_answers` answers; weight 1 everywhere else. Returns (B, G) weights.
+
+    Budget: eq. (4) costs T·N reward evaluations per answer. Only answers that parsed into a plan the
+    twin ran (reward > FAILURE_REWARD) are candidates: an invalid answer's perturbations are nearly
+    all invalid too (S_t ≈ 0, weights 1, twin calls for nothing). Among them `tw_max_answers` are
+    drawn at random. Each answer's rewards are cached by decoded text (`CachedTextReward`), and the
+    scorer caches twin results by plan, so only distinct plans reach the twin.
+    """
+    weights = torch.ones_like(rollout.logprobs)
+    candidates = [row for row in range(len(rollout.texts)) if rewards[row] > FAILURE_REWARD]
+    if args.tw_alpha == 0 or not candidates:
+        return weights, {"token_weights/answers": 0, "token_weights/reward_calls": 0, "token_weights/texts": 0}
+    chosen = sorted(rng.sample(candidates, min(args.tw_max_answers, len(candidates))))
+    calls = texts = 0
+    weighted = []
+    for row in chosen:
+        task = row_tasks[row]
+        reward_fn = CachedTextReward(
+            decode=lambda ids: policy.tokenizer.decode(list(ids), skip_special_tokens=True),
+            text_reward=lambda text, task=task: scorer.text_reward(task, text),
+        )
+        ids = rollout.answer_ids[row]
+        sensitivity = token_sensitivity(ids, reward_fn, args.tw_perturbations, rng, base_reward=float(rewards[row]))
+        w = token_weights(sensitivity, args.tw_alpha, args.tw_lambda, args.tw_threshold)
+        weights[row, : len(w)] = torch.tensor(w)  # the end-of-text token keeps weight 1
+        calls, texts = calls + reward_fn.calls, texts + len(reward_fn.cache)
+        weighted.extend(w)
+    stats = {
+        "token_weights/answers": len(chosen),
+        "token_weights/reward_calls": calls,
+        "token_weights/texts": texts,
+        "token_weights/mean": sum(weighted) / len(weighted) if weighted else 1.0,
+        "token_weights/share_above_1": sum(w > 1 for w in weighted) / len(weighted) if weighted else 0.0,
+    }
+    return weights, stats
+
+
+def ppo_iteration(
+    policy: Policy,
+    optimizer: torch.optim.Optimizer,
+    tasks: Sequence[Task],
+    prompts: Sequence[str],
+    scorer: Scorer,
+    args: PpoArgs,
+    step: int,
+) -> dict[str, Any]:
+    """One PPO iteration (module docstring); returns its metrics."""
+    seed = derive_seed(args.seed, "ppo", step)
+    rng = random.Random(seed)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[f"time/{name}_s"] = now - clock
+        clock = now
+
+    # 1. rollout: k answers per task from π_θold
+    task_index = tasks_for_step(len(tasks), args.tasks_per_step, args.seed, step)
+    step_tasks = [tasks[i] for i in task_index]
+    rollout = sample(policy, [prompts[i] for i in task_index], args.k, args.max_new_tokens, args.temperature, seed)
+    mask = rollout.sequences.response_mask  # (B, G)
+    lap("rollout")
+    # 2. twin reward, eq. (2)
+    row_tasks = [step_tasks[i] for i in rollout.prompt_index]
+    scores = scorer.score(row_tasks, rollout.texts)
+    rewards = torch.tensor([s.reward for s in scores])  # (B,)
+    lap("reward")
+    # 3. token weights, eqs. (3)–(5)
+    weights, weight_stats = answer_token_weights(policy, rollout, row_tasks, rewards, scorer, args, rng)
+    lap("token_weights")
+    # 4. advantages A_t = R − V_φ(s_t), eq. (6), with the critic of the rollout
+    advantages = token_advantages(rewards, rollout.values) * mask  # (B, G)
+    # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed; π_ref's prefix is run once
+    prefix_ids = rollout.sequences.prefix_ids
+    with using_reference(policy):
+        ref_prefix = prefix_kv(policy, prefix_ids) if len(prefix_ids) else None
+    generator = torch.Generator().manual_seed(seed)
+    history: dict[str, list[tuple[float, float]]] = {}  # name → (value, answer tokens) per micro-batch
+
+    def micro_loss(rows: list[int], mb: Sequences, prefix: PrefixKV | None) -> Tensor:
+        index, width, mb_mask = torch.tensor(rows), mb.answer_len, mb.response_mask  # mask (b, g)
+        with using_reference(policy):
+            logits_ref, _ = forward(policy, mb, args.temperature, ref_prefix)  # (b, g, V)
+        logits, values = forward(policy, mb, args.temperature, prefix)  # (b, g, V), (b, g)
+        logp = token_logprobs(logits, answer_actions(mb))
+        logp_old = rollout.logprobs[index, :width]
+        l_policy = policy_loss(
+            logp, logp_old, advantages[index, :width], weights[index, :width], mb_mask, args.clip_eps
+        )
+        l_value = value_loss(values, rewards[index], mb_mask)
+        l_reg = regularization(logits, logits_ref, mb_mask, args.beta_ent, args.beta_kl)
+        loss = total_loss(l_policy, l_value, l_reg, args.k1, args.k2)
+        with torch.no_grad():
+            log_ratio = logp.detach() - logp_old
+            tokens = float(mb_mask.sum())
+            for name, value in {
+                "losses/policy": l_policy,
+                "losses/value": l_value,
+                "losses/reg": l_reg,
+                "losses/total": loss,
+                "losses/entropy": masked_mean(token_entropy(logits.detach()), mb_mask),
+                "losses/kl_ref": masked_mean(token_kl(logits.detach(), logits_ref), mb_mask),
+                "losses/approx_kl_old": masked_mean(log_ratio.exp() - 1 - log_ratio, mb_mask),
+                "losses/clip_fraction": masked_mean(((log_ratio.exp() - 1).abs() > args.clip_eps).float(), mb_mask),
+            }.items():
+                history.setdefault(name, []).append((float(value), tokens))
+        return loss
+
+    for _ in range(args.ppo_epochs):
+        for rows in minibatches(len(scores), args.minibatch_size, generator):
+            optimizer.zero_grad()
+            backward_in_microbatches(policy, rollout.sequences, rows, args.microbatch_size, micro_loss)
+            torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)
+            optimizer.step()
+    lap("update")
+    # 6. π_ref ← π_θ at the refresh interval
+    refreshed = step % args.ref_refresh_steps == 0
+    if refreshed:
+        refresh_reference(policy)
+    return {
+        "phase": "ppo",
+        "step": step,
+        "charts/mean_reward": float(rewards.mean()),
+        "charts/success_rate": sum(s.satisfied for s in scores) / len(scores),
+        "charts/valid_rate": sum(s.valid for s in scores) / len(scores),
+        "charts/answer_tokens": float(mask.sum(1).mean()),
+        **{name: sum(v * n for v, n in parts) / sum(n for _, n in parts) for name, parts in history.items()},
+        **weight_stats,
+        "reference_refreshed": refreshed,
+        **timings,
+    }
