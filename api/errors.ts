@@ -1,6 +1,5 @@
 /** Typed errors thrown by services and mapped to HTTP once, in `errorHandler`. */
-import { clientErrorStatus, zodErrorBody } from '../core/http/error-body.ts';
-import type { ErrorRequestHandler } from 'express';
+import { jsonErrorHandler } from '../core/http/error-body.ts';
 import { z } from 'zod';
 
 export class HttpError extends Error {
@@ -26,26 +25,11 @@ export const errorBodySchema = z.object({
   issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
 });
 
-export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
-  if (res.headersSent) {
-    next(err);
-    return;
-  }
-  if (err instanceof z.ZodError) {
-    res.status(400).json(zodErrorBody(err));
-    return;
-  }
-  if (err instanceof HttpError) {
-    res
-      .status(err.status)
-      .json({ error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
-    return;
-  }
-  const status = clientErrorStatus(err);
-  if (status !== null) {
-    res.status(status).json({ error: 'invalid_request', message: (err as Error).message });
-    return;
-  }
-  console.error('[api] unexpected error', err);
-  res.status(500).json({ error: 'internal', message: 'internal error' });
-};
+export const errorHandler = jsonErrorHandler('api', (err) =>
+  err instanceof HttpError
+    ? {
+        status: err.status,
+        body: { error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+      }
+    : null,
+);

@@ -4,9 +4,9 @@
  * (O-RAN A1AP: policy types, then policies of a type, PUT creates 201 or replaces 200). Bodies are
  * validated with the zod contracts; errors answer { error, message, issues? }.
  */
-import { clientErrorStatus, zodErrorBody } from '../core/http/error-body.ts';
+import { jsonErrorHandler } from '../core/http/error-body.ts';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import express, { type Express, type Request } from 'express';
 import { z } from 'zod';
 import { networkIntentSchema } from '../core/network/contracts.ts';
 import { a1SliceSlaPolicyTypeId, a1SliceSlaPolicySchema } from './a1.ts';
@@ -85,27 +85,14 @@ export function createRanApp(ran: EmulatedRan): Express {
   return app;
 }
 
-const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
-  if (res.headersSent) {
-    next(err);
-    return;
-  }
-  if (err instanceof z.ZodError) {
-    res.status(400).json(zodErrorBody(err));
-    return;
-  }
-  if (err instanceof RanError) {
-    res.status(err.status).json({ error: err.status === 404 ? 'not_found' : 'invalid_request', message: err.message });
-    return;
-  }
-  const status = clientErrorStatus(err);
-  if (status !== null) {
-    res.status(status).json({ error: 'invalid_request', message: (err as Error).message });
-    return;
-  }
-  console.error('[ran-emulator] unexpected error', err);
-  res.status(500).json({ error: 'internal', message: 'internal error' });
-};
+const errorHandler = jsonErrorHandler('ran-emulator', (err) =>
+  err instanceof RanError
+    ? {
+        status: err.status,
+        body: { error: err.status === 404 ? 'not_found' : 'invalid_request', message: err.message },
+      }
+    : null,
+);
 
 export interface RanServer {
   url: string;

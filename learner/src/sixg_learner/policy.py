@@ -43,6 +43,22 @@ SCORING_CHUNK = 8
 """Rows per no-grad forward when scoring a rollout (bounds memory: the logits alone are rows × G × 49152 floats)."""
 
 
+@dataclass
+class LoopArgs:
+    """What rejection sampling and PPO both set: sampling, optimisation and the adapters (train.py's flags)."""
+
+    seed: int = field(default=1, metadata={"help": "seed of every random choice"})
+    k: int = field(default=4, metadata={"help": "answers sampled per task and round/step"})
+    max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
+    temperature: float = field(default=1.0, metadata={"help": "the policy is softmax(logits / temperature)"})
+    minibatch_size: int = field(default=8, metadata={"help": "answers per gradient step"})
+    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
+    learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
+
+
 @dataclass(frozen=True)
 class LoraSettings:
     """The adapters' shape: part of every checkpoint's config."""

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from .policy import (
+    LoopArgs,
     Policy,
     PrefixKV,
     Rollout,
@@ -37,21 +38,13 @@ from .tasks import Task
 
 
 @dataclass
-class RsArgs:
-    """Rejection sampling (Section III-B)."""
+class RsArgs(LoopArgs):
+    """Rejection sampling (Section III-B); the shared flags are `LoopArgs`'."""
 
-    seed: int = field(default=1, metadata={"help": "seed of every random choice (sampling, SFT order)"})
-    k: int = field(default=4, metadata={"help": "answers sampled per task and round"})
     rounds: int = field(default=3, metadata={"help": "most rounds (fewer when the success rate stops growing)"})
-    max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
     sft_epochs: int = field(default=2, metadata={"help": "passes over a round's kept pairs"})
-    minibatch_size: int = field(default=8, metadata={"help": "answers per SFT gradient step"})
-    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
     learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate of the adapters"})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
 
 
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:

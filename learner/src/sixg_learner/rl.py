@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from .policy import (
+    LoopArgs,
     Policy,
     PrefixKV,
     Rollout,
@@ -53,20 +54,13 @@ from .token_weights import CachedTextReward, token_sensitivity, token_weights
 
 
 @dataclass
-class PpoArgs:
-    """PPO from the twin's feedback (Section III-C)."""
+class PpoArgs(LoopArgs):
+    """PPO from the twin's feedback (Section III-C); the shared flags are `LoopArgs`'."""
 
-    seed: int = field(default=1, metadata={"help": "seed of every random choice"})
     steps: int = field(default=100, metadata={"help": "last PPO iteration (a resumed run continues up to it)"})
-    k: int = field(default=4, metadata={"help": "answers sampled per task and step"})
     tasks_per_step: int = field(default=8, metadata={"help": "tasks per iteration (cycling through the task file)"})
-    max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
-    temperature: float = field(default=1.0, metadata={"help": "the policy is softmax(logits / temperature)"})
     ppo_epochs: int = field(default=2, metadata={"help": "passes over a rollout"})
-    minibatch_size: int = field(default=8, metadata={"help": "answers per gradient step"})
-    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate (adapters, value head)"})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
     clip_eps: float = field(default=0.2, metadata={"help": "ε of eq. (6)"})
     k1: float = field(default=0.5, metadata={"help": "k₁ of eq. (9): value loss weight"})
     k2: float = field(default=1.0, metadata={"help": "k₂ of eq. (9): regularisation weight"})
@@ -79,8 +73,6 @@ class PpoArgs:
     tw_max_answers: int = field(default=4, metadata={"help": "answers per step that get token weights"})
     ref_refresh_steps: int = field(default=10, metadata={"help": "π_ref ← π_θ every this many steps"})
     save_every: int = field(default=10, metadata={"help": "checkpoint every this many steps (and the last)"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
 
 
 def tasks_for_step(num_tasks: int, tasks_per_step: int, seed: int, step: int) -> list[int]:

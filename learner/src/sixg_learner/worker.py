@@ -146,19 +146,40 @@ def _metrics_of(checkpoint_dir: Path) -> dict[str, Any]:
     return json.loads((checkpoint_dir / CHECKPOINT_FILE).read_text()).get("metrics") or {}
 
 
+def _seconds(metrics: dict[str, Any]) -> float:
+    return sum(float(v) for k, v in metrics.items() if k.startswith("time/"))
+
+
+async def _train_unless_done(target: Path, tasks_file: str, train_args: list[str]) -> None:
+    """Runs `python -m sixg_learner.train …` unless `target` already holds its checkpoint (a retried step)."""
+    if is_checkpoint(target):
+        return
+    if not Path(tasks_file).is_file():
+        raise _invalid(f"no task file {tasks_file}")
+    await _run_cli(["-m", "sixg_learner.train", *train_args, "--tasks", tasks_file])
+
+
 @activity.defn(name="rejection_sampling_round")
 async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     """Round `inp.round` of Section III-B from `inp.init` (the base, or the previous round's checkpoint)."""
     target = Path(inp.out_dir) / f"rs-round-{inp.round}"
-    if not is_checkpoint(target):
-        if not Path(inp.tasks_file).is_file():
-            raise _invalid(f"no task file {inp.tasks_file}")
-        await _run_cli(
-            [
-                "-m", "sixg_learner.train", "rs", "--base", inp.init, "--tasks", inp.tasks_file,
-                "--out", inp.out_dir, "--rounds", str(inp.round), "--k", str(inp.k), "--seed", str(inp.seed),
-            ]
-        )  # fmt: skip
+    await _train_unless_done(
+        target,
+        inp.tasks_file,
+        [
+            "rs",
+            "--base",
+            inp.init,
+            "--out",
+            inp.out_dir,
+            "--rounds",
+            str(inp.round),
+            "--k",
+            str(inp.k),
+            "--seed",
+            str(inp.seed),
+        ],
+    )
     if is_checkpoint(target):
         m = _metrics_of(target)
         ref = CheckpointRef(path=str(target), step=inp.round, phase="rs")
@@ -171,7 +192,7 @@ async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
         success_rate=float(m.get("charts/success_rate", 0.0)),
         kept=int(m.get("rs/kept", 0)),
         sft_loss=m.get("losses/sft_last_epoch"),
-        seconds=sum(float(v) for k, v in m.items() if k.startswith("time/")),
+        seconds=_seconds(m),
     )
 
 
@@ -190,16 +211,14 @@ def _last_metrics(log: Path, phase: str, step: int) -> dict[str, Any]:
 async def ppo_step(inp: PpoStepInput) -> PpoStepResult:
     """PPO iteration `inp.step` (Section III-C) from the previous checkpoint; a checkpoint after it."""
     target = Path(inp.out_dir) / f"ppo-step-{inp.step:06d}"
-    if not is_checkpoint(target):
-        if not Path(inp.tasks_file).is_file():
-            raise _invalid(f"no task file {inp.tasks_file}")
-        await _run_cli(
-            [
-                "-m", "sixg_learner.train", "ppo", "--init", inp.init, "--tasks", inp.tasks_file,
-                "--out", inp.out_dir, "--steps", str(inp.step), "--save-every", "1", "--k", str(inp.k),
-                "--seed", str(inp.seed), "--ref-refresh-steps", str(inp.ref_refresh_steps),
-            ]
-        )  # fmt: skip
+    await _train_unless_done(
+        target,
+        inp.tasks_file,
+        [
+            "ppo", "--init", inp.init, "--out", inp.out_dir, "--steps", str(inp.step), "--save-every", "1",
+            "--k", str(inp.k), "--seed", str(inp.seed), "--ref-refresh-steps", str(inp.ref_refresh_steps),
+        ],
+    )  # fmt: skip
     if not is_checkpoint(target):
         raise ApplicationError(f"PPO step {inp.step} finished without writing {target}")
     m = _metrics_of(target)
@@ -211,7 +230,7 @@ async def ppo_step(inp: PpoStepInput) -> PpoStepResult:
         value_loss=float(m.get("losses/value", 0.0)),
         entropy=float(m.get("losses/entropy", 0.0)),
         kl=float(m.get("losses/kl_ref", 0.0)),
-        seconds=sum(float(v) for k, v in m.items() if k.startswith("time/")),
+        seconds=_seconds(m),
     )
 
 
