@@ -117,15 +117,16 @@ def tiny_ppo_args(**overrides: object) -> PpoArgs:
         ppo_epochs=2,
         learning_rate=1e-2,
         tw_max_answers=2,
+        constrained=0,  # a character vocabulary cannot write the answer grammar (test_grammar.py covers it)
     )
     return PpoArgs(**{**settings, **overrides})
 
 
 def test_sampling_is_deterministic_per_seed_and_masks_the_answers(tiny_dir: Path) -> None:
     policy = tiny_policy(tiny_dir)
-    first = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=7)
-    again = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=7)
-    other = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=8)
+    first = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=7, constrained=False)
+    again = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=7, constrained=False)
+    other = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=8, constrained=False)
     assert torch.equal(first.sequences.input_ids, again.sequences.input_ids)
     assert torch.equal(first.logprobs, again.logprobs) and first.texts == again.texts
     assert first.texts != other.texts
@@ -152,7 +153,9 @@ def test_the_shared_prefix_and_micro_batches_change_neither_logits_nor_gradients
     with torch.no_grad():
         for p in policy.adapter_parameters().values():
             p.copy_(torch.randn_like(p) * 0.1)  # nonzero adapters, so the gradient reaches both A and B
-    seqs = sample(policy, PROMPTS, k=2, max_new_tokens=8, temperature=1.0, seed=3).sequences  # 6 rows
+    seqs = sample(
+        policy, PROMPTS, k=2, max_new_tokens=8, temperature=1.0, seed=3, constrained=False
+    ).sequences  # 6 rows
     rows = len(seqs.input_ids)
     flat = Sequences(  # the same batch with the prefix written out in every row
         prefix_ids=seqs.prefix_ids[:0],
@@ -183,12 +186,16 @@ def test_a_rejection_sampling_round_keeps_exactly_the_passing_answers_and_sft_lo
     tiny_dir: Path,
 ) -> None:
     policy, twin = tiny_policy(tiny_dir), FakeTwin()
-    args = RsArgs(k=4, max_new_tokens=8, temperature=1.0, sft_epochs=3, minibatch_size=4, microbatch_size=3)
+    args = RsArgs(
+        k=4, max_new_tokens=8, temperature=1.0, sft_epochs=3, minibatch_size=4, microbatch_size=3, constrained=0
+    )
     args.learning_rate = 1e-2  # a tiny model learns visibly in 3 epochs
     optimizer = make_optimizer(policy, args.learning_rate)
     # the round's own sample, drawn again with its seed, says which answers pass
     seed = derive_seed(args.seed, "rs", 1)
-    everything = sample(policy, PROMPTS, args.k, args.max_new_tokens, args.temperature, seed, score=False)
+    everything = sample(
+        policy, PROMPTS, args.k, args.max_new_tokens, args.temperature, seed, score=False, constrained=False
+    )
     passing = {(everything.prompt_index[i], t) for i, t in enumerate(everything.texts) if t.count("a") > t.count("b")}
     assert 0 < len(passing) < len(everything.texts)
 
@@ -218,7 +225,7 @@ def test_a_ppo_iteration_trains_only_the_adapters_and_the_value_head_and_refresh
     base = {n: p.detach().clone() for n, p in policy.model.named_parameters() if "lora_" not in n}
     adapters = {n: p.detach().clone() for n, p in policy.adapter_parameters().items()}
     head = policy.value_head.linear.weight.detach().clone()
-    probe = sample(policy, PROMPTS, k=1, max_new_tokens=8, temperature=1.0, seed=99).sequences
+    probe = sample(policy, PROMPTS, k=1, max_new_tokens=8, temperature=1.0, seed=99, constrained=False).sequences
     with torch.no_grad():
         initial_logits, _ = forward(policy, probe)
 
@@ -274,7 +281,7 @@ def test_resuming_a_checkpoint_continues_exactly_as_an_uninterrupted_run(
         "--lora-r",
         "4",
     ]
-    common += ["--save-every", "1", "--ref-refresh-steps", "2"]
+    common += ["--save-every", "1", "--ref-refresh-steps", "2", "--constrained", "0"]
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     run_cli(["ppo", "--init", str(tiny_dir), "--out", str(straight), *common], monkeypatch)
     run_cli(["ppo", "--init", str(straight / "ppo-step-000001"), "--out", str(resumed), *common], monkeypatch)
@@ -298,7 +305,7 @@ def test_resuming_a_checkpoint_continues_exactly_as_an_uninterrupted_run(
 
 def test_a_checkpoint_carries_its_lineage_and_exports_a_merged_model(tiny_dir: Path, tmp_path: Path) -> None:
     policy, twin = tiny_policy(tiny_dir), FakeTwin()
-    args = RsArgs(k=4, max_new_tokens=8, temperature=1.0, rounds=1, learning_rate=1e-2)
+    args = RsArgs(k=4, max_new_tokens=8, temperature=1.0, rounds=1, learning_rate=1e-2, constrained=0)
     tasks_file = tmp_path / "tasks.jsonl"
     ctx = train.RunContext(TASKS, PROMPTS, twin, tmp_path / "out", tasks_file, "ab" * 32)
     history = train.run_rejection_sampling(policy, make_optimizer(policy, args.learning_rate), ctx, args)
@@ -313,7 +320,7 @@ def test_a_checkpoint_carries_its_lineage_and_exports_a_merged_model(tiny_dir: P
 
     exported = merge_and_export(directory, tmp_path / "merged")
     merged = AutoModelForCausalLM.from_pretrained(exported)
-    probe = sample(policy, PROMPTS[:1], k=1, max_new_tokens=8, temperature=1.0, seed=0)
+    probe = sample(policy, PROMPTS[:1], k=1, max_new_tokens=8, temperature=1.0, seed=0, constrained=False)
     seqs = select_rollout(probe, [0]).sequences
     ids = torch.cat([seqs.prefix_ids.unsqueeze(0), seqs.input_ids], dim=1)
     with torch.no_grad():

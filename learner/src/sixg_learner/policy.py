@@ -34,13 +34,14 @@ from pathlib import Path
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from torch import Tensor
-from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, GenerationConfig, PreTrainedTokenizerBase
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreTrainedTokenizerBase
 
-from .ppo import ValueHead, token_logprobs
+from .grammar import MASKED_LOGIT, RowState, grammar_for, mask_logits
+from .ppo import ValueHead
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
-SCORING_CHUNK = 8
-"""Rows per no-grad forward when scoring a rollout (bounds memory: the logits alone are rows × G × 49152 floats)."""
+SAMPLING_ROWS = 32
+"""Most answers decoded at once; more prompts are sampled in chunks (each row holds its prompt's keys/values)."""
 
 
 @dataclass
@@ -49,7 +50,7 @@ class LoopArgs:
 
     seed: int = field(default=1, metadata={"help": "seed of every random choice"})
     k: int = field(default=4, metadata={"help": "answers sampled per task and round/step"})
-    max_new_tokens: int = field(default=128, metadata={"help": "longest answer, tokens"})
+    max_new_tokens: int = field(default=160, metadata={"help": "longest answer, tokens (a full link is ~115)"})
     temperature: float = field(default=1.0, metadata={"help": "the policy is softmax(logits / temperature)"})
     minibatch_size: int = field(default=8, metadata={"help": "answers per gradient step"})
     microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
@@ -57,6 +58,7 @@ class LoopArgs:
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
+    constrained: int = field(default=1, metadata={"help": "1: the policy is constrained by the answer grammar"})
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,9 @@ class Sequences:
     """P: answers start at this column."""
     response_mask: Tensor
     """(B, G) float, 1 on the answer's tokens (end-of-text included), 0 after it."""
+    allowed: Tensor | None = None
+    """(B, G, A) the token ids the answer grammar allowed at each answer column (−1 pads), or None when
+    the answers were not constrained. With it, `forward` gives the constrained policy's logits (grammar.py)."""
 
     @property
     def answer_len(self) -> int:
@@ -190,6 +195,7 @@ class Sequences:
             attention_mask=attention[:, left:end],
             prompt_len=self.prompt_len - left,
             response_mask=response[:, :answer_len],
+            allowed=None if self.allowed is None else self.allowed[rows, :answer_len],
         )
 
 
@@ -254,6 +260,8 @@ def forward(
         logits_to_keep=seqs.answer_len + 1,
     )
     logits = out.logits[:, :-1] / temperature  # (B, G, V): the output at column P − 1 + j chose a_j
+    if seqs.allowed is not None:
+        logits = mask_logits(logits, seqs.allowed)  # π_c: renormalised over what the grammar allows
     hidden = out.hidden_states[-1][:, seqs.prompt_len - 1 : -1]  # (B, G, H)
     return logits, policy.value_head(hidden)
 
@@ -309,68 +317,140 @@ def sample(
     temperature: float,
     seed: int,
     score: bool = True,
+    constrained: bool = True,
+    greedy: bool = False,
 ) -> Rollout:
     """k answers per prompt from the actor, by plain temperature sampling (no top-k/top-p: the policy is softmax(z/T)).
 
-    Deterministic per `seed` (the global torch RNG is left as it was). `prompts` are full prompt
-    strings, chat template applied. With `score` the old log-probs and values come from one forward
-    pass over the sampled sequences, the same computation as the PPO update's, so r_t = 1 at the first
-    epoch; without (rejection sampling needs neither) they are zeros.
+    With `constrained` (the default) the policy is the grammar-constrained π_c of grammar.py, and the
+    rollout's sequences carry the allowed tokens, so every later forward (PPO, SFT) computes the same
+    π_c. `greedy` takes the most likely token instead of sampling (evaluation). Deterministic per
+    `seed` (a private generator; the global torch RNG is not touched). `prompts` are full prompt
+    strings, chat template applied.
+
+    The decoding loop is written out rather than `generate`: each distinct prompt is prefilled once
+    and its keys/values repeated for its k rows (a k-fold saving on the per-task part of the prompt),
+    and the log-probs and critic values of the sampled tokens are read off the decoding steps
+    themselves (with `score`) instead of a second pass over the sequences. They are π_θold and
+    V_φ(s_t) as PPO needs them; a full forward over the same sequences reproduces them to float
+    rounding (tests/test_policy_sampling.py), so r_t = 1 at the first epoch up to ~1e−6.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
+    per_chunk = max(1, SAMPLING_ROWS // k)
+    if len(prompts) > per_chunk:  # bound the keys/values held at once: ~80 MB per row for these prompts
+        parts = [
+            sample(
+                policy,
+                prompts[i : i + per_chunk],
+                k,
+                max_new_tokens,
+                temperature,
+                derive_seed(seed, "sample-chunk", i),
+                score,
+                constrained,
+                greedy,
+            )
+            for i in range(0, len(prompts), per_chunk)
+        ]
+        return concat_rollouts(parts, per_chunk)
     tokenizer = policy.tokenizer
     token_lists = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     prefix_len = shared_prefix_len(token_lists)
     prefix_ids = torch.tensor(token_lists[0][:prefix_len], dtype=torch.long)  # (P₀,)
-    rests = [ids[prefix_len:] for ids in token_lists for _ in range(k)]  # B = len(prompts)·k rows
+    rests = [ids[prefix_len:] for ids in token_lists]  # one per distinct prompt
     prompt_len = max(len(ids) for ids in rests)
-    pad = tokenizer.pad_token_id
-    prompt_ids = torch.tensor([[pad] * (prompt_len - len(ids)) + ids for ids in rests])  # (B, P)
-    prompt_mask = torch.tensor([[0] * (prompt_len - len(ids)) + [1] * len(ids) for ids in rests])
-    batch = len(rests)
-    generation = GenerationConfig(
-        do_sample=True,
-        temperature=temperature,
-        top_k=0,
-        top_p=1.0,
-        max_new_tokens=max_new_tokens,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=pad,
-    )
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
+    pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    pad = eos if pad is None else pad
+    distinct_ids = torch.tensor([[pad] * (prompt_len - len(ids)) + ids for ids in rests])  # (N, P)
+    distinct_mask = torch.tensor([[0] * (prompt_len - len(ids)) + [1] * len(ids) for ids in rests])
+    batch = len(prompts) * k
+    grammar = grammar_for(tokenizer) if constrained else None
+    states = [RowState() for _ in range(batch)]
+    generator = torch.Generator().manual_seed(seed)
+    steps_logp: list[Tensor] = []
+    steps_value: list[Tensor] = []
+    tokens: list[Tensor] = []
+    with torch.no_grad():
         kv = prefix_kv(policy, prefix_ids) if prefix_len else None
-        output = policy.model.generate(
-            input_ids=torch.cat([prefix_ids.expand(batch, -1), prompt_ids], dim=1),
-            attention_mask=torch.cat([torch.ones(batch, prefix_len, dtype=torch.long), prompt_mask], dim=1),
-            past_key_values=broadcast_cache(policy, kv, batch) if kv is not None else None,
-            generation_config=generation,
+        cache = broadcast_cache(policy, kv, len(prompts)) if kv is not None else None
+        mask = torch.cat([torch.ones(len(prompts), prefix_len, dtype=torch.long), distinct_mask], dim=1)
+        out = policy.model(
+            input_ids=distinct_ids,
+            attention_mask=mask,
+            position_ids=(mask.cumsum(-1) - 1).clamp(min=0)[:, prefix_len:],
+            past_key_values=cache,
+            use_cache=True,
+            output_hidden_states=True,
+            logits_to_keep=1,
         )
-    generated = output[:, prefix_len + prompt_len :]  # (B, G)
-    is_eos = generated == tokenizer.eos_token_id
+        # k rows per prompt: repeat the prompt's cache (a copy: each row appends its own tokens)
+        cache = out.past_key_values
+        for layer in cache.layers:
+            layer.keys = layer.keys.repeat_interleave(k, dim=0)
+            layer.values = layer.values.repeat_interleave(k, dim=0)
+        mask = mask.repeat_interleave(k, dim=0)
+        logits = out.logits[:, -1].repeat_interleave(k, dim=0)  # (B, V)
+        hidden = out.hidden_states[-1][:, -1:].repeat_interleave(k, dim=0)  # (B, 1, H)
+        finished = torch.zeros(batch, dtype=torch.bool)
+        for _ in range(max_new_tokens):
+            scores = logits.float() / temperature
+            if grammar is not None:
+                keep = torch.zeros_like(scores, dtype=torch.bool)
+                for row, state in enumerate(states):
+                    keep[row, grammar.allowed(state)] = True
+                scores = scores.masked_fill(~keep, MASKED_LOGIT)
+            logp_all = torch.log_softmax(scores, dim=-1)
+            if greedy:
+                chosen = logp_all.argmax(-1)
+            else:
+                chosen = torch.multinomial(logp_all.exp(), 1, generator=generator).squeeze(-1)
+            chosen = torch.where(finished, torch.full_like(chosen, pad), chosen)
+            tokens.append(chosen)
+            if score:
+                steps_logp.append(logp_all.gather(-1, chosen.unsqueeze(-1)).squeeze(-1))
+                steps_value.append(policy.value_head(hidden).squeeze(-1))
+            if grammar is not None:
+                for row, state in enumerate(states):
+                    grammar.advance(state, int(chosen[row]))
+            finished = finished | (chosen == eos)
+            if bool(finished.all()):
+                break
+            mask = torch.cat([mask, (~finished).long().unsqueeze(1)], dim=1)
+            out = policy.model(
+                input_ids=chosen.unsqueeze(1),
+                attention_mask=mask,
+                position_ids=(mask.sum(1, keepdim=True) - 1),
+                past_key_values=cache,
+                use_cache=True,
+                output_hidden_states=score,
+            )
+            logits = out.logits[:, -1]
+            if score:
+                hidden = out.hidden_states[-1][:, -1:]
+    generated = torch.stack(tokens, dim=1)  # (B, G)
+    is_eos = generated == eos
     first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), generated.shape[1])  # (B,)
     columns = torch.arange(generated.shape[1]).unsqueeze(0)
     response_mask = (columns <= first_eos.unsqueeze(1)).float()  # the end-of-text token is an action too
+    prompt_ids = distinct_ids.repeat_interleave(k, dim=0)
+    prompt_mask = distinct_mask.repeat_interleave(k, dim=0)
     seqs = Sequences(
         prefix_ids=prefix_ids,
-        input_ids=output[:, prefix_len:],
+        input_ids=torch.cat([prompt_ids, generated], dim=1),
         attention_mask=torch.cat([prompt_mask, response_mask.long()], dim=1),
         prompt_len=prompt_len,
         response_mask=response_mask,
     )
+    if grammar is not None:
+        seqs.allowed = grammar.allowed_tensor(generated.tolist(), generated.shape[1])
     answer_ids = [row[: int(end)].tolist() for row, end in zip(generated, first_eos, strict=True)]
-    logprobs, values = torch.zeros_like(response_mask), torch.zeros_like(response_mask)
     if score:
-        with torch.no_grad():
-            for start in range(0, batch, SCORING_CHUNK):
-                rows = list(range(start, min(start + SCORING_CHUNK, batch)))
-                chunk = seqs.select(rows)
-                logits, chunk_values = forward(policy, chunk, temperature, kv)
-                logprobs[rows, : chunk.answer_len] = token_logprobs(logits, answer_actions(chunk))
-                values[rows, : chunk.answer_len] = chunk_values
+        logprobs, values = torch.stack(steps_logp, dim=1), torch.stack(steps_value, dim=1)
+    else:
+        logprobs, values = torch.zeros_like(response_mask), torch.zeros_like(response_mask)
     return Rollout(
         sequences=seqs,
         prompt_index=[i for i in range(len(prompts)) for _ in range(k)],
@@ -378,6 +458,48 @@ def sample(
         texts=tokenizer.batch_decode(answer_ids, skip_special_tokens=True),
         logprobs=logprobs * response_mask,
         values=values * response_mask,
+    )
+
+
+def _pad_columns(t: Tensor, width: int, value: float | int) -> Tensor:
+    pad = width - t.shape[1]
+    if pad == 0:
+        return t
+    return torch.cat([t, torch.full((t.shape[0], pad, *t.shape[2:]), value, dtype=t.dtype)], dim=1)
+
+
+def concat_rollouts(parts: Sequence[Rollout], prompts_per_part: int) -> Rollout:
+    """Rollouts of consecutive prompt chunks as one (same prefix; answers and prompts padded to the widest)."""
+    width = max(r.sequences.answer_len for r in parts)
+    prompt_len = max(r.sequences.prompt_len for r in parts)
+    ids, attention, response, allowed = [], [], [], []
+    for r in parts:
+        s, left = r.sequences, prompt_len - r.sequences.prompt_len
+        pad = r.sequences.input_ids.new_full((s.input_ids.shape[0], left), 0)
+        ids.append(torch.cat([pad, _pad_columns(s.input_ids, s.prompt_len + width, 0)], dim=1))
+        attention.append(torch.cat([pad, _pad_columns(s.attention_mask, s.prompt_len + width, 0)], dim=1))
+        response.append(_pad_columns(s.response_mask, width, 0.0))
+        if s.allowed is not None:
+            wide = _pad_columns(s.allowed, width, -1)
+            allowed.append(wide)
+    if allowed:
+        depth = max(a.shape[2] for a in allowed)
+        allowed = [torch.cat([a, a.new_full((*a.shape[:2], depth - a.shape[2]), -1)], dim=2) for a in allowed]
+    seqs = Sequences(
+        prefix_ids=parts[0].sequences.prefix_ids,
+        input_ids=torch.cat(ids),
+        attention_mask=torch.cat(attention),
+        prompt_len=prompt_len,
+        response_mask=torch.cat(response),
+        allowed=torch.cat(allowed) if allowed else None,
+    )
+    return Rollout(
+        sequences=seqs,
+        prompt_index=[i * prompts_per_part + j for i, r in enumerate(parts) for j in r.prompt_index],
+        answer_ids=[a for r in parts for a in r.answer_ids],
+        texts=[t for r in parts for t in r.texts],
+        logprobs=torch.cat([_pad_columns(r.logprobs, width, 0.0) for r in parts]),
+        values=torch.cat([_pad_columns(r.values, width, 0.0) for r in parts]),
     )
 
 

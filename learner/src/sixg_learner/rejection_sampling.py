@@ -101,7 +101,16 @@ def rs_round(
     seed = derive_seed(args.seed, "rs", round_index)
     started = time.perf_counter()
     # 1. sample k answers per task
-    rollout = sample(policy, prompts, args.k, args.max_new_tokens, args.temperature, seed, score=False)
+    rollout = sample(
+        policy,
+        prompts,
+        args.k,
+        args.max_new_tokens,
+        args.temperature,
+        seed,
+        score=False,
+        constrained=bool(args.constrained),
+    )
     sampled = time.perf_counter()
     # 2. the twin's verdict; keep the distinct (task, answer) pairs that meet the QoS
     scores = scorer.score([tasks[i] for i in rollout.prompt_index], rollout.texts)

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .grammar import grammar_for
 from .policy import (
     LoopArgs,
     Policy,
@@ -111,6 +112,7 @@ def answer_token_weights(
     if args.tw_alpha == 0 or not candidates:
         return weights, {"token_weights/answers": 0, "token_weights/reward_calls": 0, "token_weights/texts": 0}
     chosen = sorted(rng.sample(candidates, min(args.tw_max_answers, len(candidates))))
+    grammar = grammar_for(policy.tokenizer) if rollout.sequences.allowed is not None else None
     calls = texts = 0
     weighted = []
     for row in chosen:
@@ -120,7 +122,10 @@ def answer_token_weights(
             text_reward=lambda text, task=task: scorer.text_reward(task, text),
         )
         ids = rollout.answer_ids[row]
-        sensitivity = token_sensitivity(ids, reward_fn, args.tw_perturbations, rng, base_reward=float(rewards[row]))
+        free = grammar.free_positions(ids) if grammar is not None else None  # the values' tokens
+        sensitivity = token_sensitivity(
+            ids, reward_fn, args.tw_perturbations, rng, base_reward=float(rewards[row]), positions=free
+        )
         w = token_weights(sensitivity, args.tw_alpha, args.tw_lambda, args.tw_threshold)
         weights[row, : len(w)] = torch.tensor(w)  # the end-of-text token keeps weight 1
         calls, texts = calls + reward_fn.calls, texts + len(reward_fn.cache)
@@ -159,7 +164,15 @@ def ppo_iteration(
     # 1. rollout: k answers per task from π_θold
     task_index = tasks_for_step(len(tasks), args.tasks_per_step, args.seed, step)
     step_tasks = [tasks[i] for i in task_index]
-    rollout = sample(policy, [prompts[i] for i in task_index], args.k, args.max_new_tokens, args.temperature, seed)
+    rollout = sample(
+        policy,
+        [prompts[i] for i in task_index],
+        args.k,
+        args.max_new_tokens,
+        args.temperature,
+        seed,
+        constrained=bool(args.constrained),
+    )
     mask = rollout.sequences.response_mask  # (B, G)
     lap("rollout")
     # 2. twin reward, eq. (2)

@@ -17,19 +17,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
-def perturbations(token_ids: Sequence[int], position: int, n: int, rng: random.Random) -> list[list[int]]:
+def perturbations(
+    token_ids: Sequence[int],
+    position: int,
+    n: int,
+    rng: random.Random,
+    pool: Sequence[int] | None = None,
+) -> list[list[int]]:
     """Eq. (3): `n` copies of the answer in which only the token at `position` is perturbed.
 
     Perturb(a_t), with probability 1/2 each: replace a_t by another token of the response (drawn
-    uniformly from the distinct token ids of the response other than a_t), or delete it. When the
-    response holds no other token id, the only perturbation left is deletion.
+    uniformly from the distinct token ids of `pool` — by default the whole response — other than
+    a_t), or delete it. When no other token id is left, the only perturbation is deletion.
     """
     if not 0 <= position < len(token_ids):
         raise ValueError(f"position {position} is outside the answer's {len(token_ids)} tokens")
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     original = token_ids[position]
-    replacements = sorted({t for t in token_ids if t != original})
+    replacements = sorted({t for t in (token_ids if pool is None else pool) if t != original})
     prefix, suffix = list(token_ids[:position]), list(token_ids[position + 1 :])
     perturbed: list[list[int]] = []
     for _ in range(n):
@@ -46,17 +52,24 @@ def token_sensitivity(
     n: int,
     rng: random.Random,
     base_reward: float | None = None,
+    positions: Sequence[int] | None = None,
 ) -> list[float]:
     """Eq. (4): S_t = (1/N) Σ_n |R_0 − R^(n,t)| for every position t of the answer.
 
     `reward_fn` scores a token sequence (decode, run the twin, eq. 2); `base_reward` is R_0 when the
-    caller already has it from the rollout.
+    caller already has it from the rollout. With `positions`, only those are perturbed, each by a
+    token drawn from the tokens at those positions (S_t = 0 elsewhere): under the answer grammar
+    the other tokens are forced (probability 1, no gradient), and perturbing them only breaks the
+    JSON, which says nothing about the choices. The values' tokens swapped among themselves change
+    a plan into another plan, which is what eq. (4) is meant to measure.
     """
     r0 = reward_fn(token_ids) if base_reward is None else base_reward
-    sensitivity: list[float] = []
-    for t in range(len(token_ids)):
-        deviations = [abs(r0 - reward_fn(p)) for p in perturbations(token_ids, t, n, rng)]
-        sensitivity.append(sum(deviations) / n)
+    chosen = range(len(token_ids)) if positions is None else positions
+    pool = None if positions is None else [token_ids[t] for t in positions]
+    sensitivity = [0.0] * len(token_ids)
+    for t in chosen:
+        deviations = [abs(r0 - reward_fn(p)) for p in perturbations(token_ids, t, n, rng, pool)]
+        sensitivity[t] = sum(deviations) / n
     return sensitivity
 
 
