@@ -143,7 +143,7 @@ class AnswerGrammar:
     """Per field: value prefix → (token id, token text) that keep it a prefix of an allowed value."""
     eos_token_id: int
     pad_token_id: int
-    _prefix_cache: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+    _values_cache: dict[tuple[object, ...], tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
     # -- the automaton ------------------------------------------------------------------------------------------------
 
@@ -164,14 +164,15 @@ class AnswerGrammar:
 
     def values_now(self, i: int, chosen: dict[str, str]) -> tuple[frozenset[str], frozenset[str]]:
         """Field i's allowed values after `chosen`, and all their prefixes (cached per distinct rule input)."""
-        spec = self.fields[i]
-        ruled = rule_values(spec.name, chosen)
-        values = frozenset(spec.values) if ruled is None else frozenset(spec.values) & ruled
-        cached = self._prefix_cache.get(values)
+        key = (i, *chosen.values())  # fields are written in order: the values identify what was chosen
+        cached = self._values_cache.get(key)
         if cached is None:
-            cached = frozenset(v[:n] for v in values for n in range(1, len(v) + 1))
-            self._prefix_cache[values] = cached
-        return values, cached
+            spec = self.fields[i]
+            ruled = rule_values(spec.name, chosen)
+            values = frozenset(spec.values) if ruled is None else frozenset(spec.values) & ruled
+            cached = (values, frozenset(v[:n] for v in values for n in range(1, len(v) + 1)))
+            self._values_cache[key] = cached
+        return cached
 
     def advance(self, state: RowState, token: int) -> None:
         """Moves `state` past `token`; a token the grammar does not allow ends the row (not under the mask)."""

@@ -36,7 +36,7 @@ from peft import LoraConfig, PeftModel, get_peft_model
 from torch import Tensor
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreTrainedTokenizerBase
 
-from .grammar import MASKED_LOGIT, RowState, grammar_for, mask_logits
+from .grammar import RowState, grammar_for, mask_logits
 from .ppo import ValueHead
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -396,21 +396,21 @@ def sample(
         hidden = out.hidden_states[-1][:, -1:].repeat_interleave(k, dim=0)  # (B, 1, H)
         finished = torch.zeros(batch, dtype=torch.bool)
         for _ in range(max_new_tokens):
-            scores = logits.float() / temperature
+            scores = logits.float() / temperature  # (B, V)
             if grammar is not None:
-                keep = torch.zeros_like(scores, dtype=torch.bool)
-                for row, state in enumerate(states):
-                    keep[row, grammar.allowed(state)] = True
-                scores = scores.masked_fill(~keep, MASKED_LOGIT)
-            logp_all = torch.log_softmax(scores, dim=-1)
+                # the softmax over the allowed tokens only: π_c, without touching the other ~49k logits
+                candidates = _allowed_index([grammar.allowed(state) for state in states])  # (B, A), −1 pads
+                scores = scores.gather(-1, candidates.clamp(min=0)).masked_fill(candidates < 0, float("-inf"))
+            logp = torch.log_softmax(scores, dim=-1)
             if greedy:
-                chosen = logp_all.argmax(-1)
+                pick = logp.argmax(-1)
             else:
-                chosen = torch.multinomial(logp_all.exp(), 1, generator=generator).squeeze(-1)
+                pick = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(-1)
+            chosen = candidates.gather(-1, pick.unsqueeze(-1)).squeeze(-1) if grammar is not None else pick
             chosen = torch.where(finished, torch.full_like(chosen, pad), chosen)
             tokens.append(chosen)
             if score:
-                steps_logp.append(logp_all.gather(-1, chosen.unsqueeze(-1)).squeeze(-1))
+                steps_logp.append(logp.gather(-1, pick.unsqueeze(-1)).squeeze(-1))
                 steps_value.append(policy.value_head(hidden).squeeze(-1))
             if grammar is not None:
                 for row, state in enumerate(states):
@@ -466,6 +466,12 @@ def _pad_columns(t: Tensor, width: int, value: float | int) -> Tensor:
     if pad == 0:
         return t
     return torch.cat([t, torch.full((t.shape[0], pad, *t.shape[2:]), value, dtype=t.dtype)], dim=1)
+
+
+def _allowed_index(allowed: Sequence[Sequence[int]]) -> Tensor:
+    """Per row the allowed token ids, as a (B, A) tensor padded with −1."""
+    width = max(len(a) for a in allowed)
+    return torch.tensor([[*a, *([-1] * (width - len(a)))] for a in allowed], dtype=torch.long)
 
 
 def concat_rollouts(parts: Sequence[Rollout], prompts_per_part: int) -> Rollout:
