@@ -33,6 +33,8 @@ JsonMode = Literal["llama_cpp", "json_schema", "none"]
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 LOCAL_MODEL_ID = "smollm2-135m-instruct"
 """The alias `model-server/serve.py` serves SmolLM2-135M-Instruct under."""
+SIXG_MODEL_ID = "sixg-llm"
+"""The alias `model-server/serve.py` serves the promoted 6G-LLM under (when data/models/promoted.gguf exists)."""
 
 
 def default_base_url() -> str:
@@ -123,6 +125,20 @@ def endpoint_answers(base_url: str, timeout_s: float = 3.0) -> bool:
             return response.status == 200
     except (urllib.error.URLError, TimeoutError, OSError):
         return False
+
+
+def served_models(base_url: str, timeout_s: float = 3.0) -> list[str]:
+    """The model ids `GET {base_url}/models` lists ([] when it does not answer or answers oddly).
+
+    Worth asking before using an alias: llama-cpp-python's server answers a model name it does not
+    serve with its default model instead of an error, so a missing `sixg-llm` would go unnoticed.
+    """
+    try:
+        with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=timeout_s) as response:
+            payload = json.loads(response.read())
+        return [str(entry["id"]) for entry in payload.get("data", [])]
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def _is_local(base_url: str) -> bool:

@@ -14,7 +14,7 @@ A checkpoint folder holds
 
 Never the base model itself (538 MB for SmolLM2-135M): loading reads the base from the lineage's
 folder and refuses one whose weights hash differs. `merge_and_export` writes the full merged model
-(transformers format, what a server loads); back to GGUF for llama.cpp is out of scope here.
+(transformers format); `export_gguf.py` turns that into the GGUF llama.cpp serves.
 """
 
 from __future__ import annotations
@@ -167,8 +167,8 @@ def merge_and_export(checkpoint_dir: Path, out_dir: Path) -> Path:
     """The checkpoint's actor as a full Hugging Face model folder (adapters merged into the base weights).
 
     Writes the model, the tokenizer and `maestro_lineage.json` in convert.py's format (`base` = the
-    GGUF, `step`) plus the phase and the checkpoint it came from. Not a GGUF: serving it from
-    llama.cpp needs the export back to GGUF (STACK-NOTES), which is not done here.
+    GGUF, `step`) plus the phase and the checkpoint it came from. Not a GGUF: `export_gguf.export_gguf`
+    writes that from this folder (the learner worker does it when it promotes a model).
     """
     checkpoint = load_checkpoint(checkpoint_dir)
     merged = checkpoint.policy.model.merge_and_unload()

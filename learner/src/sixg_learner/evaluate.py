@@ -28,6 +28,7 @@ one vectorised call per process) or `InProcessTwin` (no pool: tests, `--processe
     python -m sixg_learner.evaluate --tasks learner/data/tasks-<hash>.jsonl --model random
     python -m sixg_learner.evaluate --tasks ... --model smollm2-135m-instruct [--base-url URL]
     python -m sixg_learner.evaluate --tasks ... --model hf:data/models/smollm2-135m-hf
+    python -m sixg_learner.evaluate --tasks ... --model promoted   # served `sixg-llm`, else its HF folder
 """
 
 from __future__ import annotations
@@ -547,6 +548,22 @@ def _slug(model: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-")
 
 
+def promoted_model(record: dict[str, Any]) -> tuple[str, str | None]:
+    """What `--model promoted` evaluates, from data/models/promoted.json: (model, fallback).
+
+    The served alias `sixg-llm` when the record has a GGUF that exists (the server serves that file),
+    with the merged HF folder as fallback for an endpoint that does not list the alias; else
+    `hf:<served_from>` and no fallback (records written before the GGUF export have no `gguf`).
+    """
+    from sixg_learner.chat import SIXG_MODEL_ID
+
+    hf = "hf:" + record["served_from"]
+    gguf = record.get("gguf")
+    if gguf and Path(gguf).is_file():
+        return SIXG_MODEL_ID, hf
+    return hf, None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate a 6G-LLM on tasks: completion rate and average score.")
     parser.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array)")
@@ -598,24 +615,41 @@ def main(argv: list[str] | None = None) -> int:
             on_record=show,
         )
 
+    fallback: str | None = None
     if args.model == "promoted":
-        # The model the retraining pipeline promoted last (worker.promote_if_better), merged for serving.
+        # The model the retraining pipeline promoted last (worker.promote_if_better): served as `sixg-llm`
+        # when it was exported to GGUF, else (or if the endpoint does not list it) its merged HF folder.
         promoted = Path("data/models/promoted.json")
         if not promoted.is_file():
             parser.error("no promoted model yet (data/models/promoted.json); run the retraining pipeline first")
-        args.model = "hf:" + json.loads(promoted.read_text())["served_from"]
+        record = json.loads(promoted.read_text())
+        args.model, fallback = promoted_model(record)
     if args.model == "random":
         report = run(random_valid_plan_generator(args.seed))
     elif args.model.startswith("hf:"):
         report = run(hf_generator(args.model[3:], args.max_tokens, args.temperature, args.seed))
     else:
-        from sixg_learner.chat import model_endpoint
+        from sixg_learner.chat import model_endpoint, served_models
 
+        served = True
         with model_endpoint(args.base_url) as base_url:
-            generator = openai_generator(
-                base_url, args.model, args.temperature, args.max_tokens, args.json_mode, args.seed, args.strict_ranges
-            )
-            report = run(generator)
+            # llama-cpp-python answers an unknown model name with its default model: check first.
+            served = fallback is None or args.model in served_models(base_url)
+            if served:
+                generator = openai_generator(
+                    base_url,
+                    args.model,
+                    args.temperature,
+                    args.max_tokens,
+                    args.json_mode,
+                    args.seed,
+                    args.strict_ranges,
+                )
+                report = run(generator)
+        if not served:
+            assert fallback is not None
+            print(f"[sixg] {base_url} does not serve {args.model}: evaluating {fallback}", file=sys.stderr)
+            report = run(hf_generator(fallback[3:], args.max_tokens, args.temperature, args.seed))
     report = report.model_copy(update={"tasks_file": str(args.tasks), "tasks_sha256": file_sha256(args.tasks)})
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.model_dump_json(indent=2) + "\n")

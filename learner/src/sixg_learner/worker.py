@@ -34,6 +34,8 @@ from .checkpoints import CHECKPOINT_FILE, is_checkpoint
 
 HEARTBEAT_S = 15.0
 PROMOTED_FILE = Path("data/models/promoted.json")
+PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
+"""What the model server serves as `sixg-llm` (model-server/serve.py)."""
 
 
 class CheckpointRef(BaseModel):
@@ -266,7 +268,13 @@ def _better(new: EvaluationResult, old: dict[str, Any]) -> bool:
 
 @activity.defn(name="promote_if_better")
 async def promote_if_better(inp: PromotionInput) -> PromotionResult:
-    """Promotes the checkpoint if it beats the promoted one on the same evaluation; keeps a merged copy to serve."""
+    """Promotes the checkpoint if it beats the promoted one on the same evaluation; keeps a merged copy to serve.
+
+    The merged copy (`promoted-hf`) is also exported to GGUF (`promoted.gguf`, in a child process like
+    the training steps: it reads the whole model), which the model server serves as `sixg-llm`. Both are
+    written before `promoted.json`, so a retry after a crash redoes the copy and the export; the GGUF is
+    replaced by a rename, so a server loading it never reads a half-written file.
+    """
     previous = json.loads(PROMOTED_FILE.read_text()) if PROMOTED_FILE.is_file() else None
     if previous is not None and not _better(inp.evaluation, previous["evaluation"]):
         return PromotionResult(
@@ -284,11 +292,13 @@ async def promote_if_better(inp: PromotionInput) -> PromotionResult:
         if served.exists():
             shutil.rmtree(served)
         shutil.copytree(merged, served)
+        await _run_cli(["-m", "sixg_learner.export_gguf", "--hf", str(served), "--out", str(PROMOTED_GGUF)])
     PROMOTED_FILE.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "checkpoint": inp.checkpoint,
         "evaluation": inp.evaluation.model_dump(),
         "served_from": str(served),
+        "gguf": str(PROMOTED_GGUF) if PROMOTED_GGUF.is_file() else None,
         "promoted_at": datetime.now(UTC).isoformat(),
         "previous": previous["checkpoint"] if previous else None,
     }
