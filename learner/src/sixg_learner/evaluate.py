@@ -20,7 +20,9 @@ Generators (callables task → answer text):
   that pass the schema and the cross-field rules (and that the twin can run).
 - `hf_generator`: a Hugging Face checkpoint (e.g. `python -m sixg_learner.convert`'s, or a trained one)
   through transformers' `generate`, greedy by default. Unconstrained decoding: unlike the served model,
-  nothing forces its answer to be JSON (as in training, where the policy samples freely).
+  nothing forces its answer to be JSON.
+- `PolicyGenerator` (`--model policy:DIR`): the training policy, a base folder or a training checkpoint,
+  greedy under the answer grammar as training samples it; the four benchmarks are compared this way.
 
 Twin calls go in batches through `twin_bridge.service.TwinService` (a process pool; system level is
 one vectorised call per process) or `InProcessTwin` (no pool: tests, `--processes 0`).
@@ -28,6 +30,7 @@ one vectorised call per process) or `InProcessTwin` (no pool: tests, `--processe
     python -m sixg_learner.evaluate --tasks learner/data/tasks-<hash>.jsonl --model random
     python -m sixg_learner.evaluate --tasks ... --model smollm2-135m-instruct [--base-url URL]
     python -m sixg_learner.evaluate --tasks ... --model hf:data/models/smollm2-135m-hf
+    python -m sixg_learner.evaluate --tasks ... --model policy:data/sixg/runs/<run>/rs-round-2
     python -m sixg_learner.evaluate --tasks ... --model promoted   # served `sixg-llm`, else its HF folder
 """
 
@@ -256,6 +259,57 @@ def hf_generator(
     model_dir: Path | str, max_new_tokens: int = 256, temperature: float = 0.0, seed: int = 0
 ) -> HFGenerator:
     return HFGenerator(model_dir, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
+
+
+class PolicyGenerator:
+    """The training policy itself, decoding greedily under the answer grammar (grammar.py), batched.
+
+    `model_dir` is a base HF folder (the untrained model under the grammar) or a training checkpoint
+    (its LoRA adapters on the base its lineage names: a domain, RS or PPO checkpoint). This is the
+    policy exactly as training samples it, with the argmax for the sample: the way to compare the
+    paper's four benchmarks on equal terms. The answers of all `tasks` are decoded together on the
+    first call (chunks of `policy.SAMPLING_ROWS`), so the per-task seconds in the report are that
+    batch's time divided by the number of tasks.
+    """
+
+    def __init__(self, model_dir: Path | str, tasks: Sequence[Task], max_new_tokens: int = 160) -> None:
+        self.model_dir = Path(model_dir)
+        self.tasks = list(tasks)
+        self.max_new_tokens = max_new_tokens
+        self._answers: dict[str, str] | None = None
+        self._lineage: dict[str, Any] | None = None
+
+    def _decode_all(self) -> dict[str, str]:
+        from sixg_learner.checkpoints import is_checkpoint, load_checkpoint
+        from sixg_learner.policy import load_policy, sample
+        from sixg_learner.train import chat_prompts
+
+        if is_checkpoint(self.model_dir):
+            checkpoint = load_checkpoint(self.model_dir)
+            policy, self._lineage = checkpoint.policy, checkpoint.lineage
+        else:
+            policy = load_policy(self.model_dir)
+        rollout = sample(
+            policy, chat_prompts(self.tasks, policy), 1, self.max_new_tokens, 1.0, 0, score=False, greedy=True
+        )
+        return {task.id: text for task, text in zip(self.tasks, rollout.texts, strict=True)}
+
+    def __call__(self, task: Task) -> str:
+        if self._answers is None:
+            self._answers = self._decode_all()
+        if task.id not in self._answers:
+            raise KeyError(f"task {task.id!r} was not among the tasks this generator was made for")
+        return self._answers[task.id]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "policy",
+            "model_dir": str(self.model_dir),
+            "lineage": self._lineage,
+            "max_new_tokens": self.max_new_tokens,
+            "temperature": 0.0,
+            "constrained": "answer grammar (grammar.py): fields in schema order, ranges and cross-field rules",
+        }
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -545,6 +599,8 @@ def headline(summary: EvaluationSummary) -> str:
 def _slug(model: str) -> str:
     if model.startswith("hf:"):
         model = "hf-" + Path(model[3:]).name
+    elif model.startswith("policy:"):
+        model = "policy-" + "-".join(Path(model[len("policy:") :]).parts[-2:])
     return re.sub(r"[^A-Za-z0-9._-]+", "-", model).strip("-")
 
 
@@ -568,7 +624,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate a 6G-LLM on tasks: completion rate and average score.")
     parser.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array)")
     parser.add_argument(
-        "--model", required=True, help="a served model id, 'random', 'promoted', or hf:<checkpoint dir>"
+        "--model",
+        required=True,
+        help="a served model id, 'random', 'promoted', hf:<HF folder>, or policy:<HF folder or training checkpoint> "
+        "(the training policy, greedy under the answer grammar)",
     )
     parser.add_argument(
         "--base-url",
@@ -626,6 +685,8 @@ def main(argv: list[str] | None = None) -> int:
         args.model, fallback = promoted_model(record)
     if args.model == "random":
         report = run(random_valid_plan_generator(args.seed))
+    elif args.model.startswith("policy:"):
+        report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens))
     elif args.model.startswith("hf:"):
         report = run(hf_generator(args.model[3:], args.max_tokens, args.temperature, args.seed))
     else:
