@@ -10,7 +10,7 @@ A checkpoint folder holds
   `{"base": {"dir", "weights_sha256", "gguf"}, "dataset": {"file", "sha256"}, "parent", "step",
   "phase", "created"}`: which base weights (by content hash, and the GGUF they were converted from),
   which task file (by content hash), which checkpoint it continues, after how many steps of which
-  phase ("rs": rejection-sampling rounds, "ppo": PPO iterations).
+  phase ("sft": epochs of domain instruction tuning, "rs": rejection-sampling rounds, "ppo": PPO iterations).
 
 Never the base model itself (538 MB for SmolLM2-135M): loading reads the base from the lineage's
 folder and refuses one whose weights hash differs. `merge_and_export` writes the full merged model
@@ -40,7 +40,7 @@ VALUE_HEAD_FILE = "value_head.safetensors"
 OPTIMIZER_FILE = "optimizer.pt"
 RNG_FILE = "rng.pt"
 
-Phase = Literal["rs", "ppo"]
+Phase = Literal["sft", "rs", "ppo"]
 
 
 @dataclass

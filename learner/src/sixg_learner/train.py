@@ -2,6 +2,7 @@
 
     python -m sixg_learner.train rs  --tasks F --base DIR --out DIR [--k 4 --rounds 3 ...]
     python -m sixg_learner.train ppo --tasks F --init DIR --out DIR [--steps N --k 4 ...]
+    python -m sixg_learner.train sft --data F --base DIR --out DIR [--epochs 2 ...]   (domain Q&A, domain_sft.py)
 
 The runs around the algorithms (`rejection_sampling.rs_round`, Section III-B; `rl.ppo_iteration`,
 Section III-C): the loop over rounds or steps, a checkpoint after each RS round and every
@@ -125,11 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sixg_learner.train", description=__doc__.split("\n\n")[0])
     phases = parser.add_subparsers(dest="phase", required=True)
     rs = phases.add_parser("rs", help="rejection sampling (Section III-B)")
-    rs.add_argument("--base", type=Path, required=True, help="HF model folder, or an rs checkpoint to resume")
+    rs.add_argument(
+        "--base", type=Path, required=True, help="HF model folder, an sft checkpoint, or an rs checkpoint to resume"
+    )
     ppo = phases.add_parser("ppo", help="PPO from the twin's feedback (Section III-C)")
     ppo.add_argument(
         "--init", type=Path, required=True, help="rs checkpoint, HF model folder, or a ppo checkpoint to resume"
     )
+    from .domain_sft import add_sft_arguments
+
+    add_sft_arguments(phases.add_parser("sft", help="domain instruction tuning on telecom Q&A (Section III-A)"))
     for sub, cls in ((rs, RsArgs), (ppo, PpoArgs)):
         sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks.py)")
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
@@ -176,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     cli = build_parser().parse_args(argv)
     if cli.threads is not None:
         torch.set_num_threads(cli.threads)
+    if cli.phase == "sft":
+        from .domain_sft import run_from_cli
+
+        return run_from_cli(cli)
     cls = RsArgs if cli.phase == "rs" else PpoArgs
     args = cls(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cls)})
     tasks = load_tasks(cli.tasks)[: cli.limit]
