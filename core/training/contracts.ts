@@ -10,7 +10,27 @@ export interface CheckpointRef {
   /** Directory of the checkpoint (LoRA adapter + value head + optimizer + RNG state, or a full model). */
   path: string;
   step: number;
-  phase: 'base' | 'rs' | 'ppo';
+  phase: 'base' | 'sft' | 'rs' | 'ppo';
+}
+
+/** The paper's phase 1: instruction tuning of the base on telecom Q&A built from the regulatory corpus. */
+export interface DomainFinetuneInput {
+  /** Chat-format Q&A JSONL (`python -m sixg_learner.domain_qa`). */
+  data_file: string;
+  base: string;
+  out_dir: string;
+  epochs: number;
+  /** Use only the first N pairs (small runs); null: all. */
+  limit: number | null;
+  seed: number;
+}
+
+export interface DomainFinetuneResult {
+  checkpoint: CheckpointRef;
+  /** Token-mean answer loss of the first and the last optimiser step. */
+  first_loss: number | null;
+  last_loss: number | null;
+  seconds: number;
 }
 
 export interface RejectionSamplingRoundInput {
@@ -84,6 +104,7 @@ export interface PromotionResult {
 
 /** The learner's activities, by the names the Python worker registers. */
 export interface LearnerActivities {
+  domain_finetune(input: DomainFinetuneInput): Promise<DomainFinetuneResult>;
   rejection_sampling_round(input: RejectionSamplingRoundInput): Promise<RejectionSamplingRoundResult>;
   ppo_step(input: PpoStepInput): Promise<PpoStepResult>;
   evaluate_model(input: EvaluationInput): Promise<EvaluationResult>;

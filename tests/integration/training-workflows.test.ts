@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type {
+  DomainFinetuneInput,
   EvaluationInput,
   LearnerActivities,
   PpoStepInput,
@@ -29,9 +30,20 @@ const trainingQueue = 'test-training';
 /** Records every call; RS success rates follow `rsRates`, PPO steps are numbered by their input. */
 function fakeLearner(rsRates: number[], stepDelayMs = 0) {
   const calls: { name: string; key: string }[] = [];
+  const rsInits: string[] = [];
   const activities: LearnerActivities = {
+    domain_finetune(input: DomainFinetuneInput) {
+      calls.push({ name: 'domain', key: `${input.data_file}<-${input.base}` });
+      return Promise.resolve({
+        checkpoint: { path: `${input.out_dir}/sft-epoch-${input.epochs}`, step: input.epochs, phase: 'sft' as const },
+        first_loss: 3,
+        last_loss: 1.5,
+        seconds: 0.01,
+      });
+    },
     rejection_sampling_round(input: RejectionSamplingRoundInput) {
       calls.push({ name: 'rs', key: String(input.round) });
+      rsInits.push(input.init);
       const rate = rsRates[input.round - 1] ?? 0;
       return Promise.resolve({
         checkpoint: { path: `${input.out_dir}/ckpt`, step: input.round, phase: 'rs' as const },
@@ -71,7 +83,7 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
       return Promise.resolve({ promoted: true, current: input.checkpoint, previous: null, reason: 'first model' });
     },
   };
-  return { calls, activities };
+  return { calls, activities, rsInits };
 }
 
 async function withWorkers<T>(learner: LearnerActivities, run: () => Promise<T>): Promise<T> {
@@ -186,8 +198,8 @@ describe('RLDTF training workflows', () => {
     assert.deepEqual(steps, [1, 2, 3, 4, 5, 6], 'no step repeated, none skipped');
   });
 
-  it('the retraining pipeline runs RS, RL, evaluation and promotion, each stage its own child', async () => {
-    const { calls, activities } = fakeLearner([0.2, 0.4, 0.4]);
+  it('the retraining pipeline runs the domain step, RS, RL, evaluation and promotion; RS and RL are children', async () => {
+    const { calls, activities, rsInits } = fakeLearner([0.2, 0.4, 0.4]);
     const input: RetrainingInput = {
       learnerTaskQueue: learnerQueue,
       trainingTaskQueue: trainingQueue,
@@ -197,6 +209,7 @@ describe('RLDTF training workflows', () => {
       outRoot: 'runs',
       rs: { k: 4, maxRounds: 3 },
       rl: { totalSteps: 3, stepsPerRun: 2, k: 2, refRefreshSteps: 2 },
+      domain: { dataFile: 'qa.jsonl', epochs: 1 },
       seed: 7,
     };
     const result = (await withWorkers(activities, () =>
@@ -210,9 +223,11 @@ describe('RLDTF training workflows', () => {
     assert.equal(result.rl.checkpoint, 'runs/pipeline/rl/step-3');
     assert.deepEqual(
       calls.map((c) => c.name),
-      ['rs', 'rs', 'rs', 'ppo', 'ppo', 'ppo', 'evaluate', 'promote'],
+      ['domain', 'rs', 'rs', 'rs', 'ppo', 'ppo', 'ppo', 'evaluate', 'promote'],
     );
-    assert.equal(calls[3]!.key, '1<-runs/pipeline/rs/round-2/ckpt', 'RL starts from the best RS round');
+    assert.equal(calls[0]!.key, 'qa.jsonl<-base', 'the domain step tunes the base on the Q&A');
+    assert.equal(rsInits[0], 'runs/pipeline/domain/sft-epoch-1', 'RS starts from the domain-tuned model');
+    assert.equal(calls[4]!.key, '1<-runs/pipeline/rs/round-2/ckpt', 'RL starts from the best RS round');
     const children = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId STARTS_WITH 'pipeline-'` }))
       children.push(wf.workflowId);

@@ -1,10 +1,11 @@
 /**
- * The retraining pipeline a Temporal Schedule starts (temporal.yaml `schedules`): rejection
- * sampling → RL → evaluation → promotion if the new model beats the promoted one. Each stage is a
- * child workflow with its own history, so an engineer opens the stage that went wrong.
+ * The retraining pipeline a Temporal Schedule starts (temporal.yaml `schedules`): the domain step
+ * (optional: instruction tuning on the regulatory corpus's Q&A) → rejection sampling → RL →
+ * evaluation → promotion if the new model beats the promoted one. RS and RL are child workflows
+ * with their own histories, so an engineer opens the stage that went wrong.
  */
-import { executeChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { EvaluationResult, PromotionResult } from '../../core/training/contracts.ts';
+import { executeChild, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { DomainFinetuneResult, EvaluationResult, PromotionResult } from '../../core/training/contracts.ts';
 import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
 import { learnerActivities } from './learner-proxy.ts';
 import type { RejectionSamplingProgress, RlTrainingProgress } from './messages.ts';
@@ -17,6 +18,11 @@ export interface RetrainingInput {
   tasksFile: string;
   evalTasksFile: string;
   base: string;
+  /**
+   * The paper's phase 1 before rejection sampling: LoRA instruction tuning of `base` on this Q&A
+   * file; RS then starts from its checkpoint. Absent: RS starts from `base`.
+   */
+  domain?: { dataFile: string; epochs: number; limit?: number | null };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
   rs: { k: number; maxRounds: number };
@@ -25,6 +31,7 @@ export interface RetrainingInput {
 }
 
 export interface RetrainingResult {
+  domain: DomainFinetuneResult | null;
   rs: RejectionSamplingProgress;
   rl: RlTrainingProgress;
   evaluation: EvaluationResult;
@@ -36,6 +43,21 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
   const out = `${input.outRoot}/${id}`;
   const learner = learnerActivities(input.learnerTaskQueue);
 
+  // Pipelines started before the domain stage existed replay without it (no activity in their history).
+  let domain: DomainFinetuneResult | null = null;
+  if (input.domain && patched('pipeline-domain-stage')) {
+    upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:domain' }]);
+    domain = await learner.domain_finetune({
+      data_file: input.domain.dataFile,
+      base: input.base,
+      out_dir: `${out}/domain`,
+      epochs: input.domain.epochs,
+      limit: input.domain.limit ?? null,
+      seed: input.seed,
+    });
+  }
+  const rsInit = domain?.checkpoint.path ?? input.base;
+
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:rejection_sampling' }]);
   const rs = await executeChild(rejectionSamplingWorkflow, {
     workflowId: `${id}-rs`,
@@ -44,7 +66,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       {
         learnerTaskQueue: input.learnerTaskQueue,
         tasksFile: input.tasksFile,
-        init: input.base,
+        init: rsInit,
         outDir: `${out}/rs`,
         k: input.rs.k,
         maxRounds: input.rs.maxRounds,
@@ -52,7 +74,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       },
     ],
   });
-  const rlInit = rs.best?.checkpoint.path ?? input.base;
+  const rlInit = rs.best?.checkpoint.path ?? rsInit;
 
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:rl' }]);
   const rl = await executeChild(rlTrainingWorkflow, {
@@ -82,5 +104,5 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:promote' }]);
   const promotion = await learner.promote_if_better({ checkpoint: rl.checkpoint, evaluation });
   upsertSearchAttributes([{ key: trainingPhaseKey, value: promotion.promoted ? 'promoted' : 'not_promoted' }]);
-  return { rs, rl, evaluation, promotion };
+  return { domain, rs, rl, evaluation, promotion };
 }

@@ -41,7 +41,24 @@ PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
 class CheckpointRef(BaseModel):
     path: str
     step: int
-    phase: Literal["base", "rs", "ppo"]
+    phase: Literal["base", "sft", "rs", "ppo"]
+
+
+class DomainFinetuneInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data_file: str
+    base: str
+    out_dir: str
+    epochs: int = Field(ge=1, le=20)
+    limit: int | None = Field(default=None, ge=1)
+    seed: int = 0
+
+
+class DomainFinetuneResult(BaseModel):
+    checkpoint: CheckpointRef
+    first_loss: float | None
+    last_loss: float | None
+    seconds: float
 
 
 class RsRoundInput(BaseModel):
@@ -161,6 +178,36 @@ async def _train_unless_done(target: Path, tasks_file: str, train_args: list[str
     await _run_cli(["-m", "sixg_learner.train", *train_args, "--tasks", tasks_file])
 
 
+@activity.defn(name="domain_finetune")
+async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
+    """The paper's phase 1 (domain_sft.py): LoRA instruction tuning of `inp.base` on telecom Q&A.
+
+    Resumable like the other steps: `train sft` continues from the last `sft-epoch-N` of `out_dir`
+    that exists, and an activity whose final epoch is on disk returns it without training.
+    """
+    out = Path(inp.out_dir)
+    target = out / f"sft-epoch-{inp.epochs}"
+    if not is_checkpoint(target):
+        if not Path(inp.data_file).is_file():
+            raise _invalid(f"no Q&A file {inp.data_file} (python -m sixg_learner.domain_qa writes one)")
+        done = [e for e in range(inp.epochs, 0, -1) if is_checkpoint(out / f"sft-epoch-{e}")]
+        start = str(out / f"sft-epoch-{done[0]}") if done else inp.base
+        args = ["-m", "sixg_learner.train", "sft", "--data", inp.data_file, "--base", start, "--out", str(out)]
+        args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed)]
+        if inp.limit is not None:
+            args += ["--limit", str(inp.limit)]
+        await _run_cli(args)
+    if not is_checkpoint(target):
+        raise ApplicationError(f"the domain step finished without writing {target}")
+    m = _metrics_of(target)
+    return DomainFinetuneResult(
+        checkpoint=CheckpointRef(path=str(target), step=inp.epochs, phase="sft"),
+        first_loss=m.get("losses/sft_first"),
+        last_loss=m.get("losses/sft_last"),
+        seconds=float(m.get("time/train_s", 0.0)),
+    )
+
+
 @activity.defn(name="rejection_sampling_round")
 async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     """Round `inp.round` of Section III-B from `inp.init` (the base, or the previous round's checkpoint)."""
@@ -188,7 +235,7 @@ async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     else:
         # Nothing kept (or no better than before): the round trained nothing; its metrics are in the log.
         m = _last_metrics(Path(inp.out_dir) / "metrics.jsonl", "rs", inp.round)
-        ref = CheckpointRef(path=inp.init, step=inp.round - 1, phase="rs" if is_checkpoint(Path(inp.init)) else "base")
+        ref = CheckpointRef(path=inp.init, step=inp.round - 1, phase=_phase_of(Path(inp.init)))
     return RsRoundResult(
         checkpoint=ref,
         success_rate=float(m.get("charts/success_rate", 0.0)),
@@ -196,6 +243,13 @@ async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
         sft_loss=m.get("losses/sft_last_epoch"),
         seconds=_seconds(m),
     )
+
+
+def _phase_of(model: Path) -> Literal["base", "sft", "rs", "ppo"]:
+    """A checkpoint's phase (checkpoint.json), or "base" for a plain model folder."""
+    if not is_checkpoint(model):
+        return "base"
+    return json.loads((model / CHECKPOINT_FILE).read_text())["phase"]
 
 
 def _last_metrics(log: Path, phase: str, step: int) -> dict[str, Any]:
@@ -238,15 +292,9 @@ async def ppo_step(inp: PpoStepInput) -> PpoStepResult:
 
 @activity.defn(name="evaluate_model")
 async def evaluate_model(inp: EvaluationInput) -> EvaluationResult:
-    """`sixg:eval` for a checkpoint (merged into a full model first), `random`, or a served model id."""
-    model = inp.model
-    if is_checkpoint(Path(model)):
-        merged = Path(model) / "merged"
-        if not (merged / "config.json").is_file():
-            await _run_cli(
-                ["-c", f"from sixg_learner.checkpoints import merge_and_export as m; m({model!r}, {str(merged)!r})"]
-            )
-        model = f"hf:{merged}"
+    """`sixg:eval` for a checkpoint (the policy as trained: greedy under the answer grammar), `random`, or a
+    served model id."""
+    model = f"policy:{inp.model}" if is_checkpoint(Path(inp.model)) else inp.model
     await _run_cli(["-m", "sixg_learner.evaluate", "--tasks", inp.tasks_file, "--model", model, "--out", inp.out])
     summary = json.loads(Path(inp.out).read_text())["summary"]
     return EvaluationResult(
@@ -288,6 +336,13 @@ async def promote_if_better(inp: PromotionInput) -> PromotionResult:
         )
     merged = Path(inp.checkpoint) / "merged"
     served = PROMOTED_FILE.parent / "promoted-hf"
+    if is_checkpoint(Path(inp.checkpoint)) and not (merged / "config.json").is_file():
+        await _run_cli(
+            [
+                "-c",
+                f"from sixg_learner.checkpoints import merge_and_export as m; m({inp.checkpoint!r}, {str(merged)!r})",
+            ]
+        )
     if (merged / "config.json").is_file():
         if served.exists():
             shutil.rmtree(served)
@@ -316,7 +371,7 @@ async def serve(address: str, namespace: str, task_queue: str) -> None:
     worker = Worker(
         client,
         task_queue=task_queue,
-        activities=[rejection_sampling_round, ppo_step, evaluate_model, promote_if_better],
+        activities=[domain_finetune, rejection_sampling_round, ppo_step, evaluate_model, promote_if_better],
         max_concurrent_activities=1,  # one training step at a time: it takes the machine's cores
     )
     stop = asyncio.Event()
