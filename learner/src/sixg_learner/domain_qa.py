@@ -1016,6 +1016,9 @@ def source_counts(pairs: Sequence[Pair]) -> dict[str, int]:
     return dict(sorted(Counter(p.source for p in pairs).items()))
 
 
+LATEST_NAME = "qa.jsonl"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Telecom Q&A (chat JSONL) from the 3GPP spec tables.")
     parser.add_argument(
@@ -1045,6 +1048,10 @@ def main(argv: list[str] | None = None) -> int:
         "counts": counts,
     }
     path = write_pairs(pairs, args.out, meta)
+    # `qa.jsonl` names the newest file for the retraining schedule (temporal.yaml); the hashed name stays the record
+    latest = args.out / LATEST_NAME
+    latest.unlink(missing_ok=True)
+    latest.symlink_to(path.name)
     for source, n in counts.items():
         print(f"{n:6d}  {source}")
     print(f"{len(pairs):6d}  pairs ({meta['facts']} facts) → {path}")

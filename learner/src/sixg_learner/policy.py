@@ -26,6 +26,8 @@ s = (prompt, answer[:j]), whose logits and hidden state sit at column P − 1 + 
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -38,6 +40,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreT
 
 from .grammar import RowState, grammar_for, mask_logits
 from .ppo import ValueHead
+
+log = logging.getLogger(__name__)
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 SAMPLING_ROWS = 32
@@ -341,20 +345,14 @@ def sample(
         raise ValueError(f"temperature must be > 0, got {temperature}")
     per_chunk = max(1, SAMPLING_ROWS // k)
     if len(prompts) > per_chunk:  # bound the keys/values held at once: ~80 MB per row for these prompts
-        parts = [
-            sample(
-                policy,
-                prompts[i : i + per_chunk],
-                k,
-                max_new_tokens,
-                temperature,
-                derive_seed(seed, "sample-chunk", i),
-                score,
-                constrained,
-                greedy,
-            )
-            for i in range(0, len(prompts), per_chunk)
-        ]
+        parts = []
+        started = time.perf_counter()
+        for i in range(0, len(prompts), per_chunk):
+            chunk_seed = derive_seed(seed, "sample-chunk", i)
+            chunk = prompts[i : i + per_chunk]
+            parts.append(sample(policy, chunk, k, max_new_tokens, temperature, chunk_seed, score, constrained, greedy))
+            done = min(i + per_chunk, len(prompts))
+            log.info("sampled %d/%d prompts × %d in %.0f s", done, len(prompts), k, time.perf_counter() - started)
         return concat_rollouts(parts, per_chunk)
     tokenizer = policy.tokenizer
     token_lists = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]

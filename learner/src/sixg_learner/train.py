@@ -21,6 +21,8 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import logging
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -180,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     from .tasks import load_tasks, tasks_jsonl
 
     cli = build_parser().parse_args(argv)
+    # progress of the long parts (sampling chunks) on stdout: the learner worker heartbeats its last line
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    logging.getLogger("sixg_learner").addHandler(handler)
+    logging.getLogger("sixg_learner").setLevel(logging.INFO)
     if cli.threads is not None:
         torch.set_num_threads(cli.threads)
     if cli.phase == "sft":

@@ -51,6 +51,7 @@ class DomainFinetuneInput(BaseModel):
     out_dir: str
     epochs: int = Field(ge=1, le=20)
     limit: int | None = Field(default=None, ge=1)
+    eval_size: int = Field(default=32, ge=0)
     seed: int = 0
 
 
@@ -193,7 +194,7 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
         done = [e for e in range(inp.epochs, 0, -1) if is_checkpoint(out / f"sft-epoch-{e}")]
         start = str(out / f"sft-epoch-{done[0]}") if done else inp.base
         args = ["-m", "sixg_learner.train", "sft", "--data", inp.data_file, "--base", start, "--out", str(out)]
-        args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed)]
+        args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed), "--eval-size", str(inp.eval_size)]
         if inp.limit is not None:
             args += ["--limit", str(inp.limit)]
         await _run_cli(args)
@@ -212,23 +213,12 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
 async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     """Round `inp.round` of Section III-B from `inp.init` (the base, or the previous round's checkpoint)."""
     target = Path(inp.out_dir) / f"rs-round-{inp.round}"
-    await _train_unless_done(
-        target,
-        inp.tasks_file,
-        [
-            "rs",
-            "--base",
-            inp.init,
-            "--out",
-            inp.out_dir,
-            "--rounds",
-            str(inp.round),
-            "--k",
-            str(inp.k),
-            "--seed",
-            str(inp.seed),
-        ],
-    )
+    # A round that trained nothing leaves no checkpoint, only its metrics row: that row marks it done too.
+    measured = _last_metrics(Path(inp.out_dir) / "metrics.jsonl", "rs", inp.round)
+    if not measured:
+        train_args = ["rs", "--base", inp.init, "--out", inp.out_dir, "--rounds", str(inp.round)]
+        train_args += ["--k", str(inp.k), "--seed", str(inp.seed)]
+        await _train_unless_done(target, inp.tasks_file, train_args)
     if is_checkpoint(target):
         m = _metrics_of(target)
         ref = CheckpointRef(path=str(target), step=inp.round, phase="rs")
@@ -366,7 +356,39 @@ async def promote_if_better(inp: PromotionInput) -> PromotionResult:
     )
 
 
-async def serve(address: str, namespace: str, task_queue: str) -> None:
+class OrchestrateTaskInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task: dict[str, Any]
+    model: str | None = None
+    attempts: int = Field(default=3, ge=1, le=5)
+
+
+@activity.defn(name="orchestrate_task")
+async def orchestrate_task(inp: OrchestrateTaskInput) -> dict[str, Any]:
+    """The served 6G-LLM's orchestration for one task, validated and checked on the twin (orchestrate.py).
+
+    Runs on the serving queue (`sixg`), beside the training queue, so a request is not queued
+    behind an hour-long training step. The model server is the one the rest of maestro uses
+    ($MAESTRO_SIXG_BASE_URL / $OPENAI_BASE_URL / the local default).
+    """
+    from .chat import default_base_url
+    from .orchestrate import choose_model, orchestrate
+    from .tasks import Task
+
+    try:
+        task = Task.model_validate({"id": "request", **inp.task})
+    except ValueError as err:
+        raise _invalid(f"not a task: {err}") from err
+    base_url = default_base_url()
+
+    def run() -> dict[str, Any]:
+        model = choose_model(base_url, inp.model)
+        return orchestrate(task, base_url, model, inp.attempts).model_dump(mode="json")
+
+    return await asyncio.to_thread(run)
+
+
+async def serve(address: str, namespace: str, task_queue: str, serving_task_queue: str | None = None) -> None:
     client = await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
     worker = Worker(
         client,
@@ -374,13 +396,23 @@ async def serve(address: str, namespace: str, task_queue: str) -> None:
         activities=[domain_finetune, rejection_sampling_round, ppo_step, evaluate_model, promote_if_better],
         max_concurrent_activities=1,  # one training step at a time: it takes the machine's cores
     )
+    serving = (
+        Worker(client, task_queue=serving_task_queue, activities=[orchestrate_task], max_concurrent_activities=4)
+        if serving_task_queue
+        else None
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"[learner] polling {task_queue} on {address} (namespace {namespace}), pid {os.getpid()}", flush=True)
     async with worker:
-        await stop.wait()
+        if serving is None:
+            await stop.wait()
+        else:
+            print(f"[learner] serving orchestration requests on {serving_task_queue}", flush=True)
+            async with serving:
+                await stop.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,8 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--address", default="127.0.0.1:7233")
     parser.add_argument("--namespace", default="maestro")
     parser.add_argument("--task-queue", default="learner")
+    parser.add_argument(
+        "--serving-task-queue", default=None, help="also answer orchestration requests on this queue (e.g. sixg)"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.address, args.namespace, args.task_queue))
+    asyncio.run(serve(args.address, args.namespace, args.task_queue, args.serving_task_queue))
     return 0
 
 

@@ -1,0 +1,147 @@
+"""The RLDTF report's figures and table from runs and evaluations already made (paper Figs. 4–7).
+
+    python -m sixg_learner.report \\
+        --run domain=data/sixg/runs/domain-sft-1 --run rs=data/sixg/runs/rs-1 --run ppo=data/sixg/runs/ppo-1 \\
+        --eval random=results/sixg-eval-random.json --eval base=results/sixg-eval-base-grammar.json \\
+        --eval domain=… --eval rs=… --eval rldtf=… --out results/rldtf
+
+writes `<out>-curves.png` (training curves: the domain step's loss, the rejection-sampling rounds'
+success rate, PPO's losses of eqs. (6), (7) and the KL of (8), PPO's mean reward and success rate),
+`<out>-benchmarks.png` (task completion rate and average score of completed tasks per model, as
+Figs. 6 and 7) and `<out>.json` (the same numbers, with the files they came from). It reads the
+runs' `metrics.jsonl` and `sixg_learner.evaluate` reports; it trains and evaluates nothing itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no metrics (is {run_dir} a training run folder?)")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def named_paths(pairs: list[str], flag: str) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            raise SystemExit(f"{flag} wants NAME=PATH, got {pair!r}")
+        out[name] = Path(value)
+    return out
+
+
+def benchmark_rows(evals: dict[str, Path]) -> list[dict[str, Any]]:
+    rows = []
+    for name, path in evals.items():
+        report = json.loads(path.read_text())
+        summary = report["summary"]
+        rows.append(
+            {
+                "model": name,
+                "report": str(path),
+                "generator": report.get("generator", {}),
+                "tasks": summary["tasks"],
+                "completion_rate": summary["task_completion_rate"],
+                "average_score_completed": summary["average_score_completed"],
+                "mean_reward": summary["mean_reward"],
+                "parse_failures": summary["parse_failures"],
+            }
+        )
+    return rows
+
+
+def plot_curves(runs: dict[str, list[dict[str, Any]]], dst: Path) -> None:
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    (a_sft, a_rs), (a_loss, a_reward) = axes
+    sft = [m for m in runs.get("domain", []) if "losses/sft" in m]
+    if sft:
+        a_sft.plot([m["step"] for m in sft], [m["losses/sft"] for m in sft], color="tab:gray", lw=1)
+    a_sft.set(title="Domain step (phase 1): SFT loss on telecom Q&A", xlabel="optimiser step", ylabel="loss (nats)")
+    rs = [m for m in runs.get("rs", []) if m.get("phase") == "rs"]
+    if rs:
+        rounds = [m["step"] for m in rs]
+        a_rs.plot(rounds, [m["charts/success_rate"] for m in rs], "o-", label="success rate of samples")
+        a_rs.plot(rounds, [m["charts/mean_reward"] for m in rs], "s--", label="mean reward (eq. 2)")
+        a_rs.set_xticks(rounds)
+        a_rs.legend(loc="best", fontsize=8)
+    a_rs.set(title="Rejection sampling (Section III-B)", xlabel="round (measured before its SFT)")
+    ppo = [m for m in runs.get("ppo", []) if m.get("phase") == "ppo"]
+    if ppo:
+        steps = [m["step"] for m in ppo]
+        a_loss.plot(steps, [m["losses/policy"] for m in ppo], label="policy loss, eq. (6)")
+        a_loss.plot(steps, [m["losses/value"] for m in ppo], label="value loss, eq. (7)")
+        a_loss.plot(steps, [m["losses/kl_ref"] for m in ppo], label="KL to π_ref, eq. (8)")
+        a_loss.legend(loc="best", fontsize=8)
+        a_reward.plot(steps, [m["charts/mean_reward"] for m in ppo], "o-", label="mean reward (eq. 2)")
+        a_reward.plot(steps, [m["charts/success_rate"] for m in ppo], "s--", label="success rate")
+        a_reward.legend(loc="best", fontsize=8)
+    a_loss.set(title="PPO losses (cf. paper Fig. 4)", xlabel="PPO iteration")
+    a_reward.set(title="PPO reward on training tasks (cf. paper Fig. 5)", xlabel="PPO iteration")
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(dst, dpi=120)
+    plt.close(fig)
+
+
+def plot_benchmarks(rows: list[dict[str, Any]], dst: Path) -> None:
+    fig, (a_rate, a_score) = plt.subplots(1, 2, figsize=(11, 4))
+    names = [r["model"] for r in rows]
+    colors = ["tab:gray" if n == "random" else "tab:blue" for n in names]
+    a_rate.bar(names, [100 * r["completion_rate"] for r in rows], color=colors)
+    a_rate.set(title="One-shot task completion rate (cf. Fig. 6)", ylabel="%")
+    a_score.bar(names, [r["average_score_completed"] or 0.0 for r in rows], color=colors)
+    a_score.set(title="Average score of completed tasks (cf. Fig. 7)", ylabel="eq. (2)")
+    for ax, key, fmt in ((a_rate, "completion_rate", "{:.0f} %"), (a_score, "average_score_completed", "{:.3f}")):
+        for i, r in enumerate(rows):
+            value = r[key] or 0.0
+            shown = 100 * value if key == "completion_rate" else value
+            ax.annotate(fmt.format(shown), (i, shown), ha="center", va="bottom", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    tasks = {r["tasks"] for r in rows}
+    fig.suptitle(f"SmolLM2-135M on {'/'.join(str(t) for t in sorted(tasks))} held-out tasks, system-level twin")
+    fig.tight_layout()
+    fig.savefig(dst, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Figures and table of the RLDTF report from runs and evaluations.")
+    parser.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (names: domain, rs, ppo)")
+    parser.add_argument("--eval", action="append", default=[], help="NAME=EVAL_REPORT.json, in bar order")
+    parser.add_argument("--out", type=Path, default=Path("results/rldtf"), help="prefix of the files written")
+    args = parser.parse_args(argv)
+    runs = {name: read_metrics(path) for name, path in named_paths(args.run, "--run").items()}
+    rows = benchmark_rows(named_paths(args.eval, "--eval"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    curves, bars = Path(f"{args.out}-curves.png"), Path(f"{args.out}-benchmarks.png")
+    plot_curves(runs, curves)
+    if rows:
+        plot_benchmarks(rows, bars)
+    summary = {
+        "benchmarks": rows,
+        "runs": {name: str(path) for name, path in named_paths(args.run, "--run").items()},
+        "figures": [str(curves), *([str(bars)] if rows else [])],
+    }
+    Path(f"{args.out}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    for r in rows:
+        avg = "n/a" if r["average_score_completed"] is None else f"{r['average_score_completed']:.3f}"
+        print(f"{r['model']:<10} completion {100 * r['completion_rate']:5.1f} %  avg score {avg}  ({r['report']})")
+    print(f"wrote {args.out}.json, {curves}" + (f", {bars}" if rows else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

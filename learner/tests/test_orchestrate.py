@@ -1,0 +1,56 @@
+"""An orchestration request: invalid answers are retried, a valid one goes to the real (system-level) twin."""
+
+from __future__ import annotations
+
+import pytest
+from sixg_learner import orchestrate as orchestrate_module
+from sixg_learner.orchestrate import RETRY_TEMPERATURE, orchestrate
+from sixg_learner.prompting import EXAMPLE_LINK, EXAMPLE_TASK, answer_text
+from sixg_learner.tasks import Qos, Task
+
+
+class ScriptedModel:
+    """Stands in for the served model: answers from a script, recording the temperature of each call."""
+
+    answers: list[str] = []
+    temperatures: list[float] = []
+
+    def __init__(self, base_url: str, model: str, temperature: float, **_: object) -> None:
+        ScriptedModel.temperatures.append(temperature)
+
+    def __call__(self, task: Task) -> str:
+        return ScriptedModel.answers.pop(0)
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> type[ScriptedModel]:
+    monkeypatch.setattr(orchestrate_module, "OpenAIGenerator", ScriptedModel)
+    ScriptedModel.answers, ScriptedModel.temperatures = [], []
+    return ScriptedModel
+
+
+def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(scripted: type[ScriptedModel]) -> None:
+    scripted.answers = ['{"mcs_index": 13, "num_prbs": 400}', answer_text(EXAMPLE_LINK)]
+    answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=3)
+    assert [a.valid for a in answer.attempts] == [False, True]
+    assert "num_prbs" in (answer.attempts[0].reason or "")
+    assert scripted.temperatures == [0.0, RETRY_TEMPERATURE]  # greedy first, then sampled retries
+    assert answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 14
+    # the example link meets the example task (8.19 Mbps ≥ 8, 1.29 ms ≤ 3 ms on the system-level twin)
+    assert answer.achieved is not None and answer.achieved["throughput_mbps"] == pytest.approx(8.19, abs=0.01)
+    assert answer.fulfilled and answer.score is not None and answer.score > 0
+
+
+def test_a_plan_that_misses_the_qos_is_reported_as_such(scripted: type[ScriptedModel]) -> None:
+    scripted.answers = [answer_text(EXAMPLE_LINK)]
+    demanding = Task(id="t", description="d", qos=Qos(max_delay_ms=3.0, min_throughput_mbps=80.0, max_ber=1e-3))
+    answer = orchestrate(demanding, "http://unused", "sixg-llm", attempts=1)
+    assert answer.orchestration is not None and not answer.fulfilled
+    assert answer.score is not None and answer.score < 0
+
+
+def test_no_valid_answer_after_all_attempts_says_why_and_invents_nothing(scripted: type[ScriptedModel]) -> None:
+    scripted.answers = ["no idea", "[1, 2]"]
+    answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=2)
+    assert [a.reason.split(":")[0] for a in answer.attempts if a.reason] == ["no_json", "not_object"]
+    assert answer.orchestration is None and answer.twin is None and not answer.fulfilled and answer.score is None
