@@ -10,6 +10,8 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { authenticate } from './auth.ts';
 import { cellRoutes, intentRoutes } from './intents/routes.ts';
 import { IntentService } from './intents/service.ts';
+import { sixgRoutes } from './sixg/routes.ts';
+import { SixgService } from './sixg/service.ts';
 import type { TenantDirectory } from '../core/tenants/tenants.ts';
 import type { RanCell } from '../core/network/contracts.ts';
 import type { CellSessionPolicy } from '../workflows/cell-session/triggers.ts';
@@ -19,6 +21,8 @@ export interface AppDependencies {
   cells: Map<string, RanCell>;
   /** Overrides of the cell sessions' policy (tests shorten the hysteresis). */
   cellSessionPolicy?: Partial<CellSessionPolicy>;
+  /** How long POST /v1/sixg/orchestrations waits for the answer before a 202 (default 3 minutes). */
+  sixgOrchestrationWaitMs?: number;
 }
 
 export function createApp(client: Client, config: MaestroConfig, deps: AppDependencies): Express {
@@ -40,6 +44,7 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
   const intents = new IntentService(client, config, deps.cells, deps.cellSessionPolicy);
   app.use('/v1/intents', intentRoutes(intents));
   app.use('/v1/cells', cellRoutes(intents));
+  app.use('/v1/sixg', sixgRoutes(new SixgService(client, config, deps.sixgOrchestrationWaitMs)));
   app.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`));
   });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from './errors.ts';
 import { intentPaths } from './intents/openapi.ts';
+import { sixgPaths } from './sixg/openapi.ts';
 import {
   createdSchema,
   listQuerySchema,
@@ -46,6 +47,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     security: [{ bearer: [] }, { apiKey: [] }],
     paths: {
       ...intentPaths(json, error),
+      ...sixgPaths(json, error),
       '/healthz': {
         get: {
           security: [],

@@ -35,6 +35,8 @@ export const temporalTopologySchema = z.strictObject({
     training: z.string().min(1),
     twin: z.string().min(1),
     learner: z.string().min(1),
+    /** The promoted 6G-LLM answering orchestration requests (`orchestrate_task`, learner process). */
+    sixg: z.string().min(1),
   }),
   searchAttributes: z
     .record(

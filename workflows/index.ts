@@ -5,3 +5,4 @@ export { cellSessionWorkflow } from './cell-session/workflow.ts';
 export { rejectionSamplingWorkflow } from './training/rejection-sampling.ts';
 export { rlTrainingWorkflow } from './training/rl-training.ts';
 export { retrainingPipelineWorkflow } from './training/pipeline.ts';
+export { sixgOrchestrationWorkflow } from './training/orchestrate.ts';

@@ -4,6 +4,8 @@
  * pydantic models parse these payloads; checkpoints travel as paths, never as tensors, so
  * workflow histories stay small.
  */
+import type { z } from 'zod';
+import type { Orchestration, scenarioConfigSchema, TwinResult } from '../twin/orchestration.ts';
 
 /** A checkpoint of the learner (its `checkpoint.json` holds step, phase, config, lineage and the step's metrics). */
 export interface CheckpointRef {
@@ -109,4 +111,47 @@ export interface LearnerActivities {
   ppo_step(input: PpoStepInput): Promise<PpoStepResult>;
   evaluate_model(input: EvaluationInput): Promise<EvaluationResult>;
   promote_if_better(input: PromotionInput): Promise<PromotionResult>;
+}
+
+/**
+ * Serving: the promoted 6G-LLM answering one orchestration request (activity `orchestrate_task` of
+ * the learner process, on task queue `sixg`; learner/src/sixg_learner/orchestrate.py). The task is
+ * the training tasks' shape (description, QoS needs, radio conditions); the reply carries every
+ * attempt, the valid plan if one came, and the twin's verdict on it.
+ */
+export interface SixgTask {
+  id: string;
+  description: string;
+  qos: { max_delay_ms: number; min_throughput_mbps: number; max_ber: number };
+  scenario: z.output<typeof scenarioConfigSchema>;
+}
+
+export interface OrchestrateTaskInput {
+  task: SixgTask;
+  /** The served model to ask; null: `sixg-llm` when the model server lists it, else `smollm2-135m-instruct`. */
+  model: string | null;
+  /** Model calls until a valid plan (1..5): the first greedy, the rest sampled. */
+  attempts: number;
+}
+
+export interface OrchestrateTaskResult {
+  /** The model that answered. */
+  model: string;
+  /** Every model call, in order; `reason` says why an invalid answer was rejected. */
+  attempts: { text: string; valid: boolean; reason: string | null }[];
+  /** The valid plan, or null when no attempt gave one. */
+  orchestration: Orchestration | null;
+  /** The twin's system-level result for the plan (null: no plan, or the twin could not run it). */
+  twin: TwinResult | null;
+  achieved: { throughput_mbps: number; latency_ms: number; ber: number } | null;
+  /** Whether the achieved QoS meets the task's needs. */
+  fulfilled: boolean;
+  /** The RLDTF eq. (2) score of the achieved QoS against the needs; null without a twin result. */
+  score: number | null;
+  seconds: number;
+}
+
+/** The serving activity, by the name the Python worker registers on the `sixg` queue. */
+export interface SixgServingActivities {
+  orchestrate_task(input: OrchestrateTaskInput): Promise<OrchestrateTaskResult>;
 }
