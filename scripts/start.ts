@@ -97,7 +97,8 @@ async function main(): Promise<void> {
       'data/twin-cache.sqlite',
     ]),
   );
-  // The RLDTF learner (PyTorch): idle until a training workflow sends it a step.
+  // The RLDTF learner (PyTorch): idle until a training workflow sends it a step. It also answers
+  // orchestration requests with the served 6G-LLM on its own queue, beside the training steps.
   supervise(
     startService('learner', venvBin('python'), [
       '-m',
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
       config.namespace,
       '--task-queue',
       config.topology.taskQueues.learner,
+      '--serving-task-queue',
+      config.topology.taskQueues.sixg,
     ]),
   );
   const api = supervise(startService('api', process.execPath, ['api/server.ts']));
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
       `  Temporal       ${config.temporalAddress} (namespace ${config.namespace})`,
       `  Model server   ${config.model.baseURL} (chat ${config.model.model}, embeddings ${config.embeddings.model})`,
       `  Metrics        http://127.0.0.1:${config.metricsPort}/metrics (negotiation worker, Prometheus)`,
-      `  Workers        ${config.topology.taskQueues.negotiation}, ${config.topology.taskQueues.training} (TypeScript); ${config.topology.taskQueues.twin} (Python, Sionna twin), ${config.topology.taskQueues.learner} (Python, PyTorch)`,
+      `  Workers        ${config.topology.taskQueues.negotiation}, ${config.topology.taskQueues.training} (TypeScript); ${config.topology.taskQueues.twin} (Python, Sionna twin), ${config.topology.taskQueues.learner} + ${config.topology.taskQueues.sixg} (Python, PyTorch: training, and the served 6G-LLM's orchestrations)`,
       `  Schedules      ${Object.keys(config.topology.schedules).join(', ') || 'none'} (temporal.yaml; see the UI's Schedules page)`,
       `  Emulated RAN   ${config.ranUrl} (A1 policies, network intents; telemetry → cell sessions)`,
       `  Tenants        ${config.tenantsFile}${devKeys ? ` (created now; dev API keys in ${devKeys.keysFile})` : ''}`,

@@ -22,8 +22,10 @@ export interface DomainFinetuneInput {
   base: string;
   out_dir: string;
   epochs: number;
-  /** Use only the first N pairs (small runs); null: all. */
+  /** Train on N pairs drawn at random (small runs); null: all. */
   limit: number | null;
+  /** Pairs held out for the held-out loss and exact-match check (0: none). */
+  eval_size: number;
   seed: number;
 }
 

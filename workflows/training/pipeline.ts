@@ -22,7 +22,7 @@ export interface RetrainingInput {
    * The paper's phase 1 before rejection sampling: LoRA instruction tuning of `base` on this Q&A
    * file; RS then starts from its checkpoint. Absent: RS starts from `base`.
    */
-  domain?: { dataFile: string; epochs: number; limit?: number | null };
+  domain?: { dataFile: string; epochs: number; limit?: number | null; evalSize?: number };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
   rs: { k: number; maxRounds: number };
@@ -53,6 +53,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       out_dir: `${out}/domain`,
       epochs: input.domain.epochs,
       limit: input.domain.limit ?? null,
+      eval_size: input.domain.evalSize ?? 32,
       seed: input.seed,
     });
   }

@@ -49,10 +49,17 @@ class OrchestrationAnswer(BaseModel):
 
 
 def choose_model(base_url: str, requested: str | None) -> str:
-    """The requested model, else `sixg-llm` when the server lists it, else the base model."""
+    """The requested model, else `sixg-llm` when the server lists it, else the base model.
+
+    A requested model the server does not list is refused (ValueError): llama-cpp-python would answer
+    an unknown name with its default model, and the reply would name a model that never answered.
+    """
+    served = served_models(base_url)
     if requested:
+        if requested not in served:
+            raise ValueError(f"the model server at {base_url} does not serve {requested!r} (it serves {served})")
         return requested
-    return SIXG_MODEL_ID if SIXG_MODEL_ID in served_models(base_url) else BASE_MODEL_ID
+    return SIXG_MODEL_ID if SIXG_MODEL_ID in served else BASE_MODEL_ID
 
 
 def orchestrate(task: Task, base_url: str, model: str, attempts: int = 3) -> OrchestrationAnswer:

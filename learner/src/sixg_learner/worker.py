@@ -381,11 +381,12 @@ async def orchestrate_task(inp: OrchestrateTaskInput) -> dict[str, Any]:
         raise _invalid(f"not a task: {err}") from err
     base_url = default_base_url()
 
-    def run() -> dict[str, Any]:
-        model = choose_model(base_url, inp.model)
-        return orchestrate(task, base_url, model, inp.attempts).model_dump(mode="json")
-
-    return await asyncio.to_thread(run)
+    try:
+        model = await asyncio.to_thread(choose_model, base_url, inp.model)
+    except ValueError as err:
+        raise _invalid(str(err)) from err
+    answer = await asyncio.to_thread(orchestrate, task, base_url, model, inp.attempts)
+    return answer.model_dump(mode="json")
 
 
 async def serve(address: str, namespace: str, task_queue: str, serving_task_queue: str | None = None) -> None:
