@@ -1,7 +1,8 @@
 /**
- * Replays the committed negotiation histories (tests/histories/, recorded by
- * `npm run histories:record`) against the current workflow code: a non-deterministic change to
- * the workflow fails here before it can break a running negotiation.
+ * Replays the committed histories (tests/histories/: negotiations recorded by
+ * `npm run histories:record`, the others by their tests with MAESTRO_RECORD_HISTORIES=1) against
+ * the current workflow code: a non-deterministic change to a workflow fails here before it can
+ * break a running one.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,14 +15,16 @@ import { workflowBundle } from '../helpers/stack.ts';
 const dir = path.join(projectRoot, 'tests', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-describe('replay of recorded negotiation histories', () => {
+describe('replay of recorded workflow histories', () => {
   it('there are recorded histories to replay', () => {
     assert.ok(files.length >= 3, `found ${files.length} histories in ${dir}`);
   });
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`);
+      // Replayed under the id it was recorded with (the file's name): a workflow whose children's ids
+      // derive from its own (the retraining pipeline's) only replays under that id.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.json'));
     });
   }
 });

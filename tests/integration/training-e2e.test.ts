@@ -175,12 +175,10 @@ describe('RLDTF retraining on the real learner', () => {
     assert.ok(promoted.gguf && existsSync(path.join(work, promoted.gguf)), 'the promoted model was exported to GGUF');
 
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'replay-rldtf-e2e');
+    // replayed under its own id: the children's ids (rldtf-e2e-rs, -rl) derive from it
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
     if (process.env.MAESTRO_RECORD_HISTORIES === '1') {
-      writeFileSync(
-        path.join(projectRoot, 'tests', 'histories', 'retraining-pipeline-e2e.json'),
-        historyToJSON(history),
-      );
+      writeFileSync(path.join(projectRoot, 'tests', 'histories', `${workflowId}.json`), historyToJSON(history));
     }
   });
 
