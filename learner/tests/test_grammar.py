@@ -3,7 +3,6 @@ the constrained policy's log-probs are the same whether read while decoding or r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from sixg_learner.prompting import EXAMPLE_LINK, answer_text, parse_orchestratio
 from sixg_learner.tasks import Qos, Task
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerBase
 from twin_bridge.orchestration import Orchestration
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

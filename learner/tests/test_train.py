@@ -8,7 +8,7 @@ which answers pass without Sionna.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -61,15 +61,6 @@ class FakeTwin:
 
     def text_reward(self, task: Task, text: str) -> float:
         return self.score([task], [text])[0].reward
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """One torch thread: on a busy two-core machine two threads make these tiny matmuls ~50× slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
