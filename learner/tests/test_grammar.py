@@ -13,7 +13,8 @@ from sixg_learner.policy import answer_actions, forward, load_policy, sample
 from sixg_learner.ppo import token_entropy, token_logprobs
 from sixg_learner.prompting import EXAMPLE_LINK, answer_text, parse_orchestration
 from sixg_learner.tasks import Qos, Task
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerBase
+from tiny import ONE_LAYER, random_llama
+from transformers import PreTrainedTokenizerBase
 from twin_bridge.orchestration import Orchestration
 
 
@@ -26,21 +27,12 @@ def tokenizer() -> PreTrainedTokenizerBase:
 @pytest.fixture(scope="module")
 def tiny_random_dir(tokenizer: PreTrainedTokenizerBase, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random 1-layer llama over the real vocabulary: its constrained samples wander all over the grammar."""
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=2048,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=True,
-    )
+    model = random_llama(
+        len(tokenizer), ONE_LAYER, max_position_embeddings=2048, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+    )  # fmt: skip
     directory = tmp_path_factory.mktemp("tiny-random-llama")
-    LlamaForCausalLM(config).save_pretrained(directory)
+    model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
 

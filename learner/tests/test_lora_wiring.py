@@ -18,22 +18,13 @@ from sixg_learner.ppo import (
     total_loss,
     value_loss,
 )
-from transformers import LlamaConfig, LlamaForCausalLM
+from tiny import random_llama
 
 
 def test_one_ppo_step_on_a_tiny_llama_with_lora() -> None:
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-    )
-    model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
-    head = ValueHead(config.hidden_size)
+    base = random_llama(64, max_position_embeddings=64)
+    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    head = ValueHead(base.config.hidden_size)
     input_ids = torch.randint(0, 64, (2, 10))  # (B, L): 6 prompt tokens, then a 4-token answer
     mask = torch.zeros(2, 9)
     mask[:, 5:] = 1.0  # (B, T = L − 1): the positions that chose answer tokens

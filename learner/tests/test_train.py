@@ -32,8 +32,9 @@ from sixg_learner.rejection_sampling import RsArgs, rs_round, sft_loss
 from sixg_learner.rl import PpoArgs, ppo_iteration
 from sixg_learner.scoring import Score
 from sixg_learner.tasks import Qos, Task
+from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models
-from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
 EOS = "<|im_end|>"
 CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789 {}:,._\n"
@@ -71,21 +72,10 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     backend.add_special_tokens([EOS])
     backend.decoder = decoders.Fuse()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token=EOS, pad_token=EOS)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        bos_token_id=None,
-        eos_token_id=0,
-        pad_token_id=0,
+    model = random_llama(
+        len(vocab), max_position_embeddings=256, bos_token_id=None, eos_token_id=0, pad_token_id=0,
         tie_word_embeddings=False,
-    )
-    model = LlamaForCausalLM(config)
+    )  # fmt: skip
     with torch.no_grad():
         model.lm_head.weight[0] *= 6  # answers end at varied lengths, not only at max_new_tokens
     directory = tmp_path_factory.mktemp("tiny-llama")

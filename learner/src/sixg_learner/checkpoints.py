@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .convert import LINEAGE_FILE, read_lineage
+from .files import staged_directory
 from .policy import LoraSettings, Policy, load_policy, weights_sha256
 
 CHECKPOINT_FILE = "checkpoint.json"
@@ -105,10 +104,7 @@ def save_checkpoint(
 ) -> Path:
     """Writes a checkpoint folder (module docstring) atomically: built beside `directory`, then moved in place."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-    staging.chmod(0o755)
-    try:
+    with staged_directory(directory) as staging:
         policy.model.save_pretrained(staging)
         save_file({k: v.contiguous() for k, v in policy.reference.items()}, staging / REFERENCE_FILE)
         save_file(policy.value_head.state_dict(), staging / VALUE_HEAD_FILE)
@@ -123,12 +119,25 @@ def save_checkpoint(
             "metrics": metrics,
         }
         (staging / CHECKPOINT_FILE).write_text(json.dumps(meta, indent=2) + "\n")
-        if directory.exists():
-            shutil.rmtree(directory)
-        staging.rename(directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return directory
+
+
+def checkpoint_step(
+    directory: Path,
+    policy: Policy,
+    optimizer: torch.optim.Optimizer,
+    step: int,
+    phase: Phase,
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    dataset: Path,
+    dataset_sha256: str,
+    parent: Path | None,
+) -> Path:
+    """The checkpoint after a step of a run (RS round, PPO step, SFT epoch) with its lineage; notes it in `metrics`."""
+    lineage = make_lineage(policy, dataset, dataset_sha256, parent, step, phase)
+    save_checkpoint(directory, policy, optimizer, step, config, lineage, metrics)
+    metrics["checkpoint"] = str(directory)
     return directory
 
 

@@ -27,12 +27,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .files import staged_directory
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -117,10 +117,7 @@ def convert_gguf(gguf_path: Path, out_dir: Path) -> Path:
     model.generation_config = quantized.generation_config
     tokenizer = load_gguf_tokenizer(gguf_path)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp's 0700 would otherwise stay on out_dir
-    try:
+    with staged_directory(out_dir) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         lineage = {
@@ -129,12 +126,6 @@ def convert_gguf(gguf_path: Path, out_dir: Path) -> Path:
             "step": 0,
         }
         (staging / LINEAGE_FILE).write_text(json.dumps(lineage, indent=2) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out_dir
 
 

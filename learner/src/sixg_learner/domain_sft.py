@@ -46,7 +46,7 @@ from typing import Any
 
 import torch
 
-from .checkpoints import is_checkpoint, load_checkpoint, make_lineage, restore_rng, save_checkpoint
+from .checkpoints import checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
 from .domain_qa import load_pairs
 from .policy import (
     LoraSettings,
@@ -330,13 +330,12 @@ def run_sft(
             "time/train_s": train_s,
         }
         summary.update(evaluate(policy, held, held_data, args))
-        directory = run.out_dir / f"sft-epoch-{epoch}"
-        lineage = make_lineage(policy, run.data_file, run.data_sha256, parent, epoch, "sft")
         config = {**asdict(args), "train_pairs": len(train), "eval_pairs": len(held)}
-        save_checkpoint(directory, policy, optimizer, epoch, config, lineage, summary)
-        summary["checkpoint"] = str(directory)
+        parent = checkpoint_step(
+            run.out_dir / f"sft-epoch-{epoch}", policy, optimizer, epoch, "sft", config, summary,
+            run.data_file, run.data_sha256, parent,
+        )  # fmt: skip
         summary["time/epoch_s"] = time.perf_counter() - started
-        parent = directory
         run.record(summary)
         run.log(progress_line(summary))
         history.append(summary)

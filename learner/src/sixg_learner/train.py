@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from .checkpoints import is_checkpoint, load_checkpoint, make_lineage, restore_rng, save_checkpoint
+from .checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
 from .policy import LoraSettings, Policy, load_policy, make_optimizer, refresh_reference
 from .rejection_sampling import RsArgs, rs_round
 from .rl import PpoArgs, ppo_iteration
@@ -56,6 +56,23 @@ class RunContext:
             f.write(json.dumps(metrics) + "\n")
         self.log(metrics)
 
+    def checkpoint(
+        self,
+        name: str,
+        policy: Policy,
+        optimizer: torch.optim.Optimizer,
+        step: int,
+        phase: Phase,
+        args: RsArgs | PpoArgs,
+        metrics: dict[str, Any],
+        parent: Path | None,
+    ) -> Path:
+        """`<out>/<name>`, the checkpoint after `step`, continuing `parent`; returns its folder."""
+        return checkpoint_step(
+            self.out_dir / name, policy, optimizer, step, phase, asdict(args), metrics,
+            self.dataset, self.dataset_sha256, parent,
+        )  # fmt: skip
+
 
 def run_rejection_sampling(
     policy: Policy,
@@ -77,11 +94,9 @@ def run_rejection_sampling(
         metrics, _ = rs_round(policy, optimizer, ctx.tasks, ctx.prompts, ctx.scorer, args, round_index, best)
         best = max(best, metrics["charts/success_rate"])
         if not metrics["rs/stopped"]:
-            directory = ctx.out_dir / f"rs-round-{round_index}"
-            lineage = make_lineage(policy, ctx.dataset, ctx.dataset_sha256, parent, round_index, "rs")
-            save_checkpoint(directory, policy, optimizer, round_index, asdict(args), lineage, metrics)
-            metrics["checkpoint"] = str(directory)
-            parent = directory
+            parent = ctx.checkpoint(
+                f"rs-round-{round_index}", policy, optimizer, round_index, "rs", args, metrics, parent
+            )
         ctx.record(metrics)
         history.append(metrics)
         if metrics["rs/stopped"]:
@@ -102,11 +117,7 @@ def run_ppo(
     for step in range(start_step, args.steps + 1):
         metrics = ppo_iteration(policy, optimizer, ctx.tasks, ctx.prompts, ctx.scorer, args, step)
         if step % args.save_every == 0 or step == args.steps:
-            directory = ctx.out_dir / f"ppo-step-{step:06d}"
-            lineage = make_lineage(policy, ctx.dataset, ctx.dataset_sha256, parent, step, "ppo")
-            save_checkpoint(directory, policy, optimizer, step, asdict(args), lineage, metrics)
-            metrics["checkpoint"] = str(directory)
-            parent = directory
+            parent = ctx.checkpoint(f"ppo-step-{step:06d}", policy, optimizer, step, "ppo", args, metrics, parent)
         ctx.record(metrics)
         history.append(metrics)
     return history
