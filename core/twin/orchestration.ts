@@ -27,6 +27,11 @@ export const scenarioConfigSchema = z.strictObject({
   ue_speed_mps: z.number().min(0).max(140).default(0),
   carrier_frequency_ghz: z.number().min(0.41).max(7.125).default(3.5),
   delay_spread_ns: z.number().min(10).max(1000).default(100),
+  ue_antennas: z.literal([1, 2, 4]).default(4),
+  cell_antennas: z.literal([1, 2, 4, 8]).default(8),
+  free_prbs: z.number().int().min(1).max(275).default(275),
+  measured_csi: z.boolean().default(true),
+  max_ldpc_iterations: z.number().int().min(1).max(50).default(50),
 });
 
 /** Field-level shape only: cross-field rules (PRBs per bandwidth, layers ≤ antennas) are the twin's, which answers InvalidOrchestration. */

@@ -78,7 +78,18 @@ def test_token_ids_equal_llama_cpp(converted: Path, llama_vocab: llama_cpp.Llama
     )
 
 
-def test_greedy_generation_equals_llama_cpp(converted: Path) -> None:
+LOGIT_TOLERANCE = 1.0
+"""How far llama.cpp's logits may be from ours: it runs the Q4_1 weights with 8-bit activations (kernels
+that differ between CPUs: AVX2, AVX-512 VNNI, …), we the exact dequantized float32 weights; seen up to
+~0.6 of a spread of ~3."""
+
+
+def test_logits_equal_llama_cpp_within_the_quantisation_tolerance(converted: Path) -> None:
+    """What the conversion guarantees, on any CPU: the same next-token logits up to the quantised kernels'
+    error, and the same greedy choice wherever our top-2 margin exceeds that error. An exact greedy
+    continuation is not guaranteed: at a near tie it depends on the CPU's kernels (seen: '…SNR for a' on
+    one machine, '…SNR of' on another)."""
+    import numpy as np
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(converted)
@@ -86,18 +97,26 @@ def test_greedy_generation_equals_llama_cpp(converted: Path) -> None:
     prompt_ids = tokenizer.encode(PROMPT, add_special_tokens=False)
     with torch.no_grad():
         out = model.generate(torch.tensor([prompt_ids]), max_new_tokens=8, do_sample=False)
-    ours = out[0, len(prompt_ids) :].tolist()
+        sequence = out[0].tolist()
+        ours = model(torch.tensor([sequence])).logits[0, len(prompt_ids) - 1 : -1].numpy()  # (8, V)
 
-    llama = llama_cpp.Llama(str(GGUF), n_ctx=256, n_threads=2, verbose=False)
-    theirs: list[int] = []
-    for token in llama.generate(prompt_ids, temp=0.0, top_k=1, reset=True):
-        theirs.append(token)
-        if len(theirs) == 8:
-            break
-    # llama.cpp runs the Q4_1 weights with 8-bit activations, we the exact dequantized float32
-    # weights: logits differ by up to ~0.6 (of a spread of ~3), so long greedy runs may part ways at
-    # a near tie; the first 8 tokens of this prompt do not.
-    assert ours == theirs, (tokenizer.decode(ours), tokenizer.decode(theirs))
+    llama = llama_cpp.Llama(str(GGUF), n_ctx=256, n_threads=2, logits_all=True, verbose=False)
+    llama.eval(sequence[:-1])  # teacher-forced on our continuation: the same states on both sides
+    theirs = np.asarray(llama.scores[len(prompt_ids) - 1 : len(sequence) - 1], dtype=np.float32)  # (8, V)
+
+    assert ours.shape == theirs.shape
+    # compare centred logits (a softmax ignores a shared offset)
+    ours_c = ours - ours.mean(-1, keepdims=True)
+    theirs_c = theirs - theirs.mean(-1, keepdims=True)
+    top = np.argsort(-ours, axis=-1)[:, :50]  # where the probability mass is
+    gap = np.abs(np.take_along_axis(ours_c - theirs_c, top, -1)).max()
+    assert gap < LOGIT_TOLERANCE, f"logits differ by {gap:.3f} among our top 50"
+    margins = np.take_along_axis(ours, top[:, :2], -1)
+    for position, (margin, ours_top, theirs_top) in enumerate(
+        zip(margins[:, 0] - margins[:, 1], top[:, 0], theirs.argmax(-1), strict=True)
+    ):
+        if margin > LOGIT_TOLERANCE:
+            assert ours_top == theirs_top, f"greedy choice {position} differs with a margin of {margin:.2f}"
 
 
 def test_a_foreign_folder_is_never_replaced(tmp_path: Path) -> None:

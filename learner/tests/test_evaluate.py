@@ -20,7 +20,7 @@ from sixg_learner.evaluate import (
     random_valid_plan_generator,
 )
 from sixg_learner.prompting import answer_schema, parse_orchestration
-from sixg_learner.reward import FAILURE_REWARD, achieved_qos, reward
+from sixg_learner.reward import FAILURE_REWARD, judge
 from sixg_learner.tasks import Qos, Task, load_tasks
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig
 from twin_bridge.service import TwinService
@@ -28,7 +28,7 @@ from twin_bridge.systemlevel import evaluate_system_level
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tasks-small.jsonl"
 CHECKPOINT = Path(__file__).resolve().parents[2] / "data" / "models" / "smollm2-135m-hf"
-BAD_LINK = '{"mcs_index": 3, "num_prbs": 1}'  # ≈ 0.1 Mbps: misses every fixture task's throughput
+BAD_LINK = '{"mcs_index": 3, "num_prbs": 1, "ldpc_iterations": 4}'  # ≈ 0.1 Mbps: misses every fixture task's QoS
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def link_json(link: LinkConfig) -> str:
 def expected_score(task: Task, text: str) -> float:
     plan = parse_orchestration(text, task)
     assert isinstance(plan, Orchestration)
-    return reward(achieved_qos(evaluate_system_level(plan)), task.requirement())
+    return judge(evaluate_system_level(plan), plan, task.requirement()).reward
 
 
 def test_a_good_and_a_bad_plan_give_half_completion_through_the_twin_service(tasks: list[Task]) -> None:
@@ -63,7 +63,7 @@ def test_a_good_and_a_bad_plan_give_half_completion_through_the_twin_service(tas
     assert first.failure is None and second.failure is None
     assert first.score == pytest.approx(expected_score(good, answers[good.id]))
     assert second.score == pytest.approx(expected_score(bad, BAD_LINK))
-    assert 0.3 < first.score <= 1.0 and -0.55 < second.score <= -0.1
+    assert 0.0 < first.score <= 1.0 and -0.55 < second.score <= -0.1
     assert summary.average_score_completed == pytest.approx(first.score)
     assert summary.mean_reward == pytest.approx((first.score + second.score) / 2)
     assert summary.violated == 1 and summary.parse_failures == 0
@@ -76,7 +76,7 @@ def test_a_good_and_a_bad_plan_give_half_completion_through_the_twin_service(tas
 def test_unparsable_and_refused_answers_score_the_failure_reward(tasks: list[Task]) -> None:
     answers = {
         tasks[0].id: "I cannot help with that.",
-        tasks[1].id: '{"mcs_index": 1, "num_prbs": 10}',  # valid schema, no BLER curve: the twin refuses
+        tasks[1].id: '{"mcs_index": 1, "num_prbs": 10, "ldpc_iterations": 4}',  # no BLER curve: the twin refuses
         tasks[2].id: '{"mcs_index": 40, "num_prbs": 10}',
     }
     report = evaluate(tasks[:3], lambda task: answers[task.id], twin=InProcessTwin())
@@ -171,7 +171,7 @@ def test_the_openai_generator_sends_the_prompt_and_the_schema_constraint(tasks: 
     body = request["body"]
     assert body["model"] == "smollm2-135m-instruct" and body["max_tokens"] == 200 and body["temperature"] == 0.0
     assert body["response_format"] == {"type": "json_object", "schema": answer_schema()}
-    assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert tasks[0].description in body["messages"][-1]["content"]
     assert report.generator["kind"] == "openai" and report.generator["model"] == "smollm2-135m-instruct"
     other = openai_generator(fake_endpoint, "m", json_mode="json_schema")

@@ -11,11 +11,13 @@ from sixg_learner.convert import load_gguf_tokenizer, packaged_gguf
 from sixg_learner.grammar import MASKED_LOGIT, RowState, grammar_for, mask_logits, rule_values
 from sixg_learner.policy import answer_actions, forward, load_policy, sample
 from sixg_learner.ppo import token_entropy, token_logprobs
-from sixg_learner.prompting import EXAMPLE_LINK, answer_text, parse_orchestration
+from sixg_learner.prompting import answer_text, parse_orchestration
 from sixg_learner.tasks import Qos, Task
 from tiny import ONE_LAYER, random_llama
 from transformers import PreTrainedTokenizerBase
 from twin_bridge.orchestration import Orchestration
+
+from examples import VIDEO_CALL_LINK as EXAMPLE_LINK
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from sixg_learner import orchestrate as orchestrate_module
 from sixg_learner.orchestrate import RETRY_TEMPERATURE, orchestrate
-from sixg_learner.prompting import EXAMPLE_LINK, EXAMPLE_TASK, answer_text
+from sixg_learner.prompting import answer_text
 from sixg_learner.tasks import Qos, Task
+
+from examples import VIDEO_CALL_LINK as EXAMPLE_LINK
+from examples import VIDEO_CALL_TASK as EXAMPLE_TASK
 
 
 class ScriptedModel:

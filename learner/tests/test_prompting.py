@@ -1,4 +1,4 @@
-"""The one-shot prompt and the step from an answer to an executable orchestration."""
+"""The zero-shot prompt and the step from an answer to an executable orchestration."""
 
 from __future__ import annotations
 
@@ -6,20 +6,15 @@ import json
 
 import pytest
 from sixg_learner.prompting import (
-    EXAMPLE_LINK,
-    EXAMPLE_TASK,
     ParseFailure,
     answer_schema,
-    answer_text,
     build_messages,
     parse_answer,
     parse_orchestration,
     system_prompt,
 )
-from sixg_learner.reward import achieved_qos, qos_satisfied
 from sixg_learner.tasks import DEFAULT_SCENARIO, Qos, Task
 from twin_bridge.orchestration import Orchestration, ScenarioConfig, schema_document
-from twin_bridge.systemlevel import evaluate_system_level
 
 TASK = Task(
     id="t1",
@@ -30,35 +25,31 @@ TASK = Task(
 LINK = {"mcs_index": 15, "num_prbs": 51, "bandwidth_mhz": 20, "subcarrier_spacing_khz": 30, "num_rx_antennas": 2}
 
 
-def test_messages_are_one_shot_with_the_task_last() -> None:
+def test_messages_are_zero_shot_with_the_task_and_its_cell_state() -> None:
     messages = build_messages(TASK)
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[0]["content"] == system_prompt()
-    assert json.loads(messages[2]["content"]) == EXAMPLE_LINK.model_dump(mode="json")
-    last = messages[3]["content"]
+    last = messages[1]["content"]
     assert TASK.description in last
-    for fragment in ("at least 25 Mbps", "at most 1.8 ms", "at most 0.0001", "tdl-c", "SNR 12.5 dB", "20 m/s"):
+    for fragment in (">= 25 Mbps", "<= 1.8 ms", "<= 0.0001", "tdl-c", "SNR 12.5 dB", "speed 20 m/s", "300 ns"):
         assert fragment in last
-    # the same prefix for every task: a prompt cache only pays for the last message
-    assert build_messages(EXAMPLE_TASK)[:3] == messages[:3]
+    # the cell state the link must fit is part of the task (defaults: nothing constrained)
+    for fragment in ("UE antennas 4", "cell antennas 8", "free PRBs 275", "measured CSI yes", "budget 50 LDPC"):
+        assert fragment in last
+    loaded = TASK.model_copy(
+        update={"scenario": TASK.radio().model_copy(update={"free_prbs": 12, "measured_csi": False})}
+    )
+    assert "free PRBs 12" in build_messages(loaded)[1]["content"]
+    assert "measured CSI no" in build_messages(loaded)[1]["content"]
+    # no worked example to copy, and the same system message for every task (one shared prefix)
+    assert "{" not in messages[0]["content"]
+    assert build_messages(loaded)[0] == messages[0]
 
 
-def test_the_system_prompt_lists_every_link_field_with_its_range() -> None:
-    prompt = system_prompt()
-    link = schema_document()["properties"]["link"]
-    for name in link["properties"]:
-        assert f"- {name}: " in prompt
-    assert "- mcs_index: integer 0..28, required." in prompt
-    assert '- detector: one of "lmmse" | "zf" | "kbest", default "lmmse".' in prompt
-    assert "30 kHz: 5/11 10/24" in prompt and "100/273" in prompt
-    assert "TS 38" not in prompt  # specification references are stripped, they cost tokens
-
-
-def test_the_example_answer_meets_the_example_qos_on_the_twin() -> None:
-    plan = parse_orchestration(answer_text(EXAMPLE_LINK), EXAMPLE_TASK)
-    assert isinstance(plan, Orchestration)
-    achieved = achieved_qos(evaluate_system_level(plan))
-    assert qos_satisfied(achieved, EXAMPLE_TASK.requirement())
+def test_the_prompt_is_short() -> None:
+    # the issue's bound is 400 tokens with the chat template; characters are a conservative proxy here
+    # (the real-tokenizer count is measured in test_grammar.py)
+    assert len(system_prompt()) + len(build_messages(TASK)[1]["content"]) < 1400
 
 
 def test_answer_schema_is_the_link_schema() -> None:

@@ -86,14 +86,16 @@ def test_sigmoid_proximity() -> None:
 
 
 def test_reward_ranges_order_invalid_violating_satisfying() -> None:
-    # Defaults: satisfied in [1 − 0.7, 1] = [0.3, 1]; violated in (−1 + 0.45, −1 + 0.9] = (−0.55, −0.1].
-    assert DEFAULT_WEIGHTS.satisfied_floor == pytest.approx(0.3)
+    # Defaults: satisfied in [1 − 1.0, 1] = [0, 1]; violated in (−1 + 0.45, −1 + 0.9] = (−0.55, −0.1].
+    assert DEFAULT_WEIGHTS.satisfied_floor == pytest.approx(0.0)
     assert DEFAULT_WEIGHTS.violated_ceiling == pytest.approx(-0.1)
-    worst_satisfying = reward(AchievedQos(1e6, 1e-6, 0.0), REQUIRED)
+    worst_satisfying = reward(AchievedQos(1e6, 1e-6, 0.0, resource_share=1.0), REQUIRED)
     best_violating = reward(AchievedQos(9.999, 5.0, 1e-3), REQUIRED)
     worst_violating = reward(AchievedQos(0.0, 1e6, 0.5), REQUIRED)
     assert FAILURE_REWARD < worst_violating < best_violating < worst_satisfying
-    assert worst_satisfying == pytest.approx(0.3, abs=1e-4)
+    assert worst_satisfying == pytest.approx(0.0, abs=1e-4)
+    # resources taken from the cell cost: the same QoS with the whole cell scores w₄⁺ = 0.3 less
+    assert reward(AchievedQos(1e6, 1e-6, 0.0), REQUIRED) == pytest.approx(0.3, abs=1e-4)
     assert best_violating == pytest.approx(-0.1, abs=1e-3)
 
 

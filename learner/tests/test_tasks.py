@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sixg_learner.reward import achieved_qos, qos_satisfied, reward
+from sixg_learner.reward import judge
 from sixg_learner.tasks import (
     DEFAULT_SCENARIO,
     TEMPLATES,
@@ -63,10 +63,10 @@ def test_generated_tasks_are_well_formed(generated: list[Task]) -> None:
 def test_every_generated_task_is_feasible_on_the_twin(generated: list[Task]) -> None:
     for task in generated:
         assert task.witness is not None
-        result = evaluate_system_level(Orchestration(link=task.witness.link, scenario=task.radio()))
-        achieved = achieved_qos(result)
-        assert qos_satisfied(achieved, task.requirement()), task.id
-        assert reward(achieved, task.requirement()) == pytest.approx(task.witness.reward)
+        plan = Orchestration(link=task.witness.link, scenario=task.radio())
+        verdict = judge(evaluate_system_level(plan), plan, task.requirement())
+        assert verdict.satisfied, task.id
+        assert verdict.reward == pytest.approx(task.witness.reward)
         assert check_witness(task)[0]
 
 
@@ -80,13 +80,13 @@ def test_the_witness_is_the_best_grid_link() -> None:
     grid = feasibility_grid()[::9]  # every SCS, carrier, MCS table; a ninth of the links
     witness = find_witness(task, grid=grid)
     assert witness is not None
-    results = system_level_evaluator([Orchestration(link=link, scenario=task.radio()) for link in grid])
-    scores = [
-        reward(achieved_qos(r), task.requirement())
-        for r in results
-        if r is not None and qos_satisfied(achieved_qos(r), task.requirement())
+    plans = [Orchestration(link=link, scenario=task.radio()) for link in grid]
+    verdicts = [
+        judge(r, plan, task.requirement())
+        for plan, r in zip(plans, system_level_evaluator(plans), strict=True)
+        if r is not None
     ]
-    assert witness.reward == pytest.approx(max(scores))
+    assert witness.reward == pytest.approx(max(v.reward for v in verdicts if v.satisfied))
 
 
 def test_infeasible_draws_are_dropped_and_counted() -> None:

@@ -56,7 +56,7 @@ from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
 from sixg_learner.chat import JsonMode, chat_completion
 from sixg_learner.prompting import ParseFailure, answer_schema, build_messages, parse_answer
-from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, achieved_qos, qos_satisfied, reward
+from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, judge
 from sixg_learner.tasks import Qos, Task, file_sha256, load_tasks, system_level_evaluator
 
 Fidelity = Literal["system", "link"]
@@ -167,8 +167,18 @@ def random_valid_link(rng: random.Random, scenario: ScenarioConfig, runnable_onl
     """A link drawn uniformly from the valid ones: every field uniform over its schema range, redrawn until
     the plan passes the cross-field rules (rejection sampling keeps the distribution uniform over the
     valid set). `runnable_only` also rejects the MCS the twin has no curve for."""
+    # Each field is drawn from its schema range cut to the task's system state (a superset of its valid
+    # values), then the cross-field rules reject: still uniform over the valid links, without drawing
+    # 275 PRBs for a cell that has 6 free.
+    choices = dict(_LINK_CHOICES)
+    choices["num_prbs"] = range(1, scenario.free_prbs + 1)
+    choices["num_tx_antennas"] = [n for n in (1, 2, 4) if n <= scenario.ue_antennas]
+    choices["num_rx_antennas"] = [n for n in (1, 2, 4, 8) if n <= scenario.cell_antennas]
+    choices["ldpc_iterations"] = range(1, scenario.max_ldpc_iterations + 1)
+    if not scenario.measured_csi:
+        choices["channel_estimator"] = ("ls",)
     for _ in range(10_000):
-        fields = {name: rng.choice(choices) for name, choices in _LINK_CHOICES.items()}
+        fields = {name: rng.choice(options) for name, options in choices.items()}
         if runnable_only and fields["mcs_index"] < _LOWEST_RUNNABLE_MCS[fields["mcs_table"]]:  # type: ignore[index]
             continue
         try:
@@ -281,6 +291,7 @@ class PolicyGenerator:
 
     def _decode_all(self) -> dict[str, str]:
         from sixg_learner.checkpoints import is_checkpoint, load_checkpoint
+        from sixg_learner.grammar import StateLimits
         from sixg_learner.policy import load_policy, sample
         from sixg_learner.train import chat_prompts
 
@@ -289,8 +300,17 @@ class PolicyGenerator:
             policy, self._lineage = checkpoint.policy, checkpoint.lineage
         else:
             policy = load_policy(self.model_dir)
+        limits = [StateLimits.of(task.radio()) for task in self.tasks]
         rollout = sample(
-            policy, chat_prompts(self.tasks, policy), 1, self.max_new_tokens, 1.0, 0, score=False, greedy=True
+            policy,
+            chat_prompts(self.tasks, policy),
+            1,
+            self.max_new_tokens,
+            1.0,
+            0,
+            score=False,
+            greedy=True,
+            limits=limits,
         )
         return {task.id: text for task, text in zip(self.tasks, rollout.texts, strict=True)}
 
@@ -384,6 +404,7 @@ class AchievedRecord(BaseModel):
     throughput_mbps: float
     latency_ms: float
     ber: float = Field(description="BER, or the per-attempt BLER standing in for it at system level")
+    resource_share: float = Field(default=0.0, description="share of the cell's free resources the plan took")
 
 
 class TaskEvaluation(BaseModel):
@@ -488,16 +509,15 @@ def _record(
             fulfilled=False,
             score=weights.base_violated,
         )
-    achieved = achieved_qos(item.result)
-    required = task.requirement()
+    verdict = judge(item.result, parsed, task.requirement(), weights)
     return TaskEvaluation(
         **common,
         orchestration=plan,
         failure=None,
-        achieved=AchievedRecord(**asdict(achieved)),
+        achieved=AchievedRecord(**asdict(verdict.achieved)),
         twin=item.result,
-        fulfilled=qos_satisfied(achieved, required),
-        score=reward(achieved, required, weights),
+        fulfilled=verdict.satisfied,
+        score=verdict.reward,
     )
 
 
@@ -626,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--model",
         required=True,
-        help="a served model id, 'random', 'promoted', hf:<HF folder>, or policy:<HF folder or training checkpoint> "
+        help="a served model id, a baseline ('random' valid plans, the 'constant' plan chosen on training tasks, "
+        "the hand 'rule'), 'promoted', hf:<HF folder>, or policy:<HF folder or training checkpoint> "
         "(the training policy, greedy under the answer grammar)",
     )
     parser.add_argument(
@@ -669,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
             twin=twin,
             num_slots=args.num_slots,
             seed=args.seed,
-            chunk_size=args.chunk_size or (16 if args.model == "random" else 4),
+            chunk_size=args.chunk_size or (16 if args.model in ("random", "constant", "rule") else 4),
             processes=max(1, args.processes),
             on_record=show,
         )
@@ -685,6 +706,14 @@ def main(argv: list[str] | None = None) -> int:
         args.model, fallback = promoted_model(record)
     if args.model == "random":
         report = run(random_valid_plan_generator(args.seed))
+    elif args.model == "constant":
+        from sixg_learner.baselines import ConstantPlanGenerator
+
+        report = run(ConstantPlanGenerator())
+    elif args.model == "rule":
+        from sixg_learner.baselines import RulePlanGenerator
+
+        report = run(RulePlanGenerator())
     elif args.model.startswith("policy:"):
         report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens))
     elif args.model.startswith("hf:"):

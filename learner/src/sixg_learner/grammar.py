@@ -86,10 +86,35 @@ def closing_literal(schema: dict[str, Any]) -> str:
 MIN_RUNNABLE_MCS = 3
 
 
-def rule_values(name: str, chosen: dict[str, str]) -> frozenset[str] | None:
+@dataclass(frozen=True)
+class StateLimits:
+    """What the task's system state allows a plan (twin_bridge `state_violations`, as grammar bounds)."""
+
+    free_prbs: int = 275
+    ue_antennas: int = 4
+    cell_antennas: int = 8
+    measured_csi: bool = True
+    max_ldpc_iterations: int = 50
+
+    @staticmethod
+    def of(scenario: Any) -> StateLimits:  # noqa: ANN401 - a twin_bridge ScenarioConfig (kept import-light)
+        return StateLimits(
+            free_prbs=scenario.free_prbs,
+            ue_antennas=scenario.ue_antennas,
+            cell_antennas=scenario.cell_antennas,
+            measured_csi=scenario.measured_csi,
+            max_ldpc_iterations=scenario.max_ldpc_iterations,
+        )
+
+
+UNLIMITED = StateLimits()
+
+
+def rule_values(name: str, chosen: dict[str, str], limits: StateLimits = UNLIMITED) -> frozenset[str] | None:
     """The values field `name` may take given the fields already written (`chosen`), or None: no rule.
 
-    The rules of twin_bridge's `Orchestration` validator, each written where its last field comes.
+    The rules of twin_bridge's `Orchestration` validator, each written where its last field comes,
+    and the bounds of the task's system state (`limits`): a constrained answer always fits the state.
     """
     from twin_bridge.orchestration import MAX_PRBS
 
@@ -98,16 +123,24 @@ def rule_values(name: str, chosen: dict[str, str]) -> frozenset[str] | None:
     if name == "mcs_table":
         return frozenset({"1"} if int(chosen["mcs_index"]) > 27 else {"1", "2"})
     if name == "num_prbs":
-        return frozenset(str(n) for n in range(1, max(p or 0 for t in MAX_PRBS.values() for p in t.values()) + 1))
+        largest = max(p or 0 for t in MAX_PRBS.values() for p in t.values())
+        return frozenset(str(n) for n in range(1, min(largest, limits.free_prbs) + 1))
+    if name == "num_layers":
+        return frozenset(str(n) for n in range(1, min(limits.ue_antennas, limits.cell_antennas) + 1))
+    if name == "num_tx_antennas":
+        return frozenset(str(n) for n in (1, 2, 4) if int(chosen["num_layers"]) <= n <= limits.ue_antennas)
+    if name == "num_rx_antennas":
+        return frozenset(str(n) for n in (1, 2, 4, 8) if int(chosen["num_layers"]) <= n <= limits.cell_antennas)
+    if name == "channel_estimator" and not limits.measured_csi:
+        return frozenset({"ls"})
+    if name == "ldpc_iterations":
+        return frozenset(str(n) for n in range(1, limits.max_ldpc_iterations + 1))
     if name == "subcarrier_spacing_khz":
         prbs = int(chosen["num_prbs"])
         return frozenset(str(scs) for scs, table in MAX_PRBS.items() if any((p or 0) >= prbs for p in table.values()))
     if name == "bandwidth_mhz":
         prbs, table = int(chosen["num_prbs"]), MAX_PRBS[int(chosen["subcarrier_spacing_khz"])]
         return frozenset(str(bw) for bw, p in table.items() if (p or 0) >= prbs)
-    if name in ("num_tx_antennas", "num_rx_antennas"):
-        layers = int(chosen["num_layers"])
-        return frozenset(str(n) for n in (1, 2, 4, 8) if n >= layers)
     if name == "harq_max_retransmissions" and chosen.get("harq_enabled") == "false":
         return frozenset({"0"})
     return None
@@ -130,6 +163,8 @@ class RowState:
     """End-of-text was written (or the answer broke the grammar): the rest is padding."""
     chosen: dict[str, str] = field(default_factory=dict)
     """The values written so far, by field name."""
+    limits: StateLimits = UNLIMITED
+    """The task's system state: the bounds its values must keep."""
 
 
 @dataclass
@@ -156,19 +191,21 @@ class AnswerGrammar:
         if state.in_literal:
             return [self.literal_ids[state.field_index][state.literal_pos]]
         i = state.field_index
-        values, prefixes = self.values_now(i, state.chosen)
+        values, prefixes = self.values_now(i, state.chosen, state.limits)
         result = [token for token, text in self.extensions[i].get(state.value, []) if state.value + text in prefixes]
         if state.value in values:
             result.append(self.literal_ids[i + 1][0])
         return result
 
-    def values_now(self, i: int, chosen: dict[str, str]) -> tuple[frozenset[str], frozenset[str]]:
+    def values_now(
+        self, i: int, chosen: dict[str, str], limits: StateLimits = UNLIMITED
+    ) -> tuple[frozenset[str], frozenset[str]]:
         """Field i's allowed values after `chosen`, and all their prefixes (cached per distinct rule input)."""
-        key = (i, *chosen.values())  # fields are written in order: the values identify what was chosen
+        key = (i, limits, *chosen.values())  # fields are written in order: the values identify what was chosen
         cached = self._values_cache.get(key)
         if cached is None:
             spec = self.fields[i]
-            ruled = rule_values(spec.name, chosen)
+            ruled = rule_values(spec.name, chosen, limits)
             values = frozenset(spec.values) if ruled is None else frozenset(spec.values) & ruled
             cached = (values, frozenset(v[:n] for v in values for n in range(1, len(v) + 1)))
             self._values_cache[key] = cached
@@ -189,7 +226,7 @@ class AnswerGrammar:
             self._after_literal_token(state)
             return
         i = state.field_index
-        if token == self.literal_ids[i + 1][0] and state.value in self.values_now(i, state.chosen)[0]:
+        if token == self.literal_ids[i + 1][0] and state.value in self.values_now(i, state.chosen, state.limits)[0]:
             state.chosen[self.fields[i].name] = state.value
             state.field_index, state.in_literal, state.literal_pos, state.value = i + 1, True, 1, ""
             self._after_literal_token(state)
@@ -203,17 +240,22 @@ class AnswerGrammar:
             else:
                 state.in_literal, state.value = False, ""
 
-    def allowed_per_position(self, answer_ids: Sequence[int], length: int) -> list[list[int]]:
+    def allowed_per_position(
+        self, answer_ids: Sequence[int], length: int, limits: StateLimits = UNLIMITED
+    ) -> list[list[int]]:
         """The allowed token ids before each of `length` answer columns (columns past the answer: padding)."""
-        state, table = RowState(), []
+        state, table = RowState(limits=limits), []
         for column in range(length):
             table.append(self.allowed(state))
             self.advance(state, answer_ids[column] if column < len(answer_ids) else self.pad_token_id)
         return table
 
-    def allowed_tensor(self, answers: Sequence[Sequence[int]], length: int) -> Tensor:
+    def allowed_tensor(
+        self, answers: Sequence[Sequence[int]], length: int, limits: Sequence[StateLimits] | None = None
+    ) -> Tensor:
         """(B, length, A) allowed ids per answer column, padded with −1 (A = the most allowed anywhere)."""
-        tables = [self.allowed_per_position(ids, length) for ids in answers]
+        per_row = [UNLIMITED] * len(answers) if limits is None else list(limits)
+        tables = [self.allowed_per_position(ids, length, lim) for ids, lim in zip(answers, per_row, strict=True)]
         width = max((len(a) for table in tables for a in table), default=1)
         out = torch.full((len(answers), length, width), -1, dtype=torch.long)
         for b, table in enumerate(tables):
@@ -221,9 +263,9 @@ class AnswerGrammar:
                 out[b, t, : len(allowed)] = torch.tensor(allowed, dtype=torch.long)
         return out
 
-    def free_positions(self, answer_ids: Sequence[int]) -> list[int]:
+    def free_positions(self, answer_ids: Sequence[int], limits: StateLimits = UNLIMITED) -> list[int]:
         """Columns of the answer where the grammar left a choice (more than one token allowed): the values."""
-        table = self.allowed_per_position(answer_ids, len(answer_ids))
+        table = self.allowed_per_position(answer_ids, len(answer_ids), limits)
         return [t for t, allowed in enumerate(table) if len(allowed) > 1]
 
 

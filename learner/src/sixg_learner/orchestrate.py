@@ -23,7 +23,7 @@ from twin_bridge.orchestration import Orchestration
 from .chat import SIXG_MODEL_ID, served_models
 from .evaluate import OpenAIGenerator
 from .prompting import parse_orchestration
-from .reward import achieved_qos, qos_satisfied, reward
+from .reward import judge
 from .tasks import Task, system_level_evaluator
 
 BASE_MODEL_ID = "smollm2-135m-instruct"
@@ -92,14 +92,15 @@ def orchestrate(task: Task, base_url: str, model: str, attempts: int = 3) -> Orc
         if result is None:
             tried[-1] = Attempt(text=tried[-1].text, valid=False, reason="the twin cannot run this plan")
         else:
-            achieved = achieved_qos(result)
+            verdict = judge(result, plan, task.requirement())
+            achieved = verdict.achieved
             answer.twin = result.model_dump(mode="json")
             answer.achieved = {
                 "throughput_mbps": achieved.throughput_mbps,
                 "latency_ms": achieved.latency_ms,
                 "ber": achieved.ber,
             }
-            answer.fulfilled = qos_satisfied(achieved, task.requirement())
-            answer.score = reward(achieved, task.requirement())
+            answer.fulfilled = verdict.satisfied
+            answer.score = verdict.reward
     answer.seconds = time.perf_counter() - started
     return answer

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .grammar import StateLimits
 from .policy import (
     LoopArgs,
     Policy,
@@ -33,7 +34,7 @@ from .policy import (
     select_rollout,
 )
 from .ppo import masked_mean, token_logprobs
-from .scoring import Scorer
+from .scoring import Score, Scorer
 from .tasks import Task
 
 
@@ -44,14 +45,30 @@ class RsArgs(LoopArgs):
     rounds: int = field(default=3, metadata={"help": "most rounds (fewer when the success rate stops growing)"})
     temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
     sft_epochs: int = field(default=2, metadata={"help": "passes over a round's kept pairs"})
+    keep: str = field(
+        default="best",
+        metadata={
+            "help": "which answers that meet their QoS a round keeps: 'best' (per task the one with the highest "
+            "eq. (2) score: distils efficient plans, not just any plan that works) or 'all' (every distinct one)"
+        },
+    )
     learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate of the adapters"})
 
 
+def choice_mask(seqs: Sequences) -> Tensor:
+    """(B, G) 1 on the answer tokens where the policy had a choice: all of them unconstrained, the values'
+    tokens under the grammar (a forced token has log-prob 0 under π_c: in a mean it only dilutes the loss,
+    by ~6x for these answers)."""
+    if seqs.allowed is None:
+        return seqs.response_mask
+    return seqs.response_mask * ((seqs.allowed >= 0).sum(-1) > 1).float()
+
+
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:
-    """Masked LM loss: −mean log π(a_t | s_t) over the answers' tokens (the prompt is not learned)."""
+    """Masked LM loss: −mean log π(a_t | s_t) over the answers' choice tokens (the prompt is not learned)."""
     seqs = rollout.sequences if isinstance(rollout, Rollout) else rollout
     logits, _ = forward(policy, seqs, prefix=prefix)
-    return -masked_mean(token_logprobs(logits, answer_actions(seqs)), seqs.response_mask)
+    return -masked_mean(token_logprobs(logits, answer_actions(seqs)), choice_mask(seqs))
 
 
 def sft_step(policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, rows: list[int], args: RsArgs) -> float:
@@ -82,6 +99,24 @@ def supervised_finetune(
     ]
 
 
+def keep_rows(rollout: Rollout, scores: Sequence[Score], keep: str) -> list[int]:
+    """The rows a round fine-tunes on (RsArgs.keep): distinct satisfying answers, or the best one per task."""
+    if keep not in ("all", "best"):
+        raise ValueError(f"keep must be 'all' or 'best', got {keep!r}")
+    best: dict[int, int] = {}
+    kept_rows, seen = [], set()
+    for row, score in enumerate(scores):
+        prompt = rollout.prompt_index[row]
+        pair = (prompt, rollout.texts[row])
+        if not score.satisfied or pair in seen:
+            continue
+        seen.add(pair)
+        kept_rows.append(row)
+        if prompt not in best or score.reward > scores[best[prompt]].reward:
+            best[prompt] = row
+    return kept_rows if keep == "all" else sorted(best.values())
+
+
 def rs_round(
     policy: Policy,
     optimizer: torch.optim.Optimizer,
@@ -110,16 +145,12 @@ def rs_round(
         seed,
         score=False,
         constrained=bool(args.constrained),
+        limits=[StateLimits.of(task.radio()) for task in tasks],
     )
     sampled = time.perf_counter()
     # 2. the twin's verdict; keep the distinct (task, answer) pairs that meet the QoS
     scores = scorer.score([tasks[i] for i in rollout.prompt_index], rollout.texts)
-    kept_rows, seen = [], set()
-    for row, score in enumerate(scores):
-        pair = (rollout.prompt_index[row], rollout.texts[row])
-        if score.satisfied and pair not in seen:
-            kept_rows.append(row)
-            seen.add(pair)
+    kept_rows = keep_rows(rollout, scores, args.keep)
     kept = select_rollout(rollout, kept_rows)
     scored = time.perf_counter()
     success_rate = sum(s.satisfied for s in scores) / len(scores)

@@ -5,6 +5,9 @@
                 + w₃⁻·sig(1/|BER − BER_max|)                                        otherwise
 
 with R⁺_base = 1, R⁻_base = −1 and "QoS satisfied" = thr ≥ thr_req and del ≤ del_max and BER ≤ BER_max.
+The satisfied branch also subtracts w₄⁺ · (share of the cell's free resources the plan took): PRBs,
+antennas and decoder work are communication resources, and without the term a plan that takes all of
+them meets more tasks at no cost (see `RewardWeights.resource_wastage`).
 Units: throughput in Mbps (the twin's goodput), delay in ms (the twin's expected delivery latency),
 BER as a probability.
 
@@ -14,7 +17,7 @@ is always ≈ 1 (no signal). So each difference is made unit-free (a deviation f
 formula, which keeps its structure: a base reward minus weighted wastage, or a base penalty plus
 weighted sigmoid proximities):
 
-- satisfied branch, each wastage in [0, 1]:
+- satisfied branch, each wastage in [0, 1] (the resource share too):
   throughput (thr − thr_req)/thr — the share of the delivered throughput the task did not need
   (divided by the achieved, not the required, throughput: divided by the requirement, a plan
   30× over-provisioned would lose 29·w₁⁺ and fall below every failing plan);
@@ -27,7 +30,7 @@ weighted sigmoid proximities):
   just, so even a failing plan is pulled away from over-provisioning.
 
 Each sig(1/g) lies in (0.5, 1], so with the default weights a satisfying plan scores in
-(0.3, 1], a plan violating its QoS in (−0.55, −0.1], and an orchestration that cannot be parsed
+(0, 1], a plan violating its QoS in (−0.55, −0.1], and an orchestration that cannot be parsed
 or that the twin refuses scores `FAILURE_REWARD` = R⁻_base = −1 (no proximity bonus: there is no
 measured QoS to be close with). Invalid < violating < satisfying, always (RewardWeights checks it).
 
@@ -42,7 +45,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from twin_bridge.orchestration import TwinResult
+from twin_bridge.orchestration import Orchestration, TwinResult, resource_share
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class AchievedQos:
     latency_ms: float
     ber: float
     """Bit error rate, or the per-attempt BLER as its upper bound where the twin gives no BER."""
+    resource_share: float = 0.0
+    """Share of the system state's resources the plan took (twin_bridge `resource_share`), in [0, 1]."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class RewardWeights:
     """w₂⁺: unused delay budget (e.g. a wider SCS or fewer LDPC iterations than the task needs)."""
     ber_wastage: float = 0.1
     """w₃⁺: small, since the BER waterfall is so steep that a satisfied BER is nearly always far below its target."""
+    resource_wastage: float = 0.3
+    """w₄⁺ (our addition): PRBs, antennas and decoder work taken of what the cell has free. Without it, a plan
+    that takes every antenna, genie CSI and the whole carrier costs nothing more than a lean one."""
     throughput_proximity: float = 0.3
     """w₁⁻."""
     latency_proximity: float = 0.3
@@ -103,6 +111,7 @@ class RewardWeights:
             self.throughput_wastage,
             self.latency_wastage,
             self.ber_wastage,
+            self.resource_wastage,
             self.throughput_proximity,
             self.latency_proximity,
             self.ber_proximity,
@@ -120,7 +129,13 @@ class RewardWeights:
     @property
     def satisfied_floor(self) -> float:
         """Lower bound of the satisfied branch (every wastage at its maximum, 1)."""
-        return self.base_satisfied - self.throughput_wastage - self.latency_wastage - self.ber_wastage
+        return (
+            self.base_satisfied
+            - self.throughput_wastage
+            - self.latency_wastage
+            - self.ber_wastage
+            - self.resource_wastage
+        )
 
     @property
     def violated_ceiling(self) -> float:
@@ -133,10 +148,37 @@ FAILURE_REWARD = DEFAULT_WEIGHTS.base_violated
 """Reward of an orchestration that cannot be parsed or that the twin refuses: R⁻_base, no bonus."""
 
 
-def achieved_qos(result: TwinResult) -> AchievedQos:
-    """The three metrics of eq. (2) from a twin result; BER falls back to the per-attempt BLER (an upper bound)."""
+def achieved_qos(result: TwinResult, plan: Orchestration | None = None) -> AchievedQos:
+    """The metrics of eq. (2) from a twin result; BER falls back to the per-attempt BLER (an upper bound).
+
+    With the plan, the share of the system state's resources it took is charged too.
+    """
     ber = result.ber if result.ber is not None else result.bler
-    return AchievedQos(throughput_mbps=result.throughput_mbps, latency_ms=result.latency_ms, ber=ber)
+    share = 0.0 if plan is None else resource_share(plan.link, plan.scenario)
+    return AchievedQos(
+        throughput_mbps=result.throughput_mbps, latency_ms=result.latency_ms, ber=ber, resource_share=share
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The twin's judgement of one plan for one task: what it reached, whether that meets the QoS, eq. (2)."""
+
+    achieved: AchievedQos
+    satisfied: bool
+    reward: float
+
+
+def judge(
+    result: TwinResult, plan: Orchestration, required: QosRequirement, weights: RewardWeights | None = None
+) -> Verdict:
+    """The one place where a twin result becomes (achieved, satisfied, reward) for a task's requirement."""
+    achieved = achieved_qos(result, plan)
+    return Verdict(
+        achieved=achieved,
+        satisfied=qos_satisfied(achieved, required),
+        reward=reward(achieved, required, DEFAULT_WEIGHTS if weights is None else weights),
+    )
 
 
 def qos_satisfied(achieved: AchievedQos, required: QosRequirement) -> bool:
@@ -171,6 +213,7 @@ def reward(achieved: AchievedQos, required: QosRequirement, weights: RewardWeigh
             - weights.throughput_wastage * throughput_wastage
             - weights.latency_wastage * latency_wastage
             - weights.ber_wastage * ber_wastage
+            - weights.resource_wastage * achieved.resource_share
         )
     throughput_gap = abs(thr - thr_req) / thr_req
     latency_gap = abs(delay - delay_max) / delay_max

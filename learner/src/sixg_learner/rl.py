@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .grammar import grammar_for
+from .grammar import StateLimits, grammar_for
 from .policy import (
     LoopArgs,
     Policy,
@@ -122,7 +122,8 @@ def answer_token_weights(
             text_reward=lambda text, task=task: scorer.text_reward(task, text),
         )
         ids = rollout.answer_ids[row]
-        free = grammar.free_positions(ids) if grammar is not None else None  # the values' tokens
+        # the values' tokens, under the task's state
+        free = grammar.free_positions(ids, StateLimits.of(task.radio())) if grammar is not None else None
         sensitivity = token_sensitivity(
             ids, reward_fn, args.tw_perturbations, rng, base_reward=float(rewards[row]), positions=free
         )
@@ -172,6 +173,7 @@ def ppo_iteration(
         args.temperature,
         seed,
         constrained=bool(args.constrained),
+        limits=[StateLimits.of(task.radio()) for task in step_tasks],
     )
     mask = rollout.sequences.response_mask  # (B, G)
     lap("rollout")

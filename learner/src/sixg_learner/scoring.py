@@ -21,7 +21,7 @@ from typing import Protocol
 from twin_bridge.orchestration import Orchestration, TwinResult
 
 from .prompting import ParseFailure, parse_orchestration
-from .reward import FAILURE_REWARD, achieved_qos, qos_satisfied, reward
+from .reward import FAILURE_REWARD, judge
 from .tasks import PlanEvaluator, Task, system_level_evaluator
 
 
@@ -76,8 +76,8 @@ class TwinScorer:
         result = self.results[plan.cache_key()]
         if result is None:
             return INVALID
-        achieved, required = achieved_qos(result), task.requirement()
-        return Score(reward=reward(achieved, required), satisfied=qos_satisfied(achieved, required), valid=True)
+        verdict = judge(result, plan, task.requirement())
+        return Score(reward=verdict.reward, satisfied=verdict.satisfied, valid=True)
 
     def score(self, tasks: Sequence[Task], texts: Sequence[str]) -> list[Score]:
         plans = [self.parse(text, task) for task, text in zip(tasks, texts, strict=True)]

@@ -43,17 +43,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, TwinResult
-
-from sixg_learner.reward import (
-    DEFAULT_WEIGHTS,
-    AchievedQos,
-    QosRequirement,
-    RewardWeights,
-    achieved_qos,
-    qos_satisfied,
-    reward,
+from twin_bridge.orchestration import (
+    MAX_PRBS,
+    LinkConfig,
+    Orchestration,
+    ScenarioConfig,
+    TwinResult,
+    state_violations,
 )
+
+from sixg_learner.reward import DEFAULT_WEIGHTS, QosRequirement, RewardWeights, judge
 
 DEFAULT_SCENARIO = ScenarioConfig(
     channel_model="awgn", snr_db=15.0, ue_speed_mps=0.0, carrier_frequency_ghz=3.5, delay_spread_ns=100.0
@@ -142,6 +141,13 @@ class TaskTemplate:
     ue_speed_mps: tuple[float, float] = (0.0, 0.0)
     carrier_frequency_ghz: tuple[float, ...] = (3.5,)
     delay_spread_ns: tuple[float, float] = (100.0, 100.0)
+    # The system state (drawn per task): what the UE has, what the cell can give it now.
+    ue_antennas: tuple[int, ...] = (1, 2, 4)
+    cell_antennas: tuple[int, ...] = (2, 4, 8)
+    free_prbs: tuple[int, int] = (8, 273)
+    """Free PRBs on the shared carrier, drawn log-uniformly (a loaded cell leaves few)."""
+    measured_csi_probability: float = 0.3
+    max_ldpc_iterations: tuple[int, ...] = (4, 6, 8, 10, 15, 20, 25)
 
 
 TEMPLATES: tuple[TaskTemplate, ...] = (
@@ -160,6 +166,7 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(0.0, 2.0),
         carrier_frequency_ghz=(3.5, 4.9),
         delay_spread_ns=(50.0, 300.0),
+        ue_antennas=(2, 4),
     ),
     TaskTemplate(
         key="xr_split_rendering",
@@ -176,6 +183,7 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(0.0, 1.5),
         carrier_frequency_ghz=(3.5, 4.9),
         delay_spread_ns=(30.0, 100.0),
+        ue_antennas=(2, 4),
     ),
     TaskTemplate(
         key="industrial_motion_control",
@@ -192,6 +200,8 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(0.0, 3.0),
         carrier_frequency_ghz=(3.7, 4.0),
         delay_spread_ns=(20.0, 60.0),
+        ue_antennas=(1, 2),
+        free_prbs=(4, 120),
     ),
     TaskTemplate(
         key="massive_iot_telemetry",
@@ -207,6 +217,10 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         channel_models=("awgn", "tdl-c"),
         carrier_frequency_ghz=(0.7, 0.9),
         delay_spread_ns=(100.0, 300.0),
+        ue_antennas=(1,),
+        free_prbs=(2, 60),
+        measured_csi_probability=0.0,
+        max_ldpc_iterations=(4, 6, 8, 10),
     ),
     TaskTemplate(
         key="voice_call",
@@ -223,6 +237,8 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(0.0, 30.0),
         carrier_frequency_ghz=(0.7, 3.5),
         delay_spread_ns=(100.0, 300.0),
+        ue_antennas=(1, 2),
+        free_prbs=(4, 100),
     ),
     TaskTemplate(
         key="remote_driving",
@@ -239,6 +255,7 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(8.0, 33.0),
         carrier_frequency_ghz=(3.5, 5.9),
         delay_spread_ns=(100.0, 300.0),
+        ue_antennas=(2, 4),
     ),
     TaskTemplate(
         key="bulk_upload",
@@ -255,6 +272,8 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(0.0, 1.0),
         carrier_frequency_ghz=(3.5, 4.9),
         delay_spread_ns=(30.0, 300.0),
+        ue_antennas=(2, 4),
+        free_prbs=(60, 273),
     ),
     TaskTemplate(
         key="drone_inspection",
@@ -271,6 +290,7 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         ue_speed_mps=(5.0, 20.0),
         carrier_frequency_ghz=(3.5,),
         delay_spread_ns=(10.0, 50.0),
+        ue_antennas=(1, 2),
     ),
     TaskTemplate(
         key="telesurgery_haptics",
@@ -286,6 +306,7 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         channel_models=("cdl-c", "tdl-a"),
         carrier_frequency_ghz=(3.5, 4.9),
         delay_spread_ns=(20.0, 60.0),
+        measured_csi_probability=0.5,
     ),
     TaskTemplate(
         key="smart_grid_protection",
@@ -301,6 +322,8 @@ TEMPLATES: tuple[TaskTemplate, ...] = (
         channel_models=("awgn", "tdl-a"),
         carrier_frequency_ghz=(0.7, 3.5),
         delay_spread_ns=(30.0, 100.0),
+        ue_antennas=(1, 2),
+        free_prbs=(4, 100),
     ),
 )
 
@@ -344,6 +367,11 @@ def draw_task(rng: random.Random, template: TaskTemplate, task_id: str) -> Task:
         ue_speed_mps=0.0 if channel == "awgn" else float(round(rng.uniform(*template.ue_speed_mps))),
         carrier_frequency_ghz=rng.choice(template.carrier_frequency_ghz),
         delay_spread_ns=float(round(rng.uniform(*template.delay_spread_ns), -1)),
+        ue_antennas=rng.choice(template.ue_antennas),  # type: ignore[arg-type]
+        cell_antennas=rng.choice(template.cell_antennas),  # type: ignore[arg-type]
+        free_prbs=round(_log_uniform(rng, *template.free_prbs)),
+        measured_csi=rng.random() < template.measured_csi_probability,
+        max_ldpc_iterations=rng.choice(template.max_ldpc_iterations),
     )
     return Task(
         id=task_id,
@@ -427,8 +455,23 @@ def system_level_evaluator(plans: Sequence[Orchestration]) -> list[TwinResult | 
         return results
 
 
-def _achieved(result: TwinResult) -> AchievedQos:
-    return achieved_qos(result)
+def fit_to_state(link: LinkConfig, scenario: ScenarioConfig) -> LinkConfig | None:
+    """A grid link brought inside the task's system state: PRBs and LDPC iterations capped at what is free
+    (the grid's "all of the carrier" becomes "all that is free"), None where the antennas do not fit."""
+    prbs = min(link.num_prbs, scenario.free_prbs)
+    iterations = min(link.ldpc_iterations, scenario.max_ldpc_iterations)
+    fitted = link.model_copy(update={"num_prbs": prbs, "ldpc_iterations": iterations})
+    return None if state_violations(fitted, scenario) else fitted
+
+
+def task_grid(scenario: ScenarioConfig, grid: Sequence[LinkConfig] | None = None) -> list[LinkConfig]:
+    """The feasibility grid as it applies to one task's system state (duplicates after capping dropped)."""
+    seen: dict[str, LinkConfig] = {}
+    for link in feasibility_grid() if grid is None else grid:
+        fitted = fit_to_state(link, scenario)
+        if fitted is not None:
+            seen.setdefault(fitted.model_dump_json(), fitted)
+    return list(seen.values())
 
 
 def find_witness(
@@ -438,26 +481,25 @@ def find_witness(
     weights: RewardWeights = DEFAULT_WEIGHTS,
 ) -> FeasibilityWitness | None:
     """The grid link with the highest eq. (2) reward among those satisfying the task's QoS, or None."""
-    links = feasibility_grid() if grid is None else grid
     scenario = task.radio()
+    links = task_grid(scenario, grid)
     plans = [Orchestration(link=link, scenario=scenario) for link in links]
     required = task.requirement()
     best: FeasibilityWitness | None = None
-    for link, result in zip(links, evaluate_plans(plans), strict=True):
+    for plan, result in zip(plans, evaluate_plans(plans), strict=True):
         if result is None:
             continue
-        achieved = _achieved(result)
-        if not qos_satisfied(achieved, required):
+        verdict = judge(result, plan, required, weights)
+        if not verdict.satisfied:
             continue
-        score = reward(achieved, required, weights)
-        if best is None or score > best.reward:
+        if best is None or verdict.reward > best.reward:
             best = FeasibilityWitness(
-                link=link,
+                link=plan.link,
                 fidelity=result.fidelity,
-                throughput_mbps=achieved.throughput_mbps,
-                latency_ms=achieved.latency_ms,
-                ber=achieved.ber,
-                reward=score,
+                throughput_mbps=verdict.achieved.throughput_mbps,
+                latency_ms=verdict.achieved.latency_ms,
+                ber=verdict.achieved.ber,
+                reward=verdict.reward,
             )
     return best
 
@@ -466,12 +508,14 @@ def check_witness(task: Task, evaluate_plans: PlanEvaluator = system_level_evalu
     """Re-runs a task's witness on the twin: (satisfies the QoS?, what it reached)."""
     if task.witness is None:
         return False, "no witness"
-    result = evaluate_plans([Orchestration(link=task.witness.link, scenario=task.radio())])[0]
+    plan = Orchestration(link=task.witness.link, scenario=task.radio())
+    result = evaluate_plans([plan])[0]
     if result is None:
         return False, "the twin refuses the witness"
-    achieved = _achieved(result)
+    verdict = judge(result, plan, task.requirement())
+    achieved = verdict.achieved
     summary = f"thr {achieved.throughput_mbps:.3g} Mbps, delay {achieved.latency_ms:.3g} ms, ber {achieved.ber:.2g}"
-    return qos_satisfied(achieved, task.requirement()), summary
+    return verdict.satisfied, summary
 
 
 # --------------------------------------------------------------------------------------------------------------------

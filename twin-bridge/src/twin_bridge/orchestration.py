@@ -51,6 +51,45 @@ class ScenarioConfig(BaseModel):
     ue_speed_mps: float = Field(default=0, ge=0, le=140)
     carrier_frequency_ghz: float = Field(default=3.5, ge=0.41, le=7.125)
     delay_spread_ns: float = Field(default=100, ge=10, le=1000)
+    # The system state the plan must fit (RLDTF: "hardware parameters, real-time operational status").
+    # The defaults constrain nothing, so plans and tasks written before these fields evaluate as they did.
+    ue_antennas: Literal[1, 2, 4] = 4
+    cell_antennas: Literal[1, 2, 4, 8] = 8
+    free_prbs: int = Field(default=275, ge=1, le=275)
+    measured_csi: bool = True
+    max_ldpc_iterations: int = Field(default=50, ge=1, le=50)
+
+
+def state_violations(link: LinkConfig, scenario: ScenarioConfig) -> list[str]:
+    """Where a link asks for more than the system state of its scenario offers (empty: it fits)."""
+    problems = []
+    if link.num_tx_antennas > scenario.ue_antennas:
+        problems.append(f"num_tx_antennas {link.num_tx_antennas} exceeds the UE's {scenario.ue_antennas} antennas")
+    if link.num_rx_antennas > scenario.cell_antennas:
+        problems.append(
+            f"num_rx_antennas {link.num_rx_antennas} exceeds the {scenario.cell_antennas} antennas the cell can give"
+        )
+    if link.num_prbs > scenario.free_prbs:
+        problems.append(f"num_prbs {link.num_prbs} exceeds the {scenario.free_prbs} PRBs free on the carrier")
+    if link.channel_estimator == "perfect" and not scenario.measured_csi:
+        problems.append("channel_estimator perfect needs measured channel knowledge, which this cell does not have")
+    if link.ldpc_iterations > scenario.max_ldpc_iterations:
+        problems.append(
+            f"ldpc_iterations {link.ldpc_iterations} exceeds the decoder budget of {scenario.max_ldpc_iterations}"
+        )
+    return problems
+
+
+def resource_share(link: LinkConfig, scenario: ScenarioConfig) -> float:
+    """Share of the system state's resources a link takes, in [0, 1]: what eq. (2) charges as resource waste.
+
+    The mean of three shares: PRBs of the free PRBs; antennas (UE transmit and cell receive) of those
+    available; decoder work, LDPC iterations of the budget (K-best detection counts 1.5 times, capped at 1).
+    """
+    prbs = link.num_prbs / scenario.free_prbs
+    antennas = 0.5 * (link.num_tx_antennas / scenario.ue_antennas + link.num_rx_antennas / scenario.cell_antennas)
+    decoder = link.ldpc_iterations / scenario.max_ldpc_iterations * (1.5 if link.detector == "kbest" else 1.0)
+    return (min(prbs, 1.0) + min(antennas, 1.0) + min(decoder, 1.0)) / 3.0
 
 
 class Orchestration(BaseModel):
@@ -83,6 +122,8 @@ class Orchestration(BaseModel):
             raise ValueError(f"num_layers {link.num_layers} exceeds num_rx_antennas {link.num_rx_antennas}")
         if link.harq_max_retransmissions > 0 and not link.harq_enabled:
             raise ValueError("harq_max_retransmissions > 0 needs harq_enabled = true")
+        for problem in state_violations(link, self.scenario):
+            raise ValueError(problem)
         return self
 
     def cache_key(self) -> str:

@@ -1,0 +1,208 @@
+"""The trivial baselines a learned 6G-LLM has to beat: a constant plan and a hand rule.
+
+- **Constant** (`--model constant`): one link for every task, the link of the feasibility grid that
+  completes the most *training* tasks (ties: the higher mean eq. (2) score). It is chosen on a training
+  file, never on the tasks it is evaluated on (`best_constant_link`, `npm run sixg:baselines`), and is
+  stored in `learner/data/constant-plan.json` with the file and hash it was chosen on.
+- **Rule** (`--model rule`): what a radio engineer writes in ten lines, without the twin in the loop:
+  MCS from the SNR through the twin's AWGN BLER curves (threshold at the task's BER bound) with a
+  textbook margin (2 dB on AWGN, 6 dB on a fading channel), the fewest PRBs that carry the throughput at
+  that MCS, 60 kHz SCS for a delay budget under 1.5 ms (else 30 kHz), and the rest fixed (one layer,
+  receive antennas up to 4, LS estimation, LMMSE, 20 LDPC iterations within the decoder budget, no
+  HARQ). It reads the task's state (free PRBs, antennas, decoder budget) only to stay inside it. Its
+  constants were set on the training tasks, never on the evaluation tasks.
+
+Both answer in the same JSON as the model, so `evaluate` scores them like any other generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, state_violations
+
+from sixg_learner.reward import judge
+from sixg_learner.tasks import PlanEvaluator, Task, feasibility_grid, file_sha256, load_tasks, system_level_evaluator
+
+CONSTANT_PLAN_FILE = Path("learner/data/constant-plan.json")
+
+RULE_MARGIN_DB = {"awgn": 2.0, "faded": 6.0}
+"""SINR margin the rule keeps above the MCS's threshold: a textbook fading margin, not the twin's model."""
+
+RULE_SCS_KHZ = 30
+RULE_SHORT_DELAY_MS = 1.5
+"""Below this delay budget the rule takes 60 kHz (shorter slots, faster processing)."""
+RULE_RX_ANTENNAS = 4
+RULE_LDPC_ITERATIONS = 20
+
+
+def answer_json(link: LinkConfig) -> str:
+    return json.dumps(link.model_dump(mode="json"), separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Constant plan
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def best_constant_link(
+    tasks: Sequence[Task], evaluate_plans: PlanEvaluator = system_level_evaluator, grid: Sequence[LinkConfig] = ()
+) -> tuple[LinkConfig, int, float]:
+    """The grid link completing the most tasks (a plan outside a task's state fails it), its count and mean score."""
+    links = list(grid) or list(feasibility_grid())
+    completed = [0] * len(links)
+    score_sum = [0.0] * len(links)
+    for task in tasks:
+        scenario = task.radio()
+        fits = [i for i, link in enumerate(links) if not state_violations(link, scenario)]
+        plans = [Orchestration(link=links[i], scenario=scenario) for i in fits]
+        for i, plan, result in zip(fits, plans, evaluate_plans(plans), strict=True):
+            if result is None:
+                continue
+            verdict = judge(result, plan, task.requirement())
+            if verdict.satisfied:
+                completed[i] += 1
+                score_sum[i] += verdict.reward
+    best = max(range(len(links)), key=lambda i: (completed[i], score_sum[i]))
+    mean = score_sum[best] / completed[best] if completed[best] else 0.0
+    return links[best], completed[best], mean
+
+
+class ConstantPlanGenerator:
+    """Answers every task with the same link (`learner/data/constant-plan.json` unless given)."""
+
+    def __init__(self, link: LinkConfig | None = None, source: Path = CONSTANT_PLAN_FILE) -> None:
+        if link is None:
+            if not source.is_file():
+                raise FileNotFoundError(f"{source} is missing: choose the constant plan with `npm run sixg:baselines`")
+            record = json.loads(source.read_text())
+            link = LinkConfig.model_validate(record["link"])
+            self.record: dict[str, Any] = record
+        else:
+            self.record = {"link": link.model_dump(mode="json")}
+        self.link = link
+
+    def __call__(self, task: Task) -> str:
+        return answer_json(self.link)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "constant_plan", **self.record}
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Rule
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def mcs_thresholds_db(bler_target: float) -> dict[int, float]:
+    """Table-1 MCS index → the lowest SINR [dB] (0.25 dB steps) where the twin's AWGN BLER is ≤ `bler_target`."""
+    from twin_bridge.systemlevel import evaluate_system_level_batch
+
+    grid = [x / 4 for x in range(-40, 161)]  # −10 … 40 dB
+    thresholds: dict[int, float] = {}
+    for mcs in range(3, 29):
+        link = LinkConfig(mcs_index=mcs, num_prbs=50, channel_estimator="perfect", num_rx_antennas=1)
+        plans = [Orchestration(link=link, scenario=ScenarioConfig(snr_db=s)) for s in grid]
+        results = evaluate_system_level_batch(plans)
+        passing = [s for s, r in zip(grid, results, strict=True) if r.bler <= bler_target]
+        thresholds[mcs] = min(passing) if passing else math.inf
+    return thresholds
+
+
+def _bler_target(max_ber: float) -> float:
+    """The task's BER bound rounded down to a decade (the BLER stands in for the BER at system level)."""
+    return 10.0 ** math.floor(math.log10(max_ber))
+
+
+def _carrier_for(prbs: int, scs: int) -> int | None:
+    """The narrowest bandwidth at `scs` that carries `prbs` PRBs."""
+    fitting = [bw for bw, most in MAX_PRBS[scs].items() if most is not None and most >= prbs]
+    return min(fitting) if fitting else None
+
+
+def rule_link(task: Task) -> LinkConfig:
+    """The hand rule of the module docstring."""
+    from twin_bridge import nr
+
+    scenario = task.radio()
+    scs = 60 if task.qos.max_delay_ms < RULE_SHORT_DELAY_MS else RULE_SCS_KHZ
+    rx = min(RULE_RX_ANTENNAS, scenario.cell_antennas)
+    margin = RULE_MARGIN_DB["awgn" if scenario.channel_model == "awgn" else "faded"]
+    sinr_db = scenario.snr_db + 10 * math.log10(rx) - 1.0  # LS estimation's 1 dB, as the twin documents
+    thresholds = mcs_thresholds_db(_bler_target(task.qos.max_ber))
+    usable = [m for m, t in thresholds.items() if t + margin <= sinr_db]
+    mcs = max(usable) if usable else 3
+    most_prbs = min(MAX_PRBS[scs][100] or 135, scenario.free_prbs)
+    slot_ms = nr.slot_duration_ms(scs)
+    prbs = most_prbs
+    for n in range(1, most_prbs + 1):
+        if nr.transport_block_size(1, mcs, n, 1) / slot_ms / 1e3 >= task.qos.min_throughput_mbps:
+            prbs = n
+            break
+    bandwidth = _carrier_for(prbs, scs) or 100
+    return LinkConfig(
+        mcs_index=mcs,
+        mcs_table=1,
+        num_prbs=prbs,
+        subcarrier_spacing_khz=scs,  # type: ignore[arg-type]
+        bandwidth_mhz=bandwidth,  # type: ignore[arg-type]
+        num_layers=1,
+        num_tx_antennas=1,
+        num_rx_antennas=rx,  # type: ignore[arg-type]
+        channel_estimator="ls",
+        detector="lmmse",
+        ldpc_iterations=min(RULE_LDPC_ITERATIONS, scenario.max_ldpc_iterations),
+        harq_enabled=False,
+        harq_max_retransmissions=0,
+    )
+
+
+class RulePlanGenerator:
+    def __call__(self, task: Task) -> str:
+        return answer_json(rule_link(task))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "rule",
+            "margin_db": RULE_MARGIN_DB,
+            "bler_threshold": "the task's max BER, rounded down to a decade",
+            "scs_khz": {"default": RULE_SCS_KHZ, f"delay below {RULE_SHORT_DELAY_MS} ms": 60},
+            "fixed": {"rx_antennas_up_to": RULE_RX_ANTENNAS, "ldpc": RULE_LDPC_ITERATIONS, "layers": 1},
+        }
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# CLI: choose the constant plan on a training file
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Choose the constant-plan baseline on training tasks.")
+    parser.add_argument("--tasks", type=Path, required=True, help="TRAINING task file (never the evaluation tasks)")
+    parser.add_argument("--out", type=Path, default=CONSTANT_PLAN_FILE)
+    args = parser.parse_args(argv)
+    tasks = load_tasks(args.tasks)
+    link, completed, mean = best_constant_link(tasks)
+    record = {
+        "link": link.model_dump(mode="json"),
+        "chosen_on": str(args.tasks),
+        "chosen_on_sha256": file_sha256(args.tasks),
+        "training_completion": completed / len(tasks),
+        "training_mean_score_of_completed": mean,
+        "grid_links": len(feasibility_grid()),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
