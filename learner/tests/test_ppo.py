@@ -8,6 +8,7 @@ import pytest
 import torch
 from sixg_learner.ppo import (
     ValueHead,
+    choice_mask,
     masked_mean,
     policy_loss,
     regularization,
@@ -17,6 +18,7 @@ from sixg_learner.ppo import (
     token_logprobs,
     total_loss,
     value_loss,
+    whiten,
 )
 
 LN2, LN3 = math.log(2.0), math.log(3.0)
@@ -146,3 +148,21 @@ def test_value_head_starts_at_zero_and_learns() -> None:
         value_loss(head(hidden), returns, mask).backward()
         optimizer.step()
     assert value_loss(head(hidden), returns, mask).item() < before
+
+
+def test_whitened_advantages_have_mean_0_and_std_1_on_the_mask_and_0_off_it() -> None:
+    advantages = torch.tensor([[0.5, 0.7, 9.0], [0.1, 0.3, -9.0]])
+    mask = torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]])
+    out = whiten(advantages, mask)
+    assert out[:, 2].abs().max() == 0  # off the mask: neither used nor leaking into the statistics
+    kept = out[mask.bool()]
+    assert float(kept.mean()) == pytest.approx(0.0, abs=1e-6)
+    assert float(kept.pow(2).mean().sqrt()) == pytest.approx(1.0, abs=1e-4)
+    assert torch.equal(kept.argsort(), advantages[mask.bool()].argsort())  # the order is kept
+
+
+def test_the_choice_mask_keeps_the_tokens_with_more_than_one_allowed() -> None:
+    response = torch.tensor([[1.0, 1.0, 1.0, 0.0]])
+    allowed = torch.tensor([[[5, -1], [6, 7], [8, -1], [9, 10]]])  # forced, choice, forced, padding
+    assert choice_mask(response, allowed).tolist() == [[0.0, 1.0, 0.0, 0.0]]
+    assert torch.equal(choice_mask(response, None), response)  # unconstrained: every answer token

@@ -201,7 +201,7 @@ def test_a_ppo_iteration_trains_only_the_adapters_and_the_value_head_and_refresh
     tiny_dir: Path,
 ) -> None:
     policy, twin = tiny_policy(tiny_dir), FakeTwin()
-    args = tiny_ppo_args(ref_refresh_steps=2)
+    args = tiny_ppo_args(ref_refresh_steps=2, critic_warmup_steps=0)
     optimizer = make_optimizer(policy, args.learning_rate)
     base = {n: p.detach().clone() for n, p in policy.model.named_parameters() if "lora_" not in n}
     adapters = {n: p.detach().clone() for n, p in policy.adapter_parameters().items()}
@@ -231,6 +231,20 @@ def test_a_ppo_iteration_trains_only_the_adapters_and_the_value_head_and_refresh
     metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=2)
     assert metrics["reference_refreshed"]
     assert all(torch.equal(policy.reference[n], p) for n, p in policy.adapter_parameters().items())
+
+
+def test_during_the_critic_warm_up_only_the_value_head_and_the_shared_adapters_learn_the_value(
+    tiny_dir: Path,
+) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = tiny_ppo_args(critic_warmup_steps=1)
+    optimizer = make_optimizer(policy, args.learning_rate)
+    head = policy.value_head.linear.weight.detach().clone()
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=1)
+    assert metrics["critic_warmup"]
+    assert not torch.equal(policy.value_head.linear.weight, head)  # eq. (7) trained the critic
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=2)
+    assert not metrics["critic_warmup"] and metrics["losses/kl_ref"] > 0  # then the policy moves too
 
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:

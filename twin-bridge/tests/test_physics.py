@@ -15,8 +15,14 @@ import torch
 from sionna.phy.nr import PUSCHConfig
 from twin_bridge import latency, nr
 from twin_bridge.linklevel import _chain, evaluate_link_level, make_tb_decoder
-from twin_bridge.orchestration import Orchestration
-from twin_bridge.systemlevel import LS_ESTIMATION_LOSS_DB, evaluate_system_level, evaluate_system_level_batch
+from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, resource_share
+from twin_bridge.systemlevel import (
+    LS_ESTIMATION_LOSS_DB,
+    effective_sinr_db,
+    evaluate_system_level,
+    evaluate_system_level_batch,
+    fading_factor,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -280,3 +286,67 @@ def test_system_level_sinr_mapping_and_harq() -> None:
     assert r2.residual_bler == pytest.approx(r0.bler**3)
     assert r2.latency_ms > r0.latency_ms
     assert math.isclose(r2.tbs_bits, nr.transport_block_size(1, 10, 106, 1))
+
+
+# --- the system state and the fading-aware SINR (RLDTF issue: the orchestration must matter) ----------------------
+
+
+def _faded(link: dict, **scenario: object) -> Orchestration:
+    base = {"snr_db": 12, "channel_model": "tdl-c", "ue_speed_mps": 0, "delay_spread_ns": 100}
+    return Orchestration.model_validate(
+        {"link": {"mcs_index": 10, "num_prbs": 20, **link}, "scenario": {**base, **scenario}}
+    )
+
+
+def test_a_plan_outside_the_cell_state_is_rejected_with_the_reason() -> None:
+    state = {"ue_antennas": 1, "cell_antennas": 2, "free_prbs": 10, "measured_csi": False, "max_ldpc_iterations": 8}
+    for link, reason in [
+        ({"num_tx_antennas": 2, "num_layers": 1, "num_rx_antennas": 2}, "UE's 1 antennas"),
+        ({"num_rx_antennas": 4}, "cell can give"),
+        ({"num_prbs": 11}, "PRBs free"),
+        ({"channel_estimator": "perfect"}, "measured channel knowledge"),
+        ({"ldpc_iterations": 9}, "decoder budget"),
+    ]:
+        fields = {"mcs_index": 10, "num_prbs": 10, "ldpc_iterations": 8, **link}
+        with pytest.raises(ValueError, match=reason):
+            Orchestration.model_validate({"link": fields, "scenario": {"snr_db": 10, **state}})
+    fits = {"mcs_index": 10, "num_prbs": 10, "ldpc_iterations": 8, "num_rx_antennas": 2}
+    Orchestration.model_validate({"link": fits, "scenario": {"snr_db": 10, **state}})
+
+
+def test_fading_costs_sinr_that_diversity_wins_back() -> None:
+    awgn = effective_sinr_db(*_parts(_faded({}, channel_model="awgn")))
+    flat = effective_sinr_db(*_parts(_faded({"num_prbs": 2}, delay_spread_ns=10)))
+    wide = effective_sinr_db(*_parts(_faded({"num_prbs": 100}, delay_spread_ns=300)))
+    antennas = effective_sinr_db(*_parts(_faded({"num_prbs": 2, "num_rx_antennas": 8}, delay_spread_ns=10)))
+    assert flat < wide < awgn  # frequency diversity
+    assert antennas - 10 * math.log10(8) > flat  # spatial diversity, beyond the array gain
+    assert fading_factor(1.0) == pytest.approx(10 ** (-9.77 / 10), rel=0.01)  # Rayleigh, 10 % outage
+
+
+def test_a_fast_ue_with_ls_estimation_needs_a_short_slot_or_measured_csi() -> None:
+    slow = effective_sinr_db(*_parts(_faded({}, ue_speed_mps=0, snr_db=25)))
+    fast_30 = effective_sinr_db(*_parts(_faded({}, ue_speed_mps=30, snr_db=25)))
+    fast_60 = effective_sinr_db(*_parts(_faded({"subcarrier_spacing_khz": 60}, ue_speed_mps=30, snr_db=25)))
+    fast_csi = effective_sinr_db(*_parts(_faded({"channel_estimator": "perfect"}, ue_speed_mps=30, snr_db=25)))
+    assert fast_30 < fast_60 < slow
+    assert fast_csi > slow  # no estimation loss at all
+
+
+def test_fewer_ldpc_iterations_cost_sinr_and_the_awgn_result_is_unchanged_at_the_reference() -> None:
+    plan = _faded({}, channel_model="awgn")
+    five = _faded({"ldpc_iterations": 5}, channel_model="awgn")
+    assert effective_sinr_db(*_parts(plan)) - effective_sinr_db(*_parts(five)) == pytest.approx(1.6)
+    assert effective_sinr_db(*_parts(plan)) == pytest.approx(12 - 1.0)  # AWGN, 1 antenna, LS: as before
+
+
+def test_resource_share_counts_prbs_antennas_and_decoder_work_of_the_state() -> None:
+    scenario = ScenarioConfig(snr_db=10, free_prbs=40, ue_antennas=2, cell_antennas=4, max_ldpc_iterations=10)
+    lean = LinkConfig(mcs_index=10, num_prbs=4, ldpc_iterations=1)
+    full = LinkConfig(mcs_index=10, num_prbs=40, num_tx_antennas=2, num_rx_antennas=4, ldpc_iterations=10)
+    assert resource_share(full, scenario) == pytest.approx(1.0)
+    assert resource_share(lean, scenario) == pytest.approx((0.1 + 0.5 * (0.5 + 0.25) + 0.1) / 3)
+
+
+def _parts(plan: Orchestration) -> tuple[LinkConfig, ScenarioConfig]:
+    return plan.link, plan.scenario

@@ -53,6 +53,30 @@ def token_advantages(rewards: Tensor, values: Tensor) -> Tensor:
     return (rewards.unsqueeze(-1) - values).detach()
 
 
+def whiten(advantages: Tensor, mask: Tensor, eps: float = 1e-8) -> Tensor:
+    """Advantages shifted and scaled to mean 0, std 1 over the masked tokens (the usual PPO normalisation).
+
+    Rewards of eq. (2) lie in [−1, 1] and most answers of a batch are near each other, so raw
+    advantages are small and their scale drifts with the critic; whitened ones give eq. (6) the same
+    step size at every iteration. Zero outside the mask.
+    """
+    mask = mask.to(advantages.dtype)
+    count = mask.sum().clamp(min=1.0)
+    mean = (advantages * mask).sum() / count
+    var = (((advantages - mean) * mask) ** 2).sum() / count
+    return (advantages - mean) / (var.sqrt() + eps) * mask
+
+
+def choice_mask(response_mask: Tensor, allowed: Tensor | None) -> Tensor:
+    """(B, T) the answer tokens where the policy had a choice: all of them unconstrained; under the
+    answer grammar the values' tokens (`allowed` (B, T, A), −1 pads). A forced token has log-prob 0,
+    ratio 1 and no gradient under π_c: in a token mean it only dilutes the losses (by ~6x for these
+    answers), and a critic fitted on it learns the skeleton, not the choices."""
+    if allowed is None:
+        return response_mask
+    return response_mask * ((allowed >= 0).sum(-1) > 1).to(response_mask.dtype)
+
+
 def policy_loss(
     logp_new: Tensor,
     logp_old: Tensor,

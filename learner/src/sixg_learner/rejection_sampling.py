@@ -33,7 +33,7 @@ from .policy import (
     sample,
     select_rollout,
 )
-from .ppo import masked_mean, token_logprobs
+from .ppo import choice_mask, masked_mean, token_logprobs
 from .scoring import Score, Scorer
 from .tasks import Task
 
@@ -55,20 +55,11 @@ class RsArgs(LoopArgs):
     learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate of the adapters"})
 
 
-def choice_mask(seqs: Sequences) -> Tensor:
-    """(B, G) 1 on the answer tokens where the policy had a choice: all of them unconstrained, the values'
-    tokens under the grammar (a forced token has log-prob 0 under π_c: in a mean it only dilutes the loss,
-    by ~6x for these answers)."""
-    if seqs.allowed is None:
-        return seqs.response_mask
-    return seqs.response_mask * ((seqs.allowed >= 0).sum(-1) > 1).float()
-
-
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:
     """Masked LM loss: −mean log π(a_t | s_t) over the answers' choice tokens (the prompt is not learned)."""
     seqs = rollout.sequences if isinstance(rollout, Rollout) else rollout
     logits, _ = forward(policy, seqs, prefix=prefix)
-    return -masked_mean(token_logprobs(logits, answer_actions(seqs)), choice_mask(seqs))
+    return -masked_mean(token_logprobs(logits, answer_actions(seqs)), choice_mask(seqs.response_mask, seqs.allowed))
 
 
 def sft_step(policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, rows: list[int], args: RsArgs) -> float:

@@ -3,10 +3,14 @@
 1. rollout: k answers per task from π_θold (the actor as it is at the start of the iteration);
 2. twin reward R (eq. 2) per answer;
 3. token weights w_t (eqs. 3–5) for a bounded subset of answers, 1 elsewhere;
-4. advantages A_t = R − V_φ(s_t) (eq. 6), with the critic's values at rollout time;
+4. advantages A_t = R − V_φ(s_t) (eq. 6), with the critic's values at rollout time, whitened over the
+   batch's choice tokens (the values' tokens under the grammar; forced tokens carry no gradient);
 5. `ppo_epochs` passes of minibatch updates of L_total (eq. 9) = L_policy (6) + k₁·L_value (7) +
    k₂·L_reg (8), π_θold's log-probs and values fixed, the KL of eq. (8) taken against π_ref;
 6. every `ref_refresh_steps` iterations, π_ref ← π_θ (the paper: at checkpoint-saving intervals).
+
+The first `critic_warmup_steps` iterations train the critic alone (eq. 7): the value head starts at
+zero, and an untrained critic makes every advantage the raw reward.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from .policy import (
     using_reference,
 )
 from .ppo import (
+    choice_mask,
     masked_mean,
     policy_loss,
     regularization,
@@ -47,6 +52,7 @@ from .ppo import (
     token_logprobs,
     total_loss,
     value_loss,
+    whiten,
 )
 from .reward import FAILURE_REWARD
 from .scoring import Scorer
@@ -73,6 +79,9 @@ class PpoArgs(LoopArgs):
     tw_perturbations: int = field(default=2, metadata={"help": "N of eq. (4): perturbations per token"})
     tw_max_answers: int = field(default=4, metadata={"help": "answers per step that get token weights"})
     ref_refresh_steps: int = field(default=10, metadata={"help": "π_ref ← π_θ every this many steps"})
+    critic_warmup_steps: int = field(
+        default=2, metadata={"help": "first iterations that train only the critic (eq. 7), the policy held"}
+    )
     save_every: int = field(default=10, metadata={"help": "checkpoint every this many steps (and the last)"})
 
 
@@ -185,8 +194,12 @@ def ppo_iteration(
     # 3. token weights, eqs. (3)–(5)
     weights, weight_stats = answer_token_weights(policy, rollout, row_tasks, rewards, scorer, args, rng)
     lap("token_weights")
-    # 4. advantages A_t = R − V_φ(s_t), eq. (6), with the critic of the rollout
-    advantages = token_advantages(rewards, rollout.values) * mask  # (B, G)
+    # 4. advantages A_t = R − V_φ(s_t), eq. (6), with the critic of the rollout, on the choice tokens,
+    #    whitened over the batch; during the critic's warm-up only eq. (7) trains (a zero-initialised
+    #    critic makes A_t = R: the policy would chase the raw reward's offset)
+    choices = choice_mask(mask, rollout.sequences.allowed)  # (B, G)
+    advantages = whiten(token_advantages(rewards, rollout.values), choices)  # (B, G)
+    warming_up = step <= args.critic_warmup_steps
     # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed; π_ref's prefix is run once
     prefix_ids = rollout.sequences.prefix_ids
     with using_reference(policy):
@@ -195,7 +208,8 @@ def ppo_iteration(
     history: dict[str, list[tuple[float, float]]] = {}  # name → (value, answer tokens) per micro-batch
 
     def micro_loss(rows: list[int], mb: Sequences, prefix: PrefixKV | None) -> Tensor:
-        index, width, mb_mask = torch.tensor(rows), mb.answer_len, mb.response_mask  # mask (b, g)
+        index, width = torch.tensor(rows), mb.answer_len
+        mb_mask = choice_mask(mb.response_mask, mb.allowed)  # (b, g): the tokens that were a choice
         with using_reference(policy):
             logits_ref, _ = forward(policy, mb, args.temperature, ref_prefix)  # (b, g, V)
         logits, values = forward(policy, mb, args.temperature, prefix)  # (b, g, V), (b, g)
@@ -206,7 +220,7 @@ def ppo_iteration(
         )
         l_value = value_loss(values, rewards[index], mb_mask)
         l_reg = regularization(logits, logits_ref, mb_mask, args.beta_ent, args.beta_kl)
-        loss = total_loss(l_policy, l_value, l_reg, args.k1, args.k2)
+        loss = args.k1 * l_value if warming_up else total_loss(l_policy, l_value, l_reg, args.k1, args.k2)
         with torch.no_grad():
             log_ratio = logp.detach() - logp_old
             tokens = float(mb_mask.sum())
@@ -244,5 +258,6 @@ def ppo_iteration(
         **{name: sum(v * n for v, n in parts) / sum(n for _, n in parts) for name, parts in history.items()},
         **weight_stats,
         "reference_refreshed": refreshed,
+        "critic_warmup": warming_up,
         **timings,
     }
