@@ -321,3 +321,25 @@ def test_a_checkpoint_carries_its_lineage_and_exports_a_merged_model(tiny_dir: P
     with torch.no_grad():
         torch.testing.assert_close(merged(input_ids=ids).logits, policy.model(input_ids=ids).logits)
     assert json.loads((exported / "maestro_lineage.json").read_text())["step"] == 1
+
+
+def test_rs_rounds_stop_when_the_dev_completion_stops_improving_and_name_the_best(
+    tiny_dir: Path, tmp_path: Path
+) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = RsArgs(k=4, max_new_tokens=8, temperature=1.0, rounds=4, learning_rate=1e-2, constrained=0)
+    ctx = train.RunContext(
+        TASKS, PROMPTS, twin, tmp_path / "out", tmp_path / "t.jsonl", "ab" * 32,
+        dev_tasks=TASKS[:2], dev_prompts=PROMPTS[:2], max_new_tokens=8, constrained=False,
+    )  # fmt: skip
+    history = train.run_rejection_sampling(policy, make_optimizer(policy, args.learning_rate), ctx, args)
+    lines = [json.loads(line) for line in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
+    assert lines[0]["rs/dev_baseline"] and "dev/completion" in lines[0]  # the starting model, measured first
+    trained = [m for m in history if not m["rs/stopped"]]
+    assert trained and all("dev/completion" in m for m in trained)
+    best = json.loads((tmp_path / "out" / "best.json").read_text())
+    improved = [m for m in trained if m["rs/dev_improved"]]
+    if improved:
+        assert best["checkpoint"] == improved[-1]["checkpoint"]
+    # the run ends at the first round that does not improve on the dev split (or at the round limit)
+    assert all(m["rs/dev_improved"] for m in trained[:-1])

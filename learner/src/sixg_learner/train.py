@@ -49,12 +49,22 @@ class RunContext:
     dataset: Path
     dataset_sha256: str
     log: Callable[[dict[str, Any]], None] = field(default=lambda metrics: None)
+    dev_tasks: Sequence[Task] = ()
+    """Held-out tasks (never trained on): greedy completion on them after each round decides when RS stops."""
+    dev_prompts: Sequence[str] = ()
+    max_new_tokens: int = 160
+    constrained: bool = True
 
     def record(self, metrics: dict[str, Any]) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with (self.out_dir / "metrics.jsonl").open("a") as f:
             f.write(json.dumps(metrics) + "\n")
         self.log(metrics)
+
+    def mark_best(self, checkpoint: Path, metrics: dict[str, Any]) -> None:
+        """`<out>/best.json`: the checkpoint with the best dev figures so far."""
+        record = {"checkpoint": str(checkpoint), **{k: v for k, v in metrics.items() if k.startswith("dev/")}}
+        (self.out_dir / "best.json").write_text(json.dumps({**record, "step": metrics.get("step")}, indent=2) + "\n")
 
     def checkpoint(
         self,
@@ -74,6 +84,39 @@ class RunContext:
         )  # fmt: skip
 
 
+def dev_metrics(policy: Policy, ctx: RunContext) -> dict[str, Any]:
+    """Greedy answers of the policy under the grammar on the dev tasks: completion and mean scores (empty: none)."""
+    if not ctx.dev_tasks:
+        return {}
+    from .grammar import StateLimits
+    from .policy import sample
+
+    rollout = sample(
+        policy,
+        ctx.dev_prompts,
+        1,
+        ctx.max_new_tokens,
+        1.0,
+        0,
+        score=False,
+        constrained=ctx.constrained,
+        greedy=True,
+        limits=[StateLimits.of(task.radio()) for task in ctx.dev_tasks],
+    )
+    scores = ctx.scorer.score(ctx.dev_tasks, rollout.texts)
+    completed = [s.reward for s in scores if s.satisfied]
+    return {
+        "dev/completion": len(completed) / len(scores),
+        "dev/avg_score_completed": sum(completed) / len(completed) if completed else None,
+        "dev/mean_reward": sum(s.reward for s in scores) / len(scores),
+        "dev/distinct_plans": len(set(rollout.texts)),
+    }
+
+
+def _dev_key(metrics: dict[str, Any]) -> tuple[float, float]:
+    return (metrics.get("dev/completion", -1.0), metrics.get("dev/mean_reward") or -2.0)
+
+
 def run_rejection_sampling(
     policy: Policy,
     optimizer: torch.optim.Optimizer,
@@ -82,24 +125,38 @@ def run_rejection_sampling(
     start_round: int = 1,
     parent: Path | None = None,
     best_success_rate: float = -1.0,
+    best_dev_metrics: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Rounds until the success rate stops growing (patience 1) or `args.rounds`; a checkpoint after each SFT.
 
     Round r measures the model round r − 1 trained. A round that does no better than the best before
-    it (or keeps nothing) trains nothing and ends the run: the last checkpoint is the result.
+    it (or keeps nothing) trains nothing and ends the run. With dev tasks, a round whose greedy
+    completion on them is not above the best so far also ends the run, and `<out>/best.json` names
+    the checkpoint with the best dev completion: the result.
     """
     history: list[dict[str, Any]] = []
     best = best_success_rate
+    best_dev = best_dev_metrics or {}
+    if ctx.dev_tasks and start_round == 1 and not best_dev:
+        best_dev = {"step": 0, **dev_metrics(policy, ctx)}  # the model RS starts from
+        ctx.record({"phase": "rs", **best_dev, "rs/dev_baseline": True})
     for round_index in range(start_round, args.rounds + 1):
         metrics, _ = rs_round(policy, optimizer, ctx.tasks, ctx.prompts, ctx.scorer, args, round_index, best)
         best = max(best, metrics["charts/success_rate"])
+        if not metrics["rs/stopped"] and ctx.dev_tasks:
+            # with a dev split, the rounds go on while the held-out greedy completion improves
+            metrics.update(dev_metrics(policy, ctx))
+            metrics["rs/dev_improved"] = _dev_key(metrics) > _dev_key(best_dev)
         if not metrics["rs/stopped"]:
             parent = ctx.checkpoint(
                 f"rs-round-{round_index}", policy, optimizer, round_index, "rs", args, metrics, parent
             )
+            if metrics.get("rs/dev_improved", True):
+                best_dev = metrics
+                ctx.mark_best(parent, metrics)
         ctx.record(metrics)
         history.append(metrics)
-        if metrics["rs/stopped"]:
+        if metrics["rs/stopped"] or metrics.get("rs/dev_improved") is False:
             break
     return history
 
@@ -112,12 +169,18 @@ def run_ppo(
     start_step: int = 1,
     parent: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """PPO iterations `start_step` … `args.steps`, a checkpoint every `save_every` steps and after the last."""
+    """PPO iterations `start_step` … `args.steps`, a checkpoint every `save_every` steps and after the last
+    (with dev tasks: their greedy completion at each checkpoint, the best one named in `<out>/best.json`)."""
     history = []
+    best_dev = (-1.0, -2.0)
     for step in range(start_step, args.steps + 1):
         metrics = ppo_iteration(policy, optimizer, ctx.tasks, ctx.prompts, ctx.scorer, args, step)
         if step % args.save_every == 0 or step == args.steps:
+            metrics.update(dev_metrics(policy, ctx))
             parent = ctx.checkpoint(f"ppo-step-{step:06d}", policy, optimizer, step, "ppo", args, metrics, parent)
+            if ctx.dev_tasks and _dev_key(metrics) > best_dev:
+                best_dev = _dev_key(metrics)
+                ctx.mark_best(parent, metrics)
         ctx.record(metrics)
         history.append(metrics)
     return history
@@ -153,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks.py)")
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
         sub.add_argument("--limit", type=int, default=None, help="use only the task file's first N tasks")
+        sub.add_argument(
+            "--dev-tasks", type=Path, default=None, help="held-out dev tasks: greedy completion decides when RS stops"
+        )
         sub.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
         add_dataclass_arguments(sub, cls)
     return parser
@@ -172,6 +238,7 @@ def progress_line(metrics: dict[str, Any]) -> str:
         "entropy": "losses/entropy",
         "kl_ref": "losses/kl_ref",
         "clip": "losses/clip_fraction",
+        "dev": "dev/completion",
     }
     numbers = [f"{label} {metrics[key]:.4g}" for label, key in shown.items() if metrics.get(key) is not None]
     times = [f"{key[5:-2]} {value:.1f}s" for key, value in metrics.items() if key.startswith("time/")]
@@ -179,7 +246,7 @@ def progress_line(metrics: dict[str, Any]) -> str:
 
 
 def chat_prompts(tasks: Sequence[Task], policy: Policy) -> list[str]:
-    """The one-shot prompt of every task (`prompting.build_messages`) through the model's chat template."""
+    """The prompt of every task (`prompting.build_messages`) through the model's chat template."""
     from .prompting import build_messages
 
     return [
@@ -211,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The policy: resume a checkpoint of this phase, start from another phase's adapters, or from new ones.
     start, best, parent = 1, -1.0, None
+    best_dev: dict[str, Any] = {}
     optimizer_state = None
     if is_checkpoint(source):
         checkpoint = load_checkpoint(source)
@@ -219,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             start, optimizer_state = checkpoint.step + 1, checkpoint.optimizer_state
             restore_rng(source)
             best = (checkpoint.metrics or {}).get("charts/success_rate", -1.0)
+            best_dev = {k: v for k, v in (checkpoint.metrics or {}).items() if k.startswith("dev/")}
         else:
             refresh_reference(policy)  # π_ref starts as the model PPO starts from
     else:
@@ -235,10 +304,15 @@ def main(argv: list[str] | None = None) -> int:
         dataset=cli.tasks,
         dataset_sha256=hashlib.sha256(tasks_jsonl(tasks).encode()).hexdigest(),
         log=lambda metrics: print(progress_line(metrics), flush=True),
+        max_new_tokens=args.max_new_tokens,
+        constrained=bool(args.constrained),
     )
+    if cli.dev_tasks is not None:
+        ctx.dev_tasks = load_tasks(cli.dev_tasks)
+        ctx.dev_prompts = chat_prompts(ctx.dev_tasks, policy)
     print(f"{cli.phase}: {len(tasks)} tasks, from {source}, steps {start}..", flush=True)
     if isinstance(args, RsArgs):
-        history = run_rejection_sampling(policy, optimizer, ctx, args, start, parent, best)
+        history = run_rejection_sampling(policy, optimizer, ctx, args, start, parent, best, best_dev or None)
     else:
         history = run_ppo(policy, optimizer, ctx, args, start, parent)
     saved = [m["checkpoint"] for m in history if "checkpoint" in m]
