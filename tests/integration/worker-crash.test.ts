@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
@@ -13,6 +14,19 @@ import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { cellTopic, config, negotiationInput, negotiationWorker, partiesOf, startTemporal } from '../helpers/stack.ts';
 
 let env: TestWorkflowEnvironment;
+
+/** A TCP port the OS reports free on loopback now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
 before(async () => {
   env = await startTemporal();
 });
@@ -32,6 +46,8 @@ describe('worker crash', () => {
         TEMPORAL_ADDRESS: env.address,
         TEMPORAL_NAMESPACE: config.namespace,
         MAESTRO_LOG_LEVEL: 'WARN',
+        // a port of its own: `npm start` beside the tests already holds the default 9464
+        MAESTRO_METRICS_PORT: String(await freePort()),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
