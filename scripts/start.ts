@@ -65,6 +65,12 @@ async function main(): Promise<void> {
   const schedules = await ensureSchedules(config);
   if (schedules.created.length > 0) console.log(`[maestro] created schedules ${schedules.created.join(', ')}`);
   if (config.model.isLocalServer) {
+    // The trained 6G-LLM this clone ships (learner/models/sixg-llm): merged into the base and exported
+    // to data/models/promoted.gguf on first start (~2 min), then served as `sixg-llm`. A failure is
+    // reported and the rest starts without it.
+    const ship = startService('sixg-install', venvBin('python'), ['-m', 'sixg_learner.ship', 'install']);
+    const shipCode = await ship.exited;
+    if (shipCode !== 0) console.error(`[maestro] the shipped 6G-LLM could not be built (exit ${shipCode})`);
     const model = supervise(startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
   }

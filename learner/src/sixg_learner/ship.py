@@ -1,0 +1,171 @@
+"""The trained 6G-LLM a fresh clone serves: a small committed artefact, rebuilt into the served model at start.
+
+    python -m sixg_learner.ship pack --checkpoint DIR --evaluation REPORT [--out learner/models/sixg-llm]
+    python -m sixg_learner.ship install            # what `npm start` runs: a no-op when up to date
+
+`pack` copies what serving needs from a training checkpoint: the LoRA adapters (as float16, ~4 MB),
+their config, the checkpoint's lineage and metrics, and a `manifest.json` with every file's sha256,
+the base GGUF the adapters were trained on (file and sha256), the held-out evaluation summary and the
+command that reproduces the training. Never the base model (538 MB), the optimizer or the RNG.
+
+`install` rebuilds the served model from it: the base from the registry package's GGUF
+(`convert.convert_gguf`, ~1 min), the adapters merged in, the result exported to
+`data/models/promoted.gguf` (`export_gguf`), and `data/models/promoted.json` written last (the
+record `sixg:eval --model promoted` and the model server read). A promoted.json that a local
+retraining pipeline wrote (no `shipped` field) is left alone: the newer local model wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SHIPPED_DIR = Path("learner/models/sixg-llm")
+MANIFEST_FILE = "manifest.json"
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+PROMOTED_FILE = Path("data/models/promoted.json")
+PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
+PROMOTED_HF = PROMOTED_FILE.parent / "promoted-hf"
+BASE_DIR = Path("data/models/smollm2-135m-hf")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dict[str, Any]:
+    """Writes the shipped artefact (module docstring) into `out`, replacing what was there."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    meta = json.loads((checkpoint_dir / "checkpoint.json").read_text())
+    report = json.loads(evaluation.read_text())
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy2(checkpoint_dir / "adapter_config.json", out / "adapter_config.json")
+    tensors = load_file(checkpoint_dir / "adapter_model.safetensors")
+    half = {k: v.to(dtype=torch.float16).contiguous() for k, v in tensors.items()}  # halves the committed size
+    save_file(half, out / ADAPTER_FILES[1])
+    files = {name: sha256_file(out / name) for name in ADAPTER_FILES}
+    manifest = {
+        "packed": datetime.now(UTC).isoformat(timespec="seconds"),
+        "from_checkpoint": str(checkpoint_dir),
+        "phase": meta["phase"],
+        "step": meta["step"],
+        "lora": meta["lora"],
+        "base_gguf": meta["lineage"]["base"]["gguf"],
+        "base_weights_sha256": meta["lineage"]["base"]["weights_sha256"],
+        "dataset": meta["lineage"]["dataset"],
+        "evaluation": {"report": str(evaluation), "tasks_file": report.get("tasks_file"), **report["summary"]},
+        "reproduce": command,
+        "files": files,
+    }
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def manifest_sha256(shipped: Path) -> str:
+    return sha256_file(shipped / MANIFEST_FILE)
+
+
+def verify(shipped: Path) -> dict[str, Any]:
+    """The manifest, after checking every listed file's hash (ValueError naming the first that differs)."""
+    manifest = json.loads((shipped / MANIFEST_FILE).read_text())
+    for name, expected in manifest["files"].items():
+        actual = sha256_file(shipped / name)
+        if actual != expected:
+            raise ValueError(f"{shipped / name}: sha256 {actual} is not the manifest's {expected}")
+    return manifest
+
+
+def up_to_date(shipped: Path = SHIPPED_DIR) -> bool:
+    """True when nothing needs building: no shipped model, a local promotion, or this one already served."""
+    if not (shipped / MANIFEST_FILE).is_file():
+        return True
+    if not PROMOTED_FILE.is_file():
+        return False
+    record = json.loads(PROMOTED_FILE.read_text())
+    if "shipped" not in record:
+        return True  # a model the local retraining pipeline promoted
+    return record["shipped"] == manifest_sha256(shipped) and PROMOTED_GGUF.is_file()
+
+
+def install(shipped: Path = SHIPPED_DIR, base_dir: Path = BASE_DIR) -> Path | None:
+    """Builds data/models/promoted.gguf from the shipped adapters (module docstring); returns it, or None."""
+    if up_to_date(shipped):
+        return PROMOTED_GGUF if PROMOTED_GGUF.is_file() else None
+    manifest = verify(shipped)
+    from .convert import LINEAGE_FILE, convert_gguf, packaged_gguf
+    from .export_gguf import export_gguf
+    from .policy import LoraSettings, load_policy, weights_sha256
+
+    gguf = packaged_gguf()
+    if sha256_file(gguf) != manifest["base_gguf"]["sha256"]:
+        raise ValueError(f"the installed {gguf.name} is not the GGUF the shipped adapters were trained on")
+    convert_gguf(gguf, base_dir)
+    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
+        raise ValueError(f"{base_dir} does not hold the base weights the shipped adapters were trained on")
+    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
+    policy = load_policy(base_dir, lora, adapter_dir=shipped)
+    merged = policy.model.merge_and_unload()
+    staging = PROMOTED_HF.with_name(PROMOTED_HF.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    merged.save_pretrained(staging)
+    policy.tokenizer.save_pretrained(staging)
+    lineage = {"base": manifest["base_gguf"], "phase": manifest["phase"], "step": manifest["step"], "shipped": True}
+    (staging / LINEAGE_FILE).write_text(json.dumps(lineage, indent=2) + "\n")
+    if PROMOTED_HF.exists():
+        shutil.rmtree(PROMOTED_HF)
+    staging.rename(PROMOTED_HF)
+    export_gguf(PROMOTED_HF, PROMOTED_GGUF)
+    record = {
+        "checkpoint": str(shipped),
+        "evaluation": manifest["evaluation"],
+        "served_from": str(PROMOTED_HF),
+        "gguf": str(PROMOTED_GGUF),
+        "promoted_at": datetime.now(UTC).isoformat(),
+        "previous": None,
+        "shipped": manifest_sha256(shipped),
+    }
+    PROMOTED_FILE.write_text(json.dumps(record, indent=2) + "\n")
+    return PROMOTED_GGUF
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("pack", help="copy a checkpoint's adapters into the shipped folder")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--evaluation", type=Path, required=True, help="its held-out evaluation report (sixg:eval)")
+    p.add_argument("--out", type=Path, default=SHIPPED_DIR)
+    p.add_argument("--reproduce", default="npm run sixg:retrain", help="the command that reproduces the training")
+    sub.add_parser("install", help="build data/models/promoted.gguf from the shipped adapters if needed")
+    args = parser.parse_args(argv)
+    if args.command == "pack":
+        print(json.dumps(pack(args.checkpoint, args.evaluation, args.out, args.reproduce), indent=2))
+        return 0
+    if up_to_date():
+        print("[sixg] the served 6G-LLM is up to date", file=sys.stderr)
+        return 0
+    print(
+        "[sixg] building the shipped 6G-LLM (base conversion, merge, GGUF export: about two minutes)", file=sys.stderr
+    )
+    path = install()
+    print(f"[sixg] serving {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
