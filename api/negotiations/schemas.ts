@@ -11,7 +11,10 @@ import {
 
 export { negotiationRequestSchema, networkStateSchema, withdrawalSchema };
 
-export const negotiationIdSchema = z.string().regex(/^negotiation-[A-Za-z0-9-]{1,80}$/, 'not a negotiation id');
+/** A negotiation the API started (`negotiation-…`) or one a cell session started (`cell-session-<cell>-n<k>`). */
+export const negotiationIdSchema = z
+  .string()
+  .regex(/^(negotiation-[A-Za-z0-9-]{1,80}|cell-session-[A-Za-z0-9._-]{1,64}-n[0-9]{1,9})$/, 'not a negotiation id');
 
 export const idempotencyKeySchema = z.string().trim().min(1).max(200);
 
