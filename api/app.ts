@@ -29,7 +29,19 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
   const app = express();
   app.disable('x-powered-by');
   // Intent patches are JSON merge patches (RFC 7386), sent as application/merge-patch+json.
-  app.use(express.json({ limit: '100kb', type: ['application/json', 'application/merge-patch+json'] }));
+  const jsonTypes = ['application/json', 'application/merge-patch+json'];
+  app.use((req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(jsonTypes)) {
+      const sent = req.headers['content-type'] ?? 'no content type';
+      next(
+        new HttpError(415, 'unsupported_media_type', `the body must be JSON (${jsonTypes.join(' or ')}), not ${sent}`),
+      );
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: '100kb', type: jsonTypes }));
   const openApi = buildOpenApiDocument();
 
   app.get('/healthz', async (_req, res) => {
@@ -45,9 +57,40 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
   app.use('/v1/intents', intentRoutes(intents));
   app.use('/v1/cells', cellRoutes(intents));
   app.use('/v1/sixg', sixgRoutes(new SixgService(client, config, deps.sixgOrchestrationWaitMs)));
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
+    // A path the API has, with a method it does not: 405 and the methods it does take (RFC 9110 §15.5.6).
+    const allowed = methodsOf(openApi, req.path);
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      next(
+        new HttpError(
+          405,
+          'method_not_allowed',
+          `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`,
+        ),
+      );
+      return;
+    }
     next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`));
   });
   app.use(errorHandler);
   return app;
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace']);
+
+/** The methods the OpenAPI document declares for a concrete path (`{param}` segments match any one segment). */
+export function methodsOf(document: { paths?: Record<string, object> }, path: string): string[] {
+  const segments = path.split('/');
+  for (const [template, operations] of Object.entries(document.paths ?? {})) {
+    const parts = template.split('/');
+    if (parts.length !== segments.length) continue;
+    if (parts.every((part, i) => part === segments[i] || (part.startsWith('{') && segments[i] !== ''))) {
+      const methods = Object.keys(operations)
+        .filter((key) => HTTP_METHODS.has(key))
+        .map((m) => m.toUpperCase());
+      return methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+    }
+  }
+  return [];
 }

@@ -15,7 +15,9 @@ import type { MaestroConfig } from '../../core/config.ts';
 import {
   cellOfBody,
   intentBodySchema,
+  MAX_PATCH_DEPTH,
   mergePatch,
+  nestingDepth,
   type IntentBody,
   type IntentRecord,
 } from '../../core/intents/schemas.ts';
@@ -108,6 +110,9 @@ export class IntentService {
   async patch(principal: Principal, id: string, patch: unknown): Promise<IntentResource> {
     const { intent, cell } = await this.find(principal, id);
     if (principal.role !== 'bo') throw forbidden('only the owning BO changes its intent');
+    if (nestingDepth(patch) > MAX_PATCH_DEPTH) {
+      throw badRequest(`the merge patch nests deeper than ${MAX_PATCH_DEPTH} levels`);
+    }
     const merged = intentBodySchema.safeParse(mergePatch(intent.record.body, patch));
     if (!merged.success) throw merged.error;
     if (cellOfBody(merged.data) !== cell.cellId) {

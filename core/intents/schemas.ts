@@ -132,6 +132,23 @@ export const cellOfBody = (body: IntentBody): string => body.intentExpectations[
  * RFC 7386 JSON merge patch: objects merge key by key, null deletes, everything else replaces.
  * The result is validated again as a whole, so a patch can never leave an invalid intent.
  */
+/** Deepest nesting a merge patch may have: an intent body is a few levels deep; 32 is generous. */
+export const MAX_PATCH_DEPTH = 32;
+
+/** How deep `value` nests objects and arrays, counted without recursion (a 5,000-deep body must not overflow). */
+export function nestingDepth(value: unknown, stopAt = MAX_PATCH_DEPTH + 1): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest >= stopAt) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const base: Record<string, unknown> =

@@ -221,6 +221,20 @@ describe('HTTP API', () => {
     assert.equal(afterDone.body.id, first.body.id, 'still the same negotiation after it finished');
   });
 
+  it('answers 405 with Allow for a method a path does not take, and 415 for a body that is not JSON', async () => {
+    const wrong = await call('DELETE', '/v1/negotiations');
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.body.error, 'method_not_allowed');
+    assert.deepEqual(wrong.headers.get('allow')?.split(', ').sort(), ['GET', 'HEAD', 'POST']);
+    const onId = await call('PUT', '/v1/negotiations/negotiation-abc');
+    assert.equal(onId.status, 405);
+    assert.ok(onId.headers.get('allow')?.includes('GET'));
+    const plain = await call('POST', '/v1/negotiations', 'topic=cell', { 'content-type': 'text/plain' });
+    assert.equal(plain.status, 415);
+    assert.equal(plain.body.error, 'unsupported_media_type');
+    assert.equal((await call('GET', '/v1/nothing-here')).status, 404);
+  });
+
   it('answers 404 for unknown ids and parties', async () => {
     assert.equal((await call('GET', '/v1/negotiations/negotiation-does-not-exist')).status, 404);
     assert.equal((await call('GET', '/v1/negotiations/not-an-id')).status, 404);
