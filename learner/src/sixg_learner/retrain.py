@@ -1,0 +1,136 @@
+"""`npm run sixg:retrain`: the RLDTF training of the shipped 6G-LLM, reproduced end to end on the committed tasks.
+
+    python -m sixg_learner.retrain [--out data/sixg/runs/retrain] [--skip-ppo] [--rs-rounds 4] ...
+
+Stages (each resumable: a stage whose result exists is not run again; `train` resumes from checkpoints):
+
+1. the base model from the registry package's GGUF (`convert`);
+2. rejection sampling on the training tasks, rounds until greedy completion on the dev split stops improving
+   (`train rs --dev-tasks`; the best round is named in `rs/best.json`);
+3. PPO with token weights from the best RS checkpoint (`train ppo --dev-tasks`; best step in `ppo/best.json`);
+4. greedy evaluation of base, RS and RLDTF on the held-out evaluation tasks (`evaluate --model policy:…`),
+   beside the random, constant and rule baselines, compared with intervals and paired tests (`compare`);
+5. with `--pack`, the model the dev split chose (PPO's best step, else RS's best round; the evaluation
+   tasks never choose anything) packed into `learner/models/sixg-llm` (`ship pack`).
+
+The settings below are the committed run's (docs/RLDTF.md); `config.json` in the output folder records them.
+This is a benchmark, not a test: on 2 CPU cores it takes hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+TRAIN_TASKS = Path("learner/data/train/tasks-1a94344d2007.jsonl")
+DEV_TASKS = Path("learner/data/dev/tasks-f06dd51d42e8.jsonl")
+EVAL_TASKS = Path("learner/data/eval/tasks-7011393aa72e.jsonl")
+BASE = Path("data/models/smollm2-135m-hf")
+
+
+@dataclass
+class RetrainArgs:
+    out: Path = Path("data/sixg/runs/retrain")
+    threads: int = 1
+    seed: int = 1
+    rs_tasks: int = 240
+    rs_k: int = 8
+    rs_rounds: int = 4
+    rs_temperature: float = 1.0
+    rs_epochs: int = 3
+    rs_learning_rate: float = 3e-4
+    ppo_steps: int = 30
+    ppo_k: int = 4
+    ppo_tasks_per_step: int = 8
+    ppo_learning_rate: float = 5e-5
+    ppo_epochs: int = 2
+    ppo_save_every: int = 5
+    ppo_temperature: float = 1.0
+    token_weights_alpha: float = 1.0
+    skip_ppo: bool = False
+    pack: bool = False
+
+
+def _run(args: list[str]) -> None:
+    print("[retrain] " + " ".join(args), flush=True)
+    subprocess.run([sys.executable, "-m", *args], check=True)
+
+
+def _best(run_dir: Path) -> Path | None:
+    record = run_dir / "best.json"
+    return Path(json.loads(record.read_text())["checkpoint"]) if record.is_file() else None
+
+
+def _evaluate(name: str, model: str, out_dir: Path) -> Path:
+    report = out_dir / f"eval-{name}.json"
+    if not report.is_file():
+        _run(["sixg_learner.evaluate", "--tasks", str(EVAL_TASKS), "--model", model, "--processes", "0",
+              "--chunk-size", "200", "--out", str(report)])  # fmt: skip
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    defaults = RetrainArgs()
+    for name, value in asdict(defaults).items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            parser.add_argument(flag, action="store_true")
+        else:
+            parser.add_argument(flag, type=type(value), default=value)
+    args = RetrainArgs(**vars(parser.parse_args(argv)))
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps({k: str(v) for k, v in asdict(args).items()}, indent=2) + "\n")
+    threads = ["--threads", str(args.threads), "--seed", str(args.seed)]
+
+    # 1. the base
+    _run(["sixg_learner.convert"])
+    # 2. rejection sampling, stopped on the dev split
+    rs_dir = out / "rs"
+    if not (rs_dir / "done").is_file():
+        _run(["sixg_learner.train", "rs", "--base", str(BASE), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+              str(DEV_TASKS), "--limit", str(args.rs_tasks), "--out", str(rs_dir), "--k", str(args.rs_k),
+              "--rounds", str(args.rs_rounds), "--temperature", str(args.rs_temperature), "--sft-epochs",
+              str(args.rs_epochs), "--learning-rate", str(args.rs_learning_rate), *threads])  # fmt: skip
+        (rs_dir / "done").write_text("")
+    rs_best = _best(rs_dir)
+    # 3. PPO with token weights from the best RS round
+    ppo_best = None
+    if not args.skip_ppo and rs_best is not None:
+        ppo_dir = out / "ppo"
+        _run(["sixg_learner.train", "ppo", "--init", str(rs_best), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+              str(DEV_TASKS), "--out", str(ppo_dir), "--steps", str(args.ppo_steps), "--k", str(args.ppo_k),
+              "--tasks-per-step", str(args.ppo_tasks_per_step), "--learning-rate", str(args.ppo_learning_rate),
+              "--ppo-epochs", str(args.ppo_epochs), "--save-every", str(args.ppo_save_every), "--temperature",
+              str(args.ppo_temperature), "--tw-alpha", str(args.token_weights_alpha), *threads])  # fmt: skip
+        ppo_best = _best(ppo_dir)
+    # 4. held-out evaluation beside the baselines
+    reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule")}
+    reports["base"] = _evaluate("base", f"policy:{BASE}", out)
+    if rs_best is not None:
+        reports["rs"] = _evaluate("rs", f"policy:{rs_best}", out)
+    if ppo_best is not None:
+        reports["rldtf"] = _evaluate("rldtf", f"policy:{ppo_best}", out)
+    compare = ["sixg_learner.compare", "--out", str(out / "compare.json")]
+    for name, report in reports.items():
+        compare += ["--report", f"{name}={report}"]
+    for trained in ("rs", "rldtf"):
+        if trained in reports:
+            compare += ["--pair", f"{trained}:rule"]
+    _run(compare)
+    # 5. ship the model the dev split chose
+    if args.pack:
+        chosen = ppo_best or rs_best
+        if chosen is not None:
+            name = "rldtf" if chosen == ppo_best else "rs"
+            _run(["sixg_learner.ship", "pack", "--checkpoint", str(chosen), "--evaluation", str(reports[name])])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
