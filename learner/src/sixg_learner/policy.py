@@ -38,14 +38,20 @@ from peft import LoraConfig, PeftModel, get_peft_model
 from torch import Tensor
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreTrainedTokenizerBase
 
-from .grammar import RowState, grammar_for, mask_logits
+from .decoding import Chunk, DecodeSpec, PackedLlama, UnsupportedModel, decode
+from .grammar import UNLIMITED, RowState, StateLimits, grammar_for, mask_logits
 from .ppo import ValueHead
 
 log = logging.getLogger(__name__)
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 SAMPLING_ROWS = 32
-"""Most answers decoded at once; more prompts are sampled in chunks (each row holds its prompt's keys/values)."""
+"""Rows per random generator: more prompts are sampled in chunks, each with its own seed (`derive_seed`).
+`sample_reference` also decodes one chunk at a time (each row holds its prompt's keys/values)."""
+DECODE_ROWS = 64
+"""Most rows `sample` decodes at once (whole chunks; bigger batches are faster per token): its caches hold
+~46 kB per token (30 layers × keys and values × 3 heads × 64 floats), ~7 MB per row for 160 answer tokens
+plus ~6 MB per prompt for a 140-token prompt rest."""
 
 
 @dataclass
@@ -323,12 +329,136 @@ def sample(
     score: bool = True,
     constrained: bool = True,
     greedy: bool = False,
+    limits: Sequence[StateLimits] | None = None,
 ) -> Rollout:
     """k answers per prompt from the actor, by plain temperature sampling (no top-k/top-p: the policy is softmax(z/T)).
 
     With `constrained` (the default) the policy is the grammar-constrained π_c of grammar.py, and the
     rollout's sequences carry the allowed tokens, so every later forward (PPO, SFT) computes the same
-    π_c. `greedy` takes the most likely token instead of sampling (evaluation). Deterministic per
+    π_c. `limits` (one per prompt) are the tasks' system states the constrained answers must fit
+    (default: unlimited). `greedy` takes the most likely token instead of sampling (evaluation).
+    Deterministic per `seed` (a private generator per chunk of `SAMPLING_ROWS` rows; the global torch
+    RNG is not touched). `prompts` are full prompt strings, chat template applied.
+
+    The log-probs and critic values of the answers are read off the decoding itself (with `score`):
+    π_θold and V_φ(s_t) as PPO needs them, at every answer column (a forced token's log-prob is 0);
+    a full `forward` over the same sequences reproduces them to float rounding, so r_t = 1 at the
+    first epoch up to ~1e−6. The decoding runs on `decoding.py`'s engine (a preallocated cache, the
+    prefix once, the grammar's forced runs fed in one forward, logits only where there is a choice);
+    for a seed it gives the same answers as `sample_reference`, the straightforward loop on
+    transformers' forward (tests/test_policy_sampling.py), several times faster
+    (`npm run bench:sixg-sampling`). A model the engine cannot run (not a llama, adapters other than
+    plain LoRA) is sampled by `sample_reference`.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+    prompt_limits = [UNLIMITED] * len(prompts) if limits is None else list(limits)
+    if len(prompt_limits) != len(prompts):
+        raise ValueError(f"{len(prompt_limits)} limits for {len(prompts)} prompts")
+    try:
+        engine = PackedLlama(policy.model)
+    except UnsupportedModel as reason:
+        log.debug("sampling with sample_reference: %s", reason)
+        return sample_reference(
+            policy, prompts, k, max_new_tokens, temperature, seed, score, constrained, greedy, limits
+        )
+    started = time.perf_counter()
+    tokenizer = policy.tokenizer
+    token_lists = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    prefix_len = shared_prefix_len(token_lists)  # over all prompts: one prefix for every chunk
+    prefix_ids = torch.tensor(token_lists[0][:prefix_len], dtype=torch.long)  # (P₀,)
+    rests = [ids[prefix_len:] for ids in token_lists]
+    prompt_len = max(len(ids) for ids in rests)
+    pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    pad = eos if pad is None else pad
+    # the random draws of sample_reference: one generator per chunk of prompts, seeded as it seeds them
+    per_chunk = max(1, SAMPLING_ROWS // k)
+    starts = list(range(0, len(prompts), per_chunk))
+    chunks = [
+        Chunk(
+            start=i * k,
+            stop=min(i + per_chunk, len(prompts)) * k,
+            seed=derive_seed(seed, "sample-chunk", i) if len(starts) > 1 else seed,
+        )
+        for i in starts
+    ]
+    grammar = grammar_for(tokenizer) if constrained else None
+    row_limits = [lim for lim in prompt_limits for _ in range(k)]
+    spec = DecodeSpec(
+        rests=rests,
+        k=k,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        greedy=greedy,
+        score=score,
+        grammar=grammar,
+        row_limits=row_limits,
+        eos=int(eos),
+        pad=int(pad),
+    )
+    with torch.no_grad():
+        prefix = engine.prefill_prefix(token_lists[0][:prefix_len])
+        decoded = decode(engine, policy.value_head, prefix, spec, chunks, DECODE_ROWS)
+    generated = decoded.tokens  # (B, G)
+    is_eos = generated == eos
+    first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1), generated.shape[1])  # (B,)
+    columns = torch.arange(generated.shape[1]).unsqueeze(0)
+    response_mask = (columns <= first_eos.unsqueeze(1)).float()  # the end-of-text token is an action too
+    distinct_ids = torch.tensor([[pad] * (prompt_len - len(ids)) + ids for ids in rests])  # (N, P)
+    distinct_mask = torch.tensor([[0] * (prompt_len - len(ids)) + [1] * len(ids) for ids in rests])
+    seqs = Sequences(
+        prefix_ids=prefix_ids,
+        input_ids=torch.cat([distinct_ids.repeat_interleave(k, dim=0), generated], dim=1),
+        attention_mask=torch.cat([distinct_mask.repeat_interleave(k, dim=0), response_mask.long()], dim=1),
+        prompt_len=prompt_len,
+        response_mask=response_mask,
+    )
+    if grammar is not None:
+        seqs.allowed = grammar.allowed_tensor(generated.tolist(), generated.shape[1], row_limits)
+    answer_ids = [row[: int(end)].tolist() for row, end in zip(generated, first_eos, strict=True)]
+    log.info(
+        "sampled %d prompts × %d (%d answer tokens) in %.1f s",
+        len(prompts),
+        k,
+        int(response_mask.sum()),
+        time.perf_counter() - started,
+    )
+    return Rollout(
+        sequences=seqs,
+        prompt_index=[i for i in range(len(prompts)) for _ in range(k)],
+        answer_ids=answer_ids,
+        texts=tokenizer.batch_decode(answer_ids, skip_special_tokens=True),
+        logprobs=decoded.logprobs * response_mask,
+        values=decoded.values * response_mask,
+    )
+
+
+def sample_reference(
+    policy: Policy,
+    prompts: Sequence[str],
+    k: int,
+    max_new_tokens: int,
+    temperature: float,
+    seed: int,
+    score: bool = True,
+    constrained: bool = True,
+    greedy: bool = False,
+    limits: Sequence[StateLimits] | None = None,
+) -> Rollout:
+    """`sample` as it was first written, on transformers' forward and `DynamicCache`: kept to check `sample` against.
+
+    Same contract and, for a seed, the same answers as `sample` (tests/test_policy_sampling.py); several
+    times slower (`npm run bench:sixg-sampling`): every step re-copies each row's keys/values, runs one
+    forward per token (forced ones included) and the full LM head on every row.
+
+    With `constrained` (the default) the policy is the grammar-constrained π_c of grammar.py, and the
+    rollout's sequences carry the allowed tokens, so every later forward (PPO, SFT) computes the same
+    π_c. `limits` (one per prompt) are the tasks' system states the constrained answers must fit
+    (default: unlimited). `greedy` takes the most likely token instead of sampling (evaluation). Deterministic per
     `seed` (a private generator; the global torch RNG is not touched). `prompts` are full prompt
     strings, chat template applied.
 
@@ -350,7 +480,12 @@ def sample(
         for i in range(0, len(prompts), per_chunk):
             chunk_seed = derive_seed(seed, "sample-chunk", i)
             chunk = prompts[i : i + per_chunk]
-            parts.append(sample(policy, chunk, k, max_new_tokens, temperature, chunk_seed, score, constrained, greedy))
+            chunk_limits = None if limits is None else limits[i : i + per_chunk]
+            parts.append(
+                sample_reference(
+                    policy, chunk, k, max_new_tokens, temperature, chunk_seed, score, constrained, greedy, chunk_limits
+                )
+            )
             done = min(i + per_chunk, len(prompts))
             log.info("sampled %d/%d prompts × %d in %.0f s", done, len(prompts), k, time.perf_counter() - started)
         return concat_rollouts(parts, per_chunk)
@@ -366,7 +501,11 @@ def sample(
     distinct_mask = torch.tensor([[0] * (prompt_len - len(ids)) + [1] * len(ids) for ids in rests])
     batch = len(prompts) * k
     grammar = grammar_for(tokenizer) if constrained else None
-    states = [RowState() for _ in range(batch)]
+    prompt_limits = [UNLIMITED] * len(prompts) if limits is None else list(limits)
+    if len(prompt_limits) != len(prompts):
+        raise ValueError(f"{len(prompt_limits)} limits for {len(prompts)} prompts")
+    row_limits = [lim for lim in prompt_limits for _ in range(k)]
+    states = [RowState(limits=lim) for lim in row_limits]
     generator = torch.Generator().manual_seed(seed)
     steps_logp: list[Tensor] = []
     steps_value: list[Tensor] = []
@@ -443,7 +582,7 @@ def sample(
         response_mask=response_mask,
     )
     if grammar is not None:
-        seqs.allowed = grammar.allowed_tensor(generated.tolist(), generated.shape[1])
+        seqs.allowed = grammar.allowed_tensor(generated.tolist(), generated.shape[1], row_limits)
     answer_ids = [row[: int(end)].tolist() for row, end in zip(generated, first_eos, strict=True)]
     if score:
         logprobs, values = torch.stack(steps_logp, dim=1), torch.stack(steps_value, dim=1)
