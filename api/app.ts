@@ -2,7 +2,7 @@
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { MaestroConfig } from '../core/config.ts';
-import { errorHandler, HttpError } from './errors.ts';
+import { badRequest, errorHandler, HttpError } from './errors.ts';
 import { healthReport } from './health.ts';
 import { negotiationRoutes } from './negotiations/routes.ts';
 import { NegotiationService } from './negotiations/service.ts';
@@ -42,6 +42,12 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
     next();
   });
   app.use(express.json({ limit: '100kb', type: jsonTypes }));
+  app.use((req, _res, next) => {
+    // A lone UTF-16 surrogate (JSON "\ud800") cannot be encoded as UTF-8: in a prompt it made the
+    // model server answer 500 to every call. Refused here, before anything stores or forwards it.
+    const where = illFormedString(req.body);
+    next(where === null ? undefined : badRequest(`${where}: text with a lone UTF-16 surrogate cannot be encoded`));
+  });
   const openApi = buildOpenApiDocument();
 
   app.get('/healthz', async (_req, res) => {
@@ -93,4 +99,23 @@ export function methodsOf(document: { paths?: Record<string, object> }, path: st
     }
   }
   return [];
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string (or key) in `value` that is not well-formed UTF-16, or null; no recursion. */
+export function illFormedString(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, 'body']];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (LONE_SURROGATE.test(node)) return path;
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (LONE_SURROGATE.test(key)) return `${path} (a key)`;
+        stack.push([child, `${path}.${key}`]);
+      }
+    }
+  }
+  return null;
 }

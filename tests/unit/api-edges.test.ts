@@ -1,7 +1,7 @@
 /** The pure parts of the API's edges: how deep a merge patch nests, which methods a path takes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { methodsOf } from '../../api/app.ts';
+import { illFormedString, methodsOf } from '../../api/app.ts';
 import { MAX_PATCH_DEPTH, nestingDepth } from '../../core/intents/schemas.ts';
 
 describe('merge patch depth', () => {
@@ -27,5 +27,15 @@ describe('methods of a path', () => {
     assert.deepEqual(methodsOf(document, '/v1/things/t-1'), ['DELETE']);
     assert.deepEqual(methodsOf(document, '/v1/things/'), []);
     assert.deepEqual(methodsOf(document, '/v1/other'), []);
+  });
+});
+
+describe('text that cannot be encoded', () => {
+  it('finds a lone surrogate in a value or a key, and passes well-formed text', () => {
+    assert.equal(illFormedString({ topic: { name: 'cell ✓ 𝄞' }, parties: [{ id: 'bo-1' }] }), null);
+    assert.equal(illFormedString({ topic: { name: 'cell \ud800' } }), 'body.topic.name');
+    assert.equal(illFormedString({ parties: [{ id: '\udc00x' }] }), 'body.parties.0.id');
+    assert.equal(illFormedString({ ['k\ud83d']: 1 }), 'body (a key)');
+    assert.equal(illFormedString(JSON.parse('{"name": "\\ud800"}')), 'body.name');
   });
 });
