@@ -9,6 +9,7 @@ import { serviceIntentJsonSchema, type ServiceIntent } from '../../core/negotiat
 import type { LlmCallSummary } from '../../core/negotiation/types.ts';
 import { extractServiceIntent } from './extraction.ts';
 import { boundsProblem, type Bounds } from './validation.ts';
+import { breakerFor, isModelOutage } from './circuit-breaker.ts';
 
 export interface IntentRequest {
   messages: ChatMessage[];
@@ -26,6 +27,8 @@ export interface IntentAnswer {
   rawValue: number | null;
   problems: string[];
   summary: LlmCallSummary;
+  /** The model endpoint failed (5xx, refused, timed out) or its circuit is open: the optimizer substitutes. */
+  outage?: boolean;
 }
 
 export async function askForIntent(model: ChatModel, request: IntentRequest): Promise<IntentAnswer> {
@@ -40,18 +43,33 @@ export async function askForIntent(model: ChatModel, request: IntentRequest): Pr
     model: model.name,
   };
   let rawValue: number | null = null;
+  const breaker = breakerFor(model.name);
+  if (breaker.isOpen()) {
+    problems.push(`model ${model.name} unavailable: circuit open after repeated outages`);
+    return { intent: null, rawValue, problems, summary, outage: true };
+  }
   for (let attempt = 0; attempt < request.maxAttempts; attempt++) {
     summary.attempts++;
-    const completion = await model.completeJson(
-      {
-        messages,
-        schemaName: 'service_intent',
-        jsonSchema: serviceIntentJsonSchema,
-        maxTokens: request.maxTokens,
-        seed: request.seed + attempt,
-      },
-      request.signal,
-    );
+    let completion;
+    try {
+      completion = await model.completeJson(
+        {
+          messages,
+          schemaName: 'service_intent',
+          jsonSchema: serviceIntentJsonSchema,
+          maxTokens: request.maxTokens,
+          seed: request.seed + attempt,
+        },
+        request.signal,
+      );
+    } catch (err) {
+      // A cancelled turn stays cancelled; a request the model refuses (4xx) is a bug to surface.
+      if (request.signal?.aborted || !isModelOutage(err)) throw err;
+      breaker.recordOutage();
+      problems.push(`model ${model.name} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      return { intent: null, rawValue, problems, summary, outage: true };
+    }
+    breaker.recordSuccess();
     summary.latencyMs += completion.latencyMs;
     summary.promptTokens += completion.promptTokens;
     summary.completionTokens += completion.completionTokens;

@@ -93,9 +93,10 @@ const utilityOf = (p: Party): QuadraticUtility => ({ partyId: p.id, target: p.ta
 
 export function createAgentTurns(deps: AgentDependencies) {
   const contextUnits = deps.contextUnits ?? [];
-  const observeDecision = (role: 'bo' | 'maestro', latencyMs: number, substituted: boolean): void => {
-    deps.metrics?.llmLatency.observe({ role }, latencyMs / 1000);
+  const observeDecision = (role: 'bo' | 'maestro', answer: IntentAnswer, substituted: boolean): void => {
+    deps.metrics?.llmLatency.observe({ role }, answer.summary.latencyMs / 1000);
     if (substituted) deps.metrics?.fallbacks.inc({ role });
+    if (answer.outage) deps.metrics?.llmOutages.inc({ role, model: answer.summary.model });
   };
   const maxAttempts = deps.maxLlmAttempts ?? 2;
   const maxTokens = deps.maxAnswerTokens ?? 96;
@@ -150,7 +151,7 @@ export function createAgentTurns(deps: AgentDependencies) {
         mode,
         tolerance: input.tolerance,
       });
-      observeDecision('bo', answer.summary.latencyMs, substituted);
+      observeDecision('bo', answer, substituted);
       return {
         partyId: party.id,
         round: input.round,
@@ -287,7 +288,7 @@ export function createAgentTurns(deps: AgentDependencies) {
         mode,
         tolerance: input.tolerance,
       });
-      observeDecision('maestro', answer.summary.latencyMs, decided.substituted);
+      observeDecision('maestro', answer, decided.substituted);
       const demands = Object.fromEntries(parties.map((p) => [p.id, input.intents[p.id]!.value]));
       const incentiveFor = new Map((arbitration?.incentives ?? []).map((i) => [i.partyId, i]));
       const feedback: Record<string, MediatorFeedback> = Object.fromEntries(
@@ -381,7 +382,7 @@ function decide(
     const invalid: UnitWarning = {
       agent,
       unit: 'llm',
-      code: 'invalid_llm_output',
+      code: answer.outage ? 'llm_unavailable' : 'invalid_llm_output',
       message: answer.problems.join(' | '),
     };
     return {

@@ -45,6 +45,12 @@ export function createNegotiationMetrics(registry = new Registry()) {
     labelNames: ['role'] as const,
     registers: [registry],
   });
+  const llmOutages = new Counter({
+    name: 'maestro_llm_outages_total',
+    help: 'Agent decisions taken without the LLM because its endpoint failed or its circuit was open',
+    labelNames: ['role', 'model'] as const,
+    registers: [registry],
+  });
   const flags = new Counter({
     name: 'maestro_arbitral_flags_total',
     help: 'Messages the arbitral unit flagged as malicious',
@@ -57,7 +63,7 @@ export function createNegotiationMetrics(registry = new Registry()) {
     labelNames: ['action'] as const,
     registers: [registry],
   });
-  return { registry, started, finished, rounds, duration, llmLatency, fallbacks, flags, incentives };
+  return { registry, started, finished, rounds, duration, llmLatency, fallbacks, llmOutages, flags, incentives };
 }
 
 export type NegotiationMetrics = ReturnType<typeof createNegotiationMetrics>;

@@ -5,6 +5,7 @@ import { askForIntent } from '../../activities/agent/llm-unit.ts';
 import { buildBoMessages, buildMediatorMessages } from '../../activities/agent/prompts.ts';
 import { applyOptimizerPolicy, boundsProblem, substituteByOptimizer } from '../../activities/agent/validation.ts';
 import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
+import { CircuitBreaker, isModelOutage } from '../../activities/agent/circuit-breaker.ts';
 import { partySchema } from '../../core/negotiation/schemas.ts';
 
 const topic = { name: 'throughput', unit: 'Mbps', min: 0, max: 134 };
@@ -137,6 +138,58 @@ describe('LLM unit', () => {
     assert.equal(answer.intent, null);
     assert.equal(answer.rawValue, -3);
     assert.equal(answer.problems.length, 2);
+  });
+});
+
+/** A model endpoint that is down: every call fails like the openai client does on a 500. */
+function failingModel(name: string): ChatModel & { calls: number } {
+  const model = {
+    name,
+    calls: 0,
+    completeJson() {
+      model.calls += 1;
+      return Promise.reject(Object.assign(new Error('500 Internal Server Error'), { status: 500 }));
+    },
+  };
+  return model;
+}
+
+describe('LLM outage', () => {
+  it('is an outage answer (the optimizer substitutes), not an exception, and opens the circuit after two', async () => {
+    const model = failingModel('down-model');
+    const first = await askTwice(model);
+    assert.equal(first.intent, null);
+    assert.equal(first.outage, true);
+    assert.match(first.problems[0]!, /unavailable: 500/);
+    assert.equal(model.calls, 1, 'an outage is not retried within the turn');
+    await askTwice(model);
+    const third = await askTwice(model);
+    assert.equal(third.outage, true);
+    assert.equal(model.calls, 2, 'the open circuit skips the model');
+    assert.match(third.problems[0]!, /circuit open/);
+  });
+  it('a request the model refuses (4xx) is still an error to surface', async () => {
+    const model: ChatModel = {
+      name: 'strict-model',
+      completeJson: () => Promise.reject(Object.assign(new Error('400 bad schema'), { status: 400 })),
+    };
+    await assert.rejects(askTwice(model), /400 bad schema/);
+  });
+  it('the breaker closes again after its cooldown and a success', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 1000, now: () => now });
+    breaker.recordOutage();
+    assert.equal(breaker.state(), 'closed');
+    breaker.recordOutage();
+    assert.equal(breaker.state(), 'open');
+    now = 1001;
+    assert.equal(breaker.state(), 'closed', 'the next call probes the model');
+    breaker.recordSuccess();
+    breaker.recordOutage();
+    assert.equal(breaker.state(), 'closed', 'one outage after a success does not open it');
+    assert.ok(isModelOutage(Object.assign(new Error('Connection error.'), { name: 'APIConnectionError' })));
+    assert.ok(isModelOutage(Object.assign(new Error('Request timed out.'), { name: 'APIConnectionTimeoutError' })));
+    assert.equal(isModelOutage(new Error('Unexpected token in JSON')), false);
   });
 });
 
