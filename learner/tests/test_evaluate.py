@@ -170,7 +170,7 @@ def test_the_openai_generator_sends_the_prompt_and_the_schema_constraint(tasks: 
     assert request["path"] == "/v1/chat/completions"
     body = request["body"]
     assert body["model"] == "smollm2-135m-instruct" and body["max_tokens"] == 200 and body["temperature"] == 0.0
-    assert body["response_format"] == {"type": "json_object", "schema": answer_schema()}
+    assert body["response_format"] == {"type": "json_object", "schema": answer_schema(state=tasks[0].radio())}
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert tasks[0].description in body["messages"][-1]["content"]
     assert report.generator["kind"] == "openai" and report.generator["model"] == "smollm2-135m-instruct"
@@ -178,7 +178,8 @@ def test_the_openai_generator_sends_the_prompt_and_the_schema_constraint(tasks: 
     other(tasks[0])
     assert _FakeChat.requests[-1]["body"]["response_format"]["type"] == "json_schema"
     openai_generator(fake_endpoint, "m", strict_ranges=True)(tasks[0])
-    assert _FakeChat.requests[-1]["body"]["response_format"]["schema"] == answer_schema(integer_ranges_as_enums=True)
+    strict = answer_schema(integer_ranges_as_enums=True, state=tasks[0].radio())
+    assert _FakeChat.requests[-1]["body"]["response_format"]["schema"] == strict
 
 
 def test_the_cli_writes_the_report_and_prints_the_two_figures(

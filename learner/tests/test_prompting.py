@@ -124,3 +124,17 @@ def test_answers_that_are_no_orchestration_say_why(text: str, stage: str, reason
     assert isinstance(failure, ParseFailure)
     assert failure.stage == stage
     assert reason in failure.reason
+
+
+def test_the_served_schema_is_narrowed_to_the_cell_state() -> None:
+    state = ScenarioConfig(
+        snr_db=10, free_prbs=12, ue_antennas=1, cell_antennas=2, measured_csi=False, max_ldpc_iterations=8
+    )
+    props = answer_schema(state=state)["properties"]
+    assert props["num_prbs"]["maximum"] == 12 and props["num_layers"]["maximum"] == 1
+    assert props["num_tx_antennas"]["enum"] == [1] and props["num_rx_antennas"]["enum"] == [1, 2]
+    assert props["channel_estimator"]["enum"] == ["ls"] and props["ldpc_iterations"]["maximum"] == 8
+    assert props["ldpc_iterations"]["default"] == 8  # a default outside the state would be a refused plan
+    strict = answer_schema(integer_ranges_as_enums=True, state=state)["properties"]
+    assert strict["num_prbs"]["enum"] == list(range(1, 13))
+    assert answer_schema(state=ScenarioConfig(snr_db=10)) == answer_schema()  # the defaults constrain nothing

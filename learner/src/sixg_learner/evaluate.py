@@ -95,7 +95,6 @@ class OpenAIGenerator:
         self.temperature, self.max_tokens = temperature, max_tokens
         self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
         self.strict_ranges = strict_ranges
-        self._schema = answer_schema(integer_ranges_as_enums=strict_ranges)
 
     def __call__(self, task: Task) -> str:
         answer = chat_completion(
@@ -104,7 +103,7 @@ class OpenAIGenerator:
             build_messages(task),
             max_tokens=self.max_tokens,
             temperature=self.temperature,
-            schema=self._schema,
+            schema=answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio()),
             json_mode=self.json_mode,
             seed=self.seed,
             timeout_s=self.timeout_s,

@@ -102,16 +102,32 @@ def build_messages(task: Task) -> list[dict[str, str]]:
     return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": task_prompt(task)}]
 
 
-def answer_schema(integer_ranges_as_enums: bool = False) -> dict[str, Any]:
+def answer_schema(integer_ranges_as_enums: bool = False, state: ScenarioConfig | None = None) -> dict[str, Any]:
     """JSON Schema of an answer (the schema's `link` object), for constrained decoding.
 
     llama.cpp's schema-to-grammar conversion (the version served here) ignores `minimum`/`maximum`, so
     the plain schema lets e.g. `"num_layers": 5` through. With `integer_ranges_as_enums` every bounded
-    integer becomes an enum of its values (same set, a grammar that enforces it).
+    integer becomes an enum of its values (same set, a grammar that enforces it). With a task's
+    scenario (`state`), the fields its system state bounds are narrowed to what it allows (free PRBs,
+    antennas, measured CSI, decoder budget), so a served model cannot write a plan the cell refuses.
     """
     schema = copy.deepcopy(schema_document()["properties"]["link"])
+    props = schema["properties"]
+    if state is not None:
+        props["num_prbs"]["maximum"] = min(props["num_prbs"]["maximum"], state.free_prbs)
+        props["num_layers"]["maximum"] = min(props["num_layers"]["maximum"], state.ue_antennas, state.cell_antennas)
+        props["num_tx_antennas"]["enum"] = [n for n in props["num_tx_antennas"]["enum"] if n <= state.ue_antennas]
+        props["num_rx_antennas"]["enum"] = [n for n in props["num_rx_antennas"]["enum"] if n <= state.cell_antennas]
+        props["ldpc_iterations"]["maximum"] = min(props["ldpc_iterations"]["maximum"], state.max_ldpc_iterations)
+        if not state.measured_csi:
+            props["channel_estimator"]["enum"] = ["ls"]
+        for name in ("num_tx_antennas", "num_rx_antennas", "channel_estimator"):
+            if props[name].get("default") not in props[name]["enum"]:
+                props[name]["default"] = props[name]["enum"][0]
+        if props["ldpc_iterations"].get("default", 0) > props["ldpc_iterations"]["maximum"]:
+            props["ldpc_iterations"]["default"] = props["ldpc_iterations"]["maximum"]
     if integer_ranges_as_enums:
-        for spec in schema["properties"].values():
+        for spec in props.values():
             if spec.get("type") == "integer" and "minimum" in spec and "maximum" in spec:
                 spec["enum"] = list(range(spec.pop("minimum"), spec.pop("maximum") + 1))
     return schema
