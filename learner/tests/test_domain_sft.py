@@ -139,7 +139,7 @@ def test_the_cli_writes_sft_checkpoints_that_rejection_sampling_starts_from(
     # `train rs --base sft-epoch-2`: the adapters carry over, π_ref = that model, round 1, a fresh optimizer
     seen = {}
 
-    def fake_rs(policy, optimizer, ctx, args, start_round, parent, best):  # noqa: ANN001, ANN202
+    def fake_rs(policy, optimizer, ctx, args, start_round, parent, best, best_dev=None):  # noqa: ANN001, ANN202
         seen.update(policy=policy, optimizer=optimizer, start=start_round, parent=parent, best=best)
         return []
 
