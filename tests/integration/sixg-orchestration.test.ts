@@ -175,6 +175,12 @@ describe('POST /v1/sixg/orchestrations', () => {
           ue_speed_mps: 0,
           carrier_frequency_ghz: 3.5,
           delay_spread_ns: 100,
+          // the cell state's defaults: nothing constrained (a caller who omits the state)
+          ue_antennas: 4,
+          cell_antennas: 8,
+          free_prbs: 275,
+          measured_csi: true,
+          max_ldpc_iterations: 50,
         },
       },
       model: null,
