@@ -69,12 +69,17 @@ def plot_curves(runs: dict[str, list[dict[str, Any]]], dst: Path) -> None:
     if sft:
         a_sft.plot([m["step"] for m in sft], [m["losses/sft"] for m in sft], color="tab:gray", lw=1)
     a_sft.set(title="Domain step (phase 1): SFT loss on telecom Q&A", xlabel="optimiser step", ylabel="loss (nats)")
-    rs = [m for m in runs.get("rs", []) if m.get("phase") == "rs"]
+    rs = [m for m in runs.get("rs", []) if m.get("phase") == "rs" and "charts/success_rate" in m]
     if rs:
         rounds = [m["step"] for m in rs]
         a_rs.plot(rounds, [m["charts/success_rate"] for m in rs], "o-", label="success rate of samples")
         a_rs.plot(rounds, [m["charts/mean_reward"] for m in rs], "s--", label="mean reward (eq. 2)")
         a_rs.set_xticks(rounds)
+    # greedy completion on the dev split after each round (round 0: the model RS started from)
+    dev = [m for m in runs.get("rs", []) if "dev/completion" in m]
+    if dev:
+        a_rs.plot([m["step"] for m in dev], [m["dev/completion"] for m in dev], "^:", label="dev completion (greedy)")
+    if rs or dev:
         a_rs.legend(loc="best", fontsize=8)
     a_rs.set(title="Rejection sampling (Section III-B)", xlabel="round (measured before its SFT)")
     ppo = [m for m in runs.get("ppo", []) if m.get("phase") == "ppo"]
@@ -86,6 +91,9 @@ def plot_curves(runs: dict[str, list[dict[str, Any]]], dst: Path) -> None:
         a_loss.legend(loc="best", fontsize=8)
         a_reward.plot(steps, [m["charts/mean_reward"] for m in ppo], "o-", label="mean reward (eq. 2)")
         a_reward.plot(steps, [m["charts/success_rate"] for m in ppo], "s--", label="success rate")
+        dev = [m for m in ppo if "dev/completion" in m]
+        if dev:
+            a_reward.plot([m["step"] for m in dev], [m["dev/completion"] for m in dev], "^", label="dev completion")
         a_reward.legend(loc="best", fontsize=8)
     a_loss.set(title="PPO losses (cf. paper Fig. 4)", xlabel="PPO iteration")
     a_reward.set(title="PPO reward on training tasks (cf. paper Fig. 5)", xlabel="PPO iteration")
