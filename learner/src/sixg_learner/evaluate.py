@@ -59,6 +59,9 @@ from sixg_learner.prompting import ParseFailure, answer_schema, build_messages, 
 from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, judge
 from sixg_learner.tasks import Qos, Task, file_sha256, load_tasks, system_level_evaluator
 
+SIXG_MODEL = "sixg-llm"
+"""The model server's alias of the trained 6G-LLM (model-server/serve.py)."""
+
 Fidelity = Literal["system", "link"]
 
 
@@ -95,18 +98,28 @@ class OpenAIGenerator:
         self.temperature, self.max_tokens = temperature, max_tokens
         self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
         self.strict_ranges = strict_ranges
+        # the trained 6G-LLM only ever wrote complete answers under the training grammar: serve it so
+        self.complete = model == SIXG_MODEL
+        if self.complete:
+            self.strict_ranges = True
 
     def __call__(self, task: Task) -> str:
+        from sixg_learner.grammar import answer_gbnf
+
+        schema = answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio(), complete=self.complete)
+        # the trained 6G-LLM on llama.cpp: the training grammar's exact text (compact, fields in order)
+        grammar = answer_gbnf(schema) if self.complete and self.json_mode == "llama_cpp" else None
         answer = chat_completion(
             self.base_url,
             self.model,
             build_messages(task),
             max_tokens=self.max_tokens,
             temperature=self.temperature,
-            schema=answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio()),
+            schema=schema,
             json_mode=self.json_mode,
             seed=self.seed,
             timeout_s=self.timeout_s,
+            grammar=grammar,
         )
         return answer.content
 
@@ -119,6 +132,7 @@ class OpenAIGenerator:
             "max_tokens": self.max_tokens,
             "json_mode": self.json_mode,
             "strict_ranges": self.strict_ranges,
+            "complete_answers": self.complete,
             "seed": self.seed,
         }
 

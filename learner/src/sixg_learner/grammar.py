@@ -269,6 +269,53 @@ class AnswerGrammar:
         return [t for t, allowed in enumerate(table) if len(allowed) > 1]
 
 
+def _gbnf_literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def answer_gbnf(schema: dict[str, Any]) -> str:
+    """The answer grammar as llama.cpp GBNF, for serving the trained 6G-LLM in the format it was trained on.
+
+    The same text as the training grammar: compact JSON, every field in schema order, each value one of
+    its allowed values (pass the schema narrowed to the task's state, `prompting.answer_schema(state=…,
+    complete=True, integer_ranges_as_enums=True)`), table 2 without MCS 28 and no retransmissions without
+    HARQ. What GBNF cannot say cheaply (PRBs per carrier) is left to validation and a retry.
+    """
+    fields = answer_fields(schema)
+    names = [f.name for f in fields]
+    closing = closing_literal(schema)
+    rules: list[str] = []
+    parts: list[str] = []
+    i = 0
+    while i < len(fields):
+        field, name = fields[i], fields[i].name
+        if name == "mcs_index" and i + 1 < len(fields) and fields[i + 1].name == "mcs_table":
+            table = fields[i + 1]
+            low = [v for v in field.values if v != "28"]
+            both = " | ".join(_gbnf_literal(v) for v in low)
+            tables = " | ".join(_gbnf_literal(v) for v in table.values)
+            only_table_1 = "28" in field.values and "1" in table.values
+            mcs28 = f"{_gbnf_literal('28' + table.literal + '1')} | " if only_table_1 else ""
+            rules.append(f"mcs ::= {mcs28}({both}) {_gbnf_literal(table.literal)} ({tables})")
+            parts += [_gbnf_literal(field.literal), "mcs"]
+            i += 2
+            continue
+        if name == "harq_enabled" and names[i + 1 : i + 2] == ["harq_max_retransmissions"]:
+            retx = fields[i + 1]
+            more = " | ".join(_gbnf_literal(v) for v in retx.values if v != "0")
+            on = f"{_gbnf_literal('true' + retx.literal)} ({_gbnf_literal('0')}{' | ' + more if more else ''})"
+            off = _gbnf_literal("false" + retx.literal + "0")
+            rules.append(f"harq ::= {on} | {off}")
+            parts += [_gbnf_literal(field.literal), "harq"]
+            i += 2
+            continue
+        rule = f"v{i}"
+        rules.append(f"{rule} ::= " + " | ".join(_gbnf_literal(v) for v in field.values))
+        parts += [_gbnf_literal(field.literal), rule]
+        i += 1
+    return "\n".join([f"root ::= {' '.join(parts)} {_gbnf_literal(closing)}", *rules]) + "\n"
+
+
 def mask_logits(logits: Tensor, allowed: Tensor) -> Tensor:
     """The constrained policy's logits: `logits` (B, G, V), tokens outside `allowed` (B, G, A) set to MASKED_LOGIT."""
     keep = torch.zeros(logits.shape, dtype=torch.bool, device=logits.device)

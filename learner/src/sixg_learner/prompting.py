@@ -102,7 +102,9 @@ def build_messages(task: Task) -> list[dict[str, str]]:
     return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": task_prompt(task)}]
 
 
-def answer_schema(integer_ranges_as_enums: bool = False, state: ScenarioConfig | None = None) -> dict[str, Any]:
+def answer_schema(
+    integer_ranges_as_enums: bool = False, state: ScenarioConfig | None = None, complete: bool = False
+) -> dict[str, Any]:
     """JSON Schema of an answer (the schema's `link` object), for constrained decoding.
 
     llama.cpp's schema-to-grammar conversion (the version served here) ignores `minimum`/`maximum`, so
@@ -110,6 +112,7 @@ def answer_schema(integer_ranges_as_enums: bool = False, state: ScenarioConfig |
     integer becomes an enum of its values (same set, a grammar that enforces it). With a task's
     scenario (`state`), the fields its system state bounds are narrowed to what it allows (free PRBs,
     antennas, measured CSI, decoder budget), so a served model cannot write a plan the cell refuses.
+    `complete` requires every field and a runnable MCS (how the trained 6G-LLM is served).
     """
     schema = copy.deepcopy(schema_document()["properties"]["link"])
     props = schema["properties"]
@@ -126,6 +129,12 @@ def answer_schema(integer_ranges_as_enums: bool = False, state: ScenarioConfig |
                 props[name]["default"] = props[name]["enum"][0]
         if props["ldpc_iterations"].get("default", 0) > props["ldpc_iterations"]["maximum"]:
             props["ldpc_iterations"]["default"] = props["ldpc_iterations"]["maximum"]
+    if complete:
+        # What the training grammar enforces, as far as a JSON schema can: every field (in order), and
+        # no MCS the twin cannot run. Without it llama.cpp lets the served model stop after the two
+        # required fields, a format the trained policy never wrote (0 of 20 served answers ran).
+        schema["required"] = list(props)
+        props["mcs_index"]["minimum"] = max(props["mcs_index"]["minimum"], 3)
     if integer_ranges_as_enums:
         for spec in props.values():
             if spec.get("type") == "integer" and "minimum" in spec and "maximum" in spec:
