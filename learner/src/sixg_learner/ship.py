@@ -18,13 +18,14 @@ retraining pipeline wrote (no `shipped` field) is left alone: the newer local mo
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from .convert import sha256_of
 
 SHIPPED_DIR = Path("learner/models/sixg-llm")
 MANIFEST_FILE = "manifest.json"
@@ -33,14 +34,6 @@ PROMOTED_FILE = Path("data/models/promoted.json")
 PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
 PROMOTED_HF = PROMOTED_FILE.parent / "promoted-hf"
 BASE_DIR = Path("data/models/smollm2-135m-hf")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dict[str, Any]:
@@ -57,7 +50,7 @@ def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dic
     tensors = load_file(checkpoint_dir / "adapter_model.safetensors")
     half = {k: v.to(dtype=torch.float16).contiguous() for k, v in tensors.items()}  # halves the committed size
     save_file(half, out / ADAPTER_FILES[1])
-    files = {name: sha256_file(out / name) for name in ADAPTER_FILES}
+    files = {name: sha256_of(out / name) for name in ADAPTER_FILES}
     manifest = {
         "packed": datetime.now(UTC).isoformat(timespec="seconds"),
         "from_checkpoint": str(checkpoint_dir),
@@ -76,14 +69,14 @@ def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dic
 
 
 def manifest_sha256(shipped: Path) -> str:
-    return sha256_file(shipped / MANIFEST_FILE)
+    return sha256_of(shipped / MANIFEST_FILE)
 
 
 def verify(shipped: Path) -> dict[str, Any]:
     """The manifest, after checking every listed file's hash (ValueError naming the first that differs)."""
     manifest = json.loads((shipped / MANIFEST_FILE).read_text())
     for name, expected in manifest["files"].items():
-        actual = sha256_file(shipped / name)
+        actual = sha256_of(shipped / name)
         if actual != expected:
             raise ValueError(f"{shipped / name}: sha256 {actual} is not the manifest's {expected}")
     return manifest
@@ -111,7 +104,7 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = BASE_DIR) -> Path | No
     from .policy import LoraSettings, load_policy, weights_sha256
 
     gguf = packaged_gguf()
-    if sha256_file(gguf) != manifest["base_gguf"]["sha256"]:
+    if sha256_of(gguf) != manifest["base_gguf"]["sha256"]:
         raise ValueError(f"the installed {gguf.name} is not the GGUF the shipped adapters were trained on")
     convert_gguf(gguf, base_dir)
     if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
