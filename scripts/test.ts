@@ -41,6 +41,7 @@ if (only.length === 0) {
   for (const [title, command, args] of staticChecks) if (!step(title, command, args)) process.exit(1);
   if (!step('pytest (twin-bridge)', venvBin('python'), ['-m', 'pytest', '-q', 'twin-bridge/tests'])) process.exit(1);
   if (!step('pytest (learner)', venvBin('python'), ['-m', 'pytest', '-q', 'learner/tests'])) process.exit(1);
+  if (!step('pytest (model-server)', venvBin('python'), ['-m', 'pytest', '-q', 'model-server/tests'])) process.exit(1);
 }
 
 // A port of its own, so tests never talk to a model server `npm start` left running.

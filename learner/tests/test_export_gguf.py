@@ -7,6 +7,7 @@ Converting the export back with convert.py takes ≈ 25 s of the rest: transform
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import threading
@@ -218,7 +219,8 @@ def test_promotion_exports_the_merged_model_and_records_the_gguf(
     assert (served / "config.json").is_file()
 
 
-def _serve_module() -> ModuleType:
+def _serve_module(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(REPO / "model-server"))  # serve.py imports its sibling modules
     spec = importlib.util.spec_from_file_location("maestro_serve", REPO / "model-server" / "serve.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -230,20 +232,54 @@ def _serve_module() -> ModuleType:
 def test_the_server_config_adds_sixg_llm_when_there_is_a_promoted_gguf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    serve = _serve_module()
+    serve = _serve_module(monkeypatch)
+    args = argparse.Namespace(
+        host="127.0.0.1", port=8000, threads=2, context_tokens=2048, backend="llama-cpp-python", slots=8
+    )
     gguf = tmp_path / "promoted.gguf"
     gguf.write_bytes(b"GGUF")
     monkeypatch.setenv("MAESTRO_SIXG_GGUF", str(gguf))
-    models = serve.server_config("127.0.0.1", 8000, 2, 2048)["models"]
-    # The base stays first: llama-cpp-python loads it at start and answers unknown names with it.
-    assert [m["model_alias"] for m in models] == ["smollm2-135m-instruct", "sixg-llm"]
-    assert models[1]["model"] == str(gguf) and models[1]["n_ctx"] == 2048
+    config = serve.server_config(args)
+    assert config["sixg-llm"]["gguf"] == str(gguf) and config["chat"]["alias"] == "smollm2-135m-instruct"
+    assert config["chat"]["slots"] == 1  # llama-cpp-python's server answers one request at a time
     monkeypatch.setenv("MAESTRO_SIXG_GGUF", str(tmp_path / "missing.gguf"))
-    assert [m["model_alias"] for m in serve.server_config("127.0.0.1", 8000, 2, 2048)["models"]] == [
-        "smollm2-135m-instruct"
-    ]
+    assert serve.server_config(args)["sixg-llm"] is None
     monkeypatch.setenv("MAESTRO_SIXG_GGUF", "")
-    assert len(serve.server_config("127.0.0.1", 8000, 2, 2048)["models"]) == 1
+    assert serve.server_config(args)["sixg-llm"] is None
+
+
+@needs_gguf
+def test_the_model_server_answers_as_the_policy_samples(
+    exported: Path, base_hf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The served 6G-LLM (model-server/sixg.py on the GGUF) writes the policy's greedy answers, token for token.
+
+    llama.cpp's own GBNF did not: it let the model spell literals in tokens training never forced.
+    """
+    monkeypatch.syspath_prepend(str(REPO / "model-server"))
+    from sixg import SixgDecoder
+    from sixg_learner.evaluate import PolicyGenerator
+    from sixg_learner.prompting import answer_schema, build_messages
+    from sixg_learner.tasks import load_tasks
+
+    tasks = load_tasks(FIXTURE)[:3]
+    policy = PolicyGenerator(str(base_hf), tasks, 160)
+    decoder = SixgDecoder(exported, threads=2)
+    for task in tasks:
+        schema = answer_schema(integer_ranges_as_enums=True, state=task.radio(), complete=True)
+        served = decoder.complete(build_messages(task), schema, max_tokens=160, temperature=0.0, seed=0)
+        assert served.finish_reason == "stop"
+        assert served.text == policy(task)
+    hf_prompt = policy_prompt_ids(base_hf, build_messages(tasks[0]))
+    assert decoder.prompt_ids(build_messages(tasks[0])) == hf_prompt  # the GGUF's chat template, the HF one's tokens
+
+
+def policy_prompt_ids(base_hf: Path, messages: list[dict[str, str]]) -> list[int]:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(base_hf)
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 class _FakeServer(BaseHTTPRequestHandler):

@@ -105,3 +105,36 @@ def test_mask_logits_keeps_exactly_the_allowed_tokens() -> None:
     masked = mask_logits(logits, allowed)
     assert masked[0, 0].tolist() == [MASKED_LOGIT, 0.0, MASKED_LOGIT, 0.0, MASKED_LOGIT]
     assert torch.softmax(masked[0, 1], -1)[4] == 1.0
+
+
+def test_a_schema_narrowed_to_the_state_allows_what_the_state_limits_allow(tokenizer: PreTrainedTokenizerBase) -> None:
+    """How the model server constrains the 6G-LLM (a request's schema) equals how training did (StateLimits)."""
+    import random
+
+    from sixg_learner.grammar import StateLimits
+    from sixg_learner.prompting import answer_schema
+    from twin_bridge.orchestration import ScenarioConfig
+
+    grammar, rng = grammar_for(tokenizer), random.Random(5)
+    for state in (
+        ScenarioConfig(snr_db=3, free_prbs=3, ue_antennas=1, measured_csi=False, max_ldpc_iterations=2),
+        ScenarioConfig(snr_db=20, free_prbs=40, ue_antennas=2, cell_antennas=4),
+        ScenarioConfig(snr_db=10),
+    ):
+        narrowing = grammar.narrowing_of(answer_schema(integer_ranges_as_enums=True, state=state, complete=True))
+        for _ in range(20):
+            chosen: dict[str, str] = {}
+            for i, spec in enumerate(grammar.fields):
+                by_limits = grammar.values_now(i, chosen, StateLimits.of(state))[0]
+                by_schema = grammar.values_now(i, chosen, narrowing=narrowing)[0]
+                assert by_limits == by_schema, spec.name
+                chosen[spec.name] = rng.choice(sorted(by_limits))
+
+
+def test_a_schema_with_other_fields_is_not_the_answers(tokenizer: PreTrainedTokenizerBase) -> None:
+    from sixg_learner.prompting import answer_schema
+
+    schema = answer_schema(integer_ranges_as_enums=True)
+    schema["properties"] = dict(reversed(list(schema["properties"].items())))
+    with pytest.raises(ValueError, match="not the answer's fields"):
+        grammar_for(tokenizer).narrowing_of(schema)

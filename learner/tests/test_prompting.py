@@ -138,16 +138,3 @@ def test_the_served_schema_is_narrowed_to_the_cell_state() -> None:
     strict = answer_schema(integer_ranges_as_enums=True, state=state)["properties"]
     assert strict["num_prbs"]["enum"] == list(range(1, 13))
     assert answer_schema(state=ScenarioConfig(snr_db=10)) == answer_schema()  # the defaults constrain nothing
-
-
-def test_the_served_gbnf_spells_the_training_format_within_the_state() -> None:
-    from sixg_learner.grammar import answer_gbnf
-
-    state = ScenarioConfig(snr_db=3, free_prbs=3, ue_antennas=1, measured_csi=False, max_ldpc_iterations=2)
-    gbnf = answer_gbnf(answer_schema(integer_ranges_as_enums=True, state=state, complete=True))
-    root = gbnf.splitlines()[0]
-    assert root.startswith('root ::= "{\\"mcs_index\\":" mcs ",\\"num_prbs\\":"') and root.endswith('"}"')
-    assert 'v2 ::= "1" | "2" | "3"\n' in gbnf  # PRBs within the free ones
-    assert 'v8 ::= "ls"\n' in gbnf and 'v10 ::= "1" | "2"\n' in gbnf  # no genie CSI, the decoder budget
-    assert '"false,\\"harq_max_retransmissions\\":0"' in gbnf  # no retransmissions without HARQ
-    assert gbnf.count('mcs ::= "28,') == 1 and '"2" |' not in gbnf.split("mcs ::=")[1].split("\n")[0][:40]

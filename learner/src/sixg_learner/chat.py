@@ -74,23 +74,17 @@ def chat_completion(
     json_mode: JsonMode = "llama_cpp",
     seed: int | None = None,
     timeout_s: float = 300.0,
-    grammar: str | None = None,
 ) -> ChatAnswer:
-    """One chat completion; raises ChatError when the endpoint fails.
-
-    `grammar` (llama.cpp GBNF, a llama-cpp-python extension of the request) replaces the schema's format.
-    """
+    """One chat completion; raises ChatError when the endpoint fails."""
     body: dict[str, Any] = {
         "model": model,
         "messages": messages,
         "max_tokens": max_tokens,
         "temperature": temperature,
     }
-    fmt = None if grammar is not None else response_format(schema, json_mode)
+    fmt = response_format(schema, json_mode)
     if fmt is not None:
         body["response_format"] = fmt
-    if grammar is not None:
-        body["grammar"] = grammar
     if seed is not None:
         body["seed"] = seed
     request = urllib.request.Request(

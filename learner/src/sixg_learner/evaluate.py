@@ -104,11 +104,9 @@ class OpenAIGenerator:
             self.strict_ranges = True
 
     def __call__(self, task: Task) -> str:
-        from sixg_learner.grammar import answer_gbnf
-
+        # For the trained 6G-LLM the schema narrowed to the task's state is what maestro's model server
+        # decodes it under, with the training grammar's tokens (model-server/sixg.py).
         schema = answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio(), complete=self.complete)
-        # the trained 6G-LLM on llama.cpp: the training grammar's exact text (compact, fields in order)
-        grammar = answer_gbnf(schema) if self.complete and self.json_mode == "llama_cpp" else None
         answer = chat_completion(
             self.base_url,
             self.model,
@@ -119,7 +117,6 @@ class OpenAIGenerator:
             json_mode=self.json_mode,
             seed=self.seed,
             timeout_s=self.timeout_s,
-            grammar=grammar,
         )
         return answer.content
 

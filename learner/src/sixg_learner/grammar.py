@@ -37,7 +37,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor
@@ -146,6 +146,10 @@ def rule_values(name: str, chosen: dict[str, str], limits: StateLimits = UNLIMIT
     return None
 
 
+Narrowing = tuple[frozenset[str], ...]
+"""Per field of a grammar, in its order, the values a narrower answer schema allows."""
+
+
 @dataclass
 class RowState:
     """Where one answer is in the grammar."""
@@ -165,6 +169,8 @@ class RowState:
     """The values written so far, by field name."""
     limits: StateLimits = UNLIMITED
     """The task's system state: the bounds its values must keep."""
+    narrowing: Narrowing | None = None
+    """Per field, the values a request's schema allows (`AnswerGrammar.narrowing_of`); None: the grammar's own."""
 
 
 @dataclass
@@ -191,22 +197,25 @@ class AnswerGrammar:
         if state.in_literal:
             return [self.literal_ids[state.field_index][state.literal_pos]]
         i = state.field_index
-        values, prefixes = self.values_now(i, state.chosen, state.limits)
+        values, prefixes = self.values_now(i, state.chosen, state.limits, state.narrowing)
         result = [token for token, text in self.extensions[i].get(state.value, []) if state.value + text in prefixes]
         if state.value in values:
             result.append(self.literal_ids[i + 1][0])
         return result
 
     def values_now(
-        self, i: int, chosen: dict[str, str], limits: StateLimits = UNLIMITED
+        self, i: int, chosen: dict[str, str], limits: StateLimits = UNLIMITED, narrowing: Narrowing | None = None
     ) -> tuple[frozenset[str], frozenset[str]]:
         """Field i's allowed values after `chosen`, and all their prefixes (cached per distinct rule input)."""
-        key = (i, limits, *chosen.values())  # fields are written in order: the values identify what was chosen
+        narrowed = None if narrowing is None else narrowing[i]
+        key = (i, limits, narrowed, *chosen.values())  # fields come in order: the values identify the choices
         cached = self._values_cache.get(key)
         if cached is None:
             spec = self.fields[i]
             ruled = rule_values(spec.name, chosen, limits)
             values = frozenset(spec.values) if ruled is None else frozenset(spec.values) & ruled
+            if narrowed is not None:
+                values &= narrowed
             cached = (values, frozenset(v[:n] for v in values for n in range(1, len(v) + 1)))
             self._values_cache[key] = cached
         return cached
@@ -226,12 +235,30 @@ class AnswerGrammar:
             self._after_literal_token(state)
             return
         i = state.field_index
-        if token == self.literal_ids[i + 1][0] and state.value in self.values_now(i, state.chosen, state.limits)[0]:
+        values = self.values_now(i, state.chosen, state.limits, state.narrowing)[0]
+        if token == self.literal_ids[i + 1][0] and state.value in values:
             state.chosen[self.fields[i].name] = state.value
             state.field_index, state.in_literal, state.literal_pos, state.value = i + 1, True, 1, ""
             self._after_literal_token(state)
             return
         state.value += dict(self.extensions[i][state.value])[token]
+
+    def narrowing_of(self, schema: dict[str, Any]) -> Narrowing:
+        """The values `schema` (an answer schema with this grammar's fields, in order) allows per field.
+
+        How a served request says what its task's state allows (`prompting.answer_schema(state=…)`):
+        the grammar intersects its own rules with these sets. A schema with other fields, or the same
+        fields in another order, is not this grammar's answer: ValueError.
+        """
+        fields = answer_fields(schema)
+        names, expected = [f.name for f in fields], [f.name for f in self.fields]
+        if names != expected:
+            raise ValueError(f"the schema's fields {names} are not the answer's fields {expected}, in that order")
+        narrowing = tuple(frozenset(f.values) for f in fields)
+        empty = [f.name for f, values in zip(fields, narrowing, strict=True) if not values]
+        if empty:
+            raise ValueError(f"the schema allows no value for {empty}")
+        return narrowing
 
     def _after_literal_token(self, state: RowState) -> None:
         if state.literal_pos == len(self.literal_ids[state.field_index]):
@@ -269,53 +296,6 @@ class AnswerGrammar:
         return [t for t, allowed in enumerate(table) if len(allowed) > 1]
 
 
-def _gbnf_literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def answer_gbnf(schema: dict[str, Any]) -> str:
-    """The answer grammar as llama.cpp GBNF, for serving the trained 6G-LLM in the format it was trained on.
-
-    The same text as the training grammar: compact JSON, every field in schema order, each value one of
-    its allowed values (pass the schema narrowed to the task's state, `prompting.answer_schema(state=…,
-    complete=True, integer_ranges_as_enums=True)`), table 2 without MCS 28 and no retransmissions without
-    HARQ. What GBNF cannot say cheaply (PRBs per carrier) is left to validation and a retry.
-    """
-    fields = answer_fields(schema)
-    names = [f.name for f in fields]
-    closing = closing_literal(schema)
-    rules: list[str] = []
-    parts: list[str] = []
-    i = 0
-    while i < len(fields):
-        field, name = fields[i], fields[i].name
-        if name == "mcs_index" and i + 1 < len(fields) and fields[i + 1].name == "mcs_table":
-            table = fields[i + 1]
-            low = [v for v in field.values if v != "28"]
-            both = " | ".join(_gbnf_literal(v) for v in low)
-            tables = " | ".join(_gbnf_literal(v) for v in table.values)
-            only_table_1 = "28" in field.values and "1" in table.values
-            mcs28 = f"{_gbnf_literal('28' + table.literal + '1')} | " if only_table_1 else ""
-            rules.append(f"mcs ::= {mcs28}({both}) {_gbnf_literal(table.literal)} ({tables})")
-            parts += [_gbnf_literal(field.literal), "mcs"]
-            i += 2
-            continue
-        if name == "harq_enabled" and names[i + 1 : i + 2] == ["harq_max_retransmissions"]:
-            retx = fields[i + 1]
-            more = " | ".join(_gbnf_literal(v) for v in retx.values if v != "0")
-            on = f"{_gbnf_literal('true' + retx.literal)} ({_gbnf_literal('0')}{' | ' + more if more else ''})"
-            off = _gbnf_literal("false" + retx.literal + "0")
-            rules.append(f"harq ::= {on} | {off}")
-            parts += [_gbnf_literal(field.literal), "harq"]
-            i += 2
-            continue
-        rule = f"v{i}"
-        rules.append(f"{rule} ::= " + " | ".join(_gbnf_literal(v) for v in field.values))
-        parts += [_gbnf_literal(field.literal), rule]
-        i += 1
-    return "\n".join([f"root ::= {' '.join(parts)} {_gbnf_literal(closing)}", *rules]) + "\n"
-
-
 def mask_logits(logits: Tensor, allowed: Tensor) -> Tensor:
     """The constrained policy's logits: `logits` (B, G, V), tokens outside `allowed` (B, G, A) set to MASKED_LOGIT."""
     keep = torch.zeros(logits.shape, dtype=torch.bool, device=logits.device)
@@ -324,20 +304,64 @@ def mask_logits(logits: Tensor, allowed: Tensor) -> Tensor:
     return logits.masked_fill(~keep, MASKED_LOGIT)
 
 
-def _token_texts(tokenizer: PreTrainedTokenizerBase) -> list[str]:
-    return [tokenizer.decode([i]) for i in range(len(tokenizer))]
+class Vocabulary(Protocol):
+    """What the grammar needs of a tokenizer: the training side's HF tokenizer, or the served GGUF's vocabulary."""
+
+    eos_token_id: int
+    pad_token_id: int
+    special_ids: frozenset[int]
+
+    def encode(self, text: str) -> list[int]:
+        """Canonical token ids of `text`, no special tokens added."""
+        ...
+
+    def decode(self, ids: Sequence[int]) -> str: ...
+
+    def token_texts(self) -> list[str]:
+        """Every token id's text, in id order."""
+        ...
 
 
-def build_grammar(tokenizer: PreTrainedTokenizerBase, schema: dict[str, Any]) -> AnswerGrammar:
-    """The grammar of `schema`'s answers for `tokenizer` (a second or two: it decodes the vocabulary once)."""
+@dataclass(frozen=True)
+class HfVocabulary:
+    """A transformers tokenizer as a `Vocabulary`."""
+
+    tokenizer: PreTrainedTokenizerBase
+
+    @property
+    def eos_token_id(self) -> int:
+        return int(self.tokenizer.eos_token_id)
+
+    @property
+    def pad_token_id(self) -> int:
+        pad = self.tokenizer.pad_token_id
+        return self.eos_token_id if pad is None else int(pad)
+
+    @property
+    def special_ids(self) -> frozenset[int]:
+        return frozenset(self.tokenizer.all_special_ids)
+
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return str(self.tokenizer.decode(list(ids)))
+
+    def token_texts(self) -> list[str]:
+        return [self.tokenizer.decode([i]) for i in range(len(self.tokenizer))]
+
+
+def build_grammar(tokenizer: PreTrainedTokenizerBase | Vocabulary, schema: dict[str, Any]) -> AnswerGrammar:
+    """The grammar of `schema`'s answers for a tokenizer (a second or two: it decodes the vocabulary once)."""
+    vocab: Vocabulary = HfVocabulary(tokenizer) if isinstance(tokenizer, PreTrainedTokenizerBase) else tokenizer
     fields = answer_fields(schema)
     literals = [f.literal for f in fields] + [closing_literal(schema)]
-    literal_ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in literals]
+    literal_ids = [vocab.encode(text) for text in literals]
     for text, ids in zip(literals, literal_ids, strict=True):
-        if tokenizer.decode(ids) != text:
+        if vocab.decode(ids) != text:
             raise ValueError(f"literal {text!r} does not round-trip through the tokenizer")
-    texts = _token_texts(tokenizer)
-    special = set(tokenizer.all_special_ids)
+    texts = vocab.token_texts()
+    special = vocab.special_ids
     extensions: list[dict[str, list[tuple[int, str]]]] = []
     for spec in fields:
         alphabet = set("".join(spec.values))
@@ -352,8 +376,7 @@ def build_grammar(tokenizer: PreTrainedTokenizerBase, schema: dict[str, Any]) ->
             if options:
                 table[prefix] = options
         extensions.append(table)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    return AnswerGrammar(fields, literal_ids, extensions, int(tokenizer.eos_token_id), int(pad))
+    return AnswerGrammar(fields, literal_ids, extensions, vocab.eos_token_id, vocab.pad_token_id)
 
 
 @lru_cache(maxsize=4)
