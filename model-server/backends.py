@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -69,6 +70,19 @@ class ChatBackend:
     slots: int
     cleanup: list[Path] = field(default_factory=list)
     log: Path | None = None
+    args: list[str] = field(default_factory=list)
+    """The command line, to start it again on the same port after a crash."""
+    restarts: list[float] = field(default_factory=list)
+    """When it was restarted (monotonic seconds)."""
+    state: str = "ok"
+    """ok, restarting, or failed: what /health reports."""
+
+    def spawn(self) -> None:
+        assert self.log is not None
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                self.args, stdout=sink, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            )
 
     def log_tail(self, chars: int = 2000) -> str:
         if self.log is None or not self.log.is_file():
@@ -161,15 +175,62 @@ def start_backend(
     # its log goes to a file, not a pipe nobody reads (a full pipe would stall the backend)
     log = Path(tempfile.mkstemp(prefix=f"maestro-{kind}-", suffix=".log")[1])
     cleanup.append(log)
-    with log.open("wb") as sink:
-        process = subprocess.Popen(args, stdout=sink, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-    backend = ChatBackend(kind, f"http://127.0.0.1:{port}", process, slots, cleanup, log)
+    backend = ChatBackend(kind, f"http://127.0.0.1:{port}", None, slots, cleanup, log, args)  # type: ignore[arg-type]
+    backend.spawn()
     try:
         wait_ready(backend)
     except BaseException:
         backend.stop()
         raise
     return backend
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Exponential backoff between restarts; more than `max_restarts` within `window_s` is a failure."""
+
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+    max_restarts: int = 5
+    window_s: float = 300.0
+
+    def delay(self, recent: int) -> float:
+        return min(self.max_delay_s, self.first_delay_s * 2**recent)
+
+
+def supervise(
+    backend: ChatBackend, policy: RestartPolicy = RestartPolicy(), stopping: threading.Event | None = None
+) -> None:
+    """Blocks (run it in a thread): restarts the backend on the same port whenever it exits, with backoff.
+
+    The front keeps answering meanwhile (503 for chat, `degraded: restarting` on /health); after too many
+    crashes in the window the backend stays down, `failed` says why, and the front exits non-zero so
+    whatever supervises the model server sees it.
+    """
+    stopping = stopping or threading.Event()
+    while not stopping.wait(0.5):
+        if backend.process.poll() is None:
+            continue
+        now = time.monotonic()
+        recent = [t for t in backend.restarts if now - t < policy.window_s]
+        code = backend.process.returncode
+        if len(recent) >= policy.max_restarts:
+            backend.state = f"failed: {backend.kind} exited {len(recent) + 1} times in {policy.window_s:.0f} s"
+            print(f"[model-server] {backend.state}; last exit {code}: {backend.log_tail(500)}", file=sys.stderr)
+            return
+        backend.state = "restarting"
+        delay = policy.delay(len(recent))
+        print(f"[model-server] {backend.kind} exited with {code}; restarting in {delay:.0f} s", file=sys.stderr)
+        if stopping.wait(delay):
+            return
+        backend.restarts.append(time.monotonic())
+        backend.spawn()
+        try:
+            wait_ready(backend)
+            backend.state = "ok"
+            print(f"[model-server] {backend.kind} is back on {backend.base_url}", file=sys.stderr, flush=True)
+        except (RuntimeError, TimeoutError) as err:
+            print(f"[model-server] {backend.kind} did not come back: {err}", file=sys.stderr)
 
 
 def _die_with_parent() -> None:

@@ -130,12 +130,14 @@ def create_app(
     @app.get("/health")
     async def health() -> Response:
         alive = chat.process.poll() is None
-        body = {
-            "status": "ok" if alive else f"degraded: the chat backend ({chat.kind}) exited",
-            "chat_backend": chat.kind,
-            "slots": chat.slots,
-            sixg_alias: sixg is not None,
-        }
+        if alive:
+            status = "ok"
+        elif chat.state.startswith("failed"):
+            status = chat.state
+        else:
+            status = f"degraded: restarting {chat.kind}"
+        body = {"status": status, "chat_backend": chat.kind, "slots": chat.slots, "restarts": len(chat.restarts)}
+        body[sixg_alias] = sixg is not None
         return JSONResponse(body, status_code=200 if alive else 503)
 
     @app.get("/metrics")
@@ -164,7 +166,8 @@ def create_app(
             return response
         if chat.process.poll() is not None:
             metrics.observe("chat", "503", time.perf_counter() - started)
-            return openai_error(503, f"the chat backend ({chat.kind}) is not running", "server_error")
+            state = chat.state if chat.state.startswith("failed") else "restarting"
+            return openai_error(503, f"the chat backend ({chat.kind}) is not running ({state})", "server_error")
         upstream = client.build_request(
             "POST", "/v1/chat/completions", content=raw, headers={"content-type": "application/json"}
         )

@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from importlib import metadata
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def server_config(args: argparse.Namespace) -> dict[str, object]:
 
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
-    from backends import start_backend
+    from backends import start_backend, supervise
     from embeddings import SentenceEncoder
     from front import create_app
 
@@ -158,10 +159,19 @@ def serve(args: argparse.Namespace) -> None:
         file=sys.stderr,
         flush=True,
     )
+    stopping = threading.Event()
+
+    def watch() -> None:
+        supervise(chat, stopping=stopping)
+        if not stopping.is_set():  # gave up: exit so the supervisor of the model server sees it
+            os._exit(3)
+
+    threading.Thread(target=watch, name="backend-supervisor", daemon=True).start()
     try:
         app = create_app(chat, chat_alias(), sixg, SIXG_MODEL_ALIAS, SentenceEncoder(args.threads))
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
+        stopping.set()
         chat.stop()
 
 

@@ -56,6 +56,8 @@ class _Chat:
     kind: str = "llama-server"
     slots: int = 4
     process: _Process = field(default_factory=_Process)
+    state: str = "ok"
+    restarts: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -144,9 +146,32 @@ def test_bad_json_and_a_dead_backend_are_clear_errors(backend: str) -> None:
     answer = client.post("/v1/chat/completions", json={"model": "base", "messages": MESSAGES})
     assert answer.status_code == 503 and "not running" in answer.json()["error"]["message"]
     health = client.get("/health")
-    assert health.status_code == 503 and health.json()["status"].startswith("degraded")
+    assert health.status_code == 503 and health.json()["status"] == "degraded: restarting llama-server"
 
 
 def test_sixg_request_defaults() -> None:
     messages, schema, max_tokens, temperature, seed = sixg_request({"messages": MESSAGES})
     assert (messages, schema, max_tokens, temperature, seed) == (MESSAGES, None, 256, 1.0, None)
+
+
+def test_a_crashed_backend_is_restarted_with_backoff_and_given_up_on_when_it_keeps_crashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """supervise() on a real child process: `sleep` stands in for llama-server, a 0.05 s one 'crashes'."""
+    from backends import ChatBackend, RestartPolicy, supervise
+
+    log = tmp_path / "backend.log"
+    backend = ChatBackend("llama-server", "http://127.0.0.1:9", None, 1, [], log, ["sleep", "0.05"])  # type: ignore[arg-type]
+    backend.spawn()
+    ready: list[int] = []
+
+    def fake_ready(b: ChatBackend, timeout_s: float = 0) -> None:
+        ready.append(b.process.pid)
+
+    import backends
+
+    monkeypatch.setattr(backends, "wait_ready", fake_ready)  # the stand-in answers no HTTP
+    supervise(backend, RestartPolicy(first_delay_s=0.01, max_delay_s=0.05, max_restarts=3, window_s=60))
+    assert len(backend.restarts) == 3 and len(set(ready)) == 3  # three new processes, then it gave up
+    assert backend.state.startswith("failed: llama-server exited 4 times")
+    assert RestartPolicy().delay(0) == 1.0 and RestartPolicy().delay(3) == 8.0 and RestartPolicy().delay(9) == 30.0
