@@ -103,12 +103,12 @@ def measure(candidate: dict[str, Any], gguf: Path, quick: bool, port: int) -> di
     out.mkdir(parents=True, exist_ok=True)
     try:
         wait(f"http://127.0.0.1:{port}/v1/models")
-        games = "4" if quick else "10"
+        games = "6" if quick else "10"
         npm(["bench:negotiation", "--", "--n", games, "--out", str(out / "negotiation.json")], env)
         pairs = "N-N,A-D,V-T" if quick else "N-N,A-D,V-D,V-T,T-T"
         args = ["--games", "2" if quick else "3", "--pairs", pairs, "--fresh", "--out", str(out / "personalities.json")]
         npm(["bench:personalities", "--", *args], env)
-        limit = "20" if quick else "50"
+        limit = "30" if quick else "50"
         sixg = ["--tasks", str(EVAL_TASKS), "--model", alias, "--limit", limit, "--out", str(out / "sixg.json")]
         npm(["sixg:eval", "--", *sixg, "--base-url", f"http://127.0.0.1:{port}/v1"], env)
     finally:

@@ -6,7 +6,7 @@
 # llama.cpp). Only the llama-server target is built, statically, without the web UI, TLS or curl.
 # The model server (model-server/backends.py) uses it when present and falls back to llama-cpp-python's
 # one-request-at-a-time server when it is not, so a failed build degrades, it does not break setup.
-# Takes ~10 min on 2 cores the first time; reruns see the stamp and return at once.
+# Takes ~6 min on 2 cores the first time; reruns see the stamp and return at once.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -29,7 +29,7 @@ if [ -z "$cmake_bin" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-say "building llama-server from llama-cpp-python $version's vendored llama.cpp (~10 min on 2 cores, once)"
+say "building llama-server from llama-cpp-python $version's vendored llama.cpp (~6 min on 2 cores, once)"
 started=$(date +%s)
 .venv/bin/pip download --quiet --no-deps --no-binary :all: "llama-cpp-python==$version" -d "$work" 2>/dev/null
 tar xzf "$work"/llama_cpp_python-"$version".tar.gz -C "$work" --wildcards "*/vendor/llama.cpp/*"
