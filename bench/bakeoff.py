@@ -17,7 +17,6 @@ data/models/candidates/ (ignored by git).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -30,19 +29,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sixg_learner.convert import sha256_of
+
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = ROOT / "bench" / "bakeoff-candidates.json"
 STORE = ROOT / "data" / "models" / "candidates"
 OUT = ROOT / "results" / "bakeoff"
 EVAL_TASKS = ROOT / "learner" / "data" / "eval" / "tasks-7011393aa72e.jsonl"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch(candidate: dict[str, Any]) -> Path:
@@ -51,7 +44,7 @@ def fetch(candidate: dict[str, Any]) -> Path:
         files = metadata.files(candidate["packages"][0]) or []
         return next(Path(str(f.locate())).resolve() for f in files if str(f).endswith(candidate["file"]))
     target = STORE / candidate["id"] / candidate["file"]
-    if target.is_file() and sha256(target) == candidate["sha256"]:
+    if target.is_file() and sha256_of(target) == candidate["sha256"]:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
@@ -71,7 +64,7 @@ def fetch(candidate: dict[str, Any]) -> Path:
         with target.open("wb") as out:
             for name in candidate["parts"]:
                 out.write(parts[name])
-    if sha256(target) != candidate["sha256"]:
+    if sha256_of(target) != candidate["sha256"]:
         target.unlink()
         raise RuntimeError(f"{candidate['id']}: sha256 mismatch after assembly")
     return target

@@ -12,14 +12,13 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../api/app.ts';
 import { loadConfig, projectRoot } from '../core/config.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
 import { referenceCell } from '../core/network/slice-operator.ts';
 import { hashApiKey, TenantDirectory } from '../core/tenants/tenants.ts';
-import { ensureModelServer, stopService, temporalBinary } from '../scripts/services.ts';
-import { negotiationWorker, searchAttributeKeys } from '../tests/helpers/stack.ts';
+import { ensureModelServer, stopService } from '../scripts/services.ts';
+import { negotiationWorker, startTemporal } from '../tests/helpers/stack.ts';
 import { lcg, readyContextUnits, round, sharedStationTopic, writeResults } from './lib/games.ts';
 
 const { values: args } = parseArgs({
@@ -43,14 +42,7 @@ function percentile(values: number[], p: number): number {
 
 const config = loadConfig();
 const modelServer = await ensureModelServer(config);
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: temporalBinary },
-    namespace: config.namespace,
-    searchAttributes: searchAttributeKeys,
-    extraArgs: ['--log-level', 'error'],
-  },
-});
+const env = await startTemporal();
 try {
   const chatModel = createChatModel(config.model);
   const contextUnits = await readyContextUnits(config, chatModel);
