@@ -235,8 +235,8 @@ class AnswerGrammar:
             self._after_literal_token(state)
             return
         i = state.field_index
-        values = self.values_now(i, state.chosen, state.limits, state.narrowing)[0]
-        if token == self.literal_ids[i + 1][0] and state.value in values:
+        ends_value = token == self.literal_ids[i + 1][0]  # checked first: advance runs for every sampled token
+        if ends_value and state.value in self.values_now(i, state.chosen, state.limits, state.narrowing)[0]:
             state.chosen[self.fields[i].name] = state.value
             state.field_index, state.in_literal, state.literal_pos, state.value = i + 1, True, 1, ""
             self._after_literal_token(state)
