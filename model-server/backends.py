@@ -234,10 +234,11 @@ def supervise(
 
 
 def _die_with_parent() -> None:
-    """In the child: SIGTERM when the front dies (uvicorn re-raises SIGTERM, so no `finally` runs), even by
+    """In the child: SIGKILL when the front dies (uvicorn re-raises SIGTERM, so no `finally` runs), even by
     SIGKILL, so no backend outlives it (Linux prctl)."""
     if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        # SIGKILL, not SIGTERM: llama-server was seen to stay up after a SIGTERM, and it holds no state
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_ready(backend: ChatBackend, timeout_s: float = 180.0) -> None:
