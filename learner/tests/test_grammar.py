@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 from sixg_learner.convert import load_gguf_tokenizer, packaged_gguf
-from sixg_learner.grammar import MASKED_LOGIT, RowState, grammar_for, mask_logits, rule_values
+from sixg_learner.grammar import MASKED_LOGIT, RowState, grammar_for, mask_logits, rule_values, support_logits
 from sixg_learner.policy import answer_actions, forward, load_policy, sample
-from sixg_learner.ppo import token_entropy, token_logprobs
+from sixg_learner.ppo import regularization, token_entropy, token_kl, token_logprobs
 from sixg_learner.prompting import answer_text, parse_orchestration
 from sixg_learner.tasks import Qos, Task
 from tiny import ONE_LAYER, random_llama
@@ -90,6 +90,15 @@ def test_every_constrained_sample_is_a_valid_orchestration_and_logprobs_match_fo
     assert torch.allclose(values * seqs.response_mask, rollout.values, atol=1e-4)
     entropy = token_entropy(logits)
     assert torch.isfinite(entropy).all() and entropy[forced].abs().max() < 1e-5
+
+    # π_c's entropy and KL on the support alone equal the vocabulary-wide ones (PPO keeps π_ref's so)
+    other = mask_logits(torch.randn(logits.shape), seqs.allowed)
+    on_support = support_logits(logits, seqs.allowed), support_logits(other, seqs.allowed)
+    mask = seqs.response_mask
+    torch.testing.assert_close(token_entropy(on_support[0]) * mask, entropy * mask)
+    torch.testing.assert_close(token_kl(*on_support) * mask, token_kl(logits, other) * mask)
+    on_vocabulary = regularization(logits, other, mask, 0.01, 0.1)
+    torch.testing.assert_close(regularization(*on_support, mask, 0.01, 0.1), on_vocabulary)
 
     # more rows than one decoding batch: sampled in chunks, rows still in prompt order
     many = [f"task {i}: give the link." for i in range(17)]

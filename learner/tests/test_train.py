@@ -24,6 +24,7 @@ from sixg_learner.policy import (
     forward,
     load_policy,
     make_optimizer,
+    minibatches,
     sample,
     select_rollout,
     using_reference,
@@ -161,6 +162,52 @@ def test_the_shared_prefix_and_micro_batches_change_neither_logits_nor_gradients
     backward_in_microbatches(policy, seqs, list(range(rows)), 4, lambda _, mb, prefix: sft_loss(policy, mb, prefix))
     for name, grad in adapter_grads().items():
         torch.testing.assert_close(grad, whole[name], msg=name)
+
+
+def test_one_prompts_answers_run_their_prompt_once_and_change_neither_logits_values_nor_gradients(
+    tiny_dir: Path,
+) -> None:
+    policy = tiny_policy(tiny_dir)
+    with torch.no_grad():
+        for p in policy.adapter_parameters().values():
+            p.copy_(torch.randn_like(p) * 0.1)
+    seqs = sample(policy, PROMPTS, k=3, max_new_tokens=8, temperature=1.0, seed=4, constrained=False).sequences
+    one_task = seqs.select([3, 4, 5])  # the answers of prompt 1: one prompt, three answers of their own
+    assert len({tuple(row) for row in one_task.input_ids[:, one_task.prompt_len :].tolist()}) > 1
+    no_prefix = Sequences(
+        prefix_ids=one_task.prefix_ids[:0],
+        input_ids=torch.cat([one_task.prefix_ids.expand(3, -1), one_task.input_ids], dim=1),
+        attention_mask=torch.cat([torch.ones(3, len(one_task.prefix_ids)), one_task.attention_mask], 1).long(),
+        prompt_len=len(one_task.prefix_ids) + one_task.prompt_len,
+        response_mask=one_task.response_mask,
+    )
+
+    def run(batch: Sequences, share: bool) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        logits, values = forward(policy, batch, 0.7, share_prompt=share)
+        (logits.log_softmax(-1)[..., :5].sum() + values.sum()).backward()
+        grads = {n: p.grad.clone() for n, p in policy.adapter_parameters().items()}
+        policy.model.zero_grad()
+        return logits.detach(), values.detach(), grads
+
+    for batch in (one_task, no_prefix):
+        logits, values, grads = run(batch, share=True)
+        logits_rows, values_rows, grads_rows = run(batch, share=False)
+        torch.testing.assert_close(logits, logits_rows)
+        torch.testing.assert_close(values, values_rows)
+        for name, grad in grads.items():
+            torch.testing.assert_close(grad, grads_rows[name], msg=name)
+
+
+def test_grouped_minibatches_keep_each_prompts_answers_together_in_order() -> None:
+    batches = minibatches(12, 8, torch.Generator().manual_seed(0), group=4)
+    assert sorted(r for rows in batches for r in rows) == list(range(12))
+    for rows in batches:
+        for start in range(0, len(rows), 4):
+            first = rows[start]
+            assert first % 4 == 0 and rows[start : start + 4] == list(range(first, first + 4))
+    assert minibatches(12, 8, torch.Generator().manual_seed(0), group=5) == minibatches(
+        12, 8, torch.Generator().manual_seed(0)
+    ), "groups that do not divide fall back to rows"
 
 
 def test_a_rejection_sampling_round_keeps_exactly_the_passing_answers_and_sft_lowers_their_loss(
@@ -337,9 +384,11 @@ def test_rs_rounds_stop_when_the_dev_completion_stops_improving_and_name_the_bes
     assert lines[0]["rs/dev_baseline"] and "dev/completion" in lines[0]  # the starting model, measured first
     trained = [m for m in history if not m["rs/stopped"]]
     assert trained and all("dev/completion" in m for m in trained)
-    best = json.loads((tmp_path / "out" / "best.json").read_text())
     improved = [m for m in trained if m["rs/dev_improved"]]
+    best_file = tmp_path / "out" / "best.json"
     if improved:
-        assert best["checkpoint"] == improved[-1]["checkpoint"]
+        assert json.loads(best_file.read_text())["checkpoint"] == improved[-1]["checkpoint"]
+    else:
+        assert not best_file.exists(), "no round beat the starting model: no checkpoint is named best"
     # the run ends at the first round that does not improve on the dev split (or at the round limit)
     assert all(m["rs/dev_improved"] for m in trained[:-1])

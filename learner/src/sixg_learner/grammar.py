@@ -304,6 +304,18 @@ def mask_logits(logits: Tensor, allowed: Tensor) -> Tensor:
     return logits.masked_fill(~keep, MASKED_LOGIT)
 
 
+def support_logits(logits: Tensor, allowed: Tensor) -> Tensor:
+    """The constrained policy's logits on its support only: (B, G, V) gathered at `allowed` (B, G, A) → (B, G, A).
+
+    π_c puts no mass outside the allowed tokens, so its softmax, entropy and any KL between two
+    constrained policies are the same over these A columns as over the vocabulary, at A/V of the
+    memory (A is a few hundred at most, V 49,152): what lets PPO keep π_ref's logits for a whole
+    iteration. Padding columns (−1) get MASKED_LOGIT, i.e. probability 0.
+    """
+    gathered = torch.gather(logits, -1, allowed.clamp(min=0))
+    return gathered.masked_fill(allowed < 0, MASKED_LOGIT)
+
+
 class Vocabulary(Protocol):
     """What the grammar needs of a tokenizer: the training side's HF tokenizer, or the served GGUF's vocabulary."""
 

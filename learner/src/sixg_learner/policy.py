@@ -245,16 +245,24 @@ def broadcast_cache(policy: Policy, kv: PrefixKV, batch: int) -> DynamicCache:
 
 
 def forward(
-    policy: Policy, seqs: Sequences, temperature: float = 1.0, prefix: PrefixKV | None = None
+    policy: Policy,
+    seqs: Sequences,
+    temperature: float = 1.0,
+    prefix: PrefixKV | None = None,
+    share_prompt: bool = True,
 ) -> tuple[Tensor, Tensor]:
     """Logits of the answer's actions (B, G, V), divided by `temperature`, and the critic's values (B, G).
 
     The prefix's keys/values are `prefix` when given (e.g. the reference's, computed once per PPO
     iteration), else computed here. Only the G answer columns reach the LM head (`logits_to_keep`);
     position ids follow the attention mask, as in `generate`, so a left-padded row gets the positions
-    it had when sampled.
+    it had when sampled. When every row has the same prompt (the k answers of one task, as PPO's
+    grouped minibatches give), the prompt's rest runs once, batch 1, like the prefix (`share_prompt`;
+    exact, the gradient included).
     """
-    batch, prefix_len = seqs.input_ids.shape[0], len(seqs.prefix_ids)
+    batch, prefix_len, prompt_len = seqs.input_ids.shape[0], len(seqs.prefix_ids), seqs.prompt_len
+    if share_prompt and batch > 1 and prompt_len > 0 and _same_prompt(seqs):
+        return _forward_shared_prompt(policy, seqs, temperature, prefix)
     cache = None
     if prefix_len:
         cache = broadcast_cache(policy, prefix_kv(policy, seqs.prefix_ids) if prefix is None else prefix, batch)
@@ -272,7 +280,49 @@ def forward(
     logits = out.logits[:, :-1] / temperature  # (B, G, V): the output at column P − 1 + j chose a_j
     if seqs.allowed is not None:
         logits = mask_logits(logits, seqs.allowed)  # π_c: renormalised over what the grammar allows
-    hidden = out.hidden_states[-1][:, seqs.prompt_len - 1 : -1]  # (B, G, H)
+    hidden = out.hidden_states[-1][:, prompt_len - 1 : -1]  # (B, G, H)
+    return logits, policy.value_head(hidden)
+
+
+def _same_prompt(seqs: Sequences) -> bool:
+    prompt, attention = seqs.input_ids[:, : seqs.prompt_len], seqs.attention_mask[:, : seqs.prompt_len]
+    return bool((prompt == prompt[:1]).all()) and bool((attention == attention[:1]).all())
+
+
+def _forward_shared_prompt(
+    policy: Policy, seqs: Sequences, temperature: float, prefix: PrefixKV | None
+) -> tuple[Tensor, Tensor]:
+    """`forward` for rows with one prompt: prompt columns once (batch 1), then the B answers behind its cache."""
+    batch, prefix_len, prompt_len = seqs.input_ids.shape[0], len(seqs.prefix_ids), seqs.prompt_len
+    mask = torch.cat([torch.ones(batch, prefix_len, dtype=seqs.attention_mask.dtype), seqs.attention_mask], dim=1)
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)[:, prefix_len:]
+    cache = None
+    if prefix_len:
+        cache = broadcast_cache(policy, prefix_kv(policy, seqs.prefix_ids) if prefix is None else prefix, 1)
+    head = policy.model(
+        input_ids=seqs.input_ids[:1, :prompt_len],
+        attention_mask=mask[:1, : prefix_len + prompt_len],
+        position_ids=position_ids[:1, :prompt_len],
+        past_key_values=cache if cache is not None else DynamicCache(config=policy.model.config),
+        use_cache=True,
+        output_hidden_states=True,
+        logits_to_keep=1,
+    )
+    prompt_kv = [(layer.keys, layer.values) for layer in head.past_key_values.layers]
+    out = policy.model(
+        input_ids=seqs.input_ids[:, prompt_len:],
+        attention_mask=mask,
+        position_ids=position_ids[:, prompt_len:],
+        past_key_values=broadcast_cache(policy, prompt_kv, batch),
+        use_cache=True,
+        output_hidden_states=True,
+        logits_to_keep=seqs.answer_len,
+    )
+    # the last prompt column chose a_0 (the same for every row); answer column j − 1 chose a_j
+    logits = torch.cat([head.logits.expand(batch, -1, -1), out.logits[:, :-1]], dim=1) / temperature
+    if seqs.allowed is not None:
+        logits = mask_logits(logits, seqs.allowed)
+    hidden = torch.cat([head.hidden_states[-1][:, -1:].expand(batch, -1, -1), out.hidden_states[-1][:, :-1]], dim=1)
     return logits, policy.value_head(hidden)
 
 
@@ -667,9 +717,15 @@ def derive_seed(seed: int, phase: str, step: int) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def minibatches(n: int, size: int, generator: torch.Generator) -> list[list[int]]:
-    """Rows 0..n−1 in a random order, in chunks of `size`."""
-    order = torch.randperm(n, generator=generator).tolist()
+def minibatches(n: int, size: int, generator: torch.Generator, group: int = 1) -> list[list[int]]:
+    """Rows 0..n−1 in a random order, in chunks of `size`; with `group` > 1, groups of that many adjacent
+    rows (the k answers of one prompt) stay together and in order, so that a micro-batch of whole groups
+    runs each prompt once (`forward`'s `share_prompt`). Needs `size` and `n` to be multiples of `group`."""
+    if group > 1 and size % group == 0 and n % group == 0:
+        groups = torch.randperm(n // group, generator=generator).tolist()
+        order = [g * group + i for g in groups for i in range(group)]
+    else:
+        order = torch.randperm(n, generator=generator).tolist()
     return [order[i : i + size] for i in range(0, n, size)]
 
 

@@ -106,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         _run(["sixg_learner.train", "ppo", "--init", str(rs_best), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
               str(DEV_TASKS), "--out", str(ppo_dir), "--steps", str(args.ppo_steps), "--k", str(args.ppo_k),
               "--tasks-per-step", str(args.ppo_tasks_per_step), "--learning-rate", str(args.ppo_learning_rate),
-              "--ppo-epochs", str(args.ppo_epochs), "--save-every", str(args.ppo_save_every), "--temperature",
-              str(args.ppo_temperature), "--tw-alpha", str(args.token_weights_alpha), *threads])  # fmt: skip
+              "--ppo-epochs", str(args.ppo_epochs), "--save-every", str(args.ppo_save_every),
+              "--dev-every", str(args.ppo_save_every), "--temperature", str(args.ppo_temperature),
+              "--tw-alpha", str(args.token_weights_alpha), *threads])  # fmt: skip
         ppo_best = _best(ppo_dir)
     # 4. held-out evaluation beside the baselines
     reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule")}

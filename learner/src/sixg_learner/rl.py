@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .grammar import StateLimits, grammar_for
+from .grammar import MASKED_LOGIT, StateLimits, grammar_for, support_logits
 from .policy import (
     LoopArgs,
     Policy,
@@ -83,6 +83,9 @@ class PpoArgs(LoopArgs):
         default=2, metadata={"help": "first iterations that train only the critic (eq. 7), the policy held"}
     )
     save_every: int = field(default=10, metadata={"help": "checkpoint every this many steps (and the last)"})
+    dev_every: int = field(
+        default=10, metadata={"help": "greedy dev completion every this many steps (and the last), with a checkpoint"}
+    )
 
 
 def tasks_for_step(num_tasks: int, tasks_per_step: int, seed: int, step: int) -> list[int]:
@@ -150,6 +153,26 @@ def answer_token_weights(
     return weights, stats
 
 
+def reference_support(
+    policy: Policy, seqs: Sequences, ref_prefix: PrefixKV | None, temperature: float, microbatch_size: int
+) -> Tensor:
+    """π_ref's constrained logits on the grammar's support (B, G, A) for every answer of `seqs`, run once.
+
+    Call inside `using_reference`. (B, G, A) floats are a few MB where the vocabulary-wide logits of a
+    rollout would be GBs; `support_logits` says why nothing is lost.
+    """
+    assert seqs.allowed is not None, "the support is the grammar's"
+    out = torch.full(seqs.allowed.shape, MASKED_LOGIT)
+    batch = seqs.allowed.shape[0]
+    for start in range(0, batch, microbatch_size):
+        rows = list(range(start, min(batch, start + microbatch_size)))
+        mb = seqs.select(rows)
+        logits, _ = forward(policy, mb, temperature, ref_prefix)
+        assert mb.allowed is not None
+        out[start : start + len(rows), : mb.answer_len] = support_logits(logits, mb.allowed)
+    return out
+
+
 def ppo_iteration(
     policy: Policy,
     optimizer: torch.optim.Optimizer,
@@ -200,26 +223,40 @@ def ppo_iteration(
     choices = choice_mask(mask, rollout.sequences.allowed)  # (B, G)
     advantages = whiten(token_advantages(rewards, rollout.values), choices)  # (B, G)
     warming_up = step <= args.critic_warmup_steps
-    # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed; π_ref's prefix is run once
+    # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed. π_ref does not change within
+    #    the iteration: under the grammar its logits are computed once per answer, on π_c's support,
+    #    and reused by every epoch (unconstrained, they are recomputed per micro-batch)
     prefix_ids = rollout.sequences.prefix_ids
     with using_reference(policy):
         ref_prefix = prefix_kv(policy, prefix_ids) if len(prefix_ids) else None
+        ref_support = (
+            reference_support(policy, rollout.sequences, ref_prefix, args.temperature, args.microbatch_size)
+            if rollout.sequences.allowed is not None
+            else None
+        )
+    lap("reference")
     generator = torch.Generator().manual_seed(seed)
     history: dict[str, list[tuple[float, float]]] = {}  # name → (value, answer tokens) per micro-batch
 
     def micro_loss(rows: list[int], mb: Sequences, prefix: PrefixKV | None) -> Tensor:
         index, width = torch.tensor(rows), mb.answer_len
         mb_mask = choice_mask(mb.response_mask, mb.allowed)  # (b, g): the tokens that were a choice
-        with using_reference(policy):
-            logits_ref, _ = forward(policy, mb, args.temperature, ref_prefix)  # (b, g, V)
         logits, values = forward(policy, mb, args.temperature, prefix)  # (b, g, V), (b, g)
+        if ref_support is None:
+            with using_reference(policy):
+                logits_ref, _ = forward(policy, mb, args.temperature, ref_prefix)  # (b, g, V)
+            logits_reg = logits
+        else:
+            assert mb.allowed is not None
+            logits_ref = ref_support[index, :width]  # (b, g, A)
+            logits_reg = support_logits(logits, mb.allowed)  # (b, g, A)
         logp = token_logprobs(logits, answer_actions(mb))
         logp_old = rollout.logprobs[index, :width]
         l_policy = policy_loss(
             logp, logp_old, advantages[index, :width], weights[index, :width], mb_mask, args.clip_eps
         )
         l_value = value_loss(values, rewards[index], mb_mask)
-        l_reg = regularization(logits, logits_ref, mb_mask, args.beta_ent, args.beta_kl)
+        l_reg = regularization(logits_reg, logits_ref, mb_mask, args.beta_ent, args.beta_kl)
         loss = args.k1 * l_value if warming_up else total_loss(l_policy, l_value, l_reg, args.k1, args.k2)
         with torch.no_grad():
             log_ratio = logp.detach() - logp_old
@@ -229,8 +266,8 @@ def ppo_iteration(
                 "losses/value": l_value,
                 "losses/reg": l_reg,
                 "losses/total": loss,
-                "losses/entropy": masked_mean(token_entropy(logits.detach()), mb_mask),
-                "losses/kl_ref": masked_mean(token_kl(logits.detach(), logits_ref), mb_mask),
+                "losses/entropy": masked_mean(token_entropy(logits_reg.detach()), mb_mask),
+                "losses/kl_ref": masked_mean(token_kl(logits_reg.detach(), logits_ref), mb_mask),
                 "losses/approx_kl_old": masked_mean(log_ratio.exp() - 1 - log_ratio, mb_mask),
                 "losses/clip_fraction": masked_mean(((log_ratio.exp() - 1).abs() > args.clip_eps).float(), mb_mask),
             }.items():
@@ -238,7 +275,7 @@ def ppo_iteration(
         return loss
 
     for _ in range(args.ppo_epochs):
-        for rows in minibatches(len(scores), args.minibatch_size, generator):
+        for rows in minibatches(len(scores), args.minibatch_size, generator, group=args.k):
             optimizer.zero_grad()
             backward_in_microbatches(policy, rollout.sequences, rows, args.microbatch_size, micro_loss)
             torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)

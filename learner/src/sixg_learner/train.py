@@ -169,16 +169,20 @@ def run_ppo(
     start_step: int = 1,
     parent: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """PPO iterations `start_step` … `args.steps`, a checkpoint every `save_every` steps and after the last
-    (with dev tasks: their greedy completion at each checkpoint, the best one named in `<out>/best.json`)."""
+    """PPO iterations `start_step` … `args.steps`, a checkpoint every `save_every` steps, every `dev_every`
+    steps and after the last (with dev tasks: their greedy completion every `dev_every` steps and after the
+    last, the best checkpoint of the run, resumed parts included, named in `<out>/best.json`)."""
     history = []
-    best_dev = (-1.0, -2.0)
+    best_file = ctx.out_dir / "best.json"  # a resumed run competes with the checkpoints before it
+    best_dev = _dev_key(json.loads(best_file.read_text())) if start_step > 1 and best_file.exists() else (-1.0, -2.0)
     for step in range(start_step, args.steps + 1):
         metrics = ppo_iteration(policy, optimizer, ctx.tasks, ctx.prompts, ctx.scorer, args, step)
-        if step % args.save_every == 0 or step == args.steps:
-            metrics.update(dev_metrics(policy, ctx))
+        measure = step % args.dev_every == 0 or step == args.steps
+        if measure or step % args.save_every == 0:
+            if measure:
+                metrics.update(dev_metrics(policy, ctx))
             parent = ctx.checkpoint(f"ppo-step-{step:06d}", policy, optimizer, step, "ppo", args, metrics, parent)
-            if ctx.dev_tasks and _dev_key(metrics) > best_dev:
+            if measure and ctx.dev_tasks and _dev_key(metrics) > best_dev:
                 best_dev = _dev_key(metrics)
                 ctx.mark_best(parent, metrics)
         ctx.record(metrics)
