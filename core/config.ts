@@ -7,20 +7,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { topologyTimeoutsSchema } from './temporal/activity-timeouts.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Durations are written as Temporal's duration strings ('2 minutes', '20 seconds', '500ms'). */
-const durationString = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?)$/, {
-  message: "expected a duration such as '30 seconds' or '2 minutes'",
-});
-
-const retrySchema = z.strictObject({
-  initialInterval: durationString,
-  backoffCoefficient: z.number().min(1),
-  maximumInterval: durationString,
-  maximumAttempts: z.number().int().min(1),
-});
 
 export const temporalTopologySchema = z.strictObject({
   server: z.strictObject({
@@ -46,14 +35,8 @@ export const temporalTopologySchema = z.strictObject({
     .refine((attrs) => 'NegotiationStatus' in attrs && 'CellId' in attrs, {
       message: 'searchAttributes must declare NegotiationStatus and CellId',
     }),
-  timeouts: z.strictObject({
-    agentTurn: z.strictObject({
-      startToClose: durationString,
-      heartbeat: durationString,
-      retry: retrySchema,
-    }),
-    negotiationRun: durationString,
-  }),
+  /** Every activity's timeouts and retry policy (core/temporal/activity-timeouts.ts). */
+  timeouts: topologyTimeoutsSchema,
   /**
    * Temporal Schedules created (or brought up to date) at start. `paused` is only the initial
    * state: an operator's pause or unpause in the UI survives restarts.

@@ -15,6 +15,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createContextUnits } from '../activities/agent/context-unit-set.ts';
 import { createNegotiationActivities, type AgentDependencies } from '../activities/index.ts';
+import { createTopologyActivities } from '../activities/topology.ts';
+import type { TopologyTimeouts } from '../core/temporal/activity-timeouts.ts';
 import { createRanClient, type RanClient } from '../activities/network/ran-client.ts';
 import { loadConfig, type MaestroConfig } from '../core/config.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
@@ -29,6 +31,8 @@ export interface NegotiationWorkerOptions {
   namespace: string;
   taskQueue: string;
   agents: AgentDependencies;
+  /** temporal.yaml's `timeouts`, which the workflows read through a local activity. */
+  timeouts: TopologyTimeouts;
   /** The RAN the slice operator enforces on (cell sessions); omitted, enforcement fails and retries. */
   ran?: RanClient;
   /** A prebuilt workflow bundle (tests build it once per suite). */
@@ -66,7 +70,10 @@ export async function createNegotiationWorker(options: NegotiationWorkerOptions)
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createNegotiationActivities(options.agents, options.ran),
+    activities: {
+      ...createNegotiationActivities(options.agents, options.ran),
+      ...createTopologyActivities(options.timeouts),
+    },
     sinks: metricsSinks(options.agents.metrics),
     // Agent turns wait on the model server, which serves one request at a time on two cores:
     // more concurrent turns would only queue there while holding their heartbeat clocks.
@@ -93,6 +100,7 @@ async function main(config: MaestroConfig): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.topology.taskQueues.negotiation,
     agents: { chatModel, contextUnits, metrics },
+    timeouts: config.topology.timeouts,
     ran: createRanClient(config.ranUrl),
   });
   const indexNote = existsSync(path.join(config.regulatoryIndexDir, 'manifest.json'))

@@ -1,23 +1,53 @@
 /**
  * The training worker process: hosts the RLDTF workflows (rejection sampling, RL training, the
- * retraining pipeline) on the `training` task queue. It runs no activities: the learner's run on
- * the Python worker of the `learner` queue (learner/), next to the GPU or CPU that trains.
+ * retraining pipeline, orchestration requests) on the `training` task queue. Its only activity is
+ * the topology's local one: the learner's run on the Python worker of the `learner` queue
+ * (learner/), next to the GPU or CPU that trains.
  */
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import { createTopologyActivities } from '../activities/topology.ts';
 import { loadConfig } from '../core/config.ts';
+import type { TopologyTimeouts } from '../core/temporal/activity-timeouts.ts';
 import { workflowsPath } from './negotiation-worker.ts';
+
+export interface TrainingWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** temporal.yaml's `timeouts`, which the workflows read through a local activity. */
+  timeouts: TopologyTimeouts;
+  /** A prebuilt workflow bundle (tests build it once per suite). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createTrainingWorker(options: TrainingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createTopologyActivities(options.timeouts),
+  });
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const level = (process.env.MAESTRO_LOG_LEVEL ?? 'WARN').toUpperCase() as LogLevel;
   Runtime.install({ logger: new DefaultLogger(level) });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const worker = await createTrainingWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.topology.taskQueues.training,
-    workflowsPath,
+    timeouts: config.topology.timeouts,
   });
   console.log(
     `[training] training worker polling ${config.topology.taskQueues.training} on ${config.temporalAddress} (namespace ${config.namespace})`,

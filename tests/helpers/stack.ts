@@ -84,6 +84,7 @@ export async function negotiationWorker(
     namespace: config.namespace,
     taskQueue,
     agents: { chatModel, ...agents },
+    timeouts: config.topology.timeouts,
     ...(ran ? { ran } : {}),
     workflowBundle: await workflowBundle(),
   });

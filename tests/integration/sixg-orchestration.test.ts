@@ -22,6 +22,7 @@ import type {
 import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
 import { config, startTemporal, workflowBundle } from '../helpers/stack.ts';
 import { authAs, testTenants } from '../helpers/tenants.ts';
+import { createTrainingWorker } from '../../workers/training-worker.ts';
 
 const testConfig: MaestroConfig = {
   ...config,
@@ -75,10 +76,11 @@ async function listen(app: ReturnType<typeof createApp>): Promise<[Server, strin
 
 before(async () => {
   env = await startTemporal();
-  training = await Worker.create({
+  training = await createTrainingWorker({
     connection: env.nativeConnection,
     namespace: config.namespace,
     taskQueue: testConfig.topology.taskQueues.training,
+    timeouts: config.topology.timeouts,
     workflowBundle: await workflowBundle(),
   });
   serving = await Worker.create({

@@ -19,6 +19,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { projectRoot } from '../../core/config.ts';
 import type { RetrainingInput, RetrainingResult } from '../../workflows/training/pipeline.ts';
 import { config, startTemporal, workflowBundle } from '../helpers/stack.ts';
+import { createTrainingWorker } from '../../workers/training-worker.ts';
 
 const python = path.join(projectRoot, '.venv', 'bin', 'python');
 const baseModel = path.join(projectRoot, 'data', 'models', 'smollm2-135m-hf');
@@ -117,10 +118,11 @@ describe('RLDTF retraining on the real learner', () => {
   const workflowId = 'rldtf-e2e';
 
   it('trains, evaluates and promotes; checkpoints chain their lineage and every step recorded metrics', async () => {
-    const worker = await Worker.create({
+    const worker = await createTrainingWorker({
       connection: env.nativeConnection,
       namespace: config.namespace,
       taskQueue: trainingQueue,
+      timeouts: config.topology.timeouts,
       workflowBundle: await workflowBundle(),
     });
     const result = (await worker.runUntil(
@@ -193,10 +195,11 @@ describe('RLDTF retraining on the real learner', () => {
     // a restarted learner, as after a crash
     learner?.kill('SIGKILL');
     learner = startLearner();
-    const worker = await Worker.create({
+    const worker = await createTrainingWorker({
       connection: env.nativeConnection,
       namespace: config.namespace,
       taskQueue: trainingQueue,
+      timeouts: config.topology.timeouts,
       workflowBundle: await workflowBundle(),
     });
     const started = Date.now();

@@ -22,6 +22,7 @@ import { rlTrainingProgressQuery } from '../../workflows/training/messages.ts';
 import type { RetrainingInput } from '../../workflows/training/pipeline.ts';
 import type { RlTrainingInput } from '../../workflows/training/rl-training.ts';
 import { config, startTemporal, workflowBundle } from '../helpers/stack.ts';
+import { createTrainingWorker } from '../../workers/training-worker.ts';
 
 let env: TestWorkflowEnvironment;
 const learnerQueue = 'test-learner';
@@ -88,10 +89,11 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
 
 async function withWorkers<T>(learner: LearnerActivities, run: () => Promise<T>): Promise<T> {
   const bundle = await workflowBundle();
-  const training = await Worker.create({
+  const training = await createTrainingWorker({
     connection: env.nativeConnection,
     namespace: config.namespace,
     taskQueue: trainingQueue,
+    timeouts: config.topology.timeouts,
     workflowBundle: bundle,
   });
   const learnerWorker = await Worker.create({

@@ -1,7 +1,7 @@
 /** The state a cell session keeps, returns from its query and carries across continue-as-new. */
 import type { NetworkIntent, RanCell, TelemetryReport } from '../../core/network/contracts.ts';
 import type { IntentRecord } from '../../core/intents/schemas.ts';
-import type { AgentTurnTimeouts } from '../negotiation/workflow.ts';
+import type { AgentTurnTimeouts } from '../../core/temporal/activity-timeouts.ts';
 import type { CellSessionPolicy, Phase } from './triggers.ts';
 
 /** An intent as the session holds it: the tenant's record plus the operator's weight for that tenant. */

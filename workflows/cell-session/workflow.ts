@@ -38,6 +38,8 @@ import type { TelemetryReport } from '../../core/network/contracts.ts';
 import { negotiationProfile } from '../../core/intents/schemas.ts';
 import { networkStateChangedSignal } from '../negotiation/messages.ts';
 import { negotiationWorkflow } from '../negotiation/workflow.ts';
+import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
+import { activityTimeouts } from '../topology.ts';
 import { cellSessionIdOf } from './ids.ts';
 import { cellSessionStateQuery, deleteIntentUpdate, telemetrySignal, upsertIntentUpdate } from './messages.ts';
 import {
@@ -96,14 +98,9 @@ const emptyCarry = (): CellSessionCarry => ({
 export async function cellSessionWorkflow(input: CellSessionInput): Promise<void> {
   const { cell, policy } = input;
   const carry: CellSessionCarry = input.carry ?? emptyCarry();
-  const network = proxyActivities<NetworkActivities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
-  });
-  const voting = proxyActivities<NetworkActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '1 second', maximumAttempts: 3 },
-  });
+  // temporal.yaml's `timeouts.ranEnforcement` and `.switchOffVote`: asked for now, awaited once the
+  // handlers are set (an update or signal of the first task must find its handler)
+  const timeoutsRead = activityTimeouts();
 
   let activeChild: { handle: ChildWorkflowHandle<typeof negotiationWorkflow>; summary: NegotiationSummary } | null =
     null;
@@ -181,6 +178,9 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     { key: cellIdKey, value: cell.cellId },
     { key: cellSessionPhaseKey, value: carry.phase },
   ]);
+  const timeouts = await timeoutsRead;
+  const network = proxyActivities<NetworkActivities>(activityOptions(timeouts.ranEnforcement));
+  const voting = proxyActivities<NetworkActivities>(activityOptions(timeouts.switchOffVote));
 
   const latestCapacity = (): number | null => carry.telemetry.at(-1)?.capacityMbps ?? null;
   const estimatedCapacity = (): number | null => capacityEstimateMbps(carry.telemetry, policy.sustainReports);

@@ -29,6 +29,7 @@ import type {
 } from '../../core/negotiation/types.ts';
 import type { NegotiationSinks } from '../../core/observability/sinks.ts';
 import { closedFormOptimum } from '../../core/optimizer/consensus.ts';
+import { activityOptions, type AgentTurnTimeouts } from '../../core/temporal/activity-timeouts.ts';
 import {
   arbitralFlagCountKey,
   negotiationRoundKey,
@@ -46,12 +47,6 @@ import {
 
 const { metrics } = proxySinks<NegotiationSinks>();
 
-export interface AgentTurnTimeouts {
-  startToClose: string;
-  heartbeat: string;
-  retry: { initialInterval: string; backoffCoefficient: number; maximumInterval: string; maximumAttempts: number };
-}
-
 export interface NegotiationInput {
   request: NegotiationRequest;
   /** From temporal.yaml (timeouts.agentTurn), passed in because workflow code reads no files. */
@@ -61,11 +56,8 @@ export interface NegotiationInput {
 export async function negotiationWorkflow(input: NegotiationInput): Promise<NegotiationState> {
   const { request } = input;
   const timeouts = input.agentTurnTimeouts;
-  const agent = proxyActivities<NegotiationActivities>({
-    startToCloseTimeout: timeouts.startToClose,
-    heartbeatTimeout: timeouts.heartbeat,
-    retry: { ...timeouts.retry, nonRetryableErrorTypes: ['RangeError'] },
-  });
+  // a RangeError is a request the units cannot serve (validation): the same on every attempt
+  const agent = proxyActivities<NegotiationActivities>(activityOptions(timeouts, ['RangeError']));
 
   const parties: Party[] = request.parties.map((p) => ({ ...p }));
   const arbitrationPolicy = request.arbitration ?? defaultArbitrationPolicy;

@@ -8,6 +8,8 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrchestrateTaskResult, SixgServingActivities, SixgTask } from '../../core/training/contracts.ts';
 import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
+import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
+import { activityTimeouts } from '../topology.ts';
 
 export interface SixgOrchestrationInput {
   /** The queue the learner process serves `orchestrate_task` on (temporal.yaml `taskQueues.sixg`). */
@@ -25,18 +27,9 @@ export async function sixgOrchestrationWorkflow(input: SixgOrchestrationInput): 
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'orchestrate' }]);
   const { orchestrate_task } = proxyActivities<SixgServingActivities>({
     taskQueue: input.sixgTaskQueue,
-    // A few model calls (up to 2 minutes each on a CPU) and one system-level twin run.
-    startToCloseTimeout: '5 minutes',
-    // Bounds the wait for a learner to pick the request up, retries included: a request nobody
-    // serves fails instead of waiting forever.
-    scheduleToCloseTimeout: '20 minutes',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumAttempts: 3,
-      // Not a task (the learner's pydantic check): asking again gives the same answer.
-      nonRetryableErrorTypes: ['InvalidTrainingInput'],
-    },
+    // temporal.yaml `timeouts.sixgOrchestration`; not a task (the learner's pydantic check): asking
+    // again gives the same answer.
+    ...activityOptions((await activityTimeouts()).sixgOrchestration, ['InvalidTrainingInput']),
   });
   return orchestrate_task({
     task: input.task,

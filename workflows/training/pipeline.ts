@@ -8,6 +8,7 @@ import { executeChild, patched, upsertSearchAttributes, workflowInfo } from '@te
 import type { DomainFinetuneResult, EvaluationResult, PromotionResult } from '../../core/training/contracts.ts';
 import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
 import { learnerActivities } from './learner-proxy.ts';
+import { activityTimeouts } from '../topology.ts';
 import type { RejectionSamplingProgress, RlTrainingProgress } from './messages.ts';
 import { rejectionSamplingWorkflow } from './rejection-sampling.ts';
 import { rlTrainingWorkflow } from './rl-training.ts';
@@ -41,7 +42,7 @@ export interface RetrainingResult {
 export async function retrainingPipelineWorkflow(input: RetrainingInput): Promise<RetrainingResult> {
   const id = workflowInfo().workflowId;
   const out = `${input.outRoot}/${id}`;
-  const learner = learnerActivities(input.learnerTaskQueue);
+  const learner = learnerActivities(input.learnerTaskQueue, (await activityTimeouts()).learner);
 
   // Pipelines started before the domain stage existed replay without it (no activity in their history).
   let domain: DomainFinetuneResult | null = null;

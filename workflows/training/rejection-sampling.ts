@@ -7,6 +7,7 @@ import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RejectionSamplingRoundResult } from '../../core/training/contracts.ts';
 import { trainingPhaseKey, trainingStepKey } from '../../core/training/search-attributes.ts';
 import { learnerActivities } from './learner-proxy.ts';
+import { activityTimeouts } from '../topology.ts';
 import { rejectionSamplingProgressQuery, type RejectionSamplingProgress } from './messages.ts';
 
 export interface RejectionSamplingInput {
@@ -21,10 +22,10 @@ export interface RejectionSamplingInput {
 }
 
 export async function rejectionSamplingWorkflow(input: RejectionSamplingInput): Promise<RejectionSamplingProgress> {
-  const learner = learnerActivities(input.learnerTaskQueue);
   const progress: RejectionSamplingProgress = { round: 0, rounds: [], best: null, stopped: null };
   setHandler(rejectionSamplingProgressQuery, () => progress);
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'rejection_sampling' }]);
+  const learner = learnerActivities(input.learnerTaskQueue, (await activityTimeouts()).learner);
 
   let init = input.init;
   for (let round = 1; round <= input.maxRounds; round++) {

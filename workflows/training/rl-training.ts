@@ -7,6 +7,7 @@
 import { continueAsNew, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { trainingPhaseKey, trainingStepKey } from '../../core/training/search-attributes.ts';
 import { learnerActivities } from './learner-proxy.ts';
+import { activityTimeouts } from '../topology.ts';
 import { rlTrainingProgressQuery, type RlTrainingProgress } from './messages.ts';
 
 export interface RlTrainingInput {
@@ -27,7 +28,6 @@ export interface RlTrainingInput {
 const recentKept = 20;
 
 export async function rlTrainingWorkflow(input: RlTrainingInput): Promise<RlTrainingProgress> {
-  const learner = learnerActivities(input.learnerTaskQueue);
   const progress: RlTrainingProgress = {
     step: input.resume?.step ?? 0,
     totalSteps: input.totalSteps,
@@ -37,6 +37,7 @@ export async function rlTrainingWorkflow(input: RlTrainingInput): Promise<RlTrai
   };
   setHandler(rlTrainingProgressQuery, () => progress);
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'rl' }]);
+  const learner = learnerActivities(input.learnerTaskQueue, (await activityTimeouts()).learner);
 
   let stepsThisRun = 0;
   while (progress.step < input.totalSteps) {

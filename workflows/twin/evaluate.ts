@@ -3,6 +3,8 @@
  * and that training workflows reuse: the activities run on the Python worker's `twin` queue.
  */
 import { proxyActivities } from '@temporalio/workflow';
+import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
+import { activityTimeouts } from '../topology.ts';
 import type {
   BatchInput,
   BatchOutput,
@@ -16,13 +18,11 @@ export interface TwinEvaluationInput {
   twinTaskQueue: string;
 }
 
-const twinActivities = (taskQueue: string) =>
+/** The twin's activities with temporal.yaml's `timeouts.twin`; a plan the twin rejects stays rejected. */
+const twinActivities = async (taskQueue: string) =>
   proxyActivities<TwinActivities>({
     taskQueue,
-    startToCloseTimeout: '30 minutes',
-    // Batches heartbeat after every plan; one link-level plan takes seconds, not minutes.
-    heartbeatTimeout: '2 minutes',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidOrchestration'] },
+    ...activityOptions((await activityTimeouts()).twin, ['InvalidOrchestration']),
   });
 
 export async function twinEvaluationWorkflow(
@@ -33,7 +33,7 @@ export async function twinEvaluationWorkflow(
     seed?: number;
   },
 ): Promise<TwinResult> {
-  const twin = twinActivities(input.twinTaskQueue);
+  const twin = await twinActivities(input.twinTaskQueue);
   if (input.fidelity === 'system') return twin.evaluate_system_level({ orchestration: input.orchestration });
   return twin.evaluate_link_level({
     orchestration: input.orchestration,
@@ -45,5 +45,5 @@ export async function twinEvaluationWorkflow(
 export async function twinBatchEvaluationWorkflow(
   input: TwinEvaluationInput & { batch: BatchInput },
 ): Promise<BatchOutput> {
-  return twinActivities(input.twinTaskQueue).evaluate_batch(input.batch);
+  return (await twinActivities(input.twinTaskQueue)).evaluate_batch(input.batch);
 }
