@@ -63,6 +63,55 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers import downward only: core/ (contracts, numerics) ← activities/ (the world) ← workflows/
+  // (types only) ← workers/, api/ ← scripts/, bench/; tests/ sit on top and nothing imports them.
+  {
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities/**', '**/workflows/**', '**/workers/**', '**/api/**', '**/ran-emulator/**'],
+              message: 'core/ is the bottom layer: it imports only core/ and packages.',
+            },
+            { group: ['**/scripts/**', '**/bench/**', '**/tests/**'], message: 'core/ imports no tooling.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/**', '**/workers/**', '**/api/**'],
+              message: 'Activities sit below workflows, workers and the API: move the shared type to core/.',
+            },
+            { group: ['**/scripts/**', '**/bench/**', '**/tests/**'], message: 'Activities import no tooling.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['api/**/*.ts', 'workers/**/*.ts', 'ran-emulator/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/tests/**'], message: 'Only tests import tests/: shared helpers belong in scripts/lib/.' },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -21,7 +21,7 @@ import { createEmbeddings } from '../core/llm/embeddings.ts';
 import { binaryMetrics } from '../core/metrics-math.ts';
 import type { NegotiationState } from '../core/negotiation/types.ts';
 import { httpOk, startModelServer, stopService, waitUntil } from '../scripts/services.ts';
-import { config, negotiationInput, negotiationWorker, realChatModel, startTemporal } from '../tests/helpers/stack.ts';
+import { config, negotiationInput, negotiationWorker, realChatModel, startTemporal } from '../scripts/lib/stack.ts';
 import type { negotiationWorkflow } from '../workflows/negotiation/workflow.ts';
 
 const { values: args } = parseArgs({

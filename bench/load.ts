@@ -18,7 +18,7 @@ import { createChatModel } from '../core/llm/chat-model.ts';
 import { referenceCell } from '../core/network/slice-operator.ts';
 import { hashApiKey, TenantDirectory } from '../core/tenants/tenants.ts';
 import { ensureModelServer, stopService } from '../scripts/services.ts';
-import { negotiationWorker, startTemporal } from '../tests/helpers/stack.ts';
+import { negotiationWorker, startTemporal } from '../scripts/lib/stack.ts';
 import { lcg, readyContextUnits, round, sharedStationTopic, writeResults } from './lib/games.ts';
 
 const { values: args } = parseArgs({

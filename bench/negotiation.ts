@@ -23,7 +23,7 @@ import {
   negotiationWorker,
   realChatModel,
   startTemporal,
-} from '../tests/helpers/stack.ts';
+} from '../scripts/lib/stack.ts';
 import type { negotiationWorkflow } from '../workflows/negotiation/workflow.ts';
 import { lcg, variedParties } from './lib/games.ts';
 

@@ -28,7 +28,7 @@ import {
   partiesOf,
   realChatModel,
   startTemporal,
-} from '../tests/helpers/stack.ts';
+} from './lib/stack.ts';
 import { httpOk, startModelServer, stopService, waitUntil } from './services.ts';
 
 interface Scenario {

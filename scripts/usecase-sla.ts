@@ -20,10 +20,8 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRanClient } from '../activities/network/ran-client.ts';
 import { createApp } from '../api/app.ts';
-import { readyContextUnits, writeResults } from '../bench/lib/games.ts';
 import { loadConfig, projectRoot } from '../core/config.ts';
 import type { IntentBodyInput } from '../core/intents/schemas.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
@@ -36,12 +34,13 @@ import { chooseTrace } from '../ran-emulator/main.ts';
 import { EmulatedRan } from '../ran-emulator/ran.ts';
 import { startRanServer } from '../ran-emulator/server.ts';
 import { temporalTelemetrySink } from '../ran-emulator/temporal-sink.ts';
-import { negotiationWorker, searchAttributeKeys } from '../tests/helpers/stack.ts';
+import { writeResults } from './lib/results.ts';
+import { negotiationWorker, readyContextUnits, startTemporal } from './lib/stack.ts';
 import { cellSessionIdOf } from '../workflows/cell-session/ids.ts';
 import { cellSessionStateQuery } from '../workflows/cell-session/messages.ts';
 import type { CellSessionState } from '../workflows/cell-session/types.ts';
 import { defaultCellSessionPolicy, type CellSessionPolicy } from '../workflows/cell-session/triggers.ts';
-import { ensureModelServer, stopService, temporalBinary, venvBin } from './services.ts';
+import { ensureModelServer, stopService, venvBin } from './services.ts';
 
 const { values } = parseArgs({
   options: {
@@ -130,14 +129,7 @@ async function main(): Promise<void> {
   const policy: CellSessionPolicy = { ...defaultCellSessionPolicy, optimizerMode: 'soft' };
 
   const modelServer = await ensureModelServer(config);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalBinary },
-      namespace: config.namespace,
-      searchAttributes: searchAttributeKeys,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const env = await startTemporal();
   const ran = new EmulatedRan({ onTraceEnd: 'stop' });
   ran.addCell(referenceCell, trace);
   const ranServer = await startRanServer({ ran, port: 0 });

@@ -24,7 +24,8 @@ import { createEmbeddings } from '../core/llm/embeddings.ts';
 import { createNegotiationMetrics, serveMetrics, type NegotiationMetrics } from '../core/observability/metrics.ts';
 import type { NegotiationSinks } from '../core/observability/sinks.ts';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** This worker's workflow bundle: negotiations, cell sessions, twin evaluations. */
+export const workflowsPath = fileURLToPath(new URL('../workflows/negotiation-bundle.ts', import.meta.url));
 
 export interface NegotiationWorkerOptions {
   connection: NativeConnection;

@@ -16,7 +16,9 @@ import {
 import { createTopologyActivities } from '../activities/topology.ts';
 import { loadConfig } from '../core/config.ts';
 import type { TopologyTimeouts } from '../core/temporal/activity-timeouts.ts';
-import { workflowsPath } from './negotiation-worker.ts';
+
+/** This worker's workflow bundle: the RLDTF workflows and orchestration requests. */
+export const trainingWorkflowsPath = fileURLToPath(new URL('../workflows/training-bundle.ts', import.meta.url));
 
 export interface TrainingWorkerOptions {
   connection: NativeConnection;
@@ -33,7 +35,7 @@ export async function createTrainingWorker(options: TrainingWorkerOptions): Prom
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: trainingWorkflowsPath }),
     activities: createTopologyActivities(options.timeouts),
   });
 }

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import type { Personality } from '../../core/negotiation/schemas.ts';
-import type { SwitchOffVote } from '../../workflows/cell-session/types.ts';
+import type { SwitchOffVote } from '../../core/network/contracts.ts';
 
 export interface SwitchOffVoteInput {
   cellId: string;

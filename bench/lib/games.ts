@@ -8,28 +8,20 @@
  * The model endpoint is the configured one (OPENAI_BASE_URL, or the local model server started
  * here when it does not answer), so the same benchmark runs on any OpenAI-compatible model.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import os from 'node:os';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createContextUnits } from '../../activities/agent/context-unit-set.ts';
-import { loadConfig, projectRoot, type MaestroConfig } from '../../core/config.ts';
-import { createChatModel, type ChatModel } from '../../core/llm/chat-model.ts';
-import type { ContextUnit } from '../../activities/agent/context-units.ts';
-import { createEmbeddings } from '../../core/llm/embeddings.ts';
+import { loadConfig, projectRoot } from '../../core/config.ts';
+import { createChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
-import { projectCorpus } from '../../core/regulatory/sources.ts';
-import { ingestCorpus } from '../../core/regulatory/vector-index.ts';
-import {
-  ensureModelServer,
-  registerMissingSearchAttributes,
-  stopService,
-  temporalBinary,
-} from '../../scripts/services.ts';
-import { negotiationInput, negotiationWorker, searchAttributeKeys } from '../../tests/helpers/stack.ts';
+import { ensureModelServer, registerMissingSearchAttributes, stopService } from '../../scripts/services.ts';
+import { negotiationInput, negotiationWorker, readyContextUnits, startTemporal } from '../../scripts/lib/stack.ts';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
+
+// the stack's pieces every benchmark uses, beside the game runner
+export { readyContextUnits } from '../../scripts/lib/stack.ts';
+export { writeResults } from '../../scripts/lib/results.ts';
 
 export interface Game {
   /** Unique within the benchmark; becomes part of the workflow id. */
@@ -57,15 +49,7 @@ export async function runGames(
   mkdirSync(dbDir, { recursive: true });
   // A fresh run gets a new database file; a normal run reuses the benchmark's file to resume.
   const dbFilename = path.join(dbDir, `${bench}${options.fresh ? `-${Date.now()}` : ''}.sqlite`);
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalBinary },
-      namespace: config.namespace,
-      dbFilename,
-      searchAttributes: searchAttributeKeys,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const env = await startTemporal({ dbFilename });
   try {
     // A database from an older maestro may lack newer search attributes.
     await registerMissingSearchAttributes(env.connection, config.namespace, config.topology.searchAttributes);
@@ -113,23 +97,6 @@ export async function runGames(
   }
 }
 
-/** Every contextual unit on the configured endpoints, after bringing the project's regulatory index up to date. */
-export async function readyContextUnits(config: MaestroConfig, chatModel: ChatModel): Promise<readonly ContextUnit[]> {
-  const embeddings = createEmbeddings(config.embeddings);
-  await ingestCorpus({
-    sources: [projectCorpus],
-    indexDir: config.regulatoryIndexDir,
-    embeddings,
-    embeddingModel: config.embeddings.model,
-  });
-  return createContextUnits({
-    chatModel,
-    embeddings,
-    regulatoryIndexDir: config.regulatoryIndexDir,
-    judge: config.arbitralJudge,
-  });
-}
-
 /** A seeded generator, so every design of a benchmark sees the same starting intents. */
 export function lcg(seed: number): () => number {
   let s = seed;
@@ -157,15 +124,6 @@ export function variedParties(size: number, rand: () => number): Record<string, 
       weight: round(0.5 + rand() * 1.5, 2),
     };
   });
-}
-
-/** Writes a benchmark's results file with the command, machine and model that made it. */
-export function writeResults(out: string, fields: { command: string; model: string } & Record<string, unknown>): void {
-  mkdirSync(path.dirname(out), { recursive: true });
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' };
-  const { command, model, ...rest } = fields;
-  writeFileSync(out, `${JSON.stringify({ command, machine, model, ...rest }, null, 2)}\n`);
-  process.stderr.write(`wrote ${path.relative(projectRoot, out)}\n`);
 }
 
 /** The shared base station of the paper's Section IV-B experiments. */

@@ -104,3 +104,13 @@ export const telemetryReportSchema = z.strictObject({
   ),
 });
 export type TelemetryReport = z.infer<typeof telemetryReportSchema>;
+
+/** One BO's switch-off vote in a cell session (the `voteOnSwitchOff` activity's answer). */
+export const switchOffVoteSchema = z.strictObject({
+  tenantId: z.string(),
+  vote: z.enum(['switch_off', 'keep_on']),
+  reasoning: z.string(),
+  /** The BO's model, or the rule when the model gave no usable answer. */
+  decidedBy: z.enum(['llm', 'rule']),
+});
+export type SwitchOffVote = z.infer<typeof switchOffVoteSchema>;

@@ -35,7 +35,7 @@ before(async () => {
     namespace: config.namespace,
     taskQueue,
     timeouts: changed,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle('training'),
   });
   running = worker.run();
 });

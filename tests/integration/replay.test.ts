@@ -24,7 +24,11 @@ describe('replay of recorded workflow histories', () => {
       const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
       // Replayed under the id it was recorded with (the file's name): a workflow whose children's ids
       // derive from its own (the retraining pipeline's) only replays under that id.
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.json'));
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle('all') },
+        history,
+        path.basename(file, '.json'),
+      );
     });
   }
 });

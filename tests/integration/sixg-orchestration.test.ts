@@ -81,7 +81,7 @@ before(async () => {
     namespace: config.namespace,
     taskQueue: testConfig.topology.taskQueues.training,
     timeouts: config.topology.timeouts,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle('training'),
   });
   serving = await Worker.create({
     connection: env.nativeConnection,

@@ -123,7 +123,7 @@ describe('RLDTF retraining on the real learner', () => {
       namespace: config.namespace,
       taskQueue: trainingQueue,
       timeouts: config.topology.timeouts,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle('training'),
     });
     const result = (await worker.runUntil(
       env.client.workflow.execute('retrainingPipelineWorkflow', {
@@ -178,7 +178,7 @@ describe('RLDTF retraining on the real learner', () => {
 
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     // replayed under its own id: the children's ids (rldtf-e2e-rs, -rl) derive from it
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle('training') }, history, workflowId);
     if (process.env.MAESTRO_RECORD_HISTORIES === '1') {
       writeFileSync(path.join(projectRoot, 'tests', 'histories', `${workflowId}.json`), historyToJSON(history));
     }
@@ -200,7 +200,7 @@ describe('RLDTF retraining on the real learner', () => {
       namespace: config.namespace,
       taskQueue: trainingQueue,
       timeouts: config.topology.timeouts,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle('training'),
     });
     const started = Date.now();
     const again = (await worker.runUntil(

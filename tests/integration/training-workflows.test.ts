@@ -88,7 +88,7 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
 }
 
 async function withWorkers<T>(learner: LearnerActivities, run: () => Promise<T>): Promise<T> {
-  const bundle = await workflowBundle();
+  const bundle = await workflowBundle('training');
   const training = await createTrainingWorker({
     connection: env.nativeConnection,
     namespace: config.namespace,

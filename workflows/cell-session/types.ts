@@ -1,5 +1,5 @@
 /** The state a cell session keeps, returns from its query and carries across continue-as-new. */
-import type { NetworkIntent, RanCell, TelemetryReport } from '../../core/network/contracts.ts';
+import type { NetworkIntent, RanCell, SwitchOffVote, TelemetryReport } from '../../core/network/contracts.ts';
 import type { IntentRecord } from '../../core/intents/schemas.ts';
 import type { AgentTurnTimeouts } from '../../core/temporal/activity-timeouts.ts';
 import type { CellSessionPolicy, Phase } from './triggers.ts';
@@ -49,13 +49,6 @@ export interface CellEvent {
   message: string;
 }
 
-export interface SwitchOffVote {
-  tenantId: string;
-  vote: 'switch_off' | 'keep_on';
-  reasoning: string;
-  decidedBy: 'llm' | 'rule';
-}
-
 export interface CellSessionCarry {
   intents: SessionIntent[];
   phase: Phase;
@@ -89,3 +82,5 @@ export interface CellSessionState extends CellSessionCarry {
   policy: CellSessionPolicy;
   activeNegotiationId: string | null;
 }
+
+export type { SwitchOffVote };
