@@ -55,7 +55,7 @@ function boTurn(i: number, n: number): { messages: ReturnType<typeof buildBoMess
     others,
     round: 1,
     maxRounds: 8,
-    mode: 'soft',
+    optimizerMode: 'soft',
     feedback: null,
     optimizerProposal: party.target,
     context: [],

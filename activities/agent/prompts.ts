@@ -61,7 +61,7 @@ export interface BoPromptInput {
   others: { id: string; objective: Objective }[];
   round: number;
   maxRounds: number;
-  mode: OptimizerMode;
+  optimizerMode: OptimizerMode;
   feedback: MediatorFeedback | null;
   optimizerProposal: number;
   context: ContextContribution[];
@@ -91,7 +91,7 @@ function boRoundMessage({
   topic,
   round,
   maxRounds,
-  mode,
+  optimizerMode,
   feedback,
   optimizerProposal,
   context,
@@ -110,8 +110,8 @@ function boRoundMessage({
     );
   }
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
-  if (mode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
-  if (mode === 'hard') lines.push(`Directive: propose ${round2(optimizerProposal)} ${topic.unit}.`);
+  if (optimizerMode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
+  if (optimizerMode === 'hard') lines.push(`Directive: propose ${round2(optimizerProposal)} ${topic.unit}.`);
   lines.push('Your JSON:');
   return lines.join('\n');
 }
@@ -121,7 +121,7 @@ export interface MediatorPromptInput {
   parties: { id: string; objective: Objective }[];
   round: number;
   maxRounds: number;
-  mode: OptimizerMode;
+  optimizerMode: OptimizerMode;
   intents: Record<string, { value: number; reasoning: string }>;
   optimizerProposal: number;
   context: ContextContribution[];
@@ -148,8 +148,10 @@ export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[]
   );
   const lines = [`Round ${input.round} of ${input.maxRounds}. Demands:`, ...demands];
   for (const c of input.context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
-  if (input.mode === 'soft') lines.push(`Your optimizer proposes ${round2(input.optimizerProposal)} ${topic.unit}.`);
-  if (input.mode === 'hard') lines.push(`Directive: propose ${round2(input.optimizerProposal)} ${topic.unit}.`);
+  if (input.optimizerMode === 'soft')
+    lines.push(`Your optimizer proposes ${round2(input.optimizerProposal)} ${topic.unit}.`);
+  if (input.optimizerMode === 'hard')
+    lines.push(`Directive: propose ${round2(input.optimizerProposal)} ${topic.unit}.`);
   lines.push('Your JSON:');
   return [
     { role: 'system', content: system },

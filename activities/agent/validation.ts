@@ -17,7 +17,7 @@ export interface ValueCheck {
   value: number;
   bounds: Bounds;
   optimizerProposal: number;
-  mode: OptimizerMode;
+  optimizerMode: OptimizerMode;
   tolerance: number;
 }
 
@@ -40,9 +40,9 @@ export function boundsProblem(value: number, bounds: Bounds): string | null {
 
 /** Applies the optimizer policy to a value that already passed the bounds check. */
 export function applyOptimizerPolicy(check: ValueCheck): ValidatedValue {
-  const { agent, value, optimizerProposal, mode, tolerance, bounds } = check;
+  const { agent, value, optimizerProposal, optimizerMode, tolerance, bounds } = check;
   const distance = Math.abs(value - optimizerProposal);
-  if (mode === 'hard' && distance > tolerance / 2) {
+  if (optimizerMode === 'hard' && distance > tolerance / 2) {
     return optimizerInstead(
       agent,
       optimizerProposal,
@@ -51,7 +51,7 @@ export function applyOptimizerPolicy(check: ValueCheck): ValidatedValue {
     );
   }
   const warnings: UnitWarning[] = [];
-  if (mode === 'soft' && distance > farFromOptimizerFraction * (bounds.max - bounds.min)) {
+  if (optimizerMode === 'soft' && distance > farFromOptimizerFraction * (bounds.max - bounds.min)) {
     warnings.push({
       agent,
       unit: 'validation',

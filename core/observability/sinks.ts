@@ -4,10 +4,11 @@
  * replayed negotiation is not counted twice.
  */
 import type { Sinks } from '@temporalio/workflow';
+import type { OptimizerMode } from '../negotiation/schemas.ts';
 
 export interface NegotiationSinks extends Sinks {
   metrics: {
-    negotiationStarted(event: { parties: number; optimizerMode: string }): void;
+    negotiationStarted(event: { parties: number; optimizerMode: OptimizerMode }): void;
     negotiationFinished(event: { status: string; rounds: number; durationMs: number }): void;
   };
 }

@@ -158,7 +158,11 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
     );
     assertWellFormed(state, 2);
     const round1 = state.rounds[0]!;
-    assert.equal(callsPerTurn.get('bo-1/1'), 2, 'bo-1 was asked twice (one retry)');
+    assert.equal(
+      callsPerTurn.get('bo-1/1'),
+      2,
+      `bo-1 was asked twice (one retry): ${JSON.stringify([...callsPerTurn])}`,
+    );
     assert.equal(callsPerTurn.get('bo-2/1'), 2, 'bo-2 recovered on its retry');
     const codes = round1.warnings.filter((w) => w.agent === 'bo-1').map((w) => w.code);
     assert.deepEqual(codes, ['invalid_llm_output', 'substituted_by_optimizer']);

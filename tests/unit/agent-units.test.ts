@@ -45,7 +45,7 @@ describe('validation unit', () => {
       value: 70,
       bounds,
       optimizerProposal: 60,
-      mode: 'hard',
+      optimizerMode: 'hard',
       tolerance: 2,
     });
     assert.equal(checked.value, 60);
@@ -56,7 +56,7 @@ describe('validation unit', () => {
       value: 60.5,
       bounds,
       optimizerProposal: 60,
-      mode: 'hard',
+      optimizerMode: 'hard',
       tolerance: 2,
     });
     assert.equal(close.value, 60.5);
@@ -67,7 +67,7 @@ describe('validation unit', () => {
       value: 130,
       bounds,
       optimizerProposal: 60,
-      mode: 'soft',
+      optimizerMode: 'soft',
       tolerance: 2,
     });
     assert.equal(far.value, 130);
@@ -77,7 +77,7 @@ describe('validation unit', () => {
       value: 70,
       bounds,
       optimizerProposal: 60,
-      mode: 'soft',
+      optimizerMode: 'soft',
       tolerance: 2,
     });
     assert.deepEqual(near.warnings, []);
@@ -86,7 +86,7 @@ describe('validation unit', () => {
       value: 130,
       bounds,
       optimizerProposal: 60,
-      mode: 'off',
+      optimizerMode: 'off',
       tolerance: 2,
     });
     assert.deepEqual(off.warnings, []);
@@ -209,7 +209,7 @@ describe('prompts keep private utilities private', () => {
       others: [{ id: 'bo-b', objective: 'qos' }],
       round: 2,
       maxRounds: 5,
-      mode: 'soft',
+      optimizerMode: 'soft',
       feedback,
       optimizerProposal: 61,
       context: [],
@@ -232,7 +232,7 @@ describe('prompts keep private utilities private', () => {
       ],
       round: 1,
       maxRounds: 5,
-      mode: 'hard',
+      optimizerMode: 'hard',
       intents: { 'bo-a': { value: 23, reasoning: 'cheap' }, 'bo-b': { value: 97, reasoning: 'premium' } },
       optimizerProposal: 61,
       context: [],
@@ -249,7 +249,7 @@ describe('prompts keep private utilities private', () => {
       party: me,
       others: [{ id: 'bo-b', objective: 'qos' as const }],
       maxRounds: 5,
-      mode: 'soft' as const,
+      optimizerMode: 'soft' as const,
       optimizerProposal: 50,
       context: [],
     };

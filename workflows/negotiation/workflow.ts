@@ -28,7 +28,7 @@ import type {
   UnitWarning,
 } from '../../core/negotiation/types.ts';
 import type { NegotiationSinks } from '../../core/observability/sinks.ts';
-import { closedFormOptimum } from '../../core/optimizer/consensus.ts';
+import { optimumOf } from '../../core/negotiation/rules.ts';
 import { activityOptions, type AgentTurnTimeouts } from '../../core/temporal/activity-timeouts.ts';
 import {
   arbitralFlagCountKey,
@@ -68,11 +68,9 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
   const adaptations: Adaptation[] = [];
   let flagCount = 0;
   const bounds = { min: request.topic.min, max: request.topic.max };
-  const optimumOf = (): number =>
-    closedFormOptimum(
-      parties.map((p) => ({ partyId: p.id, target: p.target, weight: p.weight })),
-      bounds,
-    );
+  // eq. (1)'s optimum over the request's parties; after each round MAESTRO's turn reports it under
+  // the round's own weights (arbitration) and bounds (context units), and that value is shown instead
+  const currentOptimum = (): number => optimumOf(parties, bounds);
   const state: NegotiationState = {
     id: workflowInfo().workflowId,
     status: 'running',
@@ -80,7 +78,7 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
     request,
     rounds: [],
     consensus: null,
-    optimum: { value: optimumOf() },
+    optimum: { value: currentOptimum() },
     lastValues: {},
     network: null,
     activeParties: [...active],
@@ -181,7 +179,7 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
       const adapted = adaptToChanges(round);
       if ('halt' in adapted) return finish('halted', adapted.halt);
       const topic = adapted.topic;
-      if (applied.length > 0 || adaptations.some((a) => a.round === round)) state.optimum = { value: optimumOf() };
+      if (applied.length > 0 || adaptations.some((a) => a.round === round)) state.optimum = { value: currentOptimum() };
       state.currentRound = round;
       upsertSearchAttributes([{ key: negotiationRoundKey, value: round }]);
       const negotiating = parties.filter((p) => active.has(p.id));
