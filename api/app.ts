@@ -4,13 +4,14 @@ import type { Client } from '@temporalio/client';
 import type { MaestroConfig } from '../core/config.ts';
 import { badRequest, errorHandler, HttpError } from './errors.ts';
 import { healthReport } from './health.ts';
-import { negotiationRoutes } from './negotiations/routes.ts';
+import { negotiationOperations } from './negotiations/routes.ts';
 import { NegotiationService } from './negotiations/service.ts';
-import { buildOpenApiDocument } from './openapi.ts';
+import { buildOpenApiDocument, systemContracts } from './openapi.ts';
+import { mountOperations, type Operation } from './contract.ts';
 import { authenticate } from './auth.ts';
-import { cellRoutes, intentRoutes } from './intents/routes.ts';
+import { intentOperations } from './intents/routes.ts';
 import { IntentService } from './intents/service.ts';
-import { sixgRoutes } from './sixg/routes.ts';
+import { sixgOperations } from './sixg/routes.ts';
 import { SixgService } from './sixg/service.ts';
 import type { TenantDirectory } from '../core/tenants/tenants.ts';
 import type { RanCell } from '../core/network/contracts.ts';
@@ -49,20 +50,24 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
     next(where === null ? undefined : badRequest(`${where}: text with a lone UTF-16 surrogate cannot be encoded`));
   });
   const openApi = buildOpenApiDocument();
-
-  app.get('/healthz', async (_req, res) => {
-    const report = await healthReport(client, config);
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
-  });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApi);
-  });
-  app.use('/v1', authenticate(deps.tenants));
-  app.use('/v1/negotiations', negotiationRoutes(new NegotiationService(client, config)));
   const intents = new IntentService(client, config, deps.cells, deps.cellSessionPolicy);
-  app.use('/v1/intents', intentRoutes(intents));
-  app.use('/v1/cells', cellRoutes(intents));
-  app.use('/v1/sixg', sixgRoutes(new SixgService(client, config, deps.sixgOrchestrationWaitMs)));
+  const system: Operation[] = [
+    {
+      contract: systemContracts.health,
+      handle: async (_req, res) => {
+        const report = await healthReport(client, config);
+        res.status(report.status === 'ok' ? 200 : 503).json(report);
+      },
+    },
+    { contract: systemContracts.openApi, handle: (_req, res) => void res.json(openApi) },
+  ];
+  mountOperations(app, system);
+  app.use('/v1', authenticate(deps.tenants));
+  mountOperations(app, [
+    ...negotiationOperations(new NegotiationService(client, config)),
+    ...intentOperations(intents),
+    ...sixgOperations(new SixgService(client, config, deps.sixgOrchestrationWaitMs)),
+  ]);
   app.use((req, res, next) => {
     // A path the API has, with a method it does not: 405 and the methods it does take (RFC 9110 §15.5.6).
     const allowed = methodsOf(openApi, req.path);

@@ -1,6 +1,5 @@
 /** Typed errors thrown by services and mapped to HTTP once, in `errorHandler`. */
 import { jsonErrorHandler } from '../core/http/error-body.ts';
-import { z } from 'zod';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -18,12 +17,6 @@ export const notFound = (what: string): HttpError => new HttpError(404, 'not_fou
 export const conflict = (message: string): HttpError => new HttpError(409, 'conflict', message);
 export const badRequest = (message: string, details?: unknown): HttpError =>
   new HttpError(400, 'invalid_request', message, details);
-
-export const errorBodySchema = z.object({
-  error: z.string().describe('machine-readable code'),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
-});
 
 export const errorHandler = jsonErrorHandler('api', (err) =>
   err instanceof HttpError

@@ -3,16 +3,16 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { MaestroConfig } from '../core/config.ts';
 import { probeModelEndpoint } from '../core/llm/chat-model.ts';
+import { z } from 'zod';
 
-export interface HealthCheck {
-  ok: boolean;
-  detail: string;
-}
+const healthCheckSchema = z.object({ ok: z.boolean(), detail: z.string() });
+export type HealthCheck = z.infer<typeof healthCheckSchema>;
 
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  checks: { temporal: HealthCheck; workers: HealthCheck; model: HealthCheck };
-}
+export const healthReportSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.object({ temporal: healthCheckSchema, workers: healthCheckSchema, model: healthCheckSchema }),
+});
+export type HealthReport = z.infer<typeof healthReportSchema>;
 
 // The proto package is CommonJS: its namespaces come off the default export.
 const { TaskQueueKind, TaskQueueType } = proto.temporal.api.enums.v1;

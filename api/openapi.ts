@@ -1,35 +1,92 @@
 /**
- * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with
- * (zod 4 emits JSON Schema draft 2020-12, which OpenAPI 3.1 uses as is).
+ * The OpenAPI 3.1 document, written from the operations' declarations (api/contract.ts): the same
+ * zod schemas the routes validate with (zod 4 emits JSON Schema draft 2020-12, which OpenAPI 3.1
+ * uses as is), every response with its body schema, the access errors each operation implies.
  */
 import { z } from 'zod';
-import { errorBodySchema } from './errors.ts';
-import { intentPaths } from './intents/openapi.ts';
-import { sixgPaths } from './sixg/openapi.ts';
-import {
-  createdSchema,
-  listQuerySchema,
-  listResponseSchema,
-  negotiationRequestSchema,
-  negotiationViewSchema,
-  networkStateSchema,
-  signalAcceptedSchema,
-  targetChangeBodySchema,
-  targetChangeResponseSchema,
-  withdrawalSchema,
-} from './negotiations/schemas.ts';
+import { allResponses, type OperationContract } from './contract.ts';
+import { intentContracts } from './intents/contract.ts';
+import { negotiationContracts } from './negotiations/contract.ts';
+import { sixgContracts } from './sixg/contract.ts';
+import { healthReportSchema } from './health.ts';
 
-const schema = (s: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> => {
-  const jsonSchema: Record<string, unknown> = { ...z.toJSONSchema(s, { io, unrepresentable: 'any' }) };
-  delete jsonSchema.$schema; // the document declares its dialect once
-  return jsonSchema;
+/** The service's own operations, outside /v1: readiness and this document. */
+export const systemContracts = {
+  health: {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Readiness of Temporal, the negotiation workers and the model server',
+    access: 'public',
+    responses: {
+      200: { description: 'everything answers', schema: healthReportSchema },
+      503: { description: 'something is down; the checks say what', schema: healthReportSchema },
+    },
+  },
+  openApi: {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    access: 'public',
+    responses: { 200: { description: 'the OpenAPI 3.1 document', schema: z.record(z.string(), z.unknown()) } },
+  },
+} satisfies Record<string, OperationContract>;
+
+/** Every operation of the API, in the document's order. */
+export const apiContracts: readonly OperationContract[] = [
+  ...Object.values(systemContracts),
+  ...Object.values(negotiationContracts),
+  ...Object.values(intentContracts),
+  ...Object.values(sixgContracts),
+];
+
+const jsonSchema = (s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...z.toJSONSchema(s, { io, unrepresentable: 'any' }) };
+  delete out.$schema; // the document declares its dialect once
+  return out;
 };
-const json = (s: z.ZodType, io: 'input' | 'output' = 'output') => ({ 'application/json': { schema: schema(s, io) } });
-const error = (description: string) => ({ description, content: json(errorBodySchema) });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
-export function buildOpenApiDocument(): Record<string, unknown> {
-  const listQuery = schema(listQuerySchema, 'input') as { properties: Record<string, Record<string, unknown>> };
+function operationObject(contract: OperationContract): Record<string, unknown> {
+  const query = contract.query
+    ? Object.entries((jsonSchema(contract.query, 'input').properties ?? {}) as Record<string, unknown>).map(
+        ([name, schema]) => ({ name, in: 'query', required: false, schema }),
+      )
+    : [];
+  const parameters = [...(contract.parameters ?? []), ...query];
+  return {
+    summary: contract.summary,
+    ...(contract.description ? { description: contract.description } : {}),
+    ...(contract.access === 'public' ? { security: [] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(contract.body
+      ? {
+          requestBody: {
+            required: contract.body.required ?? true,
+            content: {
+              [contract.body.contentType ?? 'application/json']: { schema: jsonSchema(contract.body.schema, 'input') },
+            },
+          },
+        }
+      : {}),
+    responses: Object.fromEntries(
+      Object.entries(allResponses(contract))
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.headers ? { headers: response.headers } : {}),
+            ...(response.schema
+              ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
+              : {}),
+          },
+        ]),
+    ),
+  };
+}
+
+export function buildOpenApiDocument(contracts: readonly OperationContract[] = apiContracts): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const contract of contracts) (paths[contract.path] ??= {})[contract.method] = operationObject(contract);
   return {
     openapi: '3.1.0',
     info: {
@@ -45,114 +102,6 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
     },
     security: [{ bearer: [] }, { apiKey: [] }],
-    paths: {
-      ...intentPaths(json, error),
-      ...sixgPaths(json, error),
-      '/healthz': {
-        get: {
-          security: [],
-          summary: 'Readiness of Temporal, the negotiation workers and the model server',
-          responses: {
-            '200': { description: 'everything answers' },
-            '503': { description: 'something is down; the body says what' },
-          },
-        },
-      },
-      '/v1/negotiations': {
-        post: {
-          summary: 'Start a negotiation',
-          parameters: [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              schema: { type: 'string', maxLength: 200 },
-              description:
-                'Repeating a request with the same key returns the same negotiation (200); a different body gives 409.',
-            },
-          ],
-          requestBody: { required: true, content: json(negotiationRequestSchema, 'input') },
-          responses: {
-            '201': { description: 'started', content: json(createdSchema) },
-            '200': { description: 'already started under this Idempotency-Key', content: json(createdSchema) },
-            '400': error('invalid request (zod issues listed)'),
-            '409': error('Idempotency-Key reused with another body'),
-          },
-        },
-        get: {
-          summary: 'List negotiations, newest first',
-          parameters: Object.entries(listQuery.properties).map(([name, s]) => ({
-            name,
-            in: 'query',
-            required: false,
-            schema: s,
-          })),
-          responses: {
-            '200': { description: 'negotiations', content: json(listResponseSchema) },
-            '400': error('bad filter'),
-          },
-        },
-      },
-      '/v1/negotiations/{id}': {
-        get: {
-          summary: 'A negotiation’s state: rounds, values, consensus, optimum',
-          parameters: [idParam],
-          responses: {
-            '200': { description: 'state', content: json(negotiationViewSchema) },
-            '404': error('unknown id'),
-          },
-        },
-      },
-      '/v1/negotiations/{id}/cancel': {
-        post: {
-          summary: 'Cancel a running negotiation (it completes with status cancelled)',
-          parameters: [idParam],
-          responses: {
-            '202': { description: 'cancellation requested' },
-            '404': error('unknown id'),
-            '409': error('not running'),
-          },
-        },
-      },
-      '/v1/negotiations/{id}/parties/{partyId}/target': {
-        post: {
-          summary: 'Change a party’s target; applies from the next round',
-          parameters: [idParam, { name: 'partyId', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: json(targetChangeBodySchema, 'input') },
-          responses: {
-            '200': { description: 'accepted', content: json(targetChangeResponseSchema) },
-            '400': error('target out of range'),
-            '404': error('unknown negotiation or party'),
-            '409': error('not running'),
-          },
-        },
-      },
-      '/v1/negotiations/{id}/network': {
-        post: {
-          summary: 'Report the network state (observability): the topic adapts to the capacity, or halts',
-          parameters: [idParam],
-          requestBody: { required: true, content: json(networkStateSchema, 'input') },
-          responses: {
-            '202': { description: 'signalled; applies from the next round', content: json(signalAcceptedSchema) },
-            '400': error('invalid network state'),
-            '404': error('unknown id'),
-            '409': error('not running'),
-          },
-        },
-      },
-      '/v1/negotiations/{id}/parties/{partyId}/withdraw': {
-        post: {
-          summary: 'A BO leaves the negotiation (its business intent changed); fewer than two parties halts it',
-          parameters: [idParam, { name: 'partyId', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: false, content: json(withdrawalSchema, 'input') },
-          responses: {
-            '202': { description: 'signalled; applies from the next round', content: json(signalAcceptedSchema) },
-            '400': error('invalid body'),
-            '404': error('unknown negotiation or party'),
-            '409': error('not running'),
-          },
-        },
-      },
-    },
+    paths,
   };
 }

@@ -7,52 +7,9 @@
 import { negotiationProfile } from '../../core/intents/schemas.ts';
 import type { CellSessionState, SessionIntent } from '../../workflows/cell-session/types.ts';
 import type { Principal } from '../auth.ts';
+import type { FulfilmentInfo, IntentReport } from './schemas.ts';
 
-type FulfilmentStatus = 'FULFILLED' | 'NOT_FULFILLED';
-type NotFulfilledState = 'ACKNOWLEDGED' | 'COMPLIANT' | 'DEGRADED' | 'SUSPENDED' | 'TERMINATED' | 'FULFILMENTFAILED';
-
-interface FulfilmentInfo {
-  fulfilmentStatus: FulfilmentStatus;
-  notFullfilledState?: NotFulfilledState;
-  notFulfilledReasons?: string[];
-}
-
-export interface IntentReport {
-  intentReference: string;
-  lastUpdatedTime: string;
-  intentFulfilmentReport: {
-    intentFulfilmentInfo: FulfilmentInfo;
-    expectationFulfilmentResult: {
-      expectationId: string;
-      expectationFulfilmentInfo: FulfilmentInfo;
-      targetFulfilmentResult: {
-        targetName: string;
-        targetFulfilmentInfo: FulfilmentInfo;
-        targetAchievedValue: number | null;
-      }[];
-    }[];
-  };
-  /** maestro's negotiation report for the cell, seen from this principal. */
-  negotiationReport: {
-    cellId: string;
-    sessionPhase: CellSessionState['phase'];
-    consensusMbps: number | null;
-    /** The throughput this tenant's slice was assigned and delivered (mean over observationPeriod). */
-    slice: { sliceId: string; assignedMbps: number | null; prbs: number | null; deliveredMbps: number | null } | null;
-    cellDeliveredMbps: number | null;
-    capacityMbps: number | null;
-    observedReports: number;
-    negotiations: {
-      negotiationId: string;
-      trigger: string;
-      status: string | null;
-      valueMbps: number | null;
-      decidedBy: string | null;
-      rounds: number;
-      warned: string[];
-    }[];
-  };
-}
+export type { IntentReport };
 
 const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length);
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);

@@ -34,19 +34,10 @@ import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
 import { forbidden, type Principal } from '../auth.ts';
 import { badRequest, conflict, HttpError, notFound } from '../errors.ts';
 import { intentReport, type IntentReport } from './reports.ts';
+import type { IntentResource } from './schemas.ts';
 
 export const intentIdPattern = /^i-[0-9a-f]{8}@([A-Za-z0-9._-]{1,64})$/;
 const cellOfIntentId = (id: string): string | null => intentIdPattern.exec(id)?.[1] ?? null;
-
-export interface IntentResource extends IntentBody {
-  id: string;
-  href: string;
-  tenantId: string;
-  cellId: string;
-  version: number;
-  creationDate: string;
-  lastUpdate: string;
-}
 
 const toResource = (r: IntentRecord): IntentResource => ({
   id: r.id,
@@ -142,7 +133,9 @@ export class IntentService {
 
   /** The session state of a cell, for the operator. */
   async session(cellId: string): Promise<CellSessionState> {
-    const state = await this.sessionStateOrNull(this.cellOf(cellId).cellId);
+    const cell = this.cells.get(cellId);
+    if (!cell) throw notFound(`cell ${cellId}`);
+    const state = await this.sessionStateOrNull(cell.cellId);
     if (!state) throw notFound(`session of cell ${cellId}`);
     return state;
   }
@@ -157,7 +150,7 @@ export class IntentService {
     return cell;
   }
 
-  /** The intent and its session; a BO asking for another tenant's intent gets 403. */
+  /** The intent and its session; a BO asking for another tenant's intent gets 404, as for an unknown id. */
   private async find(
     principal: Principal,
     id: string,
@@ -168,9 +161,8 @@ export class IntentService {
     const state = await this.sessionStateOrNull(cell.cellId);
     const intent = state?.intents.find((i) => i.record.id === id);
     if (!state || !intent) throw notFound(`intent ${id}`);
-    if (principal.role !== 'operator' && intent.record.tenantId !== principal.id) {
-      throw forbidden(`intent ${id} belongs to another tenant`);
-    }
+    // Another tenant's intent answers as an unknown one: a BO cannot probe which intents exist.
+    if (principal.role !== 'operator' && intent.record.tenantId !== principal.id) throw notFound(`intent ${id}`);
     return { intent, state, cell };
   }
 

@@ -5,30 +5,7 @@
  * quote them). MAESTRO's proposal is public: it is the direction it announces to every party.
  */
 import type { NegotiationState } from '../../core/negotiation/types.ts';
-
-export interface TenantNegotiationView {
-  id: string;
-  status: NegotiationState['status'];
-  reason?: string;
-  currentRound: number;
-  topic: NegotiationState['request']['topic'];
-  maxRounds: number;
-  cellId?: string;
-  /** Other parties by id and objective only (as each agent's own prompt names them). */
-  parties: { id: string; objective: string }[];
-  you: { id: string; objective: string; target: number; weight: number; personality: string; active: boolean };
-  consensus: NegotiationState['consensus'];
-  rounds: {
-    round: number;
-    decision: string;
-    yourValue: number | null;
-    yourReasoning: string | null;
-    mediatorProposal: number;
-    bounds?: { min: number; max: number };
-    /** Arbitral incentives addressed to you. */
-    incentives: { action: string; offences: number; reason: string }[];
-  }[];
-}
+import type { TenantNegotiationView } from './schemas.ts';
 
 export function redactForParty(state: NegotiationState, partyId: string): TenantNegotiationView {
   const me = state.request.parties.find((p) => p.id === partyId)!;

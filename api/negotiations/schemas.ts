@@ -4,10 +4,14 @@ import {
   negotiationRequestSchema,
   negotiationStatusSchema,
   networkStateSchema,
+  objectiveSchema,
   optimizerModeSchema,
   partyIdSchema,
+  personalitySchema,
+  topicSchema,
   withdrawalSchema,
 } from '../../core/negotiation/schemas.ts';
+import { incentiveSchema, negotiationStateSchema, roundDecisionSchema } from '../../core/negotiation/types.ts';
 
 export { negotiationRequestSchema, networkStateSchema, withdrawalSchema };
 
@@ -20,72 +24,46 @@ export const idempotencyKeySchema = z.string().trim().min(1).max(200);
 
 export const createdSchema = z.object({ id: negotiationIdSchema });
 
-const warningSchema = z.object({ agent: z.string(), unit: z.string(), code: z.string(), message: z.string() });
+/** An operator's view of a negotiation: the workflow's state as it is (core/negotiation/types.ts). */
+export const negotiationViewSchema = negotiationStateSchema;
 
-export const roundViewSchema = z.object({
-  round: z.number().int(),
-  values: z.record(z.string(), z.number()).describe('each party’s service-intent value this round'),
-  reasoning: z.record(z.string(), z.string()),
-  decision: z.enum(['consensus', 'continue', 'no_consensus', 'halted']),
-  spread: z.number(),
-  mediator: z.object({ proposal: z.number(), message: z.string(), optimizerProposal: z.number() }),
-  warnings: z.array(warningSchema),
-  llm: z.object({ calls: z.number(), attempts: z.number(), latencyMs: z.number() }),
-  targetChanges: z.array(z.object({ partyId: z.string(), target: z.number() })),
-  bounds: z.object({ min: z.number(), max: z.number() }).optional().describe('topic bounds this round ran under'),
-  network: networkStateSchema.nullable().optional(),
-  arbitration: z
-    .object({
-      flags: z.array(
-        z.object({
-          partyId: z.string(),
-          score: z.number(),
-          reasons: z.array(z.string()),
-          decidedBy: z.enum(['classifier', 'judge', 'classifier+judge']),
-        }),
-      ),
-      incentives: z.array(
-        z.object({
-          partyId: z.string(),
-          action: z.enum(['warning', 'penalty', 'exclusion']),
-          offences: z.number().int(),
-          weightFactor: z.number(),
-          reason: z.string(),
-        }),
-      ),
-    })
-    .optional()
-    .describe('what the arbitral unit flagged this round and the incentives MAESTRO applied'),
-  grounding: z
-    .array(
-      z.object({
-        unit: z.enum(['arbitral', 'regulatory', 'observability']),
-        notes: z.array(z.string()),
-        citations: z.array(z.object({ claim: z.string(), source: z.string(), score: z.number().optional() })),
-      }),
-    )
-    .optional()
-    .describe('regulatory constraints (with the passages they were read from) and network state behind MAESTRO’s turn'),
-});
-
-export const negotiationViewSchema = z.object({
-  id: negotiationIdSchema,
+/**
+ * What a BO tenant sees of a negotiation it takes part in (redact.ts): the public outcome and its
+ * own messages, nothing computed from the others' private utilities.
+ */
+export const tenantNegotiationViewSchema = z.strictObject({
+  id: z.string(),
   status: negotiationStatusSchema,
-  currentRound: z.number().int(),
-  rounds: z.array(roundViewSchema),
-  consensus: z.object({ value: z.number(), round: z.number().int() }).nullable(),
-  optimum: z.object({ value: z.number() }).describe('theoretical optimum Σ w_i t_i / Σ w_i clipped to the topic range'),
-  lastValues: z.record(z.string(), z.number()),
   reason: z.string().optional(),
-  request: negotiationRequestSchema,
-  network: networkStateSchema.nullable().optional(),
-  activeParties: z.array(z.string()).optional(),
-  offences: z.record(z.string(), z.number()).optional(),
-  adaptations: z
-    .array(
-      z.object({ round: z.number().int(), kind: z.enum(['bounds', 'withdrawal', 'exclusion']), message: z.string() }),
-    )
-    .optional(),
+  currentRound: z.number().int(),
+  topic: topicSchema,
+  maxRounds: z.number().int(),
+  cellId: z.string().optional(),
+  parties: z
+    .array(z.strictObject({ id: z.string(), objective: objectiveSchema }))
+    .describe('the other parties by id and objective only, as each agent’s own prompt names them'),
+  you: z.strictObject({
+    id: z.string(),
+    objective: objectiveSchema,
+    target: z.number(),
+    weight: z.number(),
+    personality: personalitySchema,
+    active: z.boolean(),
+  }),
+  consensus: negotiationStateSchema.shape.consensus,
+  rounds: z.array(
+    z.strictObject({
+      round: z.number().int(),
+      decision: roundDecisionSchema,
+      yourValue: z.number().nullable(),
+      yourReasoning: z.string().nullable(),
+      mediatorProposal: z.number().describe('MAESTRO’s proposal: public, the direction it announces to every party'),
+      bounds: z.strictObject({ min: z.number(), max: z.number() }).optional(),
+      incentives: z
+        .array(z.strictObject({ action: incentiveSchema.shape.action, offences: z.number().int(), reason: z.string() }))
+        .describe('arbitral incentives addressed to you'),
+    }),
+  ),
 });
 
 export const listQuerySchema = z.strictObject({
@@ -116,6 +94,7 @@ export const targetChangeResponseSchema = z.object({
 
 export const partyParamsSchema = targetChangeParamsSchema;
 export const signalAcceptedSchema = z.object({ id: z.string(), accepted: z.literal(true) });
+export const cancelAcceptedSchema = z.object({ id: z.string(), status: z.literal('cancelling') });
 
-export type NegotiationView = z.infer<typeof negotiationViewSchema>;
+export type TenantNegotiationView = z.infer<typeof tenantNegotiationViewSchema>;
 export type ListItem = z.infer<typeof listItemSchema>;

@@ -5,6 +5,7 @@
  */
 import { closedFormOptimum, type QuadraticUtility, type TopicBounds } from '../optimizer/consensus.ts';
 import type { Party } from './schemas.ts';
+import type { RoundDecision } from './types.ts';
 
 type Weighted = Pick<Party, 'id' | 'target' | 'weight'>;
 
@@ -19,7 +20,7 @@ export const utilityOf = (party: Weighted): QuadraticUtility => ({
 export const optimumOf = (parties: readonly Weighted[], bounds: TopicBounds): number =>
   closedFormOptimum(parties.map(utilityOf), bounds);
 
-export type RoundDecision = 'consensus' | 'no_consensus' | 'halted' | 'continue';
+export type { RoundDecision };
 
 export interface RoundJudgement {
   decision: RoundDecision;

@@ -1,15 +1,21 @@
 /**
- * Plain types of a negotiation's state and records: shared by workflows (which must not pull
- * zod or Node into their bundle), activities and the API.
+ * A negotiation's state and records as zod schemas, each the source of its type: the workflow and
+ * the activities use the types (type-only imports: no zod in the workflow bundle), the API
+ * validates its responses and writes its OpenAPI document from the schemas.
  */
-import type {
-  ArbitrationPolicy,
-  NegotiationRequest,
-  NegotiationStatus,
-  NetworkState,
-  Objective,
-  OptimizerMode,
-  Personality,
+import { z } from 'zod';
+import {
+  negotiationRequestSchema,
+  negotiationStatusSchema,
+  networkStateSchema,
+  optimizerModeSchema,
+  type ArbitrationPolicy,
+  type NegotiationRequest,
+  type NegotiationStatus,
+  type NetworkState,
+  type Objective,
+  type OptimizerMode,
+  type Personality,
 } from './schemas.ts';
 
 export type {
@@ -24,173 +30,195 @@ export type {
 
 export type AgentRole = 'bo' | 'maestro';
 
+const contextUnitSchema = z.enum(['arbitral', 'regulatory', 'observability']);
+
 /** A problem a unit found and how it was handled; kept in the round record. */
-export interface UnitWarning {
-  agent: string;
-  unit: 'extraction' | 'optimizer' | 'llm' | 'validation' | 'arbitral' | 'regulatory' | 'observability';
-  code:
-    | 'invalid_llm_output'
-    | 'substituted_by_optimizer'
-    | 'out_of_bounds'
-    | 'far_from_optimizer'
-    | 'hard_directive_enforced'
-    | 'llm_unavailable'
-    | 'regulatory_fact_missing'
-    | 'regulatory_violation'
-    | 'arbitral_flag'
-    | 'judge_unavailable'
-    | 'network_capacity';
-  message: string;
-}
+export const unitWarningSchema = z.object({
+  agent: z.string(),
+  unit: z.enum(['extraction', 'optimizer', 'llm', 'validation', 'arbitral', 'regulatory', 'observability']),
+  code: z.enum([
+    'invalid_llm_output',
+    'substituted_by_optimizer',
+    'out_of_bounds',
+    'far_from_optimizer',
+    'hard_directive_enforced',
+    'llm_unavailable',
+    'regulatory_fact_missing',
+    'regulatory_violation',
+    'arbitral_flag',
+    'judge_unavailable',
+    'network_capacity',
+  ]),
+  message: z.string(),
+});
+export type UnitWarning = z.infer<typeof unitWarningSchema>;
 
 /** What MAESTRO sends one BO for the next round: public demands plus that BO's own price. */
-export interface MediatorFeedback {
-  round: number;
-  message: string;
-  /** MAESTRO's proposed consensus value for the next round (topic unit). */
-  proposal: number;
-  /** Every party's last public demand. */
-  demands: Record<string, number>;
-  /** MAESTRO's optimizer output z*, λ_i and ρ of eq. (1): private to the receiving BO; its optimizer's input. */
-  optimizer: { proposal: number; price: number; penalty: number };
-}
+export const mediatorFeedbackSchema = z.object({
+  round: z.number().int(),
+  message: z.string(),
+  proposal: z.number().describe("MAESTRO's proposed consensus value for the next round (topic unit)"),
+  demands: z.record(z.string(), z.number()).describe("every party's last public demand"),
+  optimizer: z
+    .object({ proposal: z.number(), price: z.number(), penalty: z.number() })
+    .describe("MAESTRO's optimizer output z*, λ_i and ρ of eq. (1): private to the receiving BO"),
+});
+export type MediatorFeedback = z.infer<typeof mediatorFeedbackSchema>;
+
+export const citationSchema = z.object({
+  claim: z.string(),
+  source: z.string(),
+  score: z.number().optional().describe('retrieval similarity of the passage, when it came from the index'),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+export const arbitralFlagSchema = z.object({
+  partyId: z.string(),
+  score: z.number().min(0).max(1).describe('probability-like score that the reasoning is malicious'),
+  reasons: z.array(z.string()),
+  decidedBy: z.enum(['classifier', 'judge', 'classifier+judge']),
+});
+export type ArbitralFlag = z.infer<typeof arbitralFlagSchema>;
 
 /** What a context unit (arbitral, regulatory, observability) adds to an agent's turn. */
-export interface ContextContribution {
-  unit: 'arbitral' | 'regulatory' | 'observability';
-  /** Short facts for the LLM's prompt. */
-  notes: string[];
-  /** Bounds the validation unit enforces (e.g. a regulatory maximum), in the topic's unit. */
-  bounds?: { min?: number; max?: number };
-  warnings: UnitWarning[];
-  /** Facts the unit relied on, each with the passage it came from (regulatory unit). */
-  citations?: Citation[];
-  /** Parties whose reasoning was classified malicious this turn (arbitral unit). */
-  flags?: ArbitralFlag[];
-}
-
-export interface Citation {
-  claim: string;
-  source: string;
-  /** Retrieval similarity of the passage, when it came from the index. */
-  score?: number;
-}
-
-export interface ArbitralFlag {
-  partyId: string;
-  /** Probability-like score that the reasoning is malicious, in [0, 1]. */
-  score: number;
-  reasons: string[];
-  decidedBy: 'classifier' | 'judge' | 'classifier+judge';
-}
+export const contextContributionSchema = z.object({
+  unit: contextUnitSchema,
+  notes: z.array(z.string()).describe("short facts for the LLM's prompt"),
+  bounds: z
+    .object({ min: z.number().optional(), max: z.number().optional() })
+    .optional()
+    .describe("bounds the validation unit enforces (e.g. a regulatory maximum), in the topic's unit"),
+  warnings: z.array(unitWarningSchema),
+  citations: z.array(citationSchema).optional().describe('facts the unit relied on, with their passages'),
+  flags: z.array(arbitralFlagSchema).optional().describe('parties whose reasoning was classified malicious'),
+});
+export type ContextContribution = z.infer<typeof contextContributionSchema>;
 
 /** An incentive MAESTRO applied (paper Section III): warning, then penalty, then exclusion. */
-export interface Incentive {
-  partyId: string;
-  action: 'warning' | 'penalty' | 'exclusion';
-  /** Offences of this party so far in the negotiation, this one included. */
-  offences: number;
-  /** The party's weight multiplier in MAESTRO's aggregation from now on. */
-  weightFactor: number;
-  reason: string;
-}
+export const incentiveSchema = z.object({
+  partyId: z.string(),
+  action: z.enum(['warning', 'penalty', 'exclusion']),
+  offences: z.number().int().describe('offences of this party so far, this one included'),
+  weightFactor: z.number().describe("the party's weight multiplier in MAESTRO's aggregation from now on"),
+  reason: z.string(),
+});
+export type Incentive = z.infer<typeof incentiveSchema>;
 
 /** What the arbitral unit and MAESTRO's incentives decided in one mediator turn. */
-export interface ArbitrationOutcome {
-  flags: ArbitralFlag[];
-  incentives: Incentive[];
-  /** Offence counts after this turn. */
-  offences: Record<string, number>;
-  /** Parties excluded after this turn (they no longer count or take turns). */
-  excluded: string[];
-}
+export const arbitrationOutcomeSchema = z.object({
+  flags: z.array(arbitralFlagSchema),
+  incentives: z.array(incentiveSchema),
+  offences: z.record(z.string(), z.number().int()).describe('offence counts after this turn'),
+  excluded: z.array(z.string()).describe('parties excluded after this turn'),
+});
+export type ArbitrationOutcome = z.infer<typeof arbitrationOutcomeSchema>;
 
-export interface LlmCallSummary {
-  attempts: number;
-  latencyMs: number;
-  promptTokens: number;
-  completionTokens: number;
-  /** sha256 of the final prompt (prompts stay out of history; the hash ties logs to a turn). */
-  promptSha256: string;
-  model: string;
-}
+export const llmCallSummarySchema = z.object({
+  attempts: z.number().int(),
+  latencyMs: z.number(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  promptSha256: z.string().describe('sha256 of the final prompt (prompts stay out of history)'),
+  model: z.string(),
+});
+export type LlmCallSummary = z.infer<typeof llmCallSummarySchema>;
+
+const llmUnitSchema = llmCallSummarySchema.extend({ rawValue: z.number().nullable() }).nullable();
 
 /** Result of one BO agent turn: each unit's output, readable in the Temporal UI. */
-export interface BoTurnResult {
-  partyId: string;
-  round: number;
-  intent: { value: number; reasoning: string };
-  units: {
-    extraction: { feedbackProposal: number | null; demandsSeen: number };
-    context: ContextContribution[];
-    optimizer: { mode: OptimizerMode; proposal: number };
-    llm: (LlmCallSummary & { rawValue: number | null }) | null;
-    validation: { accepted: boolean; substituted: boolean; warnings: UnitWarning[] };
-  };
-}
+export const boTurnResultSchema = z.object({
+  partyId: z.string(),
+  round: z.number().int(),
+  intent: z.object({ value: z.number(), reasoning: z.string() }),
+  units: z.object({
+    extraction: z.object({ feedbackProposal: z.number().nullable(), demandsSeen: z.number().int() }),
+    context: z.array(contextContributionSchema),
+    optimizer: z.object({ mode: optimizerModeSchema, proposal: z.number() }),
+    llm: llmUnitSchema,
+    validation: z.object({ accepted: z.boolean(), substituted: z.boolean(), warnings: z.array(unitWarningSchema) }),
+  }),
+});
+export type BoTurnResult = z.infer<typeof boTurnResultSchema>;
 
-export type RoundDecision = 'consensus' | 'continue' | 'no_consensus' | 'halted';
+export const roundDecisionSchema = z.enum(['consensus', 'continue', 'no_consensus', 'halted']);
+export type RoundDecision = z.infer<typeof roundDecisionSchema>;
 
-export interface MediatorTurnResult {
-  round: number;
-  decision: RoundDecision;
-  spread: number;
-  /** The consensus value when decision = consensus. */
-  consensusValue: number | null;
-  /** Per-party feedback for the next round when decision = continue. */
-  feedback: Record<string, MediatorFeedback>;
-  /** Present when the arbitral unit ran in this turn. */
-  arbitration?: ArbitrationOutcome;
-  units: {
-    extraction: { intents: number; rejected: string[] };
-    context: ContextContribution[];
-    optimizer: { mode: OptimizerMode; proposal: number; closedForm: number; iterations: number; converged: boolean };
-    llm: (LlmCallSummary & { rawValue: number | null }) | null;
-    validation: { proposal: number; substituted: boolean; warnings: UnitWarning[] };
-  };
-  message: string;
-}
+export const mediatorTurnResultSchema = z.object({
+  round: z.number().int(),
+  decision: roundDecisionSchema,
+  spread: z.number(),
+  consensusValue: z.number().nullable().describe('the consensus value when decision = consensus'),
+  feedback: z.record(z.string(), mediatorFeedbackSchema).describe('per-party feedback when decision = continue'),
+  arbitration: arbitrationOutcomeSchema.optional().describe('present when the arbitral unit ran in this turn'),
+  units: z.object({
+    extraction: z.object({ intents: z.number().int(), rejected: z.array(z.string()) }),
+    context: z.array(contextContributionSchema),
+    optimizer: z.object({
+      mode: optimizerModeSchema,
+      proposal: z.number(),
+      closedForm: z.number(),
+      iterations: z.number().int(),
+      converged: z.boolean(),
+    }),
+    llm: llmUnitSchema,
+    validation: z.object({ proposal: z.number(), substituted: z.boolean(), warnings: z.array(unitWarningSchema) }),
+  }),
+  message: z.string(),
+});
+export type MediatorTurnResult = z.infer<typeof mediatorTurnResultSchema>;
 
-export interface RoundRecord {
-  round: number;
-  values: Record<string, number>;
-  reasoning: Record<string, string>;
-  decision: RoundDecision;
-  spread: number;
-  mediator: { proposal: number; message: string; optimizerProposal: number };
-  warnings: UnitWarning[];
-  llm: { calls: number; attempts: number; latencyMs: number };
-  targetChanges: { partyId: string; target: number }[];
-  /** The topic bounds this round ran under (narrower than the request's when the network shrank). */
-  bounds?: { min: number; max: number };
-  network?: NetworkState | null;
-  arbitration?: { flags: ArbitralFlag[]; incentives: Incentive[] };
-  /** What grounded MAESTRO's turn: regulatory constraints with citations, the network state. */
-  grounding?: { unit: ContextContribution['unit']; notes: string[]; citations: Citation[] }[];
-}
+export const roundRecordSchema = z.object({
+  round: z.number().int(),
+  values: z.record(z.string(), z.number()).describe('each party’s service-intent value this round'),
+  reasoning: z.record(z.string(), z.string()),
+  decision: roundDecisionSchema,
+  spread: z.number(),
+  mediator: z.object({ proposal: z.number(), message: z.string(), optimizerProposal: z.number() }),
+  warnings: z.array(unitWarningSchema),
+  llm: z.object({ calls: z.number().int(), attempts: z.number().int(), latencyMs: z.number() }),
+  targetChanges: z.array(z.object({ partyId: z.string(), target: z.number() })),
+  bounds: z
+    .object({ min: z.number(), max: z.number() })
+    .optional()
+    .describe('topic bounds this round ran under (narrower than the request’s when the network shrank)'),
+  network: networkStateSchema.nullable().optional(),
+  arbitration: z
+    .object({ flags: z.array(arbitralFlagSchema), incentives: z.array(incentiveSchema) })
+    .optional()
+    .describe('what the arbitral unit flagged this round and the incentives MAESTRO applied'),
+  grounding: z
+    .array(z.object({ unit: contextUnitSchema, notes: z.array(z.string()), citations: z.array(citationSchema) }))
+    .optional()
+    .describe('regulatory constraints (with the passages they were read from) and network state behind MAESTRO’s turn'),
+});
+export type RoundRecord = z.infer<typeof roundRecordSchema>;
 
 /** A change of the negotiation itself: bounds adapted to the network, a party withdrawn or excluded. */
-export interface Adaptation {
-  round: number;
-  kind: 'bounds' | 'withdrawal' | 'exclusion';
-  message: string;
-}
+export const adaptationSchema = z.object({
+  round: z.number().int(),
+  kind: z.enum(['bounds', 'withdrawal', 'exclusion']),
+  message: z.string(),
+});
+export type Adaptation = z.infer<typeof adaptationSchema>;
 
-export interface NegotiationState {
-  id: string;
-  status: NegotiationStatus;
-  currentRound: number;
-  request: NegotiationRequest;
-  rounds: RoundRecord[];
-  consensus: { value: number; round: number } | null;
-  /** The theoretical optimum (closed form) for the parties' current utilities. */
-  optimum: { value: number };
-  lastValues: Record<string, number>;
-  reason?: string;
-  /** Latest network state received (observability unit); null until a signal arrives. */
-  network?: NetworkState | null;
-  /** Parties still negotiating (withdrawn and excluded ones are gone). */
-  activeParties?: string[];
-  offences?: Record<string, number>;
-  adaptations?: Adaptation[];
-}
+export const negotiationStateSchema = z.object({
+  id: z.string(),
+  status: negotiationStatusSchema,
+  currentRound: z.number().int(),
+  request: negotiationRequestSchema,
+  rounds: z.array(roundRecordSchema),
+  consensus: z.object({ value: z.number(), round: z.number().int() }).nullable(),
+  optimum: z
+    .object({ value: z.number() })
+    .describe('theoretical optimum Σ w_i t_i / Σ w_i for the parties’ current utilities, clipped to the topic range'),
+  lastValues: z.record(z.string(), z.number()),
+  reason: z.string().optional(),
+  network: networkStateSchema
+    .nullable()
+    .optional()
+    .describe('latest network state received (observability unit); null until a signal arrives'),
+  activeParties: z.array(z.string()).optional().describe('parties still negotiating'),
+  offences: z.record(z.string(), z.number().int()).optional(),
+  adaptations: z.array(adaptationSchema).optional(),
+});
+export type NegotiationState = z.infer<typeof negotiationStateSchema>;

@@ -9,6 +9,7 @@ import { createApp } from '../../api/app.ts';
 import { cellTopic, config, negotiationWorker, partiesOf, startTemporal } from '../helpers/stack.ts';
 import { authAs, testTenants } from '../helpers/tenants.ts';
 import { loadCells } from '../../core/network/cells.ts';
+import { assertDocumented } from '../helpers/contract.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -51,7 +52,9 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  assertDocumented(method, path, res.status, text ? parsed : undefined);
+  return { status: res.status, body: parsed, headers: res.headers };
 }
 
 async function waitForStatus(id: string, done: (status: string) => boolean, timeoutMs = 120_000) {
@@ -121,7 +124,7 @@ describe('HTTP API', () => {
     assert.ok(!(others.body.negotiations as { id: string }[]).some((n) => n.id === id));
   });
 
-  it('tenants: 401 without a valid key; a BO sees only its own part of its negotiations, 403 elsewhere', async () => {
+  it('tenants: 401 without a valid key; a BO sees only its own part of its negotiations, 403 or 404 elsewhere', async () => {
     assert.equal((await call('GET', '/v1/negotiations', undefined, { authorization: '' })).status, 401);
     assert.equal((await call('GET', '/v1/negotiations', undefined, { authorization: 'Bearer nope' })).status, 401);
     assert.equal((await call('POST', '/v1/negotiations', validBody(), authAs('bo-3'))).status, 403);
@@ -153,7 +156,9 @@ describe('HTTP API', () => {
     const text = JSON.stringify(view);
     assert.ok(!text.includes('"optimum"') && !text.includes('"weight":2'), 'no optimum, no other weight');
 
-    assert.equal((await call('GET', `/v1/negotiations/${id}`, undefined, authAs('bo-3'))).status, 403);
+    // not a party: the same 404 as an unknown id (no existence oracle)
+    assert.equal((await call('GET', `/v1/negotiations/${id}`, undefined, authAs('bo-3'))).status, 404);
+    assert.equal((await call('GET', '/v1/negotiations/negotiation-nope', undefined, authAs('bo-3'))).status, 404);
     const listedForBo1 = await call('GET', '/v1/negotiations', undefined, authAs('bo-1'));
     const listedForBo3 = await call('GET', '/v1/negotiations', undefined, authAs('bo-3'));
     for (let i = 0; i < 30 && !(listedForBo1.body.negotiations as { id: string }[]).some((n) => n.id === id); i++) {

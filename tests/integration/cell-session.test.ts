@@ -27,6 +27,7 @@ import { cellSessionStateQuery, telemetrySignal } from '../../workflows/cell-ses
 import type { CellSessionState } from '../../workflows/cell-session/types.ts';
 import { config, negotiationWorker, startTemporal, workflowBundle } from '../helpers/stack.ts';
 import { authAs, testTenants, type apiKeys } from '../helpers/tenants.ts';
+import { assertDocumented } from '../helpers/contract.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -90,7 +91,9 @@ async function call(tenant: keyof typeof apiKeys | null, method: string, path: s
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  assertDocumented(method, path, res.status, text ? parsed : undefined);
+  return { status: res.status, body: parsed };
 }
 
 const intentBody = (condition: string, mbps: number, floorMbps: number) => ({
@@ -190,13 +193,17 @@ describe('intent API: validation and tenant isolation', () => {
     assert.ok(ran.a1PolicyIds().includes(`${cellId}.bo-1`));
   });
 
-  it('a BO reads, patches and deletes only its own intent: 403 on the other’s, for every verb', async () => {
-    assert.equal((await call('bo-1', 'GET', `/v1/intents/${bo2Intent}`)).status, 403);
-    assert.equal((await call('bo-1', 'GET', `/v1/intents/${bo2Intent}/report`)).status, 403);
-    assert.equal((await call('bo-1', 'PATCH', `/v1/intents/${bo2Intent}`, { intentPriority: 1 })).status, 403);
-    assert.equal((await call('bo-1', 'DELETE', `/v1/intents/${bo2Intent}`)).status, 403);
-    assert.equal((await call('bo-3', 'GET', `/v1/intents/${bo1Intent}`)).status, 403);
+  it('a BO reads, patches and deletes only its own intent: the other’s is a 404, as an unknown one, for every verb', async () => {
+    const unknown = bo2Intent.replace(/^i-[0-9a-f]{8}/, 'i-00000000');
+    for (const id of [bo2Intent, unknown]) {
+      assert.equal((await call('bo-1', 'GET', `/v1/intents/${id}`)).status, 404);
+      assert.equal((await call('bo-1', 'GET', `/v1/intents/${id}/report`)).status, 404);
+      assert.equal((await call('bo-1', 'PATCH', `/v1/intents/${id}`, { intentPriority: 1 })).status, 404);
+      assert.equal((await call('bo-1', 'DELETE', `/v1/intents/${id}`)).status, 404);
+    }
+    assert.equal((await call('bo-3', 'GET', `/v1/intents/${bo1Intent}`)).status, 404);
     assert.equal((await call('bo-1', 'GET', `/v1/cells/${cellId}/session`)).status, 403);
+    assert.equal((await call('operator', 'GET', '/v1/cells/no-such-cell/session')).status, 404);
     const mine = await call('bo-1', 'GET', '/v1/intents');
     assert.deepEqual(
       (mine.body.intents as { id: string }[]).map((i) => i.id),

@@ -23,6 +23,7 @@ import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
 import { config, startTemporal, workflowBundle } from '../helpers/stack.ts';
 import { authAs, testTenants } from '../helpers/tenants.ts';
 import { createTrainingWorker } from '../../workers/training-worker.ts';
+import { assertDocumented } from '../helpers/contract.ts';
 
 const testConfig: MaestroConfig = {
   ...config,
@@ -114,7 +115,9 @@ async function post(body: unknown, headers: Record<string, string> = authAs('ope
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const parsed = (await res.json()) as Record<string, unknown>;
+  assertDocumented('POST', '/v1/sixg/orchestrations', res.status, parsed);
+  return { status: res.status, body: parsed };
 }
 
 const validBody = () => ({

@@ -1,0 +1,99 @@
+/** The operations of /v1/intents (TMF921-style over TS 28.312) and /v1/cells (api/contract.ts). */
+import { z } from 'zod';
+import { intentBodySchema } from '../../core/intents/schemas.ts';
+import { errorResponse, type OperationContract } from '../contract.ts';
+import { cellListSchema, intentListSchema, intentReportSchema, intentResourceSchema } from './schemas.ts';
+
+const intentId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^i-[0-9a-f]{8}@' } };
+const intent = {
+  description: 'the intent: the body as stored plus id, href, tenantId, cellId, version, creationDate, lastUpdate',
+  schema: intentResourceSchema,
+};
+const unknownIntent = errorResponse('unknown intent, or another tenant’s (the same answer, so nothing leaks)');
+
+export const intentListQuerySchema = z.strictObject({ cellId: z.string().min(1).max(64).optional() });
+
+export const intentContracts = {
+  create: {
+    method: 'post',
+    path: '/v1/intents',
+    summary: 'Create a BO’s intent on a shared cell (28.312 Intent with one throughput expectation)',
+    description:
+      'The first intent on a cell starts its cell session. One intent per tenant per cell. The target condition gives the objective: IS_GREATER_THAN… = quality, IS_LESS_THAN… = cost.',
+    access: 'tenant',
+    body: { schema: intentBodySchema },
+    responses: {
+      201: { ...intent, headers: { Location: { description: 'the intent’s href', schema: { type: 'string' } } } },
+      400: errorResponse('invalid intent (zod issues listed) or unknown cell'),
+      403: errorResponse('the operator: intents belong to BO tenants'),
+      409: errorResponse('the tenant already has an intent on this cell'),
+    },
+  },
+  list: {
+    method: 'get',
+    path: '/v1/intents',
+    summary: 'List intents: a BO its own, the operator every tenant’s',
+    access: 'tenant',
+    query: intentListQuerySchema,
+    responses: { 200: { description: 'the intents', schema: intentListSchema }, 400: errorResponse('bad filter') },
+  },
+  get: {
+    method: 'get',
+    path: '/v1/intents/{id}',
+    summary: 'Read an intent',
+    access: 'tenant',
+    parameters: [intentId],
+    responses: { 200: intent, 404: unknownIntent },
+  },
+  patch: {
+    method: 'patch',
+    path: '/v1/intents/{id}',
+    summary: 'Change an intent with a JSON merge patch (RFC 7386); the result is validated as a whole',
+    access: 'tenant',
+    parameters: [intentId],
+    body: { schema: z.record(z.string(), z.unknown()), contentType: 'application/merge-patch+json' },
+    responses: {
+      200: intent,
+      400: errorResponse('the patched intent is invalid'),
+      403: errorResponse('the operator: only the owning BO changes its intent'),
+      404: unknownIntent,
+      409: errorResponse('changed meanwhile (stale version)'),
+    },
+  },
+  remove: {
+    method: 'delete',
+    path: '/v1/intents/{id}',
+    summary: 'Delete an intent (its owner or the operator); the cell renegotiates without it',
+    access: 'tenant',
+    parameters: [intentId],
+    responses: { 204: { description: 'deleted' }, 404: unknownIntent },
+  },
+  report: {
+    method: 'get',
+    path: '/v1/intents/{id}/report',
+    summary:
+      'Intent report (28.312 IntentFulfilmentReport: status and achieved value per target) and the negotiation report',
+    access: 'tenant',
+    parameters: [intentId],
+    responses: { 200: { description: 'the report', schema: intentReportSchema }, 404: unknownIntent },
+  },
+  cells: {
+    method: 'get',
+    path: '/v1/cells',
+    summary: 'Cells that can host sessions',
+    access: 'tenant',
+    responses: { 200: { description: 'the cell ids', schema: cellListSchema } },
+  },
+  session: {
+    method: 'get',
+    path: '/v1/cells/{cellId}/session',
+    summary:
+      'The operator’s view of a cell session: intents, telemetry window, negotiations, enforcement, votes, events',
+    access: 'operator',
+    parameters: [{ name: 'cellId', in: 'path', required: true, schema: { type: 'string' } }],
+    responses: {
+      200: { description: 'the session state (workflows/cell-session/types.ts CellSessionState)' },
+      404: errorResponse('unknown cell, or no session on it'),
+    },
+  },
+} satisfies Record<string, OperationContract>;
