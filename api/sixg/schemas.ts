@@ -1,13 +1,9 @@
 /** Request and response schemas of /v1/sixg/orchestrations: validation, types and the OpenAPI document. */
 import { z } from 'zod';
-import { orchestrationSchema, scenarioConfigSchema, twinResultSchema } from '../../core/twin/orchestration.ts';
+import { orchestrateTaskResultSchema, sixgQosSchema } from '../../core/training/contracts.ts';
+import { scenarioConfigSchema } from '../../core/twin/orchestration.ts';
 
-/** The QoS a task needs (the paper's del, thr and BER targets), as the learner's `Qos` model checks it. */
-export const sixgQosSchema = z.strictObject({
-  max_delay_ms: z.number().positive().describe('maximum allowable delay, ms'),
-  min_throughput_mbps: z.number().positive().describe('minimum required throughput (goodput), Mbps'),
-  max_ber: z.number().gt(0).lt(1).describe('maximum tolerable bit error rate'),
-});
+export { sixgQosSchema };
 
 export const orchestrationRequestSchema = z.strictObject({
   description: z.string().trim().min(1).max(500).describe('what the upper layer needs the link for, in words'),
@@ -28,16 +24,9 @@ export const orchestrationRequestSchema = z.strictObject({
 });
 export type OrchestrationRequest = z.output<typeof orchestrationRequestSchema>;
 
-export const orchestrationResponseSchema = z.object({
+/** The learner's answer (core/training/contracts.ts), with the workflow that gave it. */
+export const orchestrationResponseSchema = orchestrateTaskResultSchema.extend({
   workflowId: z.string().describe('the sixgOrchestrationWorkflow that answered (Temporal UI)'),
-  model: z.string().describe('the model that answered'),
-  attempts: z.array(z.object({ text: z.string(), valid: z.boolean(), reason: z.string().nullable() })),
-  orchestration: orchestrationSchema.nullable().describe('the valid plan; null when no attempt gave one'),
-  twin: twinResultSchema.nullable().describe('the twin’s system-level result for the plan'),
-  achieved: z.object({ throughput_mbps: z.number(), latency_ms: z.number(), ber: z.number() }).nullable(),
-  fulfilled: z.boolean().describe('the achieved QoS meets the needs'),
-  score: z.number().nullable().describe('RLDTF eq. (2) score of the achieved QoS'),
-  seconds: z.number(),
 });
 
 export const orchestrationPendingSchema = z.object({

@@ -1,110 +1,111 @@
 /**
- * What the training workflows (TypeScript, queue `training`) and the learner (Python, queue
- * `learner`) exchange. Field names are the Python side's (snake_case), because the learner's
- * pydantic models parse these payloads; checkpoints travel as paths, never as tensors, so
- * workflow histories stay small.
+ * What the training workflows (TypeScript, queue `training`) and the learner (Python, queues
+ * `learner` and `sixg`) exchange, as zod schemas whose types the workflows use. The learner's
+ * pydantic models are the source: their JSON Schema export
+ * (learner/src/sixg_learner/activities.schema.json) is what tests/unit/learner-contract.test.ts
+ * checks these against. Field names are the Python side's (snake_case); checkpoints travel as
+ * paths, never as tensors, so workflow histories stay small.
  */
-import type { z } from 'zod';
-import type { Orchestration, scenarioConfigSchema, TwinResult } from '../twin/orchestration.ts';
+import { z } from 'zod';
+import { orchestrationSchema, scenarioConfigSchema, twinResultSchema } from '../twin/orchestration.ts';
 
 /** A checkpoint of the learner (its `checkpoint.json` holds step, phase, config, lineage and the step's metrics). */
-export interface CheckpointRef {
-  /** Directory of the checkpoint (LoRA adapter + value head + optimizer + RNG state, or a full model). */
-  path: string;
-  step: number;
-  phase: 'base' | 'sft' | 'rs' | 'ppo';
-}
+export const checkpointRefSchema = z.object({
+  path: z.string().describe('directory of the checkpoint (LoRA adapter + value head + optimizer + RNG state)'),
+  step: z.number().int(),
+  phase: z.enum(['base', 'sft', 'rs', 'ppo']),
+});
+export type CheckpointRef = z.infer<typeof checkpointRefSchema>;
 
 /** The paper's phase 1: instruction tuning of the base on telecom Q&A built from the regulatory corpus. */
-export interface DomainFinetuneInput {
-  /** Chat-format Q&A JSONL (`python -m sixg_learner.domain_qa`). */
-  data_file: string;
-  base: string;
-  out_dir: string;
-  epochs: number;
-  /** Train on N pairs drawn at random (small runs); null: all. */
-  limit: number | null;
-  /** Pairs held out for the held-out loss and exact-match check (0: none). */
-  eval_size: number;
-  seed: number;
-}
+export const domainFinetuneInputSchema = z.strictObject({
+  data_file: z.string().describe('chat-format Q&A JSONL (`python -m sixg_learner.domain_qa`)'),
+  base: z.string(),
+  out_dir: z.string(),
+  epochs: z.number().int().min(1).max(20),
+  limit: z.number().int().min(1).nullable().describe('train on N pairs drawn at random; null: all'),
+  eval_size: z.number().int().min(0).describe('pairs held out for the held-out loss (0: none)'),
+  seed: z.number().int(),
+});
+export type DomainFinetuneInput = z.infer<typeof domainFinetuneInputSchema>;
 
-export interface DomainFinetuneResult {
-  checkpoint: CheckpointRef;
-  /** Token-mean answer loss of the first and the last optimiser step. */
-  first_loss: number | null;
-  last_loss: number | null;
-  seconds: number;
-}
+export const domainFinetuneResultSchema = z.object({
+  checkpoint: checkpointRefSchema,
+  first_loss: z.number().nullable().describe('token-mean answer loss of the first optimiser step'),
+  last_loss: z.number().nullable(),
+  seconds: z.number(),
+});
+export type DomainFinetuneResult = z.infer<typeof domainFinetuneResultSchema>;
 
-export interface RejectionSamplingRoundInput {
-  tasks_file: string;
-  init: string;
-  out_dir: string;
-  round: number;
-  k: number;
-  seed: number;
-}
+export const rejectionSamplingRoundInputSchema = z.strictObject({
+  tasks_file: z.string(),
+  init: z.string(),
+  out_dir: z.string(),
+  round: z.number().int().min(1),
+  k: z.number().int().min(1).max(64),
+  seed: z.number().int(),
+});
+export type RejectionSamplingRoundInput = z.infer<typeof rejectionSamplingRoundInputSchema>;
 
-export interface RejectionSamplingRoundResult {
-  checkpoint: CheckpointRef;
-  success_rate: number;
-  kept: number;
-  sft_loss: number | null;
-  seconds: number;
-}
+export const rejectionSamplingRoundResultSchema = z.object({
+  checkpoint: checkpointRefSchema,
+  success_rate: z.number(),
+  kept: z.number().int(),
+  sft_loss: z.number().nullable(),
+  seconds: z.number(),
+});
+export type RejectionSamplingRoundResult = z.infer<typeof rejectionSamplingRoundResultSchema>;
 
-export interface PpoStepInput {
-  tasks_file: string;
-  /** The checkpoint to continue from (the previous step's, or the RS result for step 1). */
-  init: string;
-  out_dir: string;
-  step: number;
-  k: number;
-  seed: number;
-  /** Refresh the reference policy from the actor every this many steps (paper: at checkpoint intervals). */
-  ref_refresh_steps: number;
-}
+export const ppoStepInputSchema = z.strictObject({
+  tasks_file: z.string(),
+  init: z.string().describe("the checkpoint to continue from (the previous step's, or the RS result)"),
+  out_dir: z.string(),
+  step: z.number().int().min(1),
+  k: z.number().int().min(1).max(64),
+  seed: z.number().int(),
+  ref_refresh_steps: z.number().int().min(1).describe('π_ref ← π_θ every this many steps'),
+});
+export type PpoStepInput = z.infer<typeof ppoStepInputSchema>;
 
-export interface PpoStepResult {
-  checkpoint: CheckpointRef;
-  mean_reward: number;
-  success_rate: number;
-  policy_loss: number;
-  value_loss: number;
-  entropy: number;
-  kl: number;
-  seconds: number;
-}
+export const ppoStepResultSchema = z.object({
+  checkpoint: checkpointRefSchema,
+  mean_reward: z.number(),
+  success_rate: z.number(),
+  policy_loss: z.number(),
+  value_loss: z.number(),
+  entropy: z.number(),
+  kl: z.number(),
+  seconds: z.number(),
+});
+export type PpoStepResult = z.infer<typeof ppoStepResultSchema>;
 
-export interface EvaluationInput {
-  tasks_file: string;
-  /** A checkpoint directory, `base` (the packaged model) or `random` (random valid plans). */
-  model: string;
-  out: string;
-}
+export const evaluationInputSchema = z.strictObject({
+  tasks_file: z.string(),
+  model: z.string().describe('a checkpoint directory, `base` (the packaged model) or `random` (random valid plans)'),
+  out: z.string(),
+});
+export type EvaluationInput = z.infer<typeof evaluationInputSchema>;
 
-export interface EvaluationResult {
-  model: string;
-  tasks: number;
-  completion_rate: number;
-  average_score_completed: number | null;
-  mean_reward: number;
-  report: string;
-}
+export const evaluationResultSchema = z.object({
+  model: z.string(),
+  tasks: z.number().int(),
+  completion_rate: z.number(),
+  average_score_completed: z.number().nullable(),
+  mean_reward: z.number(),
+  report: z.string(),
+});
+export type EvaluationResult = z.infer<typeof evaluationResultSchema>;
 
-export interface PromotionInput {
-  checkpoint: string;
-  evaluation: EvaluationResult;
-}
+export const promotionInputSchema = z.strictObject({ checkpoint: z.string(), evaluation: evaluationResultSchema });
+export type PromotionInput = z.infer<typeof promotionInputSchema>;
 
-export interface PromotionResult {
-  promoted: boolean;
-  /** The promoted model after the decision (a checkpoint path), and the one it replaced. */
-  current: string | null;
-  previous: string | null;
-  reason: string;
-}
+export const promotionResultSchema = z.object({
+  promoted: z.boolean(),
+  current: z.string().nullable().describe('the promoted model after the decision (a checkpoint path)'),
+  previous: z.string().nullable().describe('the one it replaced'),
+  reason: z.string(),
+});
+export type PromotionResult = z.infer<typeof promotionResultSchema>;
 
 /** The learner's activities, by the names the Python worker registers. */
 export interface LearnerActivities {
@@ -115,43 +116,55 @@ export interface LearnerActivities {
   promote_if_better(input: PromotionInput): Promise<PromotionResult>;
 }
 
+/** The QoS a task needs (the paper's del, thr and BER targets): the learner's `Qos` model. */
+export const sixgQosSchema = z.strictObject({
+  max_delay_ms: z.number().positive().describe('maximum allowable delay, ms'),
+  min_throughput_mbps: z.number().positive().describe('minimum required throughput (goodput), Mbps'),
+  max_ber: z.number().gt(0).lt(1).describe('maximum tolerable bit error rate'),
+});
+
 /**
  * Serving: the promoted 6G-LLM answering one orchestration request (activity `orchestrate_task` of
  * the learner process, on task queue `sixg`; learner/src/sixg_learner/orchestrate.py). The task is
  * the training tasks' shape (description, QoS needs, radio conditions); the reply carries every
  * attempt, the valid plan if one came, and the twin's verdict on it.
  */
-export interface SixgTask {
-  id: string;
-  description: string;
-  qos: { max_delay_ms: number; min_throughput_mbps: number; max_ber: number };
-  scenario: z.output<typeof scenarioConfigSchema>;
-}
+export const sixgTaskSchema = z.strictObject({
+  id: z.string().min(1),
+  description: z.string().min(1),
+  qos: sixgQosSchema,
+  scenario: scenarioConfigSchema,
+});
+export type SixgTask = z.infer<typeof sixgTaskSchema>;
 
-export interface OrchestrateTaskInput {
-  task: SixgTask;
-  /** The served model to ask; null: `sixg-llm` when the model server lists it, else `smollm2-135m-instruct`. */
-  model: string | null;
-  /** Model calls until a valid plan (1..5): the first greedy, the rest sampled. */
-  attempts: number;
-}
+export const orchestrateTaskInputSchema = z.strictObject({
+  task: sixgTaskSchema,
+  model: z
+    .string()
+    .nullable()
+    .describe('the served model to ask; null: `sixg-llm` when the model server lists it, else the base model'),
+  attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .describe('model calls until a valid plan: the first greedy, the rest sampled'),
+});
+export type OrchestrateTaskInput = z.infer<typeof orchestrateTaskInputSchema>;
 
-export interface OrchestrateTaskResult {
-  /** The model that answered. */
-  model: string;
-  /** Every model call, in order; `reason` says why an invalid answer was rejected. */
-  attempts: { text: string; valid: boolean; reason: string | null }[];
-  /** The valid plan, or null when no attempt gave one. */
-  orchestration: Orchestration | null;
-  /** The twin's system-level result for the plan (null: no plan, or the twin could not run it). */
-  twin: TwinResult | null;
-  achieved: { throughput_mbps: number; latency_ms: number; ber: number } | null;
-  /** Whether the achieved QoS meets the task's needs. */
-  fulfilled: boolean;
-  /** The RLDTF eq. (2) score of the achieved QoS against the needs; null without a twin result. */
-  score: number | null;
-  seconds: number;
-}
+export const orchestrateTaskResultSchema = z.object({
+  model: z.string().describe('the model that answered'),
+  attempts: z
+    .array(z.object({ text: z.string(), valid: z.boolean(), reason: z.string().nullable() }))
+    .describe('every model call, in order; `reason` says why an invalid answer was rejected'),
+  orchestration: orchestrationSchema.nullable().describe('the valid plan; null when no attempt gave one'),
+  twin: twinResultSchema.nullable().describe("the twin's system-level result for the plan"),
+  achieved: z.object({ throughput_mbps: z.number(), latency_ms: z.number(), ber: z.number() }).nullable(),
+  fulfilled: z.boolean().describe("the achieved QoS meets the task's needs"),
+  score: z.number().nullable().describe('the RLDTF eq. (2) score of the achieved QoS; null without a twin result'),
+  seconds: z.number().min(0),
+});
+export type OrchestrateTaskResult = z.infer<typeof orchestrateTaskResultSchema>;
 
 /** The serving activity, by the name the Python worker registers on the `sixg` queue. */
 export interface SixgServingActivities {

@@ -20,6 +20,7 @@ import type {
   SixgServingActivities,
 } from '../../core/training/contracts.ts';
 import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
+import { orchestrationSchema } from '../../core/twin/orchestration.ts';
 import { config, startTemporal, workflowBundle } from '../helpers/stack.ts';
 import { authAs, testTenants } from '../helpers/tenants.ts';
 import { createTrainingWorker } from '../../workers/training-worker.ts';
@@ -39,7 +40,7 @@ const fakeResult: OrchestrateTaskResult = {
     { text: '{"mcs_index": 40}', valid: false, reason: 'schema: mcs_index must be <= 28' },
     { text: '{"mcs_index": 10, "num_prbs": 51}', valid: true, reason: null },
   ],
-  orchestration: { link: { mcs_index: 10, num_prbs: 51 }, scenario: { snr_db: 15 } },
+  orchestration: orchestrationSchema.parse({ link: { mcs_index: 10, num_prbs: 51 }, scenario: { snr_db: 15 } }),
   twin: null,
   achieved: { throughput_mbps: 42.5, latency_ms: 1.5, ber: 1e-6 },
   fulfilled: true,

@@ -1,0 +1,20 @@
+"""The committed activities.schema.json is what the pydantic models say (the TypeScript side is tested against it)."""
+
+from __future__ import annotations
+
+from sixg_learner.contract import ACTIVITIES, committed_text, schema_text
+
+
+def test_the_committed_schema_is_the_models_schema() -> None:
+    assert committed_text() == schema_text(), "run: python -m sixg_learner.contract --write"
+
+
+def test_every_activity_the_worker_registers_is_in_the_contract() -> None:
+    from sixg_learner import worker
+
+    registered = {
+        getattr(fn, "__temporal_activity_definition").name
+        for fn in vars(worker).values()
+        if callable(fn) and hasattr(fn, "__temporal_activity_definition")
+    }
+    assert registered == set(ACTIVITIES)
