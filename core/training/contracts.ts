@@ -37,6 +37,12 @@ export const domainFinetuneResultSchema = z.object({
 });
 export type DomainFinetuneResult = z.infer<typeof domainFinetuneResultSchema>;
 
+/** A loop's sampling temperature and learning rate; null keeps the learner's default for the phase. */
+export const loopSettingsSchema = z.object({
+  temperature: z.number().gt(0).max(2).nullable().describe('the policy is softmax(logits / temperature)'),
+  learning_rate: z.number().gt(0).lt(1).nullable(),
+});
+
 export const rejectionSamplingRoundInputSchema = z.strictObject({
   tasks_file: z.string(),
   init: z.string(),
@@ -44,6 +50,7 @@ export const rejectionSamplingRoundInputSchema = z.strictObject({
   round: z.number().int().min(1),
   k: z.number().int().min(1).max(64),
   seed: z.number().int(),
+  ...loopSettingsSchema.shape,
 });
 export type RejectionSamplingRoundInput = z.infer<typeof rejectionSamplingRoundInputSchema>;
 
@@ -64,6 +71,7 @@ export const ppoStepInputSchema = z.strictObject({
   k: z.number().int().min(1).max(64),
   seed: z.number().int(),
   ref_refresh_steps: z.number().int().min(1).describe('π_ref ← π_θ every this many steps'),
+  ...loopSettingsSchema.shape,
 });
 export type PpoStepInput = z.infer<typeof ppoStepInputSchema>;
 

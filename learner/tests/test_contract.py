@@ -18,3 +18,14 @@ def test_every_activity_the_worker_registers_is_in_the_contract() -> None:
         if callable(fn) and hasattr(fn, "__temporal_activity_definition")
     }
     assert registered == set(ACTIVITIES)
+
+
+def test_a_workflows_loop_settings_reach_train_py_and_unset_ones_keep_its_defaults() -> None:
+    from sixg_learner.train import build_parser
+    from sixg_learner.worker import _loop_flags
+
+    assert _loop_flags(None, None) == []
+    flags = _loop_flags(0.7, 3e-5)
+    for phase, extra in (("rs", ["--base", "b"]), ("ppo", ["--init", "i"])):
+        parsed = build_parser().parse_args([phase, *extra, "--tasks", "t", "--out", "o", *flags])
+        assert (parsed.temperature, parsed.learning_rate) == (0.7, 3e-5)

@@ -26,8 +26,16 @@ export interface RetrainingInput {
   domain?: { dataFile: string; epochs: number; limit?: number | null; evalSize?: number };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
-  rs: { k: number; maxRounds: number };
-  rl: { totalSteps: number; stepsPerRun: number; k: number; refRefreshSteps: number };
+  /** `temperature`, `learningRate`: the loops' settings; absent, the learner's defaults for the phase. */
+  rs: { k: number; maxRounds: number; temperature?: number; learningRate?: number };
+  rl: {
+    totalSteps: number;
+    stepsPerRun: number;
+    k: number;
+    refRefreshSteps: number;
+    temperature?: number;
+    learningRate?: number;
+  };
   seed: number;
 }
 
@@ -38,6 +46,12 @@ export interface RetrainingResult {
   evaluation: EvaluationResult;
   promotion: PromotionResult;
 }
+
+/** The settings a stage's input names, and nothing for those it leaves to the learner. */
+const loopSettings = (stage: { temperature?: number; learningRate?: number }) => ({
+  ...(stage.temperature !== undefined ? { temperature: stage.temperature } : {}),
+  ...(stage.learningRate !== undefined ? { learningRate: stage.learningRate } : {}),
+});
 
 export async function retrainingPipelineWorkflow(input: RetrainingInput): Promise<RetrainingResult> {
   const id = workflowInfo().workflowId;
@@ -73,6 +87,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
         k: input.rs.k,
         maxRounds: input.rs.maxRounds,
         seed: input.seed,
+        ...loopSettings(input.rs),
       },
     ],
   });
@@ -93,6 +108,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
         k: input.rl.k,
         refRefreshSteps: input.rl.refRefreshSteps,
         seed: input.seed,
+        ...loopSettings(input.rl),
       },
     ],
   });

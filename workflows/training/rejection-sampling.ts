@@ -19,6 +19,9 @@ export interface RejectionSamplingInput {
   k: number;
   maxRounds: number;
   seed: number;
+  /** Sampling temperature and SFT learning rate of the rounds; absent: the learner's defaults. */
+  temperature?: number;
+  learningRate?: number;
 }
 
 export async function rejectionSamplingWorkflow(input: RejectionSamplingInput): Promise<RejectionSamplingProgress> {
@@ -38,6 +41,8 @@ export async function rejectionSamplingWorkflow(input: RejectionSamplingInput): 
       round,
       k: input.k,
       seed: input.seed + round,
+      temperature: input.temperature ?? null,
+      learning_rate: input.learningRate ?? null,
     });
     progress.rounds.push(result);
     const previousBest = progress.best?.success_rate ?? -1;

@@ -21,6 +21,9 @@ export interface RlTrainingInput {
   k: number;
   refRefreshSteps: number;
   seed: number;
+  /** Sampling temperature and AdamW learning rate of the PPO steps; absent: the learner's defaults. */
+  temperature?: number;
+  learningRate?: number;
   /** Set by continue-as-new: where the previous run stopped. */
   resume?: { step: number; checkpoint: string; recent: RlTrainingProgress['recent']; run: number };
 }
@@ -61,6 +64,8 @@ export async function rlTrainingWorkflow(input: RlTrainingInput): Promise<RlTrai
       k: input.k,
       seed: input.seed,
       ref_refresh_steps: input.refRefreshSteps,
+      temperature: input.temperature ?? null,
+      learning_rate: input.learningRate ?? null,
     });
     progress.step = step;
     progress.checkpoint = result.checkpoint.path;

@@ -70,6 +70,8 @@ class RsRoundInput(BaseModel):
     round: int = Field(ge=1)
     k: int = Field(ge=1, le=64)
     seed: int = 0
+    temperature: float | None = Field(default=None, gt=0, le=2, description="sampling temperature; None: RsArgs'")
+    learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: RsArgs'")
 
 
 class RsRoundResult(BaseModel):
@@ -89,6 +91,8 @@ class PpoStepInput(BaseModel):
     k: int = Field(ge=1, le=64)
     seed: int = 0
     ref_refresh_steps: int = Field(ge=1)
+    temperature: float | None = Field(default=None, gt=0, le=2, description="sampling temperature; None: PpoArgs'")
+    learning_rate: float | None = Field(default=None, gt=0, lt=1, description="AdamW learning rate; None: PpoArgs'")
 
 
 class PpoStepResult(BaseModel):
@@ -129,6 +133,12 @@ class PromotionResult(BaseModel):
     current: str | None
     previous: str | None
     reason: str
+
+
+def _loop_flags(temperature: float | None, learning_rate: float | None) -> list[str]:
+    """train.py's flags for the settings a workflow chose; an unset one keeps the phase's default (one place)."""
+    flags = [] if temperature is None else ["--temperature", str(temperature)]
+    return flags + ([] if learning_rate is None else ["--learning-rate", str(learning_rate)])
 
 
 def _invalid(message: str) -> ApplicationError:
@@ -217,7 +227,7 @@ async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     measured = _last_metrics(Path(inp.out_dir) / "metrics.jsonl", "rs", inp.round)
     if not measured:
         train_args = ["rs", "--base", inp.init, "--out", inp.out_dir, "--rounds", str(inp.round)]
-        train_args += ["--k", str(inp.k), "--seed", str(inp.seed)]
+        train_args += ["--k", str(inp.k), "--seed", str(inp.seed), *_loop_flags(inp.temperature, inp.learning_rate)]
         await _train_unless_done(target, inp.tasks_file, train_args)
     if is_checkpoint(target):
         m = _metrics_of(target)
@@ -263,6 +273,7 @@ async def ppo_step(inp: PpoStepInput) -> PpoStepResult:
         [
             "ppo", "--init", inp.init, "--out", inp.out_dir, "--steps", str(inp.step), "--save-every", "1",
             "--k", str(inp.k), "--seed", str(inp.seed), "--ref-refresh-steps", str(inp.ref_refresh_steps),
+            *_loop_flags(inp.temperature, inp.learning_rate),
         ],
     )  # fmt: skip
     if not is_checkpoint(target):
