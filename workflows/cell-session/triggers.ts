@@ -8,6 +8,7 @@
  * the new capacity and the window starts empty.
  */
 import type { TelemetryReport } from '../../core/network/contracts.ts';
+import type { OptimizerMode } from '../../core/negotiation/schemas.ts';
 
 export interface CellSessionPolicy {
   /** Consecutive reports a condition must hold on before the session acts. */
@@ -21,7 +22,7 @@ export interface CellSessionPolicy {
   /** Negotiation rules of the child negotiations. */
   maxRounds: number;
   toleranceMbps: number;
-  optimizerMode: 'off' | 'soft' | 'hard';
+  optimizerMode: OptimizerMode;
   /** Telemetry reports handled per run before continue-as-new. */
   reportsPerRun: number;
 }
