@@ -4,13 +4,19 @@ import proto from '@temporalio/proto';
 import type { MaestroConfig } from '../core/config.ts';
 import { probeModelEndpoint } from '../core/llm/chat-model.ts';
 import { z } from 'zod';
+import { existsSync, readFileSync } from 'node:fs';
 
 const healthCheckSchema = z.object({ ok: z.boolean(), detail: z.string() });
 export type HealthCheck = z.infer<typeof healthCheckSchema>;
 
 export const healthReportSchema = z.object({
   status: z.enum(['ok', 'degraded']),
-  checks: z.object({ temporal: healthCheckSchema, workers: healthCheckSchema, model: healthCheckSchema }),
+  checks: z.object({
+    temporal: healthCheckSchema,
+    workers: healthCheckSchema,
+    model: healthCheckSchema,
+    processes: healthCheckSchema.optional().describe("npm start's supervisor: a process restarting or given up on"),
+  }),
 });
 export type HealthReport = z.infer<typeof healthReportSchema>;
 
@@ -55,6 +61,45 @@ export async function healthReport(client: Client, config: MaestroConfig): Promi
       return `${config.model.baseURL} serves ${models.join(', ')}`;
     }),
   ]);
-  const checks = { temporal: temporalCheck, workers, model };
+  const processes = supervisedProcesses(process.env.MAESTRO_SUPERVISOR_STATE);
+  const checks = { temporal: temporalCheck, workers, model, ...(processes ? { processes } : {}) };
   return { status: Object.values(checks).every((c) => c.ok) ? 'ok' : 'degraded', checks };
+}
+
+const supervisorStateSchema = z.object({
+  pid: z.number().int(),
+  processes: z.record(z.string(), z.object({ state: z.string(), restarts: z.number().int() })),
+});
+
+/**
+ * What `npm start`'s supervisor says of its processes (scripts/lib/supervisor.ts writes the file):
+ * not ok while one restarts or after one was given up on. Absent when no supervisor runs (tests,
+ * another deployment) or its file is left over from one that is gone.
+ */
+export function supervisedProcesses(stateFile: string | undefined): HealthCheck | undefined {
+  if (!stateFile || !existsSync(stateFile)) return undefined;
+  const parsed = supervisorStateSchema.safeParse(JSON.parse(readFileSync(stateFile, 'utf8')));
+  if (!parsed.success || !isAlive(parsed.data.pid)) return undefined;
+  const entries = Object.entries(parsed.data.processes);
+  const troubled = entries.filter(([, p]) => p.state === 'restarting' || p.state === 'failed');
+  const restarts = entries.filter(([, p]) => p.restarts > 0).map(([name, p]) => `${name} ×${p.restarts}`);
+  if (troubled.length > 0) {
+    return {
+      ok: false,
+      detail: `degraded: ${troubled.map(([name, p]) => `${p.state === 'failed' ? 'gave up on' : 'restarting'} ${name}`).join(', ')}`,
+    };
+  }
+  return {
+    ok: true,
+    detail: `${entries.length} processes running${restarts.length ? `; restarted: ${restarts.join(', ')}` : ''}`,
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

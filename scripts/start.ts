@@ -1,45 +1,40 @@
 /**
- * `npm start`: the Temporal dev server (with its Web UI), the local model server, the negotiation
- * worker and the API, each a child process; prints their URLs; stops them all on Ctrl-C/SIGTERM,
- * and stops everything if any one of them dies.
+ * `npm start`: the Temporal dev server (with its Web UI), the local model server, the workers, the
+ * emulated RAN and the API, each a child process under a supervisor (scripts/lib/supervisor.ts):
+ * one that dies is restarted with backoff while the rest stay up, one that keeps dying stops the
+ * stack with a clear message. Prints the URLs; Ctrl-C/SIGTERM stops everything.
  */
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { loadConfig } from '../core/config.ts';
+import { loadConfig, projectRoot } from '../core/config.ts';
 import { ensureDevTenants } from '../core/tenants/tenants.ts';
+import { Supervisor } from './lib/supervisor.ts';
 import {
   ensureSchedules,
   ensureSearchAttributes,
   httpOk,
   startModelServer,
   startService,
-  stopService,
   temporalBinary,
   temporalDevServerArgs,
   venvBin,
   waitUntil,
-  type Service,
 } from './services.ts';
 
 const config = loadConfig();
-const services: Service[] = [];
-let stopping = false;
+// The API's /healthz reads the supervisor's view of the processes from here (children inherit it).
+process.env.MAESTRO_SUPERVISOR_STATE ??= path.join(projectRoot, 'data', 'supervisor.json');
+const supervisor = new Supervisor({
+  stateFile: process.env.MAESTRO_SUPERVISOR_STATE,
+  onGiveUp: (name, message) => {
+    console.error(`[start] ${message}; everything is stopped. See ${name}'s lines above for why.`);
+    process.exit(1);
+  },
+});
 
 async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  // Reverse start order: the API and worker first, so nothing is left talking to a dead server.
-  for (const service of [...services].reverse()) await stopService(service);
+  await supervisor.stopAll();
   process.exit(code);
-}
-
-function supervise(service: Service): Service {
-  services.push(service);
-  void service.exited.then((code) => {
-    if (!stopping) {
-      console.error(`[start] ${service.name} exited with ${code}; stopping everything`);
-      void stopAll(1);
-    }
-  });
-  return service;
 }
 
 process.once('SIGINT', () => void stopAll(0));
@@ -47,7 +42,9 @@ process.once('SIGTERM', () => void stopAll(0));
 
 async function main(): Promise<void> {
   if (config.ownsTemporalServer) {
-    const temporal = supervise(startService('temporal', temporalBinary, temporalDevServerArgs(config)));
+    const temporal = supervisor.add('temporal', () =>
+      startService('temporal', temporalBinary, temporalDevServerArgs(config)),
+    );
     await waitUntil(
       'the Temporal server',
       async () => {
@@ -71,7 +68,7 @@ async function main(): Promise<void> {
     const ship = startService('sixg-install', venvBin('python'), ['-m', 'sixg_learner.ship', 'install']);
     const shipCode = await ship.exited;
     if (shipCode !== 0) console.error(`[maestro] the shipped 6G-LLM could not be built (exit ${shipCode})`);
-    const model = supervise(startModelServer(config.modelServerPort));
+    const model = supervisor.add('model-server', () => startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
   }
   // The regulatory index: built on first start, then only files that changed are re-embedded
@@ -84,12 +81,12 @@ async function main(): Promise<void> {
   ]);
   const ingestCode = await ingest.exited;
   if (ingestCode !== 0) throw new Error(`regulatory corpus ingestion failed (exit ${ingestCode})`);
-  supervise(startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
-  supervise(startService('training', process.execPath, ['workers/training-worker.ts']));
+  supervisor.add('worker', () => startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
+  supervisor.add('training', () => startService('training', process.execPath, ['workers/training-worker.ts']));
   // The network plane: the emulated RAN replays the paper's Fig. 5 channel on the configured cells.
-  supervise(startService('ran', process.execPath, ['ran-emulator/main.ts', '--synthetic', 'fig5']));
+  supervisor.add('ran', () => startService('ran', process.execPath, ['ran-emulator/main.ts', '--synthetic', 'fig5']));
   const devKeys = ensureDevTenants(config.tenantsFile);
-  supervise(
+  supervisor.add('twin', () =>
     startService('twin', venvBin('python'), [
       '-m',
       'twin_bridge.worker',
@@ -105,7 +102,7 @@ async function main(): Promise<void> {
   );
   // The RLDTF learner (PyTorch): idle until a training workflow sends it a step. It also answers
   // orchestration requests with the served 6G-LLM on its own queue, beside the training steps.
-  supervise(
+  supervisor.add('learner', () =>
     startService('learner', venvBin('python'), [
       '-m',
       'sixg_learner.worker',
@@ -119,7 +116,7 @@ async function main(): Promise<void> {
       config.topology.taskQueues.sixg,
     ]),
   );
-  const api = supervise(startService('api', process.execPath, ['api/server.ts']));
+  const api = supervisor.add('api', () => startService('api', process.execPath, ['api/server.ts']));
   const apiURL = `http://127.0.0.1:${config.apiPort}`;
   await waitUntil('the API to report healthy', httpOk(`${apiURL}/healthz`), 120_000, api);
   console.log(
@@ -141,7 +138,7 @@ async function main(): Promise<void> {
       'Try (keys from the tenants keys file):',
       `  curl -s -X POST ${apiURL}/v1/negotiations -H "authorization: Bearer $OPERATOR_KEY" -H 'content-type: application/json' -d @examples/two-party.json`,
       `  curl -s -X POST ${apiURL}/v1/intents -H "authorization: Bearer $BO_KEY" -H 'content-type: application/json' -d @examples/intent-premium.json`,
-      'Ctrl-C stops everything.',
+      `A process that dies is restarted (state in ${process.env.MAESTRO_SUPERVISOR_STATE}, and in /healthz). Ctrl-C stops everything.`,
       '',
     ]
       .filter((l) => l !== '')
