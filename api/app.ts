@@ -24,6 +24,8 @@ export interface AppDependencies {
   cellSessionPolicy?: Partial<CellSessionPolicy>;
   /** How long POST /v1/sixg/orchestrations waits for the answer before a 202 (default 3 minutes). */
   sixgOrchestrationWaitMs?: number;
+  /** How long a query or update waits for a worker before a 503 (default 10 s; api/worker-call.ts). */
+  workerAnswerMs?: number;
 }
 
 export function createApp(client: Client, config: MaestroConfig, deps: AppDependencies): Express {
@@ -50,7 +52,7 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
     next(where === null ? undefined : badRequest(`${where}: text with a lone UTF-16 surrogate cannot be encoded`));
   });
   const openApi = buildOpenApiDocument();
-  const intents = new IntentService(client, config, deps.cells, deps.cellSessionPolicy);
+  const intents = new IntentService(client, config, deps.cells, deps.cellSessionPolicy, deps.workerAnswerMs);
   const system: Operation[] = [
     {
       contract: systemContracts.health,
@@ -64,7 +66,7 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
   mountOperations(app, system);
   app.use('/v1', authenticate(deps.tenants));
   mountOperations(app, [
-    ...negotiationOperations(new NegotiationService(client, config)),
+    ...negotiationOperations(new NegotiationService(client, config, deps.workerAnswerMs)),
     ...intentOperations(intents),
     ...sixgOperations(new SixgService(client, config, deps.sixgOrchestrationWaitMs)),
   ]);

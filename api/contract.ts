@@ -18,9 +18,13 @@ export interface ResponseContract {
   /** The body's schema; absent for an empty body (204, 202 without content). */
   schema?: z.ZodType;
   headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
+  /** OpenAPI links: which operations take a value of this response (e.g. the created id) as a parameter. */
+  links?: Record<string, { operationId: string; parameters: Record<string, string>; description?: string }>;
 }
 
 export interface OperationContract {
+  /** Unique, stable: `<group>.<name>` (openapi.ts fills it from where the contract is declared). */
+  operationId?: string;
   method: Method;
   /** The OpenAPI path template, e.g. `/v1/negotiations/{id}`. */
   path: string;
@@ -30,7 +34,8 @@ export interface OperationContract {
   /** Path and header parameters (query parameters come from `query`). */
   parameters?: Record<string, unknown>[];
   query?: z.ZodObject;
-  body?: { schema: z.ZodType; contentType?: string; required?: boolean };
+  /** `example`: a request that succeeds (rules beyond JSON Schema, e.g. unique party ids, hold in it). */
+  body?: { schema: z.ZodType; contentType?: string; required?: boolean; example?: unknown };
   /** Every status the operation answers besides the access errors `access` implies. */
   responses: Record<number, ResponseContract>;
 }

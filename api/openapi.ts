@@ -31,12 +31,16 @@ export const systemContracts = {
   },
 } satisfies Record<string, OperationContract>;
 
+/** A group's operations with their operationIds (`negotiations.get`, …). */
+const named = (group: string, contracts: Record<string, OperationContract>): OperationContract[] =>
+  Object.entries(contracts).map(([name, c]) => ({ ...c, operationId: c.operationId ?? `${group}.${name}` }));
+
 /** Every operation of the API, in the document's order. */
 export const apiContracts: readonly OperationContract[] = [
-  ...Object.values(systemContracts),
-  ...Object.values(negotiationContracts),
-  ...Object.values(intentContracts),
-  ...Object.values(sixgContracts),
+  ...named('system', systemContracts),
+  ...named('negotiations', negotiationContracts),
+  ...named('intents', intentContracts),
+  ...named('sixg', sixgContracts),
 ];
 
 const jsonSchema = (s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
@@ -53,6 +57,7 @@ function operationObject(contract: OperationContract): Record<string, unknown> {
     : [];
   const parameters = [...(contract.parameters ?? []), ...query];
   return {
+    ...(contract.operationId ? { operationId: contract.operationId } : {}),
     summary: contract.summary,
     ...(contract.description ? { description: contract.description } : {}),
     ...(contract.access === 'public' ? { security: [] } : {}),
@@ -62,7 +67,10 @@ function operationObject(contract: OperationContract): Record<string, unknown> {
           requestBody: {
             required: contract.body.required ?? true,
             content: {
-              [contract.body.contentType ?? 'application/json']: { schema: jsonSchema(contract.body.schema, 'input') },
+              [contract.body.contentType ?? 'application/json']: {
+                schema: jsonSchema(contract.body.schema, 'input'),
+                ...(contract.body.example !== undefined ? { example: contract.body.example } : {}),
+              },
             },
           },
         }
@@ -75,6 +83,7 @@ function operationObject(contract: OperationContract): Record<string, unknown> {
           {
             description: response.description,
             ...(response.headers ? { headers: response.headers } : {}),
+            ...(response.links ? { links: response.links } : {}),
             ...(response.schema
               ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
               : {}),

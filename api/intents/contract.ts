@@ -10,6 +10,7 @@ const intent = {
   schema: intentResourceSchema,
 };
 const unknownIntent = errorResponse('unknown intent, or another tenant’s (the same answer, so nothing leaks)');
+const noWorker = errorResponse('no worker answered in time (the cell session goes on; try again)');
 
 export const intentListQuerySchema = z.strictObject({ cellId: z.string().min(1).max(64).optional() });
 
@@ -21,9 +22,35 @@ export const intentContracts = {
     description:
       'The first intent on a cell starts its cell session. One intent per tenant per cell. The target condition gives the objective: IS_GREATER_THAN… = quality, IS_LESS_THAN… = cost.',
     access: 'tenant',
-    body: { schema: intentBodySchema },
+    body: {
+      schema: intentBodySchema,
+      example: {
+        userLabel: 'Premium video on the shared n78 cell',
+        intentExpectations: [
+          {
+            expectationId: 'cell-throughput',
+            expectationVerb: 'DELIVER',
+            expectationObject: { objectType: 'RAN_SubNetwork', objectInstance: 'cell-n78-a' },
+            expectationTargets: [
+              { targetName: 'AveDLRANUEThpt', targetCondition: 'IS_EQUAL_TO_OR_GREATER_THAN', targetValueRange: 100 },
+            ],
+          },
+        ],
+        agent: { personality: 'normal', switchOffBelowMbps: 20 },
+      },
+    },
     responses: {
-      201: { ...intent, headers: { Location: { description: 'the intent’s href', schema: { type: 'string' } } } },
+      503: noWorker,
+      201: {
+        ...intent,
+        headers: { Location: { description: 'the intent’s href', schema: { type: 'string' } } },
+        links: Object.fromEntries(
+          ['get', 'patch', 'report', 'remove'].map((name) => [
+            name,
+            { operationId: `intents.${name}`, parameters: { id: '$response.body#/id' } },
+          ]),
+        ),
+      },
       400: errorResponse('invalid intent (zod issues listed) or unknown cell'),
       403: errorResponse('the operator: intents belong to BO tenants'),
       409: errorResponse('the tenant already has an intent on this cell'),
@@ -35,7 +62,11 @@ export const intentContracts = {
     summary: 'List intents: a BO its own, the operator every tenant’s',
     access: 'tenant',
     query: intentListQuerySchema,
-    responses: { 200: { description: 'the intents', schema: intentListSchema }, 400: errorResponse('bad filter') },
+    responses: {
+      503: noWorker,
+      200: { description: 'the intents', schema: intentListSchema },
+      400: errorResponse('bad filter'),
+    },
   },
   get: {
     method: 'get',
@@ -43,7 +74,11 @@ export const intentContracts = {
     summary: 'Read an intent',
     access: 'tenant',
     parameters: [intentId],
-    responses: { 200: intent, 404: unknownIntent },
+    responses: {
+      503: noWorker,
+      200: intent,
+      404: unknownIntent,
+    },
   },
   patch: {
     method: 'patch',
@@ -53,6 +88,7 @@ export const intentContracts = {
     parameters: [intentId],
     body: { schema: z.record(z.string(), z.unknown()), contentType: 'application/merge-patch+json' },
     responses: {
+      503: noWorker,
       200: intent,
       400: errorResponse('the patched intent is invalid'),
       403: errorResponse('the operator: only the owning BO changes its intent'),
@@ -66,7 +102,11 @@ export const intentContracts = {
     summary: 'Delete an intent (its owner or the operator); the cell renegotiates without it',
     access: 'tenant',
     parameters: [intentId],
-    responses: { 204: { description: 'deleted' }, 404: unknownIntent },
+    responses: {
+      503: noWorker,
+      204: { description: 'deleted' },
+      404: unknownIntent,
+    },
   },
   report: {
     method: 'get',
@@ -75,7 +115,11 @@ export const intentContracts = {
       'Intent report (28.312 IntentFulfilmentReport: status and achieved value per target) and the negotiation report',
     access: 'tenant',
     parameters: [intentId],
-    responses: { 200: { description: 'the report', schema: intentReportSchema }, 404: unknownIntent },
+    responses: {
+      503: noWorker,
+      200: { description: 'the report', schema: intentReportSchema },
+      404: unknownIntent,
+    },
   },
   cells: {
     method: 'get',
@@ -92,6 +136,7 @@ export const intentContracts = {
     access: 'operator',
     parameters: [{ name: 'cellId', in: 'path', required: true, schema: { type: 'string' } }],
     responses: {
+      503: noWorker,
       200: { description: 'the session state (workflows/cell-session/types.ts CellSessionState)' },
       404: errorResponse('unknown cell, or no session on it'),
     },

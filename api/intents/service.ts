@@ -33,6 +33,7 @@ import type { CellSessionInput, CellSessionState, SessionIntent } from '../../wo
 import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
 import { forbidden, type Principal } from '../auth.ts';
 import { badRequest, conflict, HttpError, notFound } from '../errors.ts';
+import { askWorker, defaultWorkerAnswerMs } from '../worker-call.ts';
 import { intentReport, type IntentReport } from './reports.ts';
 import type { IntentResource } from './schemas.ts';
 
@@ -55,11 +56,24 @@ export class IntentService {
   private readonly config: MaestroConfig;
   private readonly cells: Map<string, RanCell>;
   private readonly policy: CellSessionPolicy;
-  constructor(client: Client, config: MaestroConfig, cells: Map<string, RanCell>, policy?: Partial<CellSessionPolicy>) {
+  private readonly workerAnswerMs: number;
+  constructor(
+    client: Client,
+    config: MaestroConfig,
+    cells: Map<string, RanCell>,
+    policy?: Partial<CellSessionPolicy>,
+    workerAnswerMs = defaultWorkerAnswerMs,
+  ) {
     this.client = client;
     this.config = config;
     this.cells = cells;
     this.policy = { ...defaultCellSessionPolicy, ...policy };
+    this.workerAnswerMs = workerAnswerMs;
+  }
+
+  /** A query or update of a cell's session, bounded (api/worker-call.ts). */
+  private ask<T>(cellId: string, call: () => Promise<T>): Promise<T> {
+    return askWorker(this.client, `the session of cell ${cellId}`, this.workerAnswerMs, call);
   }
 
   async create(principal: Principal, body: IntentBody): Promise<IntentResource> {
@@ -121,9 +135,11 @@ export class IntentService {
 
   async remove(principal: Principal, id: string): Promise<void> {
     const { intent, cell } = await this.find(principal, id);
-    await this.client.workflow
-      .getHandle(cellSessionIdOf(cell.cellId))
-      .executeUpdate(deleteIntentUpdate, { args: [{ intentId: id, tenantId: intent.record.tenantId }] });
+    await this.ask(cell.cellId, () =>
+      this.client.workflow
+        .getHandle(cellSessionIdOf(cell.cellId))
+        .executeUpdate(deleteIntentUpdate, { args: [{ intentId: id, tenantId: intent.record.tenantId }] }),
+    );
   }
 
   async report(principal: Principal, id: string): Promise<IntentReport> {
@@ -181,10 +197,12 @@ export class IntentService {
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     try {
-      await this.client.workflow.executeUpdateWithStart(upsertIntentUpdate, {
-        args: [intent],
-        startWorkflowOperation: start,
-      });
+      await this.ask(cell.cellId, () =>
+        this.client.workflow.executeUpdateWithStart(upsertIntentUpdate, {
+          args: [intent],
+          startWorkflowOperation: start,
+        }),
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = err.cause instanceof Error ? err.cause.message : err.message;
@@ -196,7 +214,9 @@ export class IntentService {
 
   private async sessionStateOrNull(cellId: string): Promise<CellSessionState | null> {
     try {
-      return await this.client.workflow.getHandle(cellSessionIdOf(cellId)).query(cellSessionStateQuery);
+      return await this.ask(cellId, () =>
+        this.client.workflow.getHandle(cellSessionIdOf(cellId)).query(cellSessionStateQuery),
+      );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;

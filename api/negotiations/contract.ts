@@ -19,6 +19,14 @@ import {
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const partyParam = { name: 'partyId', in: 'path', required: true, schema: { type: 'string' } };
 const notRunning = errorResponse('not running');
+const noWorker = errorResponse('no worker answered in time (the negotiation goes on; try again)');
+/** What a started negotiation's id leads to (OpenAPI links: clients and fuzzers follow them). */
+const negotiationLinks = Object.fromEntries(
+  ['get', 'cancel', 'reportNetwork'].map((name) => [
+    name,
+    { operationId: `negotiations.${name}`, parameters: { id: '$response.body#/id' } },
+  ]),
+);
 
 export const negotiationContracts = {
   start: {
@@ -36,9 +44,21 @@ export const negotiationContracts = {
           'Repeating a request with the same key returns the same negotiation (200); a different body gives 409.',
       },
     ],
-    body: { schema: negotiationRequestSchema },
+    body: {
+      schema: negotiationRequestSchema,
+      example: {
+        topic: { name: 'throughput of shared cell A', unit: 'Mbps', min: 0, max: 134 },
+        parties: [
+          { id: 'bo-1', objective: 'cost', target: 20, weight: 1, personality: 'normal' },
+          { id: 'bo-2', objective: 'qos', target: 100, weight: 1, personality: 'normal' },
+        ],
+        maxRounds: 5,
+        tolerance: 2,
+        optimizerMode: 'soft',
+      },
+    },
     responses: {
-      201: { description: 'started', schema: createdSchema },
+      201: { description: 'started', schema: createdSchema, links: negotiationLinks },
       200: { description: 'already started under this Idempotency-Key', schema: createdSchema },
       400: errorResponse('invalid request (zod issues listed)'),
       409: errorResponse('Idempotency-Key reused with another body'),
@@ -69,6 +89,7 @@ export const negotiationContracts = {
         schema: z.union([negotiationViewSchema, tenantNegotiationViewSchema]),
       },
       404: errorResponse('unknown id, or not a party of it'),
+      503: noWorker,
     },
   },
   cancel: {
@@ -96,6 +117,7 @@ export const negotiationContracts = {
       403: errorResponse('a BO acting for another party'),
       404: errorResponse('unknown negotiation or party'),
       409: notRunning,
+      503: noWorker,
     },
   },
   reportNetwork: {
@@ -125,6 +147,7 @@ export const negotiationContracts = {
       403: errorResponse('a BO acting for another party'),
       404: errorResponse('unknown negotiation or party'),
       409: notRunning,
+      503: noWorker,
     },
   },
 } satisfies Record<string, OperationContract>;

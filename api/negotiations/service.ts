@@ -29,6 +29,7 @@ import {
 import type { NetworkState } from '../../core/negotiation/schemas.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
 import { conflict, HttpError, notFound } from '../errors.ts';
+import { askWorker, defaultWorkerAnswerMs } from '../worker-call.ts';
 import type { ListItem } from './schemas.ts';
 
 const workflowType = 'negotiationWorkflow';
@@ -38,9 +39,16 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 export class NegotiationService {
   private readonly client: Client;
   private readonly config: MaestroConfig;
-  constructor(client: Client, config: MaestroConfig) {
+  private readonly workerAnswerMs: number;
+  constructor(client: Client, config: MaestroConfig, workerAnswerMs = defaultWorkerAnswerMs) {
     this.client = client;
     this.config = config;
+    this.workerAnswerMs = workerAnswerMs;
+  }
+
+  /** A query or update of negotiation `id`, bounded (api/worker-call.ts). */
+  private ask<T>(id: string, call: () => Promise<T>): Promise<T> {
+    return askWorker(this.client, `negotiation ${id}`, this.workerAnswerMs, call);
   }
 
   /** Starts a negotiation; with an idempotency key a repeat returns the first one (created = false). */
@@ -86,9 +94,10 @@ export class NegotiationService {
     if (description.status.name === 'COMPLETED') return (await handle.result()) as NegotiationState;
     // Running (or failed/terminated/timed out): the query replays the history on a worker and returns the state.
     try {
-      const state = await handle.query(negotiationStateQuery);
+      const state = await this.ask(id, () => handle.query(negotiationStateQuery));
       return withClosedStatus(state, description.status.name);
     } catch (err) {
+      if (err instanceof HttpError) throw err;
       // A run closed before its first workflow task has no state to query.
       if (description.status.name === 'RUNNING') throw err;
       throw conflict(
@@ -135,9 +144,9 @@ export class NegotiationService {
     const description = await this.describe(id);
     if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
     try {
-      return await this.client.workflow
-        .getHandle(id)
-        .executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] });
+      return await this.ask(id, () =>
+        this.client.workflow.getHandle(id).executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] }),
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = err.cause instanceof Error ? err.cause.message : err.message;
@@ -159,7 +168,7 @@ export class NegotiationService {
   async withdrawParty(id: string, partyId: string, reason: string): Promise<void> {
     const description = await this.describe(id);
     if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
-    const state = await this.client.workflow.getHandle(id).query(negotiationStateQuery);
+    const state = await this.ask(id, () => this.client.workflow.getHandle(id).query(negotiationStateQuery));
     const active = state.activeParties ?? state.request.parties.map((p) => p.id);
     if (!active.includes(partyId)) throw notFound(`active party ${partyId} in ${id}`);
     await this.client.workflow.getHandle(id).signal(partyWithdrewSignal, { partyId, reason });

@@ -30,6 +30,15 @@ describe('the API contract (api/contract.ts)', () => {
     }
   });
 
+  it('every documented request example passes the schema the route validates with', () => {
+    const withExamples = apiContracts.filter((c) => c.body?.example !== undefined);
+    assert.ok(withExamples.length >= 2);
+    for (const c of withExamples) {
+      const parsed = c.body!.schema.safeParse(c.body!.example);
+      assert.ok(parsed.success, `${c.operationId}: ${JSON.stringify(parsed.error?.issues)}`);
+    }
+  });
+
   it('checks a response: undeclared status, wrong shape and undeclared operation are problems', () => {
     const contracts: OperationContract[] = [
       {
