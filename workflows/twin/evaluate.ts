@@ -3,7 +3,7 @@
  * and that training workflows reuse: the activities run on the Python worker's `twin` queue.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
+import { activityOptions, type ActivityTimeouts } from '../../core/temporal/activity-timeouts.ts';
 import { activityTimeouts } from '../topology.ts';
 import type {
   BatchInput,
@@ -18,12 +18,13 @@ export interface TwinEvaluationInput {
   twinTaskQueue: string;
 }
 
-/** The twin's activities with temporal.yaml's `timeouts.twin`; a plan the twin rejects stays rejected. */
-const twinActivities = async (taskQueue: string) =>
-  proxyActivities<TwinActivities>({
-    taskQueue,
-    ...activityOptions((await activityTimeouts()).twin, ['InvalidOrchestration']),
-  });
+/**
+ * The twin's activities with temporal.yaml's `timeouts.twin`; a plan the twin rejects stays rejected.
+ * Synchronous on purpose: an async function returning the proxy would make it a "thenable" (the
+ * proxy answers every property, `then` included) and schedule an activity named `then`.
+ */
+const twinActivities = (taskQueue: string, timeouts: ActivityTimeouts) =>
+  proxyActivities<TwinActivities>({ taskQueue, ...activityOptions(timeouts, ['InvalidOrchestration']) });
 
 export async function twinEvaluationWorkflow(
   input: TwinEvaluationInput & {
@@ -33,7 +34,7 @@ export async function twinEvaluationWorkflow(
     seed?: number;
   },
 ): Promise<TwinResult> {
-  const twin = await twinActivities(input.twinTaskQueue);
+  const twin = twinActivities(input.twinTaskQueue, (await activityTimeouts()).twin);
   if (input.fidelity === 'system') return twin.evaluate_system_level({ orchestration: input.orchestration });
   return twin.evaluate_link_level({
     orchestration: input.orchestration,
@@ -45,5 +46,6 @@ export async function twinEvaluationWorkflow(
 export async function twinBatchEvaluationWorkflow(
   input: TwinEvaluationInput & { batch: BatchInput },
 ): Promise<BatchOutput> {
-  return (await twinActivities(input.twinTaskQueue)).evaluate_batch(input.batch);
+  const twin = twinActivities(input.twinTaskQueue, (await activityTimeouts()).twin);
+  return twin.evaluate_batch(input.batch);
 }
