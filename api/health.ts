@@ -78,7 +78,13 @@ const supervisorStateSchema = z.object({
  */
 export function supervisedProcesses(stateFile: string | undefined): HealthCheck | undefined {
   if (!stateFile || !existsSync(stateFile)) return undefined;
-  const parsed = supervisorStateSchema.safeParse(JSON.parse(readFileSync(stateFile, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch {
+    return undefined; // unreadable (the supervisor writes it atomically, so not ours mid-write): no opinion
+  }
+  const parsed = supervisorStateSchema.safeParse(raw);
   if (!parsed.success || !isAlive(parsed.data.pid)) return undefined;
   const entries = Object.entries(parsed.data.processes);
   const troubled = entries.filter(([, p]) => p.state === 'restarting' || p.state === 'failed');

@@ -61,7 +61,7 @@ describe('process supervisor (scripts/lib/supervisor.ts)', () => {
     assert.ok(steady.child.exitCode !== null || steady.child.signalCode !== null, 'the rest is stopped');
   });
 
-  it('a state file left by a supervisor that is gone says nothing', () => {
+  it('a state file left by a supervisor that is gone, or unreadable, says nothing', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'supervisor-'));
     const stale = path.join(dir, 'state.json');
     // pid 2^22 + 1 is above Linux's pid_max default: no such process
@@ -69,5 +69,7 @@ describe('process supervisor (scripts/lib/supervisor.ts)', () => {
     assert.ok(existsSync(stale));
     assert.equal(supervisedProcesses(stale), undefined);
     assert.equal(supervisedProcesses(undefined), undefined);
+    writeFileSync(stale, '{ not json');
+    assert.equal(supervisedProcesses(stale), undefined, 'a broken file does not break /healthz');
   });
 });
