@@ -8,7 +8,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 
-export type Method = 'get' | 'post' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Who may call: anyone, any tenant with a key (BOs see their own), or only the network operator. */
 export type Access = 'public' | 'tenant' | 'operator';

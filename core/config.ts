@@ -91,9 +91,14 @@ const envSchema = z.object({
   MAESTRO_ARBITRAL_JUDGE: z.enum(['auto', 'off', 'escalate', 'decide']).default('auto'),
   /** Prometheus /metrics of the negotiation worker. */
   MAESTRO_METRICS_PORT: port.default(9464),
-  /** The emulated RAN `npm start` runs (or any RAN exposing the same A1 and network-intent routes). */
+  /** The emulated RAN `npm start` runs (or any RAN exposing the same network-intent routes). */
   MAESTRO_RAN_PORT: port.default(8090),
   MAESTRO_RAN_URL: z.url().optional(),
+  /**
+   * The near-RT RIC's A1-P (O-RAN A1AP v2, `{apiRoot}` of `/A1-P/v2/…`) the SLA policies go to;
+   * default: the RAN's URL, since the emulated RAN serves the standard A1-P paths too.
+   */
+  MAESTRO_A1_URL: z.url().optional(),
   /** Tenants of the intent API (hashed API keys, roles, weights); created with dev keys on first start. */
   MAESTRO_TENANTS_FILE: z.string().min(1).default('data/tenants.json'),
   /** The cells sessions may run on (JSON array of cell configurations); default: the reference n78 cell. */
@@ -128,6 +133,8 @@ export interface MaestroConfig {
   arbitralJudge: 'off' | 'escalate' | 'decide';
   ranPort: number;
   ranUrl: string;
+  /** The near-RT RIC's A1-P root (MAESTRO_A1_URL; the RAN's URL by default). */
+  a1Url: string;
   /** Absolute path of the tenants file. */
   tenantsFile: string;
   /** Absolute path of a cells file, when one is configured. */
@@ -199,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
       e.MAESTRO_ARBITRAL_JUDGE === 'auto' ? (isLocalServer ? 'off' : 'escalate') : e.MAESTRO_ARBITRAL_JUDGE,
     ranPort: e.MAESTRO_RAN_PORT,
     ranUrl: e.MAESTRO_RAN_URL ?? `http://127.0.0.1:${e.MAESTRO_RAN_PORT}`,
+    a1Url: e.MAESTRO_A1_URL ?? e.MAESTRO_RAN_URL ?? `http://127.0.0.1:${e.MAESTRO_RAN_PORT}`,
     tenantsFile: path.resolve(projectRoot, e.MAESTRO_TENANTS_FILE),
     cellsFile: e.MAESTRO_CELLS_FILE ? path.resolve(projectRoot, e.MAESTRO_CELLS_FILE) : null,
   };

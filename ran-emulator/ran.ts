@@ -14,6 +14,7 @@ import {
   type TelemetryReport,
 } from '../core/network/contracts.ts';
 import { cellCapacityMbps, downlinkThroughputMbps } from '../core/network/slice-operator.ts';
+import type { A1PolicyStatus } from '../core/network/a1ap.ts';
 import { maxDlThptMbps, parseA1Policy, policyAppliesToCell, policyMatchesSlice, type A1SliceSlaPolicy } from './a1.ts';
 import type { CqiTrace } from './trace.ts';
 
@@ -65,6 +66,7 @@ interface CellState {
 export class EmulatedRan {
   readonly #cells = new Map<string, CellState>();
   readonly #policies = new Map<string, A1SliceSlaPolicy>();
+  readonly #destinations = new Map<string, string>();
   readonly #onTraceEnd: 'stop' | 'loop';
 
   constructor(opts: EmulatedRanOptions = {}) {
@@ -105,11 +107,53 @@ export class EmulatedRan {
     state.intent = intent;
   }
 
-  /** Creates or replaces a policy; returns true when it was created. Throws a ZodError for a malformed one. */
-  putA1Policy(policyId: string, policyInput: unknown): boolean {
+  /**
+   * Creates or replaces a policy; returns true when it was created. Throws a ZodError for a
+   * malformed one. `notificationDestination` (A1AP's query parameter) is where status changes of
+   * this policy are to be POSTed; a replacement without one keeps the earlier destination.
+   */
+  putA1Policy(policyId: string, policyInput: unknown, notificationDestination?: string): boolean {
     const created = !this.#policies.has(policyId);
     this.#policies.set(policyId, parseA1Policy(policyInput));
+    if (notificationDestination !== undefined) this.#destinations.set(policyId, notificationDestination);
     return created;
+  }
+
+  /**
+   * A1TD's policy status: ENFORCED when the policy caps a slice on some cell it scopes;
+   * NOT_ENFORCED because no cell it scopes has a slice with its S-NSSAI (SCOPE_NOT_APPLICABLE),
+   * or because the only matching slices share their S-NSSAI and cannot be told apart
+   * (STATEMENT_NOT_APPLICABLE). Undefined for an unknown policy.
+   */
+  a1PolicyStatus(policyId: string): A1PolicyStatus | undefined {
+    const policy = this.#policies.get(policyId);
+    if (!policy) return undefined;
+    let ambiguous = false;
+    for (const [cellId, s] of this.#cells) {
+      if (!policyAppliesToCell(policy, cellId)) continue;
+      const matching = (s.intent?.slices ?? []).filter((x) => policyMatchesSlice(policy, x));
+      if (matching.length === 1) return { enforceStatus: 'ENFORCED' };
+      if (matching.length > 1) ambiguous = true;
+    }
+    return {
+      enforceStatus: 'NOT_ENFORCED',
+      enforceReason: ambiguous ? 'STATEMENT_NOT_APPLICABLE' : 'SCOPE_NOT_APPLICABLE',
+    };
+  }
+
+  /** Where a policy's status changes go (A1AP notificationDestination), if its creator gave one. */
+  a1NotificationDestination(policyId: string): string | undefined {
+    return this.#destinations.get(policyId);
+  }
+
+  /**
+   * The near-RT RIC restarts and loses its policy store, as an in-memory RIC does: every policy
+   * and notification destination is gone, the cells and their network intents stay (the gNB's
+   * configuration is not the RIC's). The A1 consumer must notice and send the policies again.
+   */
+  restartRic(): void {
+    this.#policies.clear();
+    this.#destinations.clear();
   }
 
   getA1Policy(policyId: string): A1SliceSlaPolicy | undefined {
@@ -118,6 +162,7 @@ export class EmulatedRan {
 
   /** Returns false when there was no such policy. */
   deleteA1Policy(policyId: string): boolean {
+    this.#destinations.delete(policyId);
     return this.#policies.delete(policyId);
   }
 

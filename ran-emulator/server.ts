@@ -1,29 +1,26 @@
 /**
  * The emulated RAN's HTTP face: what the slice operator's activities talk to (activities/network/
- * ran-client.ts). Cells and their network intents under /cells; SLA policies on an A1-P-style path
- * (O-RAN A1AP: policy types, then policies of a type, PUT creates 201 or replaces 200). Bodies are
- * validated with the zod contracts; errors answer { error, message, issues? }.
+ * ran-client.ts, a1-client.ts). Cells and their network intents under /cells; SLA policies on the
+ * standard O-RAN A1AP v2 paths (a1-routes.ts, errors there as RFC 7807 problem details). Bodies
+ * are validated with the zod contracts; other errors answer { error, message, issues? }.
  */
 import { jsonErrorHandler } from '../core/http/error-body.ts';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type Request } from 'express';
 import { z } from 'zod';
 import { networkIntentSchema } from '../core/network/contracts.ts';
-import { a1SliceSlaPolicyTypeId, a1SliceSlaPolicySchema } from './a1.ts';
+import { A1StatusNotifier, createA1Router } from './a1-routes.ts';
 import { RanError, type EmulatedRan } from './ran.ts';
 
 const powerBodySchema = z.strictObject({ on: z.boolean() });
-
-/** The JSON Schema A1-P serves for the policy type (policySchema of A1AP's PolicyTypeObject). */
-const policyTypeObject = {
-  policySchema: z.toJSONSchema(a1SliceSlaPolicySchema, { io: 'input', unrepresentable: 'any' }),
-};
 
 export function createRanApp(ran: EmulatedRan): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
   const param = (req: Request, name: string): string => String(req.params[name]);
+  // A new network intent or power state can change whether a policy is enforced.
+  const notifier = new A1StatusNotifier(ran);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', cells: ran.cellIds().length });
@@ -35,7 +32,7 @@ export function createRanApp(ran: EmulatedRan): Express {
   app.get('/cells/:cellId', (req, res) => {
     res.json(ran.status(param(req, 'cellId')));
   });
-  app.put('/cells/:cellId/network-intent', (req, res) => {
+  app.put('/cells/:cellId/network-intent', async (req, res) => {
     const cellId = param(req, 'cellId');
     const intent = networkIntentSchema.parse(req.body);
     if (intent.cellId !== cellId) {
@@ -43,6 +40,7 @@ export function createRanApp(ran: EmulatedRan): Express {
     }
     ran.enforce(intent);
     res.json(ran.status(cellId));
+    await notifier.check();
   });
   app.put('/cells/:cellId/power', (req, res) => {
     const cellId = param(req, 'cellId');
@@ -51,32 +49,7 @@ export function createRanApp(ran: EmulatedRan): Express {
     res.json(ran.status(cellId));
   });
 
-  const policyType = `/a1-p/policytypes/${a1SliceSlaPolicyTypeId}`;
-  app.get('/a1-p/policytypes', (_req, res) => {
-    res.json([a1SliceSlaPolicyTypeId]);
-  });
-  app.get(policyType, (_req, res) => {
-    res.json(policyTypeObject);
-  });
-  app.get(`${policyType}/policies`, (_req, res) => {
-    res.json(ran.a1PolicyIds());
-  });
-  app.put(`${policyType}/policies/:policyId`, (req, res) => {
-    const policyId = param(req, 'policyId');
-    const created = ran.putA1Policy(policyId, req.body);
-    res.status(created ? 201 : 200).json(ran.getA1Policy(policyId));
-  });
-  app.get(`${policyType}/policies/:policyId`, (req, res) => {
-    const policyId = param(req, 'policyId');
-    const policy = ran.getA1Policy(policyId);
-    if (!policy) throw new RanError(404, `no A1 policy ${policyId}`);
-    res.json(policy);
-  });
-  app.delete(`${policyType}/policies/:policyId`, (req, res) => {
-    const policyId = param(req, 'policyId');
-    if (!ran.deleteA1Policy(policyId)) throw new RanError(404, `no A1 policy ${policyId}`);
-    res.status(204).end();
-  });
+  app.use(createA1Router(ran, notifier));
 
   app.use((req, _res, next) => {
     next(new RanError(404, `no route ${req.method} ${req.path}`));

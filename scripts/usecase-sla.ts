@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRanClient } from '../activities/network/ran-client.ts';
+import { createSouthbound } from '../activities/network/southbound.ts';
 import { createApp } from '../api/app.ts';
 import { loadConfig, projectRoot } from '../core/config.ts';
 import type { IntentBodyInput } from '../core/intents/schemas.ts';
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       config.topology.taskQueues.negotiation,
       chatModel,
       { contextUnits },
-      createRanClient(ranServer.url),
+      createSouthbound(ranServer.url),
     );
     // Fresh keys per run: the use case talks to its own API like any tenant would.
     const keys = Object.fromEntries(

@@ -17,7 +17,7 @@ import { createContextUnits } from '../activities/agent/context-unit-set.ts';
 import { createNegotiationActivities, type AgentDependencies } from '../activities/index.ts';
 import { createTopologyActivities } from '../activities/topology.ts';
 import type { TopologyTimeouts } from '../core/temporal/activity-timeouts.ts';
-import { createRanClient, type RanClient } from '../activities/network/ran-client.ts';
+import { createSouthbound, type Southbound } from '../activities/network/southbound.ts';
 import { loadConfig, type MaestroConfig } from '../core/config.ts';
 import { createChatModel } from '../core/llm/chat-model.ts';
 import { createEmbeddings } from '../core/llm/embeddings.ts';
@@ -34,8 +34,8 @@ export interface NegotiationWorkerOptions {
   agents: AgentDependencies;
   /** temporal.yaml's `timeouts`, which the workflows read through a local activity. */
   timeouts: TopologyTimeouts;
-  /** The RAN the slice operator enforces on (cell sessions); omitted, enforcement fails and retries. */
-  ran?: RanClient;
+  /** The RAN and the RIC's A1-P the slice operator enforces on (cell sessions); omitted, enforcement fails. */
+  southbound?: Southbound;
   /** A prebuilt workflow bundle (tests build it once per suite). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
@@ -72,7 +72,7 @@ export async function createNegotiationWorker(options: NegotiationWorkerOptions)
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: {
-      ...createNegotiationActivities(options.agents, options.ran),
+      ...createNegotiationActivities(options.agents, options.southbound),
       ...createTopologyActivities(options.timeouts),
     },
     sinks: metricsSinks(options.agents.metrics),
@@ -102,7 +102,7 @@ async function main(config: MaestroConfig): Promise<void> {
     taskQueue: config.topology.taskQueues.negotiation,
     agents: { chatModel, contextUnits, metrics },
     timeouts: config.topology.timeouts,
-    ran: createRanClient(config.ranUrl),
+    southbound: createSouthbound(config.ranUrl, config.a1Url),
   });
   const indexNote = existsSync(path.join(config.regulatoryIndexDir, 'manifest.json'))
     ? `regulatory index ${config.regulatoryIndexDir}`

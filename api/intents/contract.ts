@@ -1,5 +1,6 @@
 /** The operations of /v1/intents (TMF921-style over TS 28.312) and /v1/cells (api/contract.ts). */
 import { z } from 'zod';
+import { approvalDecisionSchema, approvalPolicySchema } from '../../core/intents/approval.ts';
 import { intentBodySchema } from '../../core/intents/schemas.ts';
 import { errorResponse, type OperationContract } from '../contract.ts';
 import { cellListSchema, intentListSchema, intentReportSchema, intentResourceSchema } from './schemas.ts';
@@ -11,6 +12,13 @@ const intent = {
 };
 const unknownIntent = errorResponse('unknown intent, or another tenant’s (the same answer, so nothing leaks)');
 const noWorker = errorResponse('no worker answered in time (the cell session goes on; try again)');
+
+const cellIdParameter = { name: 'cellId', in: 'path', required: true, schema: { type: 'string' } } as const;
+
+export const approvalAnswerSchema = z.object({
+  negotiationId: z.string(),
+  decision: z.enum(['approve', 'reject']),
+});
 
 export const intentListQuerySchema = z.strictObject({ cellId: z.string().min(1).max(64).optional() });
 
@@ -138,6 +146,44 @@ export const intentContracts = {
     responses: {
       503: noWorker,
       200: { description: 'the session state (workflows/cell-session/types.ts CellSessionState)' },
+      404: errorResponse('unknown cell, or no session on it'),
+    },
+  },
+  approval: {
+    method: 'post',
+    path: '/v1/cells/{cellId}/approval',
+    summary: 'Approve or reject the consensus waiting for the operator (cell session phase awaiting_approval)',
+    description:
+      'A Temporal update with a validator: refused (409) when no consensus waits, when it is another negotiation’s, or when it is already decided. An approved consensus is enforced; a rejected one leaves the previous setting in force.',
+    access: 'operator',
+    parameters: [cellIdParameter],
+    body: {
+      schema: approvalDecisionSchema,
+      example: {
+        negotiationId: 'cell-session-cell-n78-a-n1',
+        decision: 'reject',
+        reason: 'premium SLA review pending',
+      },
+    },
+    responses: {
+      503: noWorker,
+      200: { description: 'the decision as the session took it', schema: approvalAnswerSchema },
+      400: errorResponse('malformed decision (a rejection needs a reason)'),
+      404: errorResponse('unknown cell, or no session on it'),
+      409: errorResponse('nothing to decide: no pending consensus, another negotiation’s, or already decided'),
+    },
+  },
+  approvalPolicy: {
+    method: 'put',
+    path: '/v1/cells/{cellId}/approval-policy',
+    summary: 'Require (or stop requiring) operator approval of this cell’s consensuses, with a default on time-out',
+    access: 'operator',
+    parameters: [cellIdParameter],
+    body: { schema: approvalPolicySchema, example: { required: true, timeoutS: 600, onTimeout: 'reject' } },
+    responses: {
+      503: noWorker,
+      200: { description: 'the approval rule now in force', schema: approvalPolicySchema },
+      400: errorResponse('malformed rule'),
       404: errorResponse('unknown cell, or no session on it'),
     },
   },

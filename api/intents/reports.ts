@@ -56,6 +56,16 @@ export function intentReport(intent: SessionIntent, state: CellSessionState, pri
         notFulfilledReasons: ['the BOs voted the cell off: service too poor'],
       };
     }
+    const pending = state.pendingApproval;
+    if (state.phase === 'awaiting_approval' && pending) {
+      return {
+        fulfilmentStatus: 'NOT_FULFILLED',
+        notFullfilledState: 'ACKNOWLEDGED',
+        notFulfilledReasons: [
+          `consensus ${pending.valueMbps.toFixed(1)} Mbps awaits operator approval until ${pending.deadline}`,
+        ],
+      };
+    }
     if (state.phase === 'negotiating' || state.phase === 'idle' || achieved === null) {
       return {
         fulfilmentStatus: 'NOT_FULFILLED',
@@ -95,6 +105,13 @@ export function intentReport(intent: SessionIntent, state: CellSessionState, pri
       cellId: state.cellId,
       sessionPhase: state.phase,
       consensusMbps: round1(state.consensusMbps),
+      pendingApproval: state.pendingApproval
+        ? {
+            negotiationId: state.pendingApproval.negotiationId,
+            valueMbps: round1(state.pendingApproval.valueMbps)!,
+            deadline: state.pendingApproval.deadline,
+          }
+        : null,
       slice:
         principal.role === 'operator' || principal.id === record.tenantId
           ? {

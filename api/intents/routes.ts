@@ -1,4 +1,5 @@
 /** The handlers of /v1/intents and /v1/cells (declared in contract.ts). */
+import { approvalDecisionSchema, approvalPolicySchema } from '../../core/intents/approval.ts';
 import { intentBodySchema } from '../../core/intents/schemas.ts';
 import { principalOf, requireOperator } from '../auth.ts';
 import type { Operation } from '../contract.ts';
@@ -66,6 +67,22 @@ export function intentOperations(service: IntentService): Operation[] {
       handle: async (req, res) => {
         requireOperator(res);
         res.json(await service.session(String(req.params.cellId)));
+      },
+    },
+    {
+      contract: c.approval,
+      handle: async (req, res) => {
+        requireOperator(res);
+        const decision = approvalDecisionSchema.parse(req.body);
+        res.json(await service.decideConsensus(String(req.params.cellId), decision));
+      },
+    },
+    {
+      contract: c.approvalPolicy,
+      handle: async (req, res) => {
+        requireOperator(res);
+        const rule = approvalPolicySchema.parse(req.body);
+        res.json(await service.setApprovalPolicy(String(req.params.cellId), rule));
       },
     },
   ];

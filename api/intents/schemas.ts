@@ -27,7 +27,7 @@ const fulfilmentInfoSchema = z.object({
 });
 export type FulfilmentInfo = z.infer<typeof fulfilmentInfoSchema>;
 
-export const cellSessionPhaseSchema = z.enum(['idle', 'negotiating', 'enforced', 'switched_off']);
+export const cellSessionPhaseSchema = z.enum(['idle', 'negotiating', 'awaiting_approval', 'enforced', 'switched_off']);
 
 /** A 28.312 IntentFulfilmentReport for one intent, with maestro's negotiation report for its cell. */
 export const intentReportSchema = z.object({
@@ -54,6 +54,10 @@ export const intentReportSchema = z.object({
       cellId: z.string(),
       sessionPhase: cellSessionPhaseSchema,
       consensusMbps: z.number().nullable(),
+      pendingApproval: z
+        .object({ negotiationId: z.string(), valueMbps: z.number(), deadline: z.string() })
+        .nullable()
+        .describe('a consensus waiting for the operator’s approval before it is enforced'),
       slice: z
         .object({
           sliceId: z.string(),

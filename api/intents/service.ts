@@ -12,6 +12,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { MaestroConfig } from '../../core/config.ts';
+import type { ApprovalDecisionInput, ApprovalPolicy } from '../../core/intents/approval.ts';
 import {
   cellOfBody,
   intentBodySchema,
@@ -25,7 +26,9 @@ import type { RanCell } from '../../core/network/contracts.ts';
 import { cellCapacityMbps } from '../../core/network/slice-operator.ts';
 import {
   cellSessionStateQuery,
+  decideConsensusUpdate,
   deleteIntentUpdate,
+  setApprovalPolicyUpdate,
   upsertIntentUpdate,
 } from '../../workflows/cell-session/messages.ts';
 import { defaultCellSessionPolicy, type CellSessionPolicy } from '../../workflows/cell-session/triggers.ts';
@@ -154,6 +157,35 @@ export class IntentService {
     const state = await this.sessionStateOrNull(cell.cellId);
     if (!state) throw notFound(`session of cell ${cellId}`);
     return state;
+  }
+
+  /** The operator's decision on the consensus waiting for approval; the session's validator may refuse it (409). */
+  async decideConsensus(
+    cellId: string,
+    decision: ApprovalDecisionInput,
+  ): Promise<{ negotiationId: string; decision: 'approve' | 'reject' }> {
+    return this.updateSession(cellId, (handle) => handle.executeUpdate(decideConsensusUpdate, { args: [decision] }));
+  }
+
+  async setApprovalPolicy(cellId: string, rule: ApprovalPolicy): Promise<ApprovalPolicy> {
+    return this.updateSession(cellId, (handle) => handle.executeUpdate(setApprovalPolicyUpdate, { args: [rule] }));
+  }
+
+  /** An update of an existing session: 404 without one, 409 with the validator's reason when it refuses. */
+  private async updateSession<T>(
+    cellId: string,
+    call: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>,
+  ): Promise<T> {
+    if (!this.cells.has(cellId)) throw notFound(`cell ${cellId}`);
+    try {
+      return await this.ask(cellId, () => call(this.client.workflow.getHandle(cellSessionIdOf(cellId))));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`session of cell ${cellId}`);
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new HttpError(409, 'rejected', err.cause instanceof Error ? err.cause.message : err.message);
+      }
+      throw err;
+    }
   }
 
   cellIds(): string[] {

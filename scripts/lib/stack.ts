@@ -18,7 +18,7 @@ import {
 import { createContextUnits } from '../../activities/agent/context-unit-set.ts';
 import type { ContextUnit } from '../../activities/agent/context-units.ts';
 import type { AgentDependencies } from '../../activities/index.ts';
-import type { RanClient } from '../../activities/network/ran-client.ts';
+import type { Southbound } from '../../activities/network/southbound.ts';
 import { loadConfig, type MaestroConfig } from '../../core/config.ts';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import { createChatModel } from '../../core/llm/chat-model.ts';
@@ -103,7 +103,7 @@ export async function negotiationWorker(
   taskQueue: string,
   chatModel: ChatModel = realChatModel(),
   agents: Omit<AgentDependencies, 'chatModel'> = {},
-  ran?: RanClient,
+  southbound?: Southbound,
 ): Promise<Worker> {
   return createNegotiationWorker({
     connection: env.nativeConnection,
@@ -111,7 +111,7 @@ export async function negotiationWorker(
     taskQueue,
     agents: { chatModel, ...agents },
     timeouts: config.topology.timeouts,
-    ...(ran ? { ran } : {}),
+    ...(southbound ? { southbound } : {}),
     workflowBundle: await workflowBundle(),
   });
 }

@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { projectRoot } from '../../core/config.ts';
-import { createRanClient } from '../../activities/network/ran-client.ts';
+import { createSouthbound } from '../../activities/network/southbound.ts';
 import { createApp } from '../../api/app.ts';
 import { loadCells, referenceCellId } from '../../core/network/cells.ts';
 import type { TelemetryReport } from '../../core/network/contracts.ts';
@@ -58,7 +58,7 @@ before(async () => {
     config.topology.taskQueues.negotiation,
     undefined,
     {},
-    createRanClient(ranServer.url),
+    createSouthbound(ranServer.url),
   );
   workerRun = worker.run();
   api = createApp(env.client, config, {
@@ -296,17 +296,182 @@ describe('cell session: hysteresis, switch-off, recovery', () => {
     assert.ok(on.events.some((e) => e.kind === 'switched_off') && on.events.some((e) => e.kind === 'switched_on'));
   });
 
+  it('a RIC restart loses nothing: the session finds the lost A1 policies and sends them again', async () => {
+    await until(() => settled(3), 'the recovery negotiation');
+    const before = (await session()).enforcement!.a1PolicyIds;
+    const held = before.map((id) => ran.getA1Policy(id));
+    ran.restartRic();
+    assert.deepEqual(ran.a1PolicyIds(), []);
+    await report(15, 11); // past the 10 s check interval
+    await until(
+      () => Promise.resolve(before.every((id) => ran.getA1Policy(id) !== undefined)),
+      'the policies back on the RIC',
+    );
+    assert.deepEqual(
+      before.map((id) => ran.getA1Policy(id)),
+      held,
+    );
+    const s = await session();
+    const resynced = s.events.filter((e) => e.kind === 'a1_resynced');
+    assert.ok(resynced.length >= 1, JSON.stringify(s.events.slice(-5)));
+    assert.match(resynced.at(-1)!.message, /resent .*lost by the RIC/);
+    assert.deepEqual(
+      Object.values(s.enforcement!.a1Status ?? {}).map((x) => x?.enforceStatus),
+      before.map(() => 'ENFORCED'),
+    );
+  });
+
+  /** Changes bo-1's target, which conflicts with bo-2's, so the session negotiates again. */
+  const retarget = async (mbps: number): Promise<void> => {
+    const mine = await call('bo-1', 'GET', '/v1/intents');
+    const id = (mine.body.intents as { id: string }[])[0]!.id;
+    const res = await call('bo-1', 'PATCH', `/v1/intents/${id}`, {
+      intentExpectations: [
+        {
+          expectationId: 'cell-throughput',
+          expectationObject: { objectType: 'RAN_SubNetwork', objectInstance: cellId },
+          expectationTargets: [
+            { targetName: 'AveDLRANUEThpt', targetCondition: 'IS_GREATER_THAN', targetValueRange: mbps },
+          ],
+        },
+      ],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  };
+  /** Retargets, then waits until the negotiation that follows has a consensus waiting for approval. */
+  const retargetUntilPending = async (mbps: number) => {
+    const count = (await session()).negotiations.length;
+    await retarget(mbps);
+    await until(async () => {
+      const s = await session();
+      return s.phase === 'awaiting_approval' && s.negotiations.length === count + 1;
+    }, 'a consensus waiting for approval');
+    return (await session()).pendingApproval!;
+  };
+
+  it('operator approval: a consensus waits; a bad or stale decision is refused; a rejection keeps the previous setting', async () => {
+    assert.equal(
+      (await call('bo-1', 'PUT', `/v1/cells/${cellId}/approval-policy`, { required: true })).status,
+      403,
+      'BOs do not set approval rules',
+    );
+    const set = await call('operator', 'PUT', `/v1/cells/${cellId}/approval-policy`, {
+      required: true,
+      timeoutS: 600,
+      onTimeout: 'approve',
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const nothing = await call('operator', 'POST', `/v1/cells/${cellId}/approval`, {
+      negotiationId: 'x',
+      decision: 'approve',
+    });
+    assert.equal(nothing.status, 409);
+    assert.match(String(nothing.body.message), /no consensus is waiting/);
+
+    const before = await session();
+    const ranIntentBefore = ran.status(cellId).intent;
+    const pending = await retargetUntilPending(80);
+    const waiting = await session();
+    assert.equal(pending.negotiationId, waiting.negotiations.at(-1)!.negotiationId);
+    assert.equal(waiting.consensusMbps, before.consensusMbps, 'nothing enforced yet');
+    assert.deepEqual(ran.status(cellId).intent, ranIntentBefore, 'the RAN still runs the previous plan');
+
+    const mine = await call('bo-1', 'GET', '/v1/intents');
+    const id = (mine.body.intents as { id: string }[])[0]!.id;
+    const rep = await call('bo-1', 'GET', `/v1/intents/${id}/report`);
+    const nr = rep.body.negotiationReport as { sessionPhase: string; pendingApproval: { negotiationId: string } };
+    assert.equal(nr.sessionPhase, 'awaiting_approval');
+    assert.equal(nr.pendingApproval.negotiationId, pending.negotiationId);
+
+    const noReason = await call('operator', 'POST', `/v1/cells/${cellId}/approval`, {
+      negotiationId: pending.negotiationId,
+      decision: 'reject',
+    });
+    assert.equal(noReason.status, 400);
+    const stale = await call('operator', 'POST', `/v1/cells/${cellId}/approval`, {
+      negotiationId: `${pending.negotiationId}-old`,
+      decision: 'approve',
+    });
+    assert.equal(stale.status, 409);
+    assert.equal(
+      (
+        await call('bo-1', 'POST', `/v1/cells/${cellId}/approval`, {
+          negotiationId: pending.negotiationId,
+          decision: 'approve',
+        })
+      ).status,
+      403,
+    );
+    const rejected = await call('operator', 'POST', `/v1/cells/${cellId}/approval`, {
+      negotiationId: pending.negotiationId,
+      decision: 'reject',
+      reason: 'premium SLA under review',
+    });
+    assert.deepEqual(
+      [rejected.status, rejected.body],
+      [200, { negotiationId: pending.negotiationId, decision: 'reject' }],
+    );
+    await until(async () => (await session()).phase === 'enforced', 'the previous setting back in force');
+    const after = await session();
+    assert.equal(after.consensusMbps, before.consensusMbps);
+    assert.deepEqual(ran.status(cellId).intent, ranIntentBefore);
+    assert.equal(after.approvals!.at(-1)!.decision, 'reject');
+    assert.equal(after.approvals!.at(-1)!.by, 'operator');
+    assert.match(after.events.at(-1)!.message, /rejected \(operator: premium SLA under review\)/);
+    const again = await call('operator', 'POST', `/v1/cells/${cellId}/approval`, {
+      negotiationId: pending.negotiationId,
+      decision: 'approve',
+    });
+    assert.equal(again.status, 409, 'a decided consensus cannot be decided twice');
+  });
+
+  it('operator approval: an approved consensus is enforced; with no answer the timer applies the default', async () => {
+    const pending = await retargetUntilPending(70);
+    const approved = await call('operator', 'POST', `/v1/cells/${cellId}/approval`, {
+      negotiationId: pending.negotiationId,
+      decision: 'approve',
+    });
+    assert.equal(approved.status, 200);
+    await until(async () => {
+      const s = await session();
+      return s.approvals?.at(-1)?.negotiationId === pending.negotiationId && s.phase === 'enforced';
+    }, 'the approved consensus enforced');
+    assert.equal((await session()).consensusMbps, pending.valueMbps);
+    assert.equal((await session()).phase, 'enforced');
+    assert.ok(
+      Math.abs(ran.status(cellId).intent!.slices.reduce((s, x) => s + x.requestedMbps, 0) - pending.valueMbps) < 0.01,
+    );
+
+    const short = await call('operator', 'PUT', `/v1/cells/${cellId}/approval-policy`, {
+      required: true,
+      timeoutS: 2,
+      onTimeout: 'approve',
+    });
+    assert.equal(short.status, 200);
+    await retarget(85);
+    await until(async () => (await session()).approvals?.at(-1)?.by === 'timeout', 'the approval timer to fire');
+    const s = await session();
+    const last = s.approvals!.at(-1)!;
+    assert.equal(last.decision, 'approve');
+    assert.equal(s.consensusMbps, last.valueMbps);
+    assert.ok(s.events.some((e) => e.kind === 'approved' && /no answer in time/.test(e.message)));
+    assert.equal(
+      (await call('operator', 'PUT', `/v1/cells/${cellId}/approval-policy`, { required: false })).status,
+      200,
+    );
+  });
+
   it('continued as new along the way, carrying intents and outcomes; its history replays deterministically', async () => {
     const s = await session();
     assert.ok(s.run >= 1, `runs: ${s.run}`);
     assert.equal(s.intents.length, 2);
-    assert.equal(s.negotiations.length, 3);
+    assert.equal(s.negotiations.length, 6);
     const handle = env.client.workflow.getHandle(cellSessionIdOf(cellId));
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'replay-cell-session');
     // `MAESTRO_RECORD_HISTORIES=1 npm test -- tests/integration/cell-session.test.ts` refreshes the committed one.
     if (process.env.MAESTRO_RECORD_HISTORIES === '1') {
-      const file = path.join(projectRoot, 'tests', 'histories', 'cell-session-last-run.json');
+      const file = path.join(projectRoot, 'tests', 'histories', 'cell-session-approval-a1.json');
       writeFileSync(file, historyToJSON(history));
     }
   });

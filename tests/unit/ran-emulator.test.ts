@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
@@ -12,6 +14,7 @@ import {
   planNetworkIntent,
   referenceCell,
 } from '../../core/network/slice-operator.ts';
+import { createA1Client } from '../../activities/network/a1-client.ts';
 import { createRanClient } from '../../activities/network/ran-client.ts';
 import { ReplayClock } from '../../ran-emulator/clock.ts';
 import { EmulatedRan, RanError } from '../../ran-emulator/ran.ts';
@@ -510,9 +513,14 @@ describe('ran-emulator HTTP server', () => {
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    return {
+      status: res.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+      type: res.headers.get('content-type') ?? '',
+      location: res.headers.get('location'),
+    };
   };
-  const policyRoute = '/a1-p/policytypes/ORAN_SliceSLATarget_1.0.0';
+  const policyRoute = '/A1-P/v2/policytypes/ORAN_SliceSLATarget_1.0.0';
   const intent = intentOf([
     { sliceId: 'a', sd: '000001', prbs: 40, requestedMbps: 20 },
     { sliceId: 'b', sd: '000002', prbs: 60, requestedMbps: 500 },
@@ -527,7 +535,8 @@ describe('ran-emulator HTTP server', () => {
   });
 
   it('GET /healthz', async () => {
-    assert.deepEqual(await call('GET', '/healthz'), { status: 200, body: { status: 'ok', cells: 1 } });
+    const health = await call('GET', '/healthz');
+    assert.deepEqual([health.status, health.body], [200, { status: 'ok', cells: 1 }]);
   });
 
   it('GET /cells and /cells/:cellId (404 for an unknown cell)', async () => {
@@ -577,44 +586,106 @@ describe('ran-emulator HTTP server', () => {
     assert.equal((await call('PUT', `/cells/${cell.cellId}/power`, { on: true })).body!.powered, true);
   });
 
-  it('A1-P: policy types, then PUT (201, 200), GET, list, DELETE (204, then 404) and 400 for a bad policy', async () => {
-    assert.deepEqual(await call('GET', '/a1-p/policytypes'), { status: 200, body: ['ORAN_SliceSLATarget_1.0.0'] });
+  it('A1AP v2: policy types, PUT (201 + Location, then 200), GET, status, list, DELETE (204, then 404)', async () => {
+    const types = await call('GET', '/A1-P/v2/policytypes');
+    assert.deepEqual([types.status, types.body], [200, ['ORAN_SliceSLATarget_1.0.0']]);
     const type = await call('GET', policyRoute);
     assert.equal(type.status, 200);
     assert.equal((type.body!.policySchema as { type: string }).type, 'object');
-    assert.equal((await call('GET', '/a1-p/policytypes/OTHER_1.0.0/policies/x')).status, 404);
+    assert.ok(type.body!.statusSchema, 'the status schema is served with the policy schema');
 
     const policy = { ...a1SliceSlaPolicy(cell, intent.slices[1]!), sliceSlaObjectives: { maxDlThptPerSlice: 7000 } };
+    ran.enforce(intentOf([{ sliceId: 'x', sd: '0000ff', prbs: 10, requestedMbps: 5 }]));
     const created = await call('PUT', `${policyRoute}/policies/p-b`, policy);
     assert.equal(created.status, 201);
+    assert.equal(created.location, `${policyRoute}/policies/p-b`);
     assert.deepEqual(created.body, policy);
     assert.equal((await call('PUT', `${policyRoute}/policies/p-b`, policy)).status, 200);
-    assert.deepEqual(await call('GET', `${policyRoute}/policies/p-b`), { status: 200, body: policy });
-    assert.deepEqual(await call('GET', `${policyRoute}/policies`), { status: 200, body: ['p-b'] });
+    assert.deepEqual((await call('GET', `${policyRoute}/policies/p-b`)).body, policy);
+    assert.deepEqual((await call('GET', `${policyRoute}/policies`)).body, ['p-b']);
+    // No network intent on the cell yet: the policy's slice is not there to cap.
+    assert.deepEqual((await call('GET', `${policyRoute}/policies/p-b/status`)).body, {
+      enforceStatus: 'NOT_ENFORCED',
+      enforceReason: 'SCOPE_NOT_APPLICABLE',
+    });
     ran.enforce(intent);
     assert.equal(sliceOf(ran.tick(cell.cellId)!, 'b'), 7);
-
-    const bad = await call('PUT', `${policyRoute}/policies/p-bad`, { scope: { sliceId: { sst: 1 } } });
-    assert.equal(bad.status, 400);
-    assert.ok((bad.body!.issues as unknown[]).length > 0);
-    assert.equal((await call('GET', `${policyRoute}/policies/p-bad`)).status, 404);
+    assert.deepEqual((await call('GET', `${policyRoute}/policies/p-b/status`)).body, { enforceStatus: 'ENFORCED' });
 
     assert.equal((await call('DELETE', `${policyRoute}/policies/p-b`)).status, 204);
     assert.equal((await call('DELETE', `${policyRoute}/policies/p-b`)).status, 404);
     assert.equal((await call('GET', `${policyRoute}/policies/p-b`)).status, 404);
+    assert.equal((await call('GET', `${policyRoute}/policies/p-b/status`)).status, 404);
+  });
+
+  it('A1AP v2 errors are RFC 7807 problem details: 400 for a bad policy, 404 for an unknown type or path', async () => {
+    const bad = await call('PUT', `${policyRoute}/policies/p-bad`, { scope: { sliceId: { sst: 1 } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.type, /^application\/problem\+json/);
+    assert.equal(bad.body!.status, 400);
+    assert.equal(bad.body!.instance, `${policyRoute}/policies/p-bad`);
+    assert.ok((bad.body!.issues as unknown[]).length > 0);
+    assert.equal((await call('GET', `${policyRoute}/policies/p-bad`)).status, 404);
+    const otherType = await call('GET', '/A1-P/v2/policytypes/OTHER_1.0.0/policies/x');
+    assert.equal(otherType.status, 404);
+    assert.match(otherType.type, /^application\/problem\+json/);
+    assert.match(String(otherType.body!.detail), /no policy type OTHER_1\.0\.0/);
+    assert.equal((await call('GET', '/A1-P/v2/nothing')).status, 404);
+    assert.equal((await call('PUT', `${policyRoute}/policies/p?notificationDestination=not-a-url`, {})).status, 400);
+  });
+
+  it('A1AP v2 notifications: status changes are POSTed to the policy’s notificationDestination', async () => {
+    const received: unknown[] = [];
+    const sink = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ path: req.url, body: JSON.parse(body) as unknown });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    try {
+      const dest = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/notify/p-n`;
+      await call(
+        'PUT',
+        `/cells/${cell.cellId}/network-intent`,
+        intentOf([{ sliceId: 'x', sd: '0000ff', prbs: 10, requestedMbps: 5 }]),
+      );
+      const policy = a1SliceSlaPolicy(cell, intent.slices[0]!); // slice 'a', not in the cell's intent
+      const put = await call(
+        'PUT',
+        `${policyRoute}/policies/p-n?notificationDestination=${encodeURIComponent(dest)}`,
+        policy,
+      );
+      assert.equal(put.status, 201);
+      await call('PUT', `/cells/${cell.cellId}/network-intent`, intent); // slice 'a' arrives: ENFORCED
+      await call('PUT', `/cells/${cell.cellId}/network-intent`, intent); // unchanged: no second notice
+      assert.deepEqual(received, [
+        { path: '/notify/p-n', body: { enforceStatus: 'NOT_ENFORCED', enforceReason: 'SCOPE_NOT_APPLICABLE' } },
+        { path: '/notify/p-n', body: { enforceStatus: 'ENFORCED' } },
+      ]);
+      assert.equal((await call('DELETE', `${policyRoute}/policies/p-n`)).status, 204);
+    } finally {
+      await new Promise((r) => sink.close(r));
+    }
   });
 
   it('answers 404 for an unknown route', async () => {
     assert.equal((await call('GET', '/nothing-here')).status, 404);
   });
 
-  it('the slice operator’s RAN client enforces a planned intent and its A1 policies through the server', async () => {
+  it('the slice operator’s RAN and A1 clients enforce a planned intent and its A1 policies through the server', async () => {
     const client = createRanClient(server.url);
+    const a1 = createA1Client(server.url);
     const planned = planNetworkIntent(cell, 9, [
       { sliceId: 'bo-1', sst: 1, sd: '0000a1', throughputMbps: 10 },
       { sliceId: 'bo-2', sst: 1, sd: '0000a2', throughputMbps: 25 },
     ]);
-    for (const s of planned.slices) await client.putA1Policy(`${cell.cellId}.${s.sliceId}`, a1SliceSlaPolicy(cell, s));
+    for (const s of planned.slices) {
+      const id = `${cell.cellId}.${s.sliceId}`;
+      assert.equal(await a1.putPolicy('ORAN_SliceSLATarget_1.0.0', id, a1SliceSlaPolicy(cell, s)), 'created');
+    }
     await client.putNetworkIntent(planned);
     await client.setPower(cell.cellId, true);
     assert.deepEqual(ran.status(cell.cellId).intent, planned);

@@ -8,6 +8,7 @@
  * the new capacity and the window starts empty.
  */
 import type { TelemetryReport } from '../../core/network/contracts.ts';
+import type { ApprovalPolicy } from '../../core/intents/approval.ts';
 import type { OptimizerMode } from '../../core/negotiation/schemas.ts';
 
 export interface CellSessionPolicy {
@@ -25,6 +26,10 @@ export interface CellSessionPolicy {
   optimizerMode: OptimizerMode;
   /** Telemetry reports handled per run before continue-as-new. */
   reportsPerRun: number;
+  /** Emulated seconds between two checks that the RIC still holds the enforced A1 policies (absent: 10). */
+  a1SyncEveryS?: number;
+  /** Whether a consensus waits for the operator before enforcement (absent: it does not). */
+  approval?: ApprovalPolicy;
 }
 
 export const defaultCellSessionPolicy: CellSessionPolicy = {
@@ -38,7 +43,7 @@ export const defaultCellSessionPolicy: CellSessionPolicy = {
   reportsPerRun: 1000,
 };
 
-export type Phase = 'idle' | 'negotiating' | 'enforced' | 'switched_off';
+export type Phase = 'idle' | 'negotiating' | 'awaiting_approval' | 'enforced' | 'switched_off';
 
 export type NetworkAction =
   | { kind: 'renegotiate'; reason: 'capacity_drop' | 'capacity_recovered' }

@@ -1,4 +1,6 @@
 /** The state a cell session keeps, returns from its query and carries across continue-as-new. */
+import type { ApprovalOutcome, ApprovalPolicy, PendingApproval } from '../../core/intents/approval.ts';
+import type { A1StatusById } from '../../core/network/a1ap.ts';
 import type { NetworkIntent, RanCell, SwitchOffVote, TelemetryReport } from '../../core/network/contracts.ts';
 import type { IntentRecord } from '../../core/intents/schemas.ts';
 import type { AgentTurnTimeouts } from '../../core/temporal/activity-timeouts.ts';
@@ -32,6 +34,19 @@ export interface EnforcementRecord {
   throughputMbps: number;
   networkIntent: NetworkIntent;
   a1PolicyIds: string[];
+  /** Each policy's A1TD status as the RIC last reported it (enforcement or the periodic sync). */
+  a1Status?: A1StatusById;
+  /** This cell's policies removed from the RIC because their slices left the plan. */
+  a1Removed?: string[];
+}
+
+/** The last check that the RIC still holds the enforced policies (activities/network/enforcement.ts). */
+export interface A1SyncRecord {
+  atS: number;
+  resent: string[];
+  repaired: string[];
+  /** Why the check failed, when it did. */
+  error?: string;
 }
 
 export interface CellEvent {
@@ -45,7 +60,14 @@ export interface CellEvent {
     | 'switch_off_vote'
     | 'switched_off'
     | 'switched_on'
-    | 'warned';
+    | 'warned'
+    | 'enforcement_failed'
+    | 'a1_resynced'
+    | 'approval_policy'
+    | 'approval_requested'
+    | 'approved'
+    | 'rejected'
+    | 'approval_superseded';
   message: string;
 }
 
@@ -63,6 +85,13 @@ export interface CellSessionCarry {
   run: number;
   /** The last switch-off vote, BO by BO. */
   lastVotes: SwitchOffVote[];
+  /** The operator's approval rule as set by update (absent: the input policy's, else none). */
+  approvalPolicy?: ApprovalPolicy;
+  /** The consensus waiting for the operator, if any. */
+  pendingApproval?: PendingApproval | null;
+  /** How the last consensuses that needed approval ended (last 30). */
+  approvals?: ApprovalOutcome[];
+  lastA1Sync?: A1SyncRecord | null;
 }
 
 export interface CellSessionInput {
@@ -81,6 +110,8 @@ export interface CellSessionState extends CellSessionCarry {
   cell: RanCell;
   policy: CellSessionPolicy;
   activeNegotiationId: string | null;
+  /** The approval rule in force (the carried one, else the policy's). */
+  approval: ApprovalPolicy;
 }
 
 export type { SwitchOffVote };

@@ -6,16 +6,22 @@
  *  - enforces each outcome through the slice operator (PRBs per BO slice + A1 SLA policies);
  *  - re-plans PRBs when the channel settles at another CQI but the consensus still fits;
  *  - asks every BO to vote on switching the cell off when service is useless to all of them, and
- *    switches it back on, with a new negotiation, when conditions recover.
+ *    switches it back on, with a new negotiation, when conditions recover;
+ *  - when the operator requires it, holds a consensus until the operator approves or rejects it
+ *    (update `decideConsensus`), or until a durable timer applies the configured default;
+ *  - checks every few reports that the near-RT RIC still holds the enforced A1 policies and sends
+ *    again what it lost (a RIC restart), and keeps enforcement failures in its event log.
  * Network-triggered actions pass the hysteresis of triggers.ts. The session continues-as-new every
  * `reportsPerRun` reports, carrying its state; telemetry windows and event logs are bounded.
  */
 import {
+  ActivityFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -35,13 +41,26 @@ import {
 } from '../../core/negotiation/search-attributes.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import type { TelemetryReport } from '../../core/network/contracts.ts';
+import {
+  noApproval,
+  type ApprovalDecisionInput,
+  type ApprovalOutcome,
+  type ApprovalPolicy,
+} from '../../core/intents/approval.ts';
 import { negotiationProfile } from '../../core/intents/schemas.ts';
 import { networkStateChangedSignal } from '../negotiation/messages.ts';
 import { negotiationWorkflow } from '../negotiation/workflow.ts';
 import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
 import { activityTimeouts } from '../topology.ts';
 import { cellSessionIdOf } from './ids.ts';
-import { cellSessionStateQuery, deleteIntentUpdate, telemetrySignal, upsertIntentUpdate } from './messages.ts';
+import {
+  cellSessionStateQuery,
+  decideConsensusUpdate,
+  deleteIntentUpdate,
+  setApprovalPolicyUpdate,
+  telemetrySignal,
+  upsertIntentUpdate,
+} from './messages.ts';
 import {
   capacityEstimateMbps,
   decideNetworkAction,
@@ -62,6 +81,12 @@ import type {
 
 const maxEvents = 200;
 const maxNegotiationsKept = 30;
+const maxApprovalsKept = 30;
+const defaultA1SyncEveryS = 10;
+
+/** The message of a failed activity: the cause's, not Temporal's "Activity task failed". */
+const failureMessage = (err: unknown): string =>
+  err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
 /** Reports kept for fulfilment reports (observationPeriod) and the hysteresis window. */
 const maxTelemetryKept = 120;
 
@@ -78,6 +103,16 @@ const negotiationKey = (intent: SessionIntent): string => {
     intent.weight,
     intent.record.body.intentAdminState,
   ]);
+};
+
+/** ` — A1: cell-n78-a.bo-1 ENFORCED, …` for an event; empty without statuses. */
+const a1Summary = (status: Record<string, { enforceStatus: string; enforceReason?: string } | null> | undefined) => {
+  const entries = Object.entries(status ?? {});
+  if (entries.length === 0) return '';
+  const parts = entries.map(
+    ([id, s]) => `${id} ${s === null ? 'missing' : s.enforceStatus}${s?.enforceReason ? ` (${s.enforceReason})` : ''}`,
+  );
+  return ` — A1: ${parts.join(', ')}`;
 };
 
 const emptyCarry = (): CellSessionCarry => ({
@@ -116,12 +151,16 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     if (carry.events.length > maxEvents) carry.events.splice(0, carry.events.length - maxEvents);
   };
   const active = (): SessionIntent[] => carry.intents.filter((i) => i.record.body.intentAdminState === 'ACTIVATED');
+  const approvalPolicy = (): ApprovalPolicy => carry.approvalPolicy ?? policy.approval ?? noApproval;
+  /** The operator's decision on the pending consensus, until the main loop applies it. */
+  let decision: Pick<ApprovalOutcome, 'decision' | 'by' | 'reason'> | null = null;
   const state = (): CellSessionState => ({
     ...carry,
     cellId: cell.cellId,
     cell,
     policy,
     activeNegotiationId: activeChild?.summary.negotiationId ?? null,
+    approval: approvalPolicy(),
   });
 
   const setPhase = (phase: Phase): void => {
@@ -170,6 +209,46 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       },
     },
   );
+  setHandler(
+    setApprovalPolicyUpdate,
+    (next) => {
+      carry.approvalPolicy = next;
+      event(
+        'approval_policy',
+        next.required
+          ? `consensus needs operator approval (${next.timeoutS} s, then ${next.onTimeout})`
+          : 'consensus enforced without approval',
+      );
+      return next;
+    },
+    {
+      validator: (next: ApprovalPolicy) => {
+        if (typeof next.required !== 'boolean') throw new Error('required must be a boolean');
+        if (!Number.isInteger(next.timeoutS) || next.timeoutS < 1) throw new Error('timeoutS must be an integer ≥ 1');
+        if (next.onTimeout !== 'approve' && next.onTimeout !== 'reject')
+          throw new Error('onTimeout: approve or reject');
+      },
+    },
+  );
+  setHandler(
+    decideConsensusUpdate,
+    (d) => {
+      decision = { decision: d.decision, by: 'operator', ...(d.reason ? { reason: d.reason } : {}) };
+      return { negotiationId: d.negotiationId, decision: d.decision };
+    },
+    {
+      validator: (d: ApprovalDecisionInput) => {
+        const pending = carry.pendingApproval;
+        if (!pending) throw new Error('no consensus is waiting for approval');
+        if (d.negotiationId !== pending.negotiationId) {
+          throw new Error(`the consensus waiting for approval is ${pending.negotiationId}'s, not ${d.negotiationId}'s`);
+        }
+        if (decision !== null) throw new Error(`${pending.negotiationId} is already decided`);
+        if (d.decision !== 'approve' && d.decision !== 'reject') throw new Error('decision: approve or reject');
+        if (d.decision === 'reject' && !d.reason?.trim()) throw new Error('a rejection needs a reason');
+      },
+    },
+  );
   setHandler(telemetrySignal, (report) => {
     if (report.cellId === cell.cellId) inbox.push(report);
   });
@@ -188,14 +267,45 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
   const enforce = async (throughputMbps: number, kind: 'enforced' | 'replanned'): Promise<void> => {
     const tenants = active().map((i) => ({ tenantId: i.record.tenantId, weight: i.weight }));
     const cqi = planningCqi(carry.telemetry, policy.sustainReports);
-    const result = await network.enforceCellThroughput({ cell, cqi, throughputMbps, tenants });
+    let result: Awaited<ReturnType<typeof network.enforceCellThroughput>>;
+    try {
+      result = await network.enforceCellThroughput({ cell, cqi, throughputMbps, tenants });
+    } catch (err) {
+      // Before this patch a RAN or RIC that kept failing failed the whole session.
+      if (!patched('enforcement-failures-kept-in-session')) throw err;
+      event('enforcement_failed', `${throughputMbps.toFixed(1)} Mbps not enforced: ${failureMessage(err)}`);
+      setPhase(carry.enforcement ? 'enforced' : 'idle');
+      return;
+    }
     carry.enforcement = { atS: now(), throughputMbps, ...result };
     setPhase('enforced');
     const prbs = result.networkIntent.slices.map((s) => `${s.sliceId} ${s.prbs}`).join(', ');
     event(
       kind,
-      `${throughputMbps.toFixed(1)} Mbps at CQI ${cqi}: PRBs ${prbs}${result.networkIntent.fits ? '' : ' (scaled down: does not fit)'}`,
+      `${throughputMbps.toFixed(1)} Mbps at CQI ${cqi}: PRBs ${prbs}${result.networkIntent.fits ? '' : ' (scaled down: does not fit)'}${a1Summary(result.a1Status)}`,
     );
+  };
+
+  /** The RIC must still hold the enforced policies: what it lost (a restart) is sent again. */
+  const syncA1 = async (): Promise<void> => {
+    const enforcement = carry.enforcement;
+    if (!enforcement) return;
+    try {
+      const r = await network.syncA1Policies({ cell, networkIntent: enforcement.networkIntent });
+      enforcement.a1Status = r.a1Status;
+      carry.lastA1Sync = { atS: now(), resent: r.resent, repaired: r.repaired };
+      if (r.resent.length > 0 || r.repaired.length > 0) {
+        const parts = [
+          r.resent.length > 0 ? `resent ${r.resent.join(', ')} (lost by the RIC)` : '',
+          r.repaired.length > 0 ? `replaced ${r.repaired.join(', ')} (changed on the RIC)` : '',
+        ].filter(Boolean);
+        event('a1_resynced', `${parts.join('; ')}${a1Summary(r.a1Status)}`);
+      }
+    } catch (err) {
+      // Counted as a check, so a RIC that is down is asked again after the interval, not every report.
+      carry.lastA1Sync = { atS: now(), resent: [], repaired: [], error: failureMessage(err) };
+      event('enforcement_failed', `A1 policy check failed: ${carry.lastA1Sync.error}`);
+    }
   };
 
   /** One BO, or BOs that already agree: nothing to negotiate; their weighted mean is the consensus. */
@@ -312,13 +422,63 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       setPhase(carry.enforcement ? 'enforced' : 'idle');
       return;
     }
+    const rule = approvalPolicy();
+    if (rule.required) {
+      // Workflow time (deterministic on replay); the deadline is absolute, so it survives continue-as-new.
+      const askedAtMs = Date.now();
+      carry.pendingApproval = {
+        negotiationId: summary.negotiationId,
+        valueMbps: value,
+        decidedBy: summary.decidedBy ?? 'consensus',
+        requestedAt: new Date(askedAtMs).toISOString(),
+        deadline: new Date(askedAtMs + rule.timeoutS * 1000).toISOString(),
+      };
+      decision = null;
+      setPhase('awaiting_approval');
+      event(
+        'approval_requested',
+        `${summary.negotiationId}: ${value.toFixed(1)} Mbps waits for the operator until ${carry.pendingApproval.deadline} (then ${rule.onTimeout})`,
+      );
+      return;
+    }
     carry.consensusMbps = value;
     await enforce(value, 'enforced');
+  };
+
+  /** The operator's decision, or the timer's default, on the pending consensus. */
+  const settleApproval = async (): Promise<void> => {
+    const pending = carry.pendingApproval;
+    const decided = decision;
+    decision = null;
+    if (!pending || !decided) return;
+    carry.pendingApproval = null;
+    const outcome: ApprovalOutcome = { ...pending, ...decided, decidedAt: new Date(Date.now()).toISOString() };
+    carry.approvals = [...(carry.approvals ?? []), outcome].slice(-maxApprovalsKept);
+    const who = decided.by === 'timeout' ? 'no answer in time: default' : 'operator';
+    if (decided.decision === 'approve') {
+      event('approved', `${pending.negotiationId}: ${pending.valueMbps.toFixed(1)} Mbps approved (${who})`);
+      carry.consensusMbps = pending.valueMbps;
+      carry.lastActionAtS = now();
+      await enforce(pending.valueMbps, 'enforced');
+      return;
+    }
+    event(
+      'rejected',
+      `${pending.negotiationId}: ${pending.valueMbps.toFixed(1)} Mbps rejected (${who}${decided.reason ? `: ${decided.reason}` : ''}); the previous setting stays`,
+    );
+    setPhase(carry.enforcement ? 'enforced' : 'idle');
   };
 
   /** Intents changed: negotiate if they conflict, otherwise enforce what they agree on. */
   const onIntentsChanged = async (): Promise<void> => {
     intentsDirty = false;
+    if (carry.pendingApproval) {
+      // The outcome was for intents that no longer hold; what follows is decided afresh.
+      event('approval_superseded', `${carry.pendingApproval.negotiationId}: the intents changed before a decision`);
+      carry.pendingApproval = null;
+      decision = null;
+      setPhase(carry.enforcement ? 'enforced' : 'idle');
+    }
     const intents = active();
     upsertSearchAttributes([{ key: partyCountKey, value: intents.length }]);
     if (carry.phase === 'switched_off') return; // the recovery path renegotiates with the new intents
@@ -390,6 +550,16 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     carry.telemetry.push(report);
     if (carry.telemetry.length > maxTelemetryKept) carry.telemetry.shift();
     reportsThisRun += 1;
+    // On the telemetry's clock and from carried state, so the cadence holds across continue-as-new.
+    const lastA1CheckS = Math.max(carry.enforcement?.atS ?? 0, carry.lastA1Sync?.atS ?? 0);
+    if (
+      carry.enforcement &&
+      carry.phase !== 'switched_off' &&
+      report.tS - lastA1CheckS >= (policy.a1SyncEveryS ?? defaultA1SyncEveryS) &&
+      patched('a1-policy-sync')
+    ) {
+      await syncA1();
+    }
     if (activeChild) {
       // The running negotiation's observability unit hears of real changes only, not of every report.
       const changed =
@@ -422,8 +592,20 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     if (action) await act(action);
   };
 
+  const woken = (): boolean =>
+    inbox.length > 0 || finishedChild !== null || (intentsDirty && activeChild === null) || decision !== null;
   for (;;) {
-    await condition(() => inbox.length > 0 || finishedChild !== null || (intentsDirty && activeChild === null));
+    const pending = carry.pendingApproval;
+    if (pending && decision === null) {
+      // The durable timer of the approval: on time-out the configured default decides.
+      const leftMs = Math.max(1, Date.parse(pending.deadline) - Date.now());
+      if (!(await condition(woken, leftMs)) && carry.pendingApproval === pending && decision === null) {
+        decision = { decision: approvalPolicy().onTimeout, by: 'timeout' };
+      }
+    } else {
+      await condition(woken);
+    }
+    if (decision !== null) await settleApproval();
     if (finishedChild !== null) {
       const done = finishedChild;
       finishedChild = null;
@@ -433,9 +615,9 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     while (inbox.length > 0) await handleReport(inbox.shift()!);
 
     const due = reportsThisRun >= policy.reportsPerRun || workflowInfo().continueAsNewSuggested;
-    if (due && activeChild === null && !intentsDirty && inbox.length === 0) {
+    if (due && activeChild === null && !intentsDirty && inbox.length === 0 && decision === null) {
       await condition(allHandlersFinished);
-      if (inbox.length > 0 || intentsDirty) continue;
+      if (inbox.length > 0 || intentsDirty || decision !== null) continue;
       log.info('cell session continues as new', { cellId: cell.cellId, run: carry.run });
       carry.run += 1;
       await continueAsNew<typeof cellSessionWorkflow>({ ...input, carry });
