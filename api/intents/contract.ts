@@ -1,6 +1,7 @@
 /** The operations of /v1/intents (TMF921-style over TS 28.312) and /v1/cells (api/contract.ts). */
 import { z } from 'zod';
 import { approvalDecisionSchema, approvalPolicySchema } from '../../core/intents/approval.ts';
+import { feasibilityCheckReportSchema } from '../../core/intents/feasibility.ts';
 import { intentBodySchema } from '../../core/intents/schemas.ts';
 import { errorResponse, type OperationContract } from '../contract.ts';
 import { cellListSchema, intentListSchema, intentReportSchema, intentResourceSchema } from './schemas.ts';
@@ -20,6 +21,17 @@ export const approvalAnswerSchema = z.object({
   decision: z.enum(['approve', 'reject']),
 });
 
+export const intentCreateQuerySchema = z.strictObject({
+  feasibilityCheck: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: only check whether the cell can carry the intent (28.312 feasibility check); nothing is created'),
+});
+
+const infeasible = errorResponse(
+  'the cell cannot carry the expectation (28.312 feasibility check INFEASIBLE): details.intentFeasibilityCheckReport says why',
+);
+
 export const intentListQuerySchema = z.strictObject({ cellId: z.string().min(1).max(64).optional() });
 
 export const intentContracts = {
@@ -30,6 +42,7 @@ export const intentContracts = {
     description:
       'The first intent on a cell starts its cell session. One intent per tenant per cell. The target condition gives the objective: IS_GREATER_THAN… = quality, IS_LESS_THAN… = cost.',
     access: 'tenant',
+    query: intentCreateQuerySchema,
     body: {
       schema: intentBodySchema,
       example: {
@@ -59,9 +72,14 @@ export const intentContracts = {
           ]),
         ),
       },
+      200: {
+        description: 'with ?feasibilityCheck=true: the 28.312 IntentFeasibilityCheckReport; nothing was created',
+        schema: z.object({ intentFeasibilityCheckReport: feasibilityCheckReportSchema }),
+      },
       400: errorResponse('invalid intent (zod issues listed) or unknown cell'),
       403: errorResponse('the operator: intents belong to BO tenants'),
       409: errorResponse('the tenant already has an intent on this cell'),
+      422: infeasible,
     },
   },
   list: {
@@ -102,6 +120,7 @@ export const intentContracts = {
       403: errorResponse('the operator: only the owning BO changes its intent'),
       404: unknownIntent,
       409: errorResponse('changed meanwhile (stale version)'),
+      422: infeasible,
     },
   },
   remove: {

@@ -14,7 +14,12 @@ export type { IntentReport };
 const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length);
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
 
-export function intentReport(intent: SessionIntent, state: CellSessionState, principal: Principal): IntentReport {
+export function intentReport(
+  intent: SessionIntent,
+  state: CellSessionState,
+  principal: Principal,
+  feasibility: IntentReport['intentFeasibilityCheckReport'],
+): IntentReport {
   const { record } = intent;
   const profile = negotiationProfile(record);
   const expectation = record.body.intentExpectations[0]!;
@@ -89,6 +94,7 @@ export function intentReport(intent: SessionIntent, state: CellSessionState, pri
   return {
     intentReference: record.id,
     lastUpdatedTime: new Date().toISOString(),
+    intentFeasibilityCheckReport: feasibility,
     intentFulfilmentReport: {
       intentFulfilmentInfo: info,
       expectationFulfilmentResult: [

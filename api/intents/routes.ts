@@ -4,7 +4,7 @@ import { intentBodySchema } from '../../core/intents/schemas.ts';
 import { principalOf, requireOperator } from '../auth.ts';
 import type { Operation } from '../contract.ts';
 import { notFound } from '../errors.ts';
-import { intentContracts as c, intentListQuerySchema } from './contract.ts';
+import { intentContracts as c, intentCreateQuerySchema, intentListQuerySchema } from './contract.ts';
 import { intentIdPattern, type IntentService } from './service.ts';
 
 const parseIntentId = (raw: unknown): string => {
@@ -17,7 +17,12 @@ export function intentOperations(service: IntentService): Operation[] {
     {
       contract: c.create,
       handle: async (req, res) => {
+        const { feasibilityCheck } = intentCreateQuerySchema.parse(req.query);
         const body = intentBodySchema.parse(req.body);
+        if (feasibilityCheck === 'true') {
+          res.json({ intentFeasibilityCheckReport: await service.checkFeasibility(principalOf(res), body) });
+          return;
+        }
         const created = await service.create(principalOf(res), body);
         res.status(201).location(created.href).json(created);
       },

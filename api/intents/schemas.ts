@@ -1,5 +1,6 @@
 /** Response schemas of /v1/intents and /v1/cells: the types the service returns come from these. */
 import { z } from 'zod';
+import { feasibilityCheckReportSchema } from '../../core/intents/feasibility.ts';
 import { intentBodySchema } from '../../core/intents/schemas.ts';
 
 /** An intent as the API shows it: the body as stored plus what the system owns. */
@@ -33,6 +34,9 @@ export const cellSessionPhaseSchema = z.enum(['idle', 'negotiating', 'awaiting_a
 export const intentReportSchema = z.object({
   intentReference: z.string(),
   lastUpdatedTime: z.string(),
+  intentFeasibilityCheckReport: feasibilityCheckReportSchema.describe(
+    'whether the cell can carry the expectation at its current and predicted channel, checked now',
+  ),
   intentFulfilmentReport: z.object({
     intentFulfilmentInfo: fulfilmentInfoSchema,
     expectationFulfilmentResult: z.array(

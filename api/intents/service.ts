@@ -13,6 +13,7 @@ import {
 } from '@temporalio/client';
 import type { MaestroConfig } from '../../core/config.ts';
 import type { ApprovalDecisionInput, ApprovalPolicy } from '../../core/intents/approval.ts';
+import { checkIntentFeasibility, type IntentFeasibilityCheckReport } from '../../core/intents/feasibility.ts';
 import {
   cellOfBody,
   intentBodySchema,
@@ -31,7 +32,11 @@ import {
   setApprovalPolicyUpdate,
   upsertIntentUpdate,
 } from '../../workflows/cell-session/messages.ts';
-import { defaultCellSessionPolicy, type CellSessionPolicy } from '../../workflows/cell-session/triggers.ts';
+import {
+  defaultCellSessionPolicy,
+  planningCqi,
+  type CellSessionPolicy,
+} from '../../workflows/cell-session/triggers.ts';
 import type { CellSessionInput, CellSessionState, SessionIntent } from '../../workflows/cell-session/types.ts';
 import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
 import { forbidden, type Principal } from '../auth.ts';
@@ -53,6 +58,25 @@ const toResource = (r: IntentRecord): IntentResource => ({
   lastUpdate: r.lastUpdate,
   ...r.body,
 });
+
+/** The feasibility check at the channel of the cell's session: its last CQI, and the CQI its plans must survive. */
+function feasibilityOn(cell: RanCell, body: IntentBody, state: CellSessionState | null): IntentFeasibilityCheckReport {
+  const telemetry = state?.telemetry ?? [];
+  const channel =
+    telemetry.length === 0
+      ? { currentCqi: null, predictedCqi: null }
+      : { currentCqi: telemetry.at(-1)!.cqi, predictedCqi: planningCqi(telemetry, state!.policy.sustainReports) };
+  return checkIntentFeasibility(body, cell, channel);
+}
+
+/** An infeasible intent is answered, not negotiated: 422 with the report. */
+function refuseInfeasible(report: IntentFeasibilityCheckReport): void {
+  if (report.feasibilityCheckResult === 'INFEASIBLE') {
+    throw new HttpError(422, 'infeasible', report.infeasibilityReason ?? 'infeasible', {
+      intentFeasibilityCheckReport: report,
+    });
+  }
+}
 
 export class IntentService {
   private readonly client: Client;
@@ -79,10 +103,18 @@ export class IntentService {
     return askWorker(this.client, `the session of cell ${cellId}`, this.workerAnswerMs, call);
   }
 
+  /** 28.312 feasibility of an intent body on its cell, at the channel the cell's session last saw. */
+  async checkFeasibility(principal: Principal, body: IntentBody): Promise<IntentFeasibilityCheckReport> {
+    if (principal.role !== 'bo') throw forbidden('intents belong to BO tenants; the operator reads and deletes them');
+    const cell = this.cellOf(cellOfBody(body));
+    return feasibilityOn(cell, body, await this.sessionStateOrNull(cell.cellId));
+  }
+
   async create(principal: Principal, body: IntentBody): Promise<IntentResource> {
     if (principal.role !== 'bo') throw forbidden('intents belong to BO tenants; the operator reads and deletes them');
     const cell = this.cellOf(cellOfBody(body));
     const existing = await this.sessionStateOrNull(cell.cellId);
+    refuseInfeasible(feasibilityOn(cell, body, existing));
     const mine = existing?.intents.find((i) => i.record.tenantId === principal.id);
     if (mine) throw conflict(`tenant ${principal.id} already has intent ${mine.record.id} on ${cell.cellId}; PATCH it`);
     const now = new Date().toISOString();
@@ -116,7 +148,7 @@ export class IntentService {
   }
 
   async patch(principal: Principal, id: string, patch: unknown): Promise<IntentResource> {
-    const { intent, cell } = await this.find(principal, id);
+    const { intent, cell, state } = await this.find(principal, id);
     if (principal.role !== 'bo') throw forbidden('only the owning BO changes its intent');
     if (nestingDepth(patch) > MAX_PATCH_DEPTH) {
       throw badRequest(`the merge patch nests deeper than ${MAX_PATCH_DEPTH} levels`);
@@ -126,6 +158,10 @@ export class IntentService {
     if (cellOfBody(merged.data) !== cell.cellId) {
       throw badRequest('an intent cannot move to another cell; delete it and create one there');
     }
+    // Only a new target is checked: a label change must not fail because the channel is poor now.
+    const targetOf = (b: IntentBody) => JSON.stringify(b.intentExpectations[0]!.expectationTargets[0]);
+    if (targetOf(merged.data) !== targetOf(intent.record.body))
+      refuseInfeasible(feasibilityOn(cell, merged.data, state));
     const record: IntentRecord = {
       ...intent.record,
       version: intent.record.version + 1,
@@ -146,8 +182,8 @@ export class IntentService {
   }
 
   async report(principal: Principal, id: string): Promise<IntentReport> {
-    const { intent, state } = await this.find(principal, id);
-    return intentReport(intent, state, principal);
+    const { intent, state, cell } = await this.find(principal, id);
+    return intentReport(intent, state, principal, feasibilityOn(cell, intent.record.body, state));
   }
 
   /** The session state of a cell, for the operator. */

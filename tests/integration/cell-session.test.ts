@@ -169,6 +169,34 @@ describe('intent API: validation and tenant isolation', () => {
     assert.equal((await call('operator', 'POST', '/v1/intents', intentBody('IS_LESS_THAN', 20, 5))).status, 403);
   });
 
+  it('28.312 feasibility: ?feasibilityCheck=true answers without creating; an infeasible intent is refused with the report', async () => {
+    const huge = intentBody('IS_EQUAL_TO_OR_GREATER_THAN', 500, 10);
+    const check = await call('bo-1', 'POST', '/v1/intents?feasibilityCheck=true', huge);
+    assert.equal(check.status, 200);
+    const report = check.body.intentFeasibilityCheckReport as {
+      feasibilityCheckResult: string;
+      infeasibilityReason: string;
+    };
+    assert.equal(report.feasibilityCheckResult, 'INFEASIBLE');
+    assert.match(report.infeasibilityReason, /rule SH-1/);
+    const fine = await call(
+      'bo-1',
+      'POST',
+      '/v1/intents?feasibilityCheck=true',
+      intentBody('IS_GREATER_THAN', 100, 10),
+    );
+    assert.equal(
+      (fine.body.intentFeasibilityCheckReport as { feasibilityCheckResult: string }).feasibilityCheckResult,
+      'FEASIBLE',
+    );
+    const refused = await call('bo-1', 'POST', '/v1/intents', huge);
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error, 'infeasible');
+    assert.ok((refused.body.details as Record<string, unknown>).intentFeasibilityCheckReport);
+    assert.equal((await call('bo-1', 'GET', '/v1/intents')).body.intents instanceof Array, true);
+    assert.deepEqual((await call('bo-1', 'GET', '/v1/intents')).body.intents, [], 'nothing was created');
+  });
+
   it('each BO creates its own intent; the conflict starts a negotiation whose consensus is enforced on the RAN', async () => {
     const one = await call('bo-1', 'POST', '/v1/intents', intentBody('IS_GREATER_THAN', 100, 10));
     assert.equal(one.status, 201, JSON.stringify(one.body));
@@ -276,6 +304,33 @@ describe('cell session: hysteresis, switch-off, recovery', () => {
       s.consensusMbps! <= cellCapacityMbps(referenceCell, dropCqi) + policy.toleranceMbps,
       String(s.consensusMbps),
     );
+  });
+
+  it('after the drop, a target the channel cannot carry is refused (422), a label change is not; the report says so', async () => {
+    const mine = await call('bo-1', 'GET', '/v1/intents');
+    const id = (mine.body.intents as { id: string }[])[0]!.id;
+    const retargeted = await call('bo-1', 'PATCH', `/v1/intents/${id}`, {
+      intentExpectations: [
+        {
+          expectationId: 'cell-throughput',
+          expectationObject: { objectType: 'RAN_SubNetwork', objectInstance: cellId },
+          expectationTargets: [
+            { targetName: 'AveDLRANUEThpt', targetCondition: 'IS_GREATER_THAN', targetValueRange: 95 },
+          ],
+        },
+      ],
+    });
+    assert.equal(retargeted.status, 422, JSON.stringify(retargeted.body));
+    assert.match(String(retargeted.body.message), /at the predicted channel \(CQI 6\)/);
+    const relabelled = await call('bo-1', 'PATCH', `/v1/intents/${id}`, { userLabel: 'premium video, degraded' });
+    assert.equal(relabelled.status, 200);
+    const report = await call('bo-1', 'GET', `/v1/intents/${id}/report`);
+    const feasibility = report.body.intentFeasibilityCheckReport as {
+      feasibilityCheckResult: string;
+      assessment: { predictedCqi: number; channelBasis: string };
+    };
+    assert.equal(feasibility.feasibilityCheckResult, 'INFEASIBLE', 'its 100 Mbps does not fit CQI 6 either');
+    assert.deepEqual([feasibility.assessment.predictedCqi, feasibility.assessment.channelBasis], [6, 'telemetry']);
   });
 
   it('switches the cell off when every BO votes so, and back on with a new negotiation when it recovers', async () => {
