@@ -99,27 +99,37 @@ export function createEnforcementActivities(ran: RanClient, a1: A1Client) {
     return out;
   };
 
+  /** Puts a plan in force: its A1 policies (stale ones of the cell removed), then its network intent. */
+  const apply = async (cell: RanCell, networkIntent: NetworkIntent): Promise<EnforceResult> => {
+    await requirePolicyType();
+    const policies = plannedA1Policies(cell, networkIntent);
+    // The A1 policies first: the RAN then caps each slice at its SLA as soon as the PRBs change.
+    for (const [id, policy] of policies) await a1.putPolicy(typeId, id, policy);
+    // This cell's policies for slices that left the plan would keep capping nothing, or a slice
+    // that comes back later at a stale figure.
+    const prefix = `${cell.cellId}.`;
+    const a1Removed: string[] = [];
+    for (const id of await a1.policyIds(typeId)) {
+      if (id.startsWith(prefix) && !policies.has(id) && (await a1.deletePolicy(typeId, id))) a1Removed.push(id);
+    }
+    await ran.putNetworkIntent(networkIntent);
+    return {
+      networkIntent,
+      a1PolicyIds: [...policies.keys()],
+      a1Status: await readStatuses(policies.keys()),
+      a1Removed,
+    };
+  };
+
   return {
     async enforceCellThroughput(input: EnforceInput): Promise<EnforceResult> {
       const networkIntent = planNetworkIntent(input.cell, input.cqi, sliceShares(input.throughputMbps, input.tenants));
-      await requirePolicyType();
-      const policies = plannedA1Policies(input.cell, networkIntent);
-      // The A1 policies first: the RAN then caps each slice at its SLA as soon as the PRBs change.
-      for (const [id, policy] of policies) await a1.putPolicy(typeId, id, policy);
-      // This cell's policies for slices that left the plan would keep capping nothing, or a slice
-      // that comes back later at a stale figure.
-      const prefix = `${input.cell.cellId}.`;
-      const a1Removed: string[] = [];
-      for (const id of await a1.policyIds(typeId)) {
-        if (id.startsWith(prefix) && !policies.has(id) && (await a1.deletePolicy(typeId, id))) a1Removed.push(id);
-      }
-      await ran.putNetworkIntent(networkIntent);
-      return {
-        networkIntent,
-        a1PolicyIds: [...policies.keys()],
-        a1Status: await readStatuses(policies.keys()),
-        a1Removed,
-      };
+      return apply(input.cell, networkIntent);
+    },
+
+    /** Puts an earlier plan back in force as it was (a revert on degradation). */
+    async restoreNetworkIntent(input: A1SyncInput): Promise<EnforceResult> {
+      return apply(input.cell, input.networkIntent);
     },
 
     /**

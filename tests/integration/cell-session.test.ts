@@ -113,7 +113,7 @@ const session = (): Promise<CellSessionState> =>
 
 let clockS = 0;
 /** Sends reports at the given CQI, one emulated second apart, and waits until the session has handled them. */
-async function report(cqi: number, count = 1): Promise<void> {
+async function report(cqi: number, count = 1, deliveredMbps?: number): Promise<void> {
   const handle = env.client.workflow.getHandle(cellSessionIdOf(cellId));
   for (let i = 0; i < count; i++) {
     clockS += 1;
@@ -124,7 +124,7 @@ async function report(cqi: number, count = 1): Promise<void> {
       cqi,
       capacityMbps,
       powered: true,
-      deliveredMbps: capacityMbps,
+      deliveredMbps: deliveredMbps ?? capacityMbps,
       slices: [],
     };
     await handle.signal(telemetrySignal, telemetry);
@@ -516,11 +516,33 @@ describe('cell session: hysteresis, switch-off, recovery', () => {
     );
   });
 
+  it('a plan that delivers less than it promised while the channel carries it is reverted, then renegotiated', async () => {
+    const before = await session();
+    const degraded = before.enforcement!;
+    const previous = before.previousEnforcement!;
+    assert.ok(previous, 'an earlier plan to go back to');
+    await report(15, policy.sustainReports, 5); // CQI 15 carries it; the cell delivers 5 Mbps
+    await until(async () => (await session()).events.some((e) => e.kind === 'reverted'), 'the revert');
+    const after = await session();
+    const reverted = after.events.find((e) => e.kind === 'reverted')!;
+    assert.match(
+      reverted.message,
+      /delivered 5\.0 Mbps, below the .* promised, while the channel carries it: restored/,
+    );
+    assert.ok(
+      after.events.indexOf(reverted) > after.events.findLastIndex((e) => e.kind === 'enforced' && e.tS < reverted.tS),
+    );
+    await until(() => settled(before.negotiations.length + 1), 'the renegotiation after the revert');
+    const s = await session();
+    assert.equal(s.negotiations.at(-1)!.trigger, 'degraded');
+    assert.notDeepEqual(degraded.networkIntent, previous.networkIntent);
+  });
+
   it('continued as new along the way, carrying intents and outcomes; its history replays deterministically', async () => {
     const s = await session();
     assert.ok(s.run >= 1, `runs: ${s.run}`);
     assert.equal(s.intents.length, 2);
-    assert.equal(s.negotiations.length, 6);
+    assert.equal(s.negotiations.length, 7);
     const handle = env.client.workflow.getHandle(cellSessionIdOf(cellId));
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'replay-cell-session');

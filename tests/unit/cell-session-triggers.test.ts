@@ -112,3 +112,31 @@ describe('cell session triggers (hysteresis)', () => {
     assert.equal(intentsConflict([50], 2), false);
   });
 });
+
+describe('cell session triggers: revert on degradation', () => {
+  /** Reports at CQI 13 (capacity 109 Mbps), delivering the given throughputs. */
+  const delivering = (...mbps: number[]): TelemetryReport[] =>
+    reports(...mbps.map((): [number, number] => [13, 109])).map((r, i) => ({ ...r, deliveredMbps: mbps[i]! }));
+  const checked: NetworkContext = { ...enforced, enforcedMbps: 50 };
+
+  it('a plan that delivers less than it promised while the channel carries it, held for sustainReports, is reverted', () => {
+    assert.deepEqual(decideNetworkAction(delivering(20, 21, 22), checked, policy), {
+      kind: 'revert',
+      deliveredMbps: 22,
+    });
+  });
+
+  it('one short report, or a shortfall within the margin, does nothing', () => {
+    assert.equal(decideNetworkAction(delivering(50, 20, 50), checked, policy), null);
+    assert.equal(decideNetworkAction(delivering(46, 46, 46), checked, policy), null, '46 ≥ 50 × 0.9');
+  });
+
+  it('without the promised figure (histories from before the rule) nothing is checked', () => {
+    assert.equal(decideNetworkAction(delivering(20, 21, 22), enforced, policy), null);
+  });
+
+  it('a channel that no longer carries the agreement is a capacity drop, not a degradation', () => {
+    const low = reports([7, 35], [7, 35], [7, 35]).map((r) => ({ ...r, deliveredMbps: 30 }));
+    assert.deepEqual(decideNetworkAction(low, checked, policy), { kind: 'renegotiate', reason: 'capacity_drop' });
+  });
+});

@@ -49,7 +49,8 @@ export type NetworkAction =
   | { kind: 'renegotiate'; reason: 'capacity_drop' | 'capacity_recovered' }
   | { kind: 'vote_switch_off' }
   | { kind: 'switch_on' }
-  | { kind: 'replan'; cqi: number };
+  | { kind: 'replan'; cqi: number }
+  | { kind: 'revert'; deliveredMbps: number };
 
 export interface NetworkContext {
   phase: Phase;
@@ -63,6 +64,11 @@ export interface NetworkContext {
   switchOffFloorsMbps: number[];
   /** When the last network-triggered action happened (emulated s), or null. */
   lastActionAtS: number | null;
+  /**
+   * The throughput the enforced plan is to deliver, in Mbps. Given, a plan that delivers less while
+   * the channel carries it is reverted (absent: not checked, as before that rule existed).
+   */
+  enforcedMbps?: number | null;
 }
 
 /** True when `predicate` holds on each of the last `n` reports (and there are at least n). */
@@ -110,6 +116,16 @@ export function decideNetworkAction(
     (sustained(window, n, (r) => r.cqi < planned) || sustained(window, n, (r) => r.cqi >= planned + 2))
   ) {
     return { kind: 'replan', cqi: planningCqi(window, n) };
+  }
+  // The channel carries the agreement and the plan was made for it, yet the cell delivers less:
+  // the enforcement itself made things worse (a wrong or mangled plan, policies the RAN applies
+  // differently). Checked last, so a capacity drop or a channel change is handled as such.
+  const agreed = ctx.enforcedMbps;
+  if (agreed !== undefined && agreed !== null && agreed > 0) {
+    const short = agreed * (1 - policy.marginFraction);
+    if (sustained(window, n, (r) => r.powered && r.capacityMbps >= short && r.deliveredMbps < short)) {
+      return { kind: 'revert', deliveredMbps: window.at(-1)!.deliveredMbps };
+    }
   }
   return null;
 }

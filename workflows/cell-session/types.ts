@@ -12,7 +12,7 @@ export interface SessionIntent {
   weight: number;
 }
 
-export type NegotiationTrigger = 'intent_conflict' | 'capacity_drop' | 'capacity_recovered' | 'recovered';
+export type NegotiationTrigger = 'intent_conflict' | 'capacity_drop' | 'capacity_recovered' | 'recovered' | 'degraded';
 
 export interface NegotiationSummary {
   negotiationId: string;
@@ -62,6 +62,7 @@ export interface CellEvent {
     | 'switched_on'
     | 'warned'
     | 'enforcement_failed'
+    | 'reverted'
     | 'a1_resynced'
     | 'approval_policy'
     | 'approval_requested'
@@ -92,6 +93,8 @@ export interface CellSessionCarry {
   /** How the last consensuses that needed approval ended (last 30). */
   approvals?: ApprovalOutcome[];
   lastA1Sync?: A1SyncRecord | null;
+  /** The enforcement before the current one: what a revert on degradation restores. */
+  previousEnforcement?: EnforcementRecord | null;
 }
 
 export interface CellSessionInput {

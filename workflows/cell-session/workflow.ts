@@ -115,6 +115,10 @@ const a1Summary = (status: Record<string, { enforceStatus: string; enforceReason
   return ` — A1: ${parts.join(', ')}`;
 };
 
+/** What a plan promised to deliver: its slices' expected throughput (less than agreed when it did not fit). */
+const promisedMbps = (intent: { slices: { expectedMbps: number }[] }): number =>
+  intent.slices.reduce((sum, s) => sum + s.expectedMbps, 0);
+
 const emptyCarry = (): CellSessionCarry => ({
   intents: [],
   phase: 'idle',
@@ -277,6 +281,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       setPhase(carry.enforcement ? 'enforced' : 'idle');
       return;
     }
+    carry.previousEnforcement = carry.enforcement;
     carry.enforcement = { atS: now(), throughputMbps, ...result };
     setPhase('enforced');
     const prbs = result.networkIntent.slices.map((s) => `${s.sliceId} ${s.prbs}`).join(', ');
@@ -520,6 +525,35 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     return unanimous;
   };
 
+  /**
+   * The enforced plan delivers less than it promised while the channel carries it: the enforcement
+   * made things worse. The previous plan goes back in force, and the BOs negotiate again.
+   */
+  const revertDegradedPlan = async (deliveredMbps: number): Promise<void> => {
+    const degraded = carry.enforcement;
+    const previous = carry.previousEnforcement ?? null;
+    const promised = degraded ? promisedMbps(degraded.networkIntent) : 0;
+    const why = `delivered ${deliveredMbps.toFixed(1)} Mbps, below the ${promised.toFixed(1)} Mbps the plan promised, while the channel carries it`;
+    if (previous) {
+      try {
+        const restored = await network.restoreNetworkIntent({ cell, networkIntent: previous.networkIntent });
+        carry.enforcement = { atS: now(), throughputMbps: previous.throughputMbps, ...restored };
+        carry.previousEnforcement = null;
+        carry.consensusMbps = previous.throughputMbps;
+        const prbs = restored.networkIntent.slices.map((s) => `${s.sliceId} ${s.prbs}`).join(', ');
+        event(
+          'reverted',
+          `${why}: restored the previous plan (${previous.throughputMbps.toFixed(1)} Mbps, PRBs ${prbs})`,
+        );
+      } catch (err) {
+        event('enforcement_failed', `revert to the previous plan failed: ${failureMessage(err)}`);
+      }
+    } else {
+      event('reverted', `${why}: no earlier plan to restore`);
+    }
+    await startNegotiation('degraded');
+  };
+
   const act = async (action: NetworkAction): Promise<void> => {
     carry.lastActionAtS = now();
     switch (action.kind) {
@@ -536,6 +570,9 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
           carry.consensusMbps = null;
           event('switched_off', `capacity ${latestCapacity()?.toFixed(1)} Mbps is below every BO's floor`);
         }
+        return;
+      case 'revert':
+        await revertDegradedPlan(action.deliveredMbps);
         return;
       case 'switch_on':
         await network.setCellPower({ cellId: cell.cellId, on: true });
@@ -586,6 +623,10 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
         plannedCqi: carry.enforcement?.networkIntent.cqi ?? null,
         switchOffFloorsMbps: active().map((i) => i.record.body.agent.switchOffBelowMbps),
         lastActionAtS: carry.lastActionAtS,
+        // Before this patch a degrading plan stayed in force; old histories replay without the check.
+        ...(carry.enforcement && patched('revert-on-degradation')
+          ? { enforcedMbps: promisedMbps(carry.enforcement.networkIntent) }
+          : {}),
       },
       policy,
     );
