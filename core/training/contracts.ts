@@ -24,7 +24,12 @@ export const domainFinetuneInputSchema = z.strictObject({
   out_dir: z.string(),
   epochs: z.number().int().min(1).max(20),
   limit: z.number().int().min(1).nullable().describe('train on N pairs drawn at random; null: all'),
-  eval_size: z.number().int().min(0).describe('pairs held out for the held-out loss (0: none)'),
+  eval_size: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .describe('pairs held out for the held-out loss (0: none; null: the learner default)'),
   seed: z.number().int(),
 });
 export type DomainFinetuneInput = z.infer<typeof domainFinetuneInputSchema>;

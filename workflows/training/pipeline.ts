@@ -68,7 +68,8 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       out_dir: `${out}/domain`,
       epochs: input.domain.epochs,
       limit: input.domain.limit ?? null,
-      eval_size: input.domain.evalSize ?? 32,
+      // null: the learner's own default (domain_sft.py's Args), declared only there
+      eval_size: input.domain.evalSize ?? null,
       seed: input.seed,
     });
   }

@@ -51,7 +51,8 @@ class DomainFinetuneInput(BaseModel):
     out_dir: str
     epochs: int = Field(ge=1, le=20)
     limit: int | None = Field(default=None, ge=1)
-    eval_size: int = Field(default=32, ge=0)
+    eval_size: int | None = Field(default=None, ge=0)
+    """Pairs held out for the held-out loss; None: domain_sft's own default (declared there only)."""
     seed: int = 0
 
 
@@ -204,7 +205,9 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
         done = [e for e in range(inp.epochs, 0, -1) if is_checkpoint(out / f"sft-epoch-{e}")]
         start = str(out / f"sft-epoch-{done[0]}") if done else inp.base
         args = ["-m", "sixg_learner.train", "sft", "--data", inp.data_file, "--base", start, "--out", str(out)]
-        args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed), "--eval-size", str(inp.eval_size)]
+        args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed)]
+        if inp.eval_size is not None:
+            args += ["--eval-size", str(inp.eval_size)]
         if inp.limit is not None:
             args += ["--limit", str(inp.limit)]
         await _run_cli(args)
