@@ -99,8 +99,27 @@ export default tseslint.config(
       ],
     },
   },
+  // The emulated RAN stands where a real RAN would: it knows maestro's contracts (core/), never its
+  // workflows, activities, API or workers; scripts/ran.ts wires its telemetry to the cell sessions.
   {
-    files: ['api/**/*.ts', 'workers/**/*.ts', 'ran-emulator/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    files: ['ran-emulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/**', '**/activities/**', '**/api/**', '**/workers/**', '@temporalio/*'],
+              message: 'The emulated RAN is independent of maestro: it imports only core/ and packages.',
+            },
+            { group: ['**/scripts/**', '**/bench/**', '**/tests/**'], message: 'The emulated RAN imports no tooling.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['api/**/*.ts', 'workers/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

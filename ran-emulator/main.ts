@@ -1,7 +1,8 @@
 /**
- * The emulated RAN as a process (`npm run ran`; `npm start` runs it): every configured cell
- * replays a CQI trace, takes network intents and A1 policies over HTTP, and reports telemetry to
- * its cell session in Temporal once per emulated second.
+ * The emulated RAN as a process: every configured cell replays a CQI trace, takes network intents
+ * and A1 policies over HTTP, and hands one telemetry report per cell and emulated second to a
+ * sink. Like a real RAN it knows nothing of maestro's workflows: `scripts/ran.ts` (`npm run ran`,
+ * run by `npm start`) gives it the sink that signals the cell sessions.
  *
  *   --trace <csv>        replay a drive trace in the ucc5g format (e.g. ../shared/data/cqi-ucc5g/…)
  *   --synthetic <kind>   drive-by (default) or fig5 (the MAESTRO paper's Fig. 5 staircase)
@@ -10,15 +11,13 @@
  *   --no-loop            stop at the end of the trace instead of replaying it again
  */
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../core/config.ts';
 import { loadCells } from '../core/network/cells.ts';
 import { ReplayClock } from './clock.ts';
 import { EmulatedRan } from './ran.ts';
 import { startRanServer } from './server.ts';
 import { driveByTrace, MAESTRO_FIG5_SEGMENTS, scriptedTrace } from './synthetic.ts';
-import { temporalTelemetrySink } from './temporal-sink.ts';
+import type { TelemetrySink } from './clock.ts';
 import { loadUcc5gTrace, type CqiTrace } from './trace.ts';
 
 export interface TraceChoice {
@@ -35,7 +34,17 @@ export function chooseTrace(choice: TraceChoice, cellIndex: number): CqiTrace {
   throw new Error(`unknown synthetic trace ${kind} (drive-by | fig5)`);
 }
 
-async function main(): Promise<void> {
+export interface RanTelemetrySink {
+  send: TelemetrySink;
+  /** Where the reports go, for the start-up line. */
+  describe: string;
+  /** Printed when the RAN stops. */
+  summary(): string;
+  close(): Promise<void>;
+}
+
+/** Parses the command line, starts the cells, the HTTP server and the replay into `sink`; stops on SIGINT/SIGTERM. */
+export async function runEmulatedRan(makeSink: () => Promise<RanTelemetrySink>): Promise<void> {
   const { values } = parseArgs({
     options: {
       trace: { type: 'string' },
@@ -56,35 +65,26 @@ async function main(): Promise<void> {
     ran.addCell(cell, chooseTrace(choice, i));
   });
   const server = await startRanServer({ ran, port: config.ranPort });
-  const connection = await Connection.connect({ address: config.temporalAddress });
-  const sink = temporalTelemetrySink(new Client({ connection, namespace: config.namespace }));
+  const sink = await makeSink();
   const clock = new ReplayClock({
     ran,
     speed,
-    sink: (report) => sink.send(report),
+    sink: sink.send,
     onEnded: () => console.log('[ran] every trace has ended'),
   });
   clock.start();
   console.log(
     `[ran] emulated RAN (stand-in for OAI + FlexRIC) on ${server.url}: cells ${cells.map((c) => c.cellId).join(', ')}, ` +
-      `trace ${values.trace ?? values.synthetic ?? 'drive-by'}, ×${speed}; telemetry → cell sessions in ${config.namespace}`,
+      `trace ${values.trace ?? values.synthetic ?? 'drive-by'}, ×${speed}; telemetry → ${sink.describe}`,
   );
   const stop = (): void => {
     clock.stop();
-    const { delivered, unheard } = sink.counts();
-    console.log(`[ran] stopping: ${delivered} reports delivered, ${unheard} to cells without a session`);
+    console.log(`[ran] stopping: ${sink.summary()}`);
     void server
       .close()
-      .then(() => connection.close())
+      .then(() => sink.close())
       .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((err: unknown) => {
-    console.error('[ran] fatal:', err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
 }

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   supervisor.add('worker', () => startService('worker', process.execPath, ['workers/negotiation-worker.ts']));
   supervisor.add('training', () => startService('training', process.execPath, ['workers/training-worker.ts']));
   // The network plane: the emulated RAN replays the paper's Fig. 5 channel on the configured cells.
-  supervisor.add('ran', () => startService('ran', process.execPath, ['ran-emulator/main.ts', '--synthetic', 'fig5']));
+  supervisor.add('ran', () => startService('ran', process.execPath, ['scripts/ran.ts', '--synthetic', 'fig5']));
   const devKeys = ensureDevTenants(config.tenantsFile);
   supervisor.add('twin', () =>
     startService('twin', venvBin('python'), [

@@ -33,7 +33,7 @@ import { ReplayClock } from '../ran-emulator/clock.ts';
 import { chooseTrace } from '../ran-emulator/main.ts';
 import { EmulatedRan } from '../ran-emulator/ran.ts';
 import { startRanServer } from '../ran-emulator/server.ts';
-import { temporalTelemetrySink } from '../ran-emulator/temporal-sink.ts';
+import { temporalTelemetrySink } from './lib/cell-telemetry.ts';
 import { writeResults } from './lib/results.ts';
 import { negotiationWorker, readyContextUnits, startTemporal } from './lib/stack.ts';
 import { cellSessionIdOf } from '../workflows/cell-session/ids.ts';

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { approvalDecisionSchema, approvalPolicySchema } from '../../core/intents/approval.ts';
 import { feasibilityCheckReportSchema } from '../../core/intents/feasibility.ts';
+import { cellSessionStateSchema } from '../../core/network/cell-session.ts';
 import { intentBodySchema } from '../../core/intents/schemas.ts';
 import { errorResponse, type OperationContract } from '../contract.ts';
 import { cellListSchema, intentListSchema, intentReportSchema, intentResourceSchema } from './schemas.ts';
@@ -164,7 +165,10 @@ export const intentContracts = {
     parameters: [{ name: 'cellId', in: 'path', required: true, schema: { type: 'string' } }],
     responses: {
       503: noWorker,
-      200: { description: 'the session state (workflows/cell-session/types.ts CellSessionState)' },
+      200: {
+        description: 'the session state: the `cellSessionState` query’s answer',
+        schema: cellSessionStateSchema,
+      },
       404: errorResponse('unknown cell, or no session on it'),
     },
   },

@@ -1,5 +1,6 @@
 /** Response schemas of /v1/intents and /v1/cells: the types the service returns come from these. */
 import { z } from 'zod';
+import { cellSessionPhaseSchema } from '../../core/network/cell-session.ts';
 import { feasibilityCheckReportSchema } from '../../core/intents/feasibility.ts';
 import { intentBodySchema } from '../../core/intents/schemas.ts';
 
@@ -28,7 +29,7 @@ const fulfilmentInfoSchema = z.object({
 });
 export type FulfilmentInfo = z.infer<typeof fulfilmentInfoSchema>;
 
-export const cellSessionPhaseSchema = z.enum(['idle', 'negotiating', 'awaiting_approval', 'enforced', 'switched_off']);
+export { cellSessionPhaseSchema };
 
 /** A 28.312 IntentFulfilmentReport for one intent, with maestro's negotiation report for its cell. */
 export const intentReportSchema = z.object({

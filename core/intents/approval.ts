@@ -42,20 +42,22 @@ const _decisionMatchesSchema: z.ZodType<ApprovalDecisionInput> = approvalDecisio
 void _decisionMatchesSchema;
 
 /** A consensus waiting for the operator. */
-export interface PendingApproval {
-  negotiationId: string;
-  valueMbps: number;
-  decidedBy: 'consensus' | 'mediator_fallback';
+export const pendingApprovalSchema = z.object({
+  negotiationId: z.string(),
+  valueMbps: z.number(),
+  decidedBy: z.enum(['consensus', 'mediator_fallback']),
   /** Workflow time (ISO 8601) it was asked for, and until when it waits. */
-  requestedAt: string;
-  deadline: string;
-}
+  requestedAt: z.string(),
+  deadline: z.string(),
+});
+export type PendingApproval = z.infer<typeof pendingApprovalSchema>;
 
 /** How a pending consensus ended. */
-export interface ApprovalOutcome extends PendingApproval {
-  decision: 'approve' | 'reject';
+export const approvalOutcomeSchema = pendingApprovalSchema.extend({
+  decision: z.enum(['approve', 'reject']),
   /** 'operator' for an update, 'timeout' for the policy's default. */
-  by: 'operator' | 'timeout';
-  reason?: string;
-  decidedAt: string;
-}
+  by: z.enum(['operator', 'timeout']),
+  reason: z.string().optional(),
+  decidedAt: z.string(),
+});
+export type ApprovalOutcome = z.infer<typeof approvalOutcomeSchema>;

@@ -232,6 +232,8 @@ describe('intent API: validation and tenant isolation', () => {
     assert.equal((await call('bo-3', 'GET', `/v1/intents/${bo1Intent}`)).status, 404);
     assert.equal((await call('bo-1', 'GET', `/v1/cells/${cellId}/session`)).status, 403);
     assert.equal((await call('operator', 'GET', '/v1/cells/no-such-cell/session')).status, 404);
+    // The operator's view; its body is checked against cellSessionStateSchema (assertDocumented).
+    assert.equal((await call('operator', 'GET', `/v1/cells/${cellId}/session`)).status, 200);
     const mine = await call('bo-1', 'GET', '/v1/intents');
     assert.deepEqual(
       (mine.body.intents as { id: string }[]).map((i) => i.id),
@@ -539,6 +541,7 @@ describe('cell session: hysteresis, switch-off, recovery', () => {
   });
 
   it('continued as new along the way, carrying intents and outcomes; its history replays deterministically', async () => {
+    assert.equal((await call('operator', 'GET', `/v1/cells/${cellId}/session`)).status, 200);
     const s = await session();
     assert.ok(s.run >= 1, `runs: ${s.run}`);
     assert.equal(s.intents.length, 2);

@@ -8,29 +8,10 @@
  * the new capacity and the window starts empty.
  */
 import type { TelemetryReport } from '../../core/network/contracts.ts';
-import type { ApprovalPolicy } from '../../core/intents/approval.ts';
-import type { OptimizerMode } from '../../core/negotiation/schemas.ts';
+import type { z } from 'zod';
+import type { cellSessionPhaseSchema, cellSessionPolicySchema } from '../../core/network/cell-session.ts';
 
-export interface CellSessionPolicy {
-  /** Consecutive reports a condition must hold on before the session acts. */
-  sustainReports: number;
-  /** Renegotiate when capacity < consensus × (1 − marginFraction). */
-  marginFraction: number;
-  /** Emulated seconds between two network-triggered actions. */
-  cooldownS: number;
-  /** Recovery needs capacity ≥ the level that caused the action × recoveryFactor (no flapping). */
-  recoveryFactor: number;
-  /** Negotiation rules of the child negotiations. */
-  maxRounds: number;
-  toleranceMbps: number;
-  optimizerMode: OptimizerMode;
-  /** Telemetry reports handled per run before continue-as-new. */
-  reportsPerRun: number;
-  /** Emulated seconds between two checks that the RIC still holds the enforced A1 policies (absent: 10). */
-  a1SyncEveryS?: number;
-  /** Whether a consensus waits for the operator before enforcement (absent: it does not). */
-  approval?: ApprovalPolicy;
-}
+export type CellSessionPolicy = z.infer<typeof cellSessionPolicySchema>;
 
 export const defaultCellSessionPolicy: CellSessionPolicy = {
   sustainReports: 5,
@@ -43,7 +24,7 @@ export const defaultCellSessionPolicy: CellSessionPolicy = {
   reportsPerRun: 1000,
 };
 
-export type Phase = 'idle' | 'negotiating' | 'awaiting_approval' | 'enforced' | 'switched_off';
+export type Phase = z.infer<typeof cellSessionPhaseSchema>;
 
 export type NetworkAction =
   | { kind: 'renegotiate'; reason: 'capacity_drop' | 'capacity_recovered' }

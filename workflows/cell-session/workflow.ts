@@ -30,8 +30,6 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities/network/index.ts';
-import { defaultArbitrationPolicy } from '../../core/negotiation/arbitration-defaults.ts';
-import type { NegotiationRequest } from '../../core/negotiation/schemas.ts';
 import {
   cellIdKey,
   cellSessionPhaseKey,
@@ -53,6 +51,18 @@ import { negotiationWorkflow } from '../negotiation/workflow.ts';
 import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
 import { activityTimeouts } from '../topology.ts';
 import { cellSessionIdOf } from './ids.ts';
+import {
+  a1Summary,
+  agreedMbps,
+  approvalOutcome,
+  concludedSummary,
+  lastA1CheckS,
+  negotiationKey,
+  negotiationRequestFor,
+  pendingApprovalFor,
+  prbSummary,
+  promisedMbps,
+} from './transitions.ts';
 import {
   cellSessionStateQuery,
   decideConsensusUpdate,
@@ -89,35 +99,6 @@ const failureMessage = (err: unknown): string =>
   err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
 /** Reports kept for fulfilment reports (observationPeriod) and the hysteresis window. */
 const maxTelemetryKept = 120;
-
-/**
- * What of an intent the outcome depends on; equal keys mean nothing to renegotiate. How the BO's
- * agent talks (personality, business text) applies from the next negotiation, not by itself.
- */
-const negotiationKey = (intent: SessionIntent): string => {
-  const p = negotiationProfile(intent.record);
-  return JSON.stringify([
-    p.objective,
-    p.targetMbps,
-    p.switchOffBelowMbps,
-    intent.weight,
-    intent.record.body.intentAdminState,
-  ]);
-};
-
-/** ` — A1: cell-n78-a.bo-1 ENFORCED, …` for an event; empty without statuses. */
-const a1Summary = (status: Record<string, { enforceStatus: string; enforceReason?: string } | null> | undefined) => {
-  const entries = Object.entries(status ?? {});
-  if (entries.length === 0) return '';
-  const parts = entries.map(
-    ([id, s]) => `${id} ${s === null ? 'missing' : s.enforceStatus}${s?.enforceReason ? ` (${s.enforceReason})` : ''}`,
-  );
-  return ` — A1: ${parts.join(', ')}`;
-};
-
-/** What a plan promised to deliver: its slices' expected throughput (less than agreed when it did not fit). */
-const promisedMbps = (intent: { slices: { expectedMbps: number }[] }): number =>
-  intent.slices.reduce((sum, s) => sum + s.expectedMbps, 0);
 
 const emptyCarry = (): CellSessionCarry => ({
   intents: [],
@@ -284,7 +265,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     carry.previousEnforcement = carry.enforcement;
     carry.enforcement = { atS: now(), throughputMbps, ...result };
     setPhase('enforced');
-    const prbs = result.networkIntent.slices.map((s) => `${s.sliceId} ${s.prbs}`).join(', ');
+    const prbs = prbSummary(result.networkIntent);
     event(
       kind,
       `${throughputMbps.toFixed(1)} Mbps at CQI ${cqi}: PRBs ${prbs}${result.networkIntent.fits ? '' : ' (scaled down: does not fit)'}${a1Summary(result.a1Status)}`,
@@ -315,10 +296,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
 
   /** One BO, or BOs that already agree: nothing to negotiate; their weighted mean is the consensus. */
   const enforceAgreement = async (): Promise<void> => {
-    const intents = active();
-    const targets = intents.map((i) => Math.min(negotiationProfile(i.record).targetMbps, input.cellBestMbps));
-    const totalWeight = intents.reduce((s, i) => s + i.weight, 0);
-    const agreed = intents.reduce((s, i, k) => s + targets[k]! * i.weight, 0) / totalWeight;
+    const agreed = agreedMbps(active(), input.cellBestMbps);
     carry.consensusMbps = agreed;
     carry.negotiatedCapMbps = null;
     await enforce(Math.min(agreed, estimatedCapacity() ?? agreed), 'enforced');
@@ -331,11 +309,10 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       return;
     }
     const bestMbps = input.cellBestMbps;
-    const capacity = estimatedCapacity() ?? bestMbps;
-    const capMbps = Math.round(Math.min(capacity, bestMbps) * 10) / 10;
+    const planned = negotiationRequestFor(cell, intents, estimatedCapacity() ?? bestMbps, bestMbps, policy);
+    const { capMbps, request } = planned;
     // Below every BO's floor the service is useless to all: no outcome there is worth negotiating.
-    const floorMbps = Math.min(...intents.map((i) => i.record.body.agent.switchOffBelowMbps));
-    if (capMbps - floorMbps <= policy.toleranceMbps * 2) {
+    if (request === null) {
       event(
         'negotiation_finished',
         `not negotiated: capacity ${capMbps} Mbps leaves nothing above the floors to share`,
@@ -345,25 +322,6 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     carry.negotiationCount += 1;
     // From the cell, not workflowInfo(): the same ids on replay under any workflow id.
     const negotiationId = `${cellSessionIdOf(cell.cellId)}-n${carry.negotiationCount}`;
-    const request: NegotiationRequest = {
-      topic: { name: `downlink throughput of shared cell ${cell.cellId}`, unit: 'Mbps', min: floorMbps, max: capMbps },
-      parties: intents.map((i) => {
-        const p = negotiationProfile(i.record);
-        return {
-          id: p.tenantId,
-          objective: p.objective,
-          target: Math.min(Math.max(p.targetMbps, floorMbps), capMbps),
-          weight: i.weight,
-          personality: p.personality,
-          ...(p.businessIntent ? { businessIntent: p.businessIntent } : {}),
-        };
-      }),
-      maxRounds: policy.maxRounds,
-      tolerance: policy.toleranceMbps,
-      optimizerMode: policy.optimizerMode,
-      cellId: cell.cellId,
-      arbitration: defaultArbitrationPolicy,
-    };
     const summary: NegotiationSummary = {
       negotiationId,
       trigger,
@@ -402,20 +360,11 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
 
   /** Outcome of a finished negotiation → the throughput the network enforces. */
   const concludeNegotiation = async (done: NonNullable<typeof finishedChild>): Promise<void> => {
-    const { summary, state: result } = done;
     activeChild = null;
-    summary.finishedAtS = now();
-    summary.status = result?.status ?? 'failed';
-    summary.rounds = result?.rounds.length ?? 0;
-    summary.warned = [
-      ...new Set((result?.rounds ?? []).flatMap((r) => r.arbitration?.flags.map((f) => f.partyId) ?? [])),
-    ];
+    // Without a consensus the network still needs a setting: MAESTRO's fair proposal (eq. (1)'s optimum).
+    const { summary, valueMbps: value } = concludedSummary(done.summary, done.state, now());
     for (const partyId of summary.warned)
       event('warned', `${partyId} flagged by the arbitral unit in ${summary.negotiationId}`);
-    // Without a consensus the network still needs a setting: MAESTRO's fair proposal (eq. (1)'s optimum).
-    const value = result?.consensus?.value ?? result?.optimum.value ?? null;
-    summary.decidedBy = result?.consensus ? 'consensus' : value === null ? null : 'mediator_fallback';
-    summary.valueMbps = value;
     carry.negotiations.push(summary);
     if (carry.negotiations.length > maxNegotiationsKept) carry.negotiations.shift();
     event(
@@ -430,14 +379,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     const rule = approvalPolicy();
     if (rule.required) {
       // Workflow time (deterministic on replay); the deadline is absolute, so it survives continue-as-new.
-      const askedAtMs = Date.now();
-      carry.pendingApproval = {
-        negotiationId: summary.negotiationId,
-        valueMbps: value,
-        decidedBy: summary.decidedBy ?? 'consensus',
-        requestedAt: new Date(askedAtMs).toISOString(),
-        deadline: new Date(askedAtMs + rule.timeoutS * 1000).toISOString(),
-      };
+      carry.pendingApproval = pendingApprovalFor(summary, value, rule, Date.now());
       decision = null;
       setPhase('awaiting_approval');
       event(
@@ -457,8 +399,9 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     decision = null;
     if (!pending || !decided) return;
     carry.pendingApproval = null;
-    const outcome: ApprovalOutcome = { ...pending, ...decided, decidedAt: new Date(Date.now()).toISOString() };
-    carry.approvals = [...(carry.approvals ?? []), outcome].slice(-maxApprovalsKept);
+    carry.approvals = [...(carry.approvals ?? []), approvalOutcome(pending, decided, Date.now())].slice(
+      -maxApprovalsKept,
+    );
     const who = decided.by === 'timeout' ? 'no answer in time: default' : 'operator';
     if (decided.decision === 'approve') {
       event('approved', `${pending.negotiationId}: ${pending.valueMbps.toFixed(1)} Mbps approved (${who})`);
@@ -540,7 +483,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
         carry.enforcement = { atS: now(), throughputMbps: previous.throughputMbps, ...restored };
         carry.previousEnforcement = null;
         carry.consensusMbps = previous.throughputMbps;
-        const prbs = restored.networkIntent.slices.map((s) => `${s.sliceId} ${s.prbs}`).join(', ');
+        const prbs = prbSummary(restored.networkIntent);
         event(
           'reverted',
           `${why}: restored the previous plan (${previous.throughputMbps.toFixed(1)} Mbps, PRBs ${prbs})`,
@@ -588,11 +531,10 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
     if (carry.telemetry.length > maxTelemetryKept) carry.telemetry.shift();
     reportsThisRun += 1;
     // On the telemetry's clock and from carried state, so the cadence holds across continue-as-new.
-    const lastA1CheckS = Math.max(carry.enforcement?.atS ?? 0, carry.lastA1Sync?.atS ?? 0);
     if (
       carry.enforcement &&
       carry.phase !== 'switched_off' &&
-      report.tS - lastA1CheckS >= (policy.a1SyncEveryS ?? defaultA1SyncEveryS) &&
+      report.tS - lastA1CheckS(carry.enforcement, carry.lastA1Sync) >= (policy.a1SyncEveryS ?? defaultA1SyncEveryS) &&
       patched('a1-policy-sync')
     ) {
       await syncA1();
