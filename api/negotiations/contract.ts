@@ -6,7 +6,7 @@ import {
   createdSchema,
   listQuerySchema,
   listResponseSchema,
-  negotiationRequestSchema,
+  negotiationRequestBodySchema,
   negotiationViewSchema,
   networkStateSchema,
   signalAcceptedSchema,
@@ -45,7 +45,7 @@ export const negotiationContracts = {
       },
     ],
     body: {
-      schema: negotiationRequestSchema,
+      schema: negotiationRequestBodySchema,
       example: {
         topic: { name: 'throughput of shared cell A', unit: 'Mbps', min: 0, max: 134 },
         parties: [
@@ -113,7 +113,7 @@ export const negotiationContracts = {
     body: { schema: targetChangeBodySchema },
     responses: {
       200: { description: 'accepted', schema: targetChangeResponseSchema },
-      400: errorResponse('target out of range'),
+      400: errorResponse('not a finite number within ±1e9'),
       403: errorResponse('a BO acting for another party'),
       404: errorResponse('unknown negotiation or party'),
       409: notRunning,

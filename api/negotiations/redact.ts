@@ -9,6 +9,8 @@ import type { TenantNegotiationView } from './schemas.ts';
 
 export function redactForParty(state: NegotiationState, partyId: string): TenantNegotiationView {
   const me = state.request.parties.find((p) => p.id === partyId)!;
+  // Only its own capped demand: another party's requested target is as private as its target.
+  const capped = state.cappedDemands?.find((c) => c.partyId === partyId);
   return {
     id: state.id,
     status: state.status,
@@ -25,6 +27,7 @@ export function redactForParty(state: NegotiationState, partyId: string): Tenant
       weight: me.weight,
       personality: me.personality,
       active: state.activeParties?.includes(me.id) ?? true,
+      ...(capped ? { capped } : {}),
     },
     consensus: state.consensus,
     rounds: state.rounds.map((r) => ({

@@ -8,7 +8,7 @@ import {
   idempotencyKeySchema,
   listQuerySchema,
   negotiationIdSchema,
-  negotiationRequestSchema,
+  negotiationRequestBodySchema,
   networkStateSchema,
   partyParamsSchema,
   targetChangeBodySchema,
@@ -36,10 +36,11 @@ export function negotiationOperations(service: NegotiationService): Operation[] 
       contract: c.start,
       handle: async (req, res) => {
         requireOperator(res);
-        const request = negotiationRequestSchema.parse(req.body);
+        // A target outside the topic's range is a business intent: negotiated at the nearest bound, and said so.
+        const body = negotiationRequestBodySchema.parse(req.body);
         const key = req.header('Idempotency-Key');
         const { id, created } = await service.start(
-          request,
+          body,
           key === undefined ? undefined : idempotencyKeySchema.parse(key),
         );
         res
@@ -90,8 +91,8 @@ export function negotiationOperations(service: NegotiationService): Operation[] 
         const { target } = targetChangeBodySchema.parse(req.body);
         const { id, partyId } = parsedParams.data;
         requireOperatorOrParty(principalOf(res), partyId);
-        const { appliesFromRound } = await service.changeTarget(id, partyId, target);
-        res.json({ id, partyId, target, appliesFromRound });
+        const change = await service.changeTarget(id, partyId, target);
+        res.json({ id, partyId, ...change });
       },
     },
     {

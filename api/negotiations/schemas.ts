@@ -1,6 +1,9 @@
 /** Request and response schemas of /v1/negotiations: validation, types and the OpenAPI document. */
 import { z } from 'zod';
 import {
+  cappedDemandSchema,
+  changeTargetSchema,
+  negotiationRequestBodySchema,
   negotiationRequestSchema,
   negotiationStatusSchema,
   networkStateSchema,
@@ -13,7 +16,7 @@ import {
 } from '../../core/negotiation/schemas.ts';
 import { incentiveSchema, negotiationStateSchema, roundDecisionSchema } from '../../core/negotiation/types.ts';
 
-export { negotiationRequestSchema, networkStateSchema, withdrawalSchema };
+export { negotiationRequestBodySchema, negotiationRequestSchema, networkStateSchema, withdrawalSchema };
 
 /** A negotiation the API started (`negotiation-…`) or one a cell session started (`cell-session-<cell>-n<k>`). */
 export const negotiationIdSchema = z
@@ -49,6 +52,9 @@ export const tenantNegotiationViewSchema = z.strictObject({
     weight: z.number(),
     personality: personalitySchema,
     active: z.boolean(),
+    capped: cappedDemandSchema
+      .optional()
+      .describe('your demand lay outside the topic’s range: negotiated at the nearest bound'),
   }),
   consensus: negotiationStateSchema.shape.consensus,
   rounds: z.array(
@@ -84,12 +90,15 @@ export const listItemSchema = z.object({
 export const listResponseSchema = z.object({ negotiations: z.array(listItemSchema) });
 
 export const targetChangeParamsSchema = z.object({ id: negotiationIdSchema, partyId: partyIdSchema });
-export const targetChangeBodySchema = z.strictObject({ target: z.number().finite() });
+export const targetChangeBodySchema = changeTargetSchema;
 export const targetChangeResponseSchema = z.object({
   id: z.string(),
   partyId: z.string(),
-  target: z.number(),
+  target: z.number().describe('the target negotiated from now on (the request, capped to the topic’s range)'),
   appliesFromRound: z.number().int(),
+  capped: cappedDemandSchema
+    .optional()
+    .describe('present when the requested target lay outside the topic’s range and was capped'),
 });
 
 export const partyParamsSchema = targetChangeParamsSchema;

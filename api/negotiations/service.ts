@@ -11,7 +11,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { MaestroConfig } from '../../core/config.ts';
-import type { NegotiationRequest } from '../../core/negotiation/schemas.ts';
+import { capDemands, type CappedDemand, type NegotiationRequestBody } from '../../core/negotiation/schemas.ts';
 import {
   cellIdKey,
   negotiationStatusKey,
@@ -52,14 +52,20 @@ export class NegotiationService {
   }
 
   /** Starts a negotiation; with an idempotency key a repeat returns the first one (created = false). */
-  async start(request: NegotiationRequest, idempotencyKey?: string): Promise<{ id: string; created: boolean }> {
-    const requestHash = sha256(JSON.stringify(request));
+  async start(body: NegotiationRequestBody, idempotencyKey?: string): Promise<{ id: string; created: boolean }> {
+    // The hash is of what the client sent, so a repeat with another out-of-range target is a different request.
+    const requestHash = sha256(JSON.stringify(body));
+    const { request, cappedDemands } = capDemands(body);
     const id = idempotencyKey ? `negotiation-k${sha256(idempotencyKey).slice(0, 32)}` : `negotiation-${randomUUID()}`;
     if (idempotencyKey) {
       const existing = await this.describeOrNull(id);
       if (existing) return { id, created: this.checkSameRequest(existing, requestHash) };
     }
-    const input: NegotiationInput = { request, agentTurnTimeouts: this.config.topology.timeouts.agentTurn };
+    const input: NegotiationInput = {
+      request,
+      agentTurnTimeouts: this.config.topology.timeouts.agentTurn,
+      ...(cappedDemands.length > 0 ? { cappedDemands } : {}),
+    };
     try {
       await this.client.workflow.start(workflowType, {
         workflowId: id,
@@ -140,13 +146,23 @@ export class NegotiationService {
     await this.client.workflow.getHandle(id).cancel();
   }
 
-  async changeTarget(id: string, partyId: string, target: number): Promise<{ appliesFromRound: number }> {
+  /** A new target, capped to the topic's range like a start's (the answer says when it was). */
+  async changeTarget(
+    id: string,
+    partyId: string,
+    requested: number,
+  ): Promise<{ target: number; appliesFromRound: number; capped?: CappedDemand }> {
     const description = await this.describe(id);
     if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
+    const { topic } = (await this.ask(id, () => this.client.workflow.getHandle(id).query(negotiationStateQuery)))
+      .request;
+    const target = Math.min(Math.max(requested, topic.min), topic.max);
+    const capped = target === requested ? undefined : { partyId, requestedTarget: requested, negotiatedTarget: target };
     try {
-      return await this.ask(id, () =>
+      const { appliesFromRound } = await this.ask(id, () =>
         this.client.workflow.getHandle(id).executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] }),
       );
+      return { target, appliesFromRound, ...(capped ? { capped } : {}) };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = err.cause instanceof Error ? err.cause.message : err.message;

@@ -21,6 +21,14 @@ export const partyIdSchema = z
     'a party id is 1-40 letters, digits, _ or -, starting with a letter or digit',
   );
 
+/**
+ * Every quantity a negotiation takes is a physical one (a throughput, a share, a price): bounded
+ * so that no sum or difference the optimizer forms can overflow (±1.7e308 is finite, its range
+ * is not) and no bandwidth or tolerance is a denormal.
+ */
+export const maxMagnitude = 1e9;
+const quantity = z.number().finite().min(-maxMagnitude).max(maxMagnitude);
+
 export const modulations = ['QPSK', '16QAM', '64QAM', '256QAM', '1024QAM'] as const;
 
 /**
@@ -29,7 +37,8 @@ export const modulations = ['QPSK', '16QAM', '64QAM', '256QAM', '1024QAM'] as co
  */
 export const cellConfigSchema = z.strictObject({
   band: z.string().regex(/^n\d{1,3}$/, 'an NR band such as n78'),
-  channelBandwidthMHz: z.number().positive().max(400),
+  /** TS 38.101-1/-2: NR channels are 5 to 400 MHz wide. */
+  channelBandwidthMHz: z.number().min(5).max(400),
   subcarrierSpacingKHz: z.union([z.literal(15), z.literal(30), z.literal(60), z.literal(120)]),
   mimoLayers: z.number().int().min(1).max(8).default(1),
   modulation: z.enum(modulations).default('256QAM'),
@@ -44,8 +53,8 @@ export const topicSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(120),
     unit: z.string().trim().min(1).max(20),
-    min: z.number().finite(),
-    max: z.number().finite(),
+    min: quantity,
+    max: quantity,
     cell: cellConfigSchema.optional(),
   })
   .refine((t) => t.min < t.max, { message: 'topic.min must be below topic.max', path: ['max'] });
@@ -53,8 +62,8 @@ export const topicSchema = z
 export const partySchema = z.strictObject({
   id: partyIdSchema,
   objective: objectiveSchema,
-  target: z.number().finite(),
-  weight: z.number().finite().positive().max(1000).default(1),
+  target: quantity,
+  weight: z.number().finite().min(1e-3).max(1000).default(1),
   personality: personalitySchema.default('normal'),
   /** The party's business intent in its own words (optional; goes into its own prompt only). */
   businessIntent: z.string().trim().max(400).optional(),
@@ -71,35 +80,75 @@ export const arbitrationPolicySchema = z.strictObject({
   exclusionOffences: z.number().int().min(2).max(20).default(3),
 });
 
-export const negotiationRequestSchema = z
-  .strictObject({
-    topic: topicSchema,
-    parties: z.array(partySchema).min(2).max(20),
-    maxRounds: z.number().int().min(1).max(20).default(5),
-    /** ε: consensus when max(values) − min(values) ≤ tolerance, in the topic's unit. */
-    tolerance: z.number().finite().positive().default(1),
-    optimizerMode: optimizerModeSchema.default('soft'),
-    cellId: z.string().trim().min(1).max(64).optional(),
-    arbitration: arbitrationPolicySchema.optional(),
-  })
-  .superRefine((req, ctx) => {
-    const seen = new Set<string>();
-    req.parties.forEach((p, i) => {
-      if (seen.has(p.id))
-        ctx.addIssue({ code: 'custom', message: `duplicate party id ${p.id}`, path: ['parties', i, 'id'] });
-      seen.add(p.id);
-      if (p.target < req.topic.min || p.target > req.topic.max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `target ${p.target} lies outside the topic's range [${req.topic.min}, ${req.topic.max}]`,
-          path: ['parties', i, 'target'],
-        });
-      }
-    });
-    if (req.tolerance >= req.topic.max - req.topic.min) {
-      ctx.addIssue({ code: 'custom', message: 'tolerance must be smaller than the topic range', path: ['tolerance'] });
+const negotiationRequestObject = z.strictObject({
+  topic: topicSchema,
+  parties: z.array(partySchema).min(2).max(20),
+  maxRounds: z.number().int().min(1).max(20).default(5),
+  /** ε: consensus when max(values) − min(values) ≤ tolerance, in the topic's unit. */
+  tolerance: z.number().finite().min(1e-6).max(maxMagnitude).default(1),
+  optimizerMode: optimizerModeSchema.default('soft'),
+  cellId: z.string().trim().min(1).max(64).optional(),
+  arbitration: arbitrationPolicySchema.optional(),
+});
+
+type RequestShape = z.infer<typeof negotiationRequestObject>;
+
+/** Rules of every request: party ids unique, the tolerance below the topic's range. */
+function checkRequest(req: RequestShape, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  req.parties.forEach((p, i) => {
+    if (seen.has(p.id))
+      ctx.addIssue({ code: 'custom', message: `duplicate party id ${p.id}`, path: ['parties', i, 'id'] });
+    seen.add(p.id);
+  });
+  if (req.tolerance >= req.topic.max - req.topic.min) {
+    ctx.addIssue({ code: 'custom', message: 'tolerance must be smaller than the topic range', path: ['tolerance'] });
+  }
+}
+
+/**
+ * What a client may ask (`POST /v1/negotiations`): a party's target may lie outside the topic's
+ * range — a business intent (90 Mbps of a cell that carries 40) is not a malformed request.
+ * `capDemands` turns it into a `negotiationRequestSchema` request, saying which demands it capped.
+ */
+export const negotiationRequestBodySchema = negotiationRequestObject.superRefine(checkRequest);
+
+/** A negotiation as the workflow runs it: every target within the topic's range. */
+export const negotiationRequestSchema = negotiationRequestObject.superRefine((req, ctx) => {
+  checkRequest(req, ctx);
+  req.parties.forEach((p, i) => {
+    if (p.target < req.topic.min || p.target > req.topic.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `target ${p.target} lies outside the topic's range [${req.topic.min}, ${req.topic.max}]`,
+        path: ['parties', i, 'target'],
+      });
     }
   });
+});
+
+/** A demand the topic's range could not hold: negotiated at the nearest bound instead. */
+export const cappedDemandSchema = z.object({
+  partyId: z.string(),
+  requestedTarget: z.number(),
+  negotiatedTarget: z.number(),
+});
+export type CappedDemand = z.infer<typeof cappedDemandSchema>;
+
+/** Clamps each target into the topic's range; the parties' other fields are untouched. */
+export function capDemands(body: z.infer<typeof negotiationRequestBodySchema>): {
+  request: z.infer<typeof negotiationRequestSchema>;
+  cappedDemands: CappedDemand[];
+} {
+  const { min, max } = body.topic;
+  const cappedDemands: CappedDemand[] = [];
+  const parties = body.parties.map((p) => {
+    const target = Math.min(Math.max(p.target, min), max);
+    if (target !== p.target) cappedDemands.push({ partyId: p.id, requestedTarget: p.target, negotiatedTarget: target });
+    return { ...p, target };
+  });
+  return { request: { ...body, parties }, cappedDemands };
+}
 
 export type Personality = z.infer<typeof personalitySchema>;
 export type Objective = z.infer<typeof objectiveSchema>;
@@ -110,6 +159,7 @@ export type Party = z.infer<typeof partySchema>;
 export type CellConfig = z.infer<typeof cellConfigSchema>;
 export type ArbitrationPolicy = z.infer<typeof arbitrationPolicySchema>;
 export type NegotiationRequest = z.infer<typeof negotiationRequestSchema>;
+export type NegotiationRequestBody = z.infer<typeof negotiationRequestBodySchema>;
 
 /** The service intent every agent answers with (paper Section III): a value and its reasoning. */
 export const serviceIntentSchema = z.strictObject({
@@ -129,14 +179,14 @@ export const serviceIntentJsonSchema = {
   additionalProperties: false,
 } as const;
 
-export const changeTargetSchema = z.strictObject({ target: z.number().finite() });
+export const changeTargetSchema = z.strictObject({ target: quantity });
 
 /** The network's state as the observability unit sees it (telemetry from the cell session or an operator). */
 export const networkStateSchema = z.strictObject({
   /** Wideband CQI (TS 38.214 Table 5.2.2.1-2/3 index), when known. */
   cqi: z.number().int().min(0).max(15).optional(),
   /** Throughput the cell can deliver now, in the topic's unit. */
-  capacityMbps: z.number().finite().min(0),
+  capacityMbps: z.number().finite().min(0).max(maxMagnitude),
   /** PRB utilisation in percent. */
   loadPercent: z.number().min(0).max(100).optional(),
   /** Where the figure comes from, e.g. "emulated-ran" or "operator". */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  cappedDemandSchema,
   negotiationRequestSchema,
   negotiationStatusSchema,
   networkStateSchema,
@@ -220,5 +221,11 @@ export const negotiationStateSchema = z.object({
   activeParties: z.array(z.string()).optional().describe('parties still negotiating'),
   offences: z.record(z.string(), z.number().int()).optional(),
   adaptations: z.array(adaptationSchema).optional(),
+  cappedDemands: z
+    .array(cappedDemandSchema)
+    .optional()
+    .describe(
+      'demands outside the topic’s range, negotiated at the nearest bound (the request holds the capped targets)',
+    ),
 });
 export type NegotiationState = z.infer<typeof negotiationStateSchema>;

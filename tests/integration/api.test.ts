@@ -187,10 +187,24 @@ describe('HTTP API', () => {
         { ...validBody(), parties: [{ ...(partiesOf(2)[0] as object), personality: 'evil' }, partiesOf(2)[1]] },
         'parties.0.personality',
       ],
+      // Numbers bounded to their physical range: a range of ±1.7e308 overflows every sum.
+      [{ ...validBody(), topic: { ...cellTopic, min: -1.7e308, max: 1.7e308 } }, 'topic.min'],
       [
-        { ...validBody(), parties: [{ ...(partiesOf(2)[0] as object), target: 500 }, partiesOf(2)[1]] },
+        { ...validBody(), parties: [{ ...(partiesOf(2)[0] as object), target: 1e12 }, partiesOf(2)[1]] },
         'parties.0.target',
       ],
+      [
+        {
+          ...validBody(),
+          topic: { ...cellTopic, cell: { band: 'n78', channelBandwidthMHz: 1e-300, subcarrierSpacingKHz: 30 } },
+        },
+        'topic.cell.channelBandwidthMHz',
+      ],
+      [
+        { ...validBody(), parties: [{ ...(partiesOf(2)[0] as object), weight: 1e-300 }, partiesOf(2)[1]] },
+        'parties.0.weight',
+      ],
+      [{ ...validBody(), tolerance: 1e-300 }, 'tolerance'],
       [{ ...validBody(), parties: [partiesOf(2)[0], partiesOf(2)[0]] }, 'parties.1.id'],
       [{ ...validBody(), optimizerMode: 'maybe' }, 'optimizerMode'],
       [{ ...validBody(), extra: true }, ''],
@@ -210,6 +224,41 @@ describe('HTTP API', () => {
     assert.equal((afterList.body.negotiations as unknown[]).length, (before.body.negotiations as unknown[]).length);
     const badFilter = await call('GET', '/v1/negotiations?status=sleeping');
     assert.equal(badFilter.status, 400);
+  });
+
+  it('a demand outside the topic’s range is a business intent: negotiated at the bound, said in the state and to its BO only', async () => {
+    const body = {
+      ...validBody(),
+      parties: [
+        { ...(partiesOf(2)[0] as object), target: 500 },
+        { ...(partiesOf(2)[1] as object), target: -20 },
+      ],
+    };
+    const created = await call('POST', '/v1/negotiations', body);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = String(created.body.id);
+    const state = await call('GET', `/v1/negotiations/${id}`);
+    const request = state.body.request as { parties: { id: string; target: number }[] };
+    assert.deepEqual(
+      request.parties.map((p) => [p.id, p.target]),
+      [
+        ['bo-1', 134],
+        ['bo-2', 0],
+      ],
+    );
+    assert.deepEqual(state.body.cappedDemands, [
+      { partyId: 'bo-1', requestedTarget: 500, negotiatedTarget: 134 },
+      { partyId: 'bo-2', requestedTarget: -20, negotiatedTarget: 0 },
+    ]);
+    const mine = await call('GET', `/v1/negotiations/${id}`, undefined, authAs('bo-1'));
+    assert.equal(mine.status, 200);
+    assert.deepEqual((mine.body.you as { capped: unknown }).capped, {
+      partyId: 'bo-1',
+      requestedTarget: 500,
+      negotiatedTarget: 134,
+    });
+    assert.ok(!JSON.stringify(mine.body).includes('-20'), 'bo-2’s demand stays private');
+    await call('POST', `/v1/negotiations/${id}/cancel`);
   });
 
   it('is idempotent with an Idempotency-Key, and refuses the key with another body', async () => {
@@ -259,7 +308,14 @@ describe('HTTP API', () => {
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.equal(changed.body.target, 30);
     assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-9/target`, { target: 30 })).status, 404);
-    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 300 })).status, 400);
+    // Above the topic's range: a business intent, capped to the range and said so.
+    const capped = await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 300 });
+    assert.equal(capped.status, 200, JSON.stringify(capped.body));
+    assert.deepEqual(
+      [capped.body.target, capped.body.capped],
+      [134, { partyId: 'bo-1', requestedTarget: 300, negotiatedTarget: 134 }],
+    );
+    assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 1e300 })).status, 400);
     assert.equal((await call('POST', `/v1/negotiations/${id}/parties/bo-1/target`, { target: 'high' })).status, 400);
     const cancelled = await call('POST', `/v1/negotiations/${id}/cancel`);
     assert.equal(cancelled.status, 202);

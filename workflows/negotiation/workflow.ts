@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { NegotiationActivities } from '../../activities/index.ts';
 import { defaultArbitrationPolicy } from '../../core/negotiation/arbitration-defaults.ts';
-import type { NegotiationRequest, Party, Topic } from '../../core/negotiation/schemas.ts';
+import type { CappedDemand, NegotiationRequest, Party, Topic } from '../../core/negotiation/schemas.ts';
 import type {
   Adaptation,
   MediatorFeedback,
@@ -51,6 +51,8 @@ export interface NegotiationInput {
   request: NegotiationRequest;
   /** From temporal.yaml (timeouts.agentTurn), passed in because workflow code reads no files. */
   agentTurnTimeouts: AgentTurnTimeouts;
+  /** Demands the API capped to the topic's range (the request holds the capped targets). */
+  cappedDemands?: CappedDemand[];
 }
 
 export async function negotiationWorkflow(input: NegotiationInput): Promise<NegotiationState> {
@@ -84,6 +86,7 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
     activeParties: [...active],
     offences,
     adaptations,
+    ...(input.cappedDemands?.length ? { cappedDemands: input.cappedDemands } : {}),
   };
   metrics.negotiationStarted({ parties: parties.length, optimizerMode: request.optimizerMode });
   let pendingChanges: TargetChange[] = [];
