@@ -1,17 +1,18 @@
 /**
- * Durability: a negotiation worker process is killed (SIGKILL) mid-negotiation and another one
- * takes over; the negotiation finishes from its history with no round lost or repeated.
+ * Durability under `npm start`'s supervisor: the negotiation worker process is killed (SIGKILL)
+ * mid-turn, the supervisor starts it again with backoff, and the negotiation finishes from its
+ * history with no round lost or repeated and no turn scheduled twice.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { projectRoot } from '../../core/config.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
-import { cellTopic, config, negotiationInput, negotiationWorker, partiesOf, startTemporal } from '../helpers/stack.ts';
+import { Supervisor } from '../../scripts/lib/supervisor.ts';
+import { startService } from '../../scripts/services.ts';
+import { cellTopic, config, negotiationInput, partiesOf, startTemporal } from '../helpers/stack.ts';
 
 let env: TestWorkflowEnvironment;
 
@@ -37,21 +38,21 @@ after(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('worker crash', () => {
-  it('a killed worker’s negotiation is finished by another worker with every round exactly once', async () => {
+  it('the supervisor restarts a killed worker and the negotiation finishes with every round and turn exactly once', async () => {
     const taskQueue = config.topology.taskQueues.negotiation;
-    const child = spawn(process.execPath, ['workers/negotiation-worker.ts'], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: config.namespace,
-        MAESTRO_LOG_LEVEL: 'WARN',
-        // a port of its own: `npm start` beside the tests already holds the default 9464
-        MAESTRO_METRICS_PORT: String(await freePort()),
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const childExited = new Promise((resolve) => child.once('exit', resolve));
+    const workerEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: config.namespace,
+      MAESTRO_LOG_LEVEL: 'WARN',
+      // a port of its own: `npm start` beside the tests already holds the default 9464
+      MAESTRO_METRICS_PORT: String(await freePort()),
+    };
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ initialBackoffMs: 500, log: (line) => lines.push(line) });
+    supervisor.add('worker', () =>
+      startService('worker', process.execPath, ['workers/negotiation-worker.ts'], workerEnv),
+    );
     try {
       const handle = await env.client.workflow.start<typeof negotiationWorkflow>('negotiationWorkflow', {
         taskQueue,
@@ -76,11 +77,17 @@ describe('worker crash', () => {
         else await sleep(50);
       }
       assert.ok(killedDuring, 'an agent turn started on the first worker');
-      child.kill('SIGKILL');
-      await childExited;
+      const first = supervisor.current('worker')!;
+      first.child.kill('SIGKILL');
+      await first.exited;
 
-      const replacement = await negotiationWorker(env, taskQueue);
-      const state: NegotiationState = await replacement.runUntil(handle.result());
+      // No replacement from the test: the supervisor's restart finishes it.
+      const state: NegotiationState = await handle.result();
+      const status = supervisor.status().worker!;
+      assert.equal(status.restarts, 1, lines.join('\n'));
+      assert.equal(status.state, 'running');
+      assert.equal(status.lastExit?.signal, 'SIGKILL');
+      assert.ok(supervisor.current('worker') !== first, 'a new worker process');
       const roundCount = state.rounds.length;
       assert.ok(['consensus', 'no_consensus'].includes(state.status));
       assert.deepEqual(
@@ -106,7 +113,7 @@ describe('worker crash', () => {
       const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
       assert.ok(retried.length >= 1, 'the turn lost with the killed worker ran again as a second attempt');
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await supervisor.stopAll();
     }
   });
 });
