@@ -12,7 +12,6 @@
  * ran again after a kill (retried attempts), turns the optimizer decided while the model was away
  * (`llm_unavailable`), p50/p95 wall time. Writes results/faults.json.
  */
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -23,7 +22,8 @@ import { negotiationInput, partiesOf, startTemporal } from '../scripts/lib/stack
 import { Supervisor } from '../scripts/lib/supervisor.ts';
 import { ensureModelServer, startService, stopService } from '../scripts/services.ts';
 import type { negotiationWorkflow } from '../workflows/negotiation/workflow.ts';
-import { lcg, round, writeResults } from './lib/games.ts';
+import { lcg, percentile, round, writeResults } from './lib/games.ts';
+import { freePort } from '../scripts/lib/free-port.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,23 +46,6 @@ const outageMs = Number(args['outage-s']) * 1000;
 const timeoutMs = Number(args['timeout-s']) * 1000;
 const rand = lcg(Number(args.seed));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const config = loadConfig();
 const modelServer = await ensureModelServer(config);

@@ -19,7 +19,7 @@ import { referenceCell } from '../core/network/slice-operator.ts';
 import { hashApiKey, TenantDirectory } from '../core/tenants/tenants.ts';
 import { ensureModelServer, stopService } from '../scripts/services.ts';
 import { negotiationWorker, startTemporal } from '../scripts/lib/stack.ts';
-import { lcg, readyContextUnits, round, sharedStationTopic, writeResults } from './lib/games.ts';
+import { lcg, percentile, readyContextUnits, round, sharedStationTopic, writeResults } from './lib/games.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,11 +34,6 @@ const count = Number(args.negotiations);
 const mode = args.mode;
 const timeoutMs = Number(args['timeout-s']) * 1000;
 const terminal = new Set(['consensus', 'no_consensus', 'halted', 'failed', 'cancelled']);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
 
 const config = loadConfig();
 const modelServer = await ensureModelServer(config);

@@ -15,8 +15,8 @@ import { serviceIntentJsonSchema } from '../core/negotiation/schemas.ts';
 import type { Objective, Party, Personality } from '../core/negotiation/schemas.ts';
 import { projectRoot } from '../core/config.ts';
 import { startService, stopService, venvBin, waitUntil, httpOk } from '../scripts/services.ts';
-import { round, sharedStationTopic, writeResults } from './lib/games.ts';
-import { createServer } from 'node:net';
+import { percentile, round, sharedStationTopic, writeResults } from './lib/games.ts';
+import { freePort } from '../scripts/lib/free-port.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,12 +63,6 @@ function boTurn(i: number, n: number): { messages: ReturnType<typeof buildBoMess
   return { messages };
 }
 
-/** Nearest-rank percentile of `values` (p in 0..100). */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
-
 interface Sample {
   ttftMs: number;
   latencyMs: number;
@@ -111,17 +105,6 @@ async function streamed(baseUrl: string, turn: ReturnType<typeof boTurn>, seed: 
     }
   }
   return { ttftMs, latencyMs: performance.now() - started, tokens };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function measure(backend: string): Promise<Record<string, unknown>[]> {

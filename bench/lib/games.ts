@@ -113,6 +113,12 @@ export const sd = (xs: number[]): number => {
 };
 export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The p-th percentile (nearest rank) of `values`; NaN for none. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
 /** Varied starting intents: cost parties aim low (5–50), QoS parties high (70–130), weights 0.5–2. */
 export function variedParties(size: number, rand: () => number): Record<string, unknown>[] {
   return Array.from({ length: size }, (_, i) => {

@@ -9,5 +9,5 @@ export const negotiationRoundKey = defineSearchAttributeKey('NegotiationRound', 
 export const arbitralFlagCountKey = defineSearchAttributeKey('ArbitralFlagCount', SearchAttributeType.INT);
 /** Every party (BO tenant id) of a negotiation, so a tenant's list shows only its own negotiations. */
 export const partyIdsKey = defineSearchAttributeKey('PartyIds', SearchAttributeType.KEYWORD_LIST);
-/** A cell session's phase: idle | negotiating | enforced | switched_off. */
+/** A cell session's phase: idle | negotiating | awaiting_approval | enforced | switched_off. */
 export const cellSessionPhaseKey = defineSearchAttributeKey('CellSessionPhase', SearchAttributeType.KEYWORD);

@@ -4,7 +4,6 @@
  * history with no round lost or repeated and no turn scheduled twice.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { negotiationWorkflow } from '../../workflows/negotiation/workflow.ts';
@@ -13,21 +12,10 @@ import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { Supervisor } from '../../scripts/lib/supervisor.ts';
 import { startService } from '../../scripts/services.ts';
 import { cellTopic, config, negotiationInput, partiesOf, startTemporal } from '../helpers/stack.ts';
+import { freePort } from '../../scripts/lib/free-port.ts';
 
 let env: TestWorkflowEnvironment;
 
-/** A TCP port the OS reports free on loopback now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 before(async () => {
   env = await startTemporal();
 });
