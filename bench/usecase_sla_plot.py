@@ -3,8 +3,9 @@
 ``python bench/usecase_sla_plot.py results/usecase-sla.json results/usecase-sla.png`` (run by
 ``npm run usecase:sla``). Top: the cell's achievable throughput (capacity at the reported CQI),
 the enforced consensus and the delivered throughput over emulated time, with negotiations
-shaded, renegotiation points marked by their trigger, the cell's switched-off stretch greyed and
-arbitral warnings annotated. Bottom: the CQI the RAN replayed.
+shaded (blue while a consensus waits for the operator's approval), renegotiation points marked by
+their trigger, reverts, A1 re-sends and approvals as dotted lines, the cell's switched-off stretch
+greyed and arbitral warnings annotated. Bottom: the CQI the RAN replayed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(src: Path, dst: Path) -> None:
 
     for a, b in spans(rows, lambda r: r["negotiating"]):
         ax.axvspan(a, b, color="#f6e7a6", alpha=0.6, lw=0)
+    for a, b in spans(rows, lambda r: r["phase"] == "awaiting_approval"):
+        ax.axvspan(a, b, color="#c6dbef", alpha=0.7, lw=0)
     for a, b in spans(rows, lambda r: r["phase"] == "switched_off"):
         ax.axvspan(a, b, color="#bbbbbb", alpha=0.5, lw=0)
         ax.text((a + b) / 2, 2, "cell off\n(unanimous vote)", ha="center", va="bottom", fontsize=8)
@@ -76,6 +79,19 @@ def main(src: Path, dst: Path) -> None:
                 color="#9467bd",
                 arrowprops={"arrowstyle": "->", "color": "#9467bd"},
             )
+    # The network plane's own events: a revert on degradation, A1 policies re-sent after a RIC restart,
+    # an approved or rejected consensus.
+    marks = {
+        "reverted": ("revert", "#e377c2"),
+        "a1_resynced": ("A1 re-sent", "#17becf"),
+        "approved": ("approved", "#1f77b4"),
+        "rejected": ("rejected", "#7f7f7f"),
+    }
+    for e in data.get("events", []):
+        if e["kind"] in marks:
+            text, color = marks[e["kind"]]
+            ax.axvline(e["tS"], color=color, ls=":", lw=1.2)
+            ax.text(e["tS"] + 2, top * 0.55, text, fontsize=7, color=color, rotation=90, va="bottom")
     for s in data.get("scripted", []):
         ax.annotate(s["what"], (s["tS"], 0), xytext=(0, -2), textcoords="offset points", fontsize=7, color="#8c564b")
 

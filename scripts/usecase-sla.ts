@@ -13,6 +13,12 @@
  *   --bos 2|3          BOs sharing the cell (default 2)
  *   --toxic-at <s>     when bo-basic turns toxic (default: a third of the trace; 190 s for fig5)
  *   --aggressive-at <s> when every BO turns disagreeable (default: two thirds; 390 s for fig5)
+ *   --approval <s>     the operator requires approval of each consensus (durable timer of <s>
+ *                      workflow seconds, then approve); the script, as the operator, approves each
+ *                      pending consensus after --approve-after emulated seconds (default 6)
+ *   --ric-restart-at <s> the near-RT RIC restarts and loses its A1 policies (the session re-sends them)
+ *   --ran-fault-at <s> a RAN-side fault: the cell's PRB split is cut to a third behind the slice
+ *                      operator's back (the session reverts to the previous plan and renegotiates)
  *   --out <prefix>     default results/usecase-sla (→ .json and .png)
  */
 import { spawnSync } from 'node:child_process';
@@ -52,6 +58,10 @@ const { values } = parseArgs({
     'toxic-at': { type: 'string' },
     'aggressive-at': { type: 'string' },
     out: { type: 'string', default: 'results/usecase-sla' },
+    approval: { type: 'string' },
+    'approve-after': { type: 'string', default: '6' },
+    'ric-restart-at': { type: 'string' },
+    'ran-fault-at': { type: 'string' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -200,6 +210,18 @@ async function main(): Promise<void> {
       clock.start();
       let toxicDone = false;
       let aggressiveDone = false;
+      let ricRestartAtS = values['ric-restart-at'] === undefined ? null : Number(values['ric-restart-at']);
+      let ranFaultAtS = values['ran-fault-at'] === undefined ? null : Number(values['ran-fault-at']);
+      const approveAfterS = Number(values['approve-after']);
+      const pendingSeen = new Map<string, number>();
+      if (values.approval !== undefined) {
+        await call('operator', 'PUT', `/v1/cells/${referenceCellId}/approval-policy`, {
+          required: true,
+          timeoutS: Number(values.approval),
+          onTimeout: 'approve',
+        });
+        scripted.push({ tS: 0, what: 'operator requires approval' });
+      }
       let lastProgress = 0;
       while (!ended) {
         await new Promise((r) => setTimeout(r, 250));
@@ -223,6 +245,32 @@ async function main(): Promise<void> {
             await call(bo.id, 'PATCH', `/v1/intents/${intentIds[bo.id]}`, { agent: { personality: 'disagreeable' } });
           }
           scripted.push({ tS, what: 'every BO turns disagreeable' });
+        }
+        // The operator: approves each consensus that waits for it, after a while.
+        const pending = state.pendingApproval;
+        if (pending) {
+          const seenAt = pendingSeen.get(pending.negotiationId) ?? tS;
+          pendingSeen.set(pending.negotiationId, seenAt);
+          if (tS - seenAt >= approveAfterS) {
+            await call('operator', 'POST', `/v1/cells/${referenceCellId}/approval`, {
+              negotiationId: pending.negotiationId,
+              decision: 'approve',
+            }).catch(() => undefined); // decided meanwhile (the timer, or superseded)
+          }
+        }
+        if (ricRestartAtS !== null && tS >= ricRestartAtS) {
+          ran.restartRic();
+          scripted.push({ tS, what: 'RIC restarts (A1 policies lost)' });
+          ricRestartAtS = null;
+        }
+        if (ranFaultAtS !== null && tS >= ranFaultAtS) {
+          const running = ran.status(referenceCell.cellId).intent;
+          if (running) {
+            // Behind the slice operator's back: each slice keeps a third of its PRBs.
+            ran.enforce({ ...running, slices: running.slices.map((x) => ({ ...x, prbs: Math.floor(x.prbs / 3) })) });
+            scripted.push({ tS, what: 'RAN fault: PRBs cut to a third' });
+            ranFaultAtS = null;
+          }
         }
         if (Date.now() - lastProgress > 5000) {
           lastProgress = Date.now();
@@ -304,6 +352,13 @@ function writeTimeline(
         warned: n.warned,
       })),
       switchedOff: final.events.filter((e) => e.kind === 'switched_off').length,
+      approvals: (final.approvals ?? []).map((a) => ({
+        negotiationId: a.negotiationId,
+        decision: a.decision,
+        by: a.by,
+      })),
+      reverted: final.events.filter((e) => e.kind === 'reverted').length,
+      a1Resynced: final.events.filter((e) => e.kind === 'a1_resynced').length,
       secondsEnforced: enforcedSeconds.length,
       secondsConsensusDelivered: met.length,
     },

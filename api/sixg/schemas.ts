@@ -20,7 +20,16 @@ export const orchestrationRequestSchema = z.strictObject({
     .min(1)
     .max(5)
     .default(3)
-    .describe('model calls until a valid plan: the first greedy, the rest sampled'),
+    .describe('invalid answers in a row before giving up: the first call greedy, the rest sampled'),
+  candidates: z
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .optional()
+    .describe(
+      'valid plans the digital twin judges before answering; the first that meets the QoS is the answer, else the best-scoring one (absent: 4)',
+    ),
 });
 export type OrchestrationRequest = z.output<typeof orchestrationRequestSchema>;
 

@@ -41,6 +41,7 @@ export class SixgService {
       task: { id: workflowId, description: request.description, qos: request.qos, scenario: request.scenario },
       model: request.model ?? null,
       attempts: request.attempts,
+      candidates: request.candidates ?? null,
     };
     const handle = await this.client.workflow.start<typeof sixgOrchestrationWorkflow>('sixgOrchestrationWorkflow', {
       workflowId,

@@ -161,7 +161,16 @@ export const orchestrateTaskInputSchema = z.strictObject({
     .int()
     .min(1)
     .max(5)
-    .describe('model calls until a valid plan: the first greedy, the rest sampled'),
+    .describe('invalid answers in a row before giving up: the first call greedy, the rest sampled'),
+  candidates: z
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .nullable()
+    .describe(
+      'valid plans the twin judges before answering (the first that meets the QoS wins); null: the learner default, 4',
+    ),
 });
 export type OrchestrateTaskInput = z.infer<typeof orchestrateTaskInputSchema>;
 
@@ -170,7 +179,13 @@ export const orchestrateTaskResultSchema = z.object({
   attempts: z
     .array(z.object({ text: z.string(), valid: z.boolean(), reason: z.string().nullable() }))
     .describe('every model call, in order; `reason` says why an invalid answer was rejected'),
-  orchestration: orchestrationSchema.nullable().describe('the valid plan; null when no attempt gave one'),
+  candidates: z
+    .array(z.object({ orchestration: orchestrationSchema, fulfilled: z.boolean(), score: z.number().nullable() }))
+    .optional()
+    .describe(
+      'every valid plan the twin judged, in order; the answer is the first that met the QoS, else the best score',
+    ),
+  orchestration: orchestrationSchema.nullable().describe('the chosen plan; null when no attempt gave a valid one'),
   twin: twinResultSchema.nullable().describe("the twin's system-level result for the plan"),
   achieved: z.object({ throughput_mbps: z.number(), latency_ms: z.number(), ber: z.number() }).nullable(),
   fulfilled: z.boolean().describe("the achieved QoS meets the task's needs"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sixg_learner.compare import bootstrap_mean_interval, mcnemar_exact_p, model_row, paired, wilson_interval
+from sixg_learner.compare import best_of, bootstrap_mean_interval, mcnemar_exact_p, model_row, paired, wilson_interval
 
 
 def _report(outcomes: list[tuple[str, bool, float, str]]) -> dict:
@@ -38,3 +38,15 @@ def test_rows_and_pairs_from_reports() -> None:
     assert test.difference == pytest.approx(1 / 3)
     interval = bootstrap_mean_interval([0.8, 0.6])
     assert interval is not None and 0.6 <= interval[0] <= interval[1] <= 0.8
+
+
+def test_best_of_takes_the_first_answer_that_meets_the_qos_else_the_last() -> None:
+    greedy = _report([("t1", True, 0.8, "g1"), ("t2", False, -0.4, "g2"), ("t3", False, -0.5, "g3")])
+    sample = _report([("t1", True, 0.9, "s1"), ("t2", True, 0.3, "s2"), ("t3", False, -0.2, "s3")])
+    merged = best_of([greedy, sample])
+    chosen = {r["task_id"]: (r["fulfilled"], r["score"], r["raw_output"]) for r in merged["records"]}
+    # t1: the greedy answer already met the QoS, so the better-scoring sample is never asked for
+    assert chosen == {"t1": (True, 0.8, "g1"), "t2": (True, 0.3, "s2"), "t3": (False, -0.2, "s3")}
+    assert merged["best_of"] == 2 and model_row("k2", merged).completed == 2
+    with pytest.raises(ValueError, match="same tasks"):
+        best_of([greedy, _report([("t1", True, 0.1, "x")])])

@@ -1,10 +1,10 @@
-"""An orchestration request: invalid answers are retried, a valid one goes to the real (system-level) twin."""
+"""An orchestration request: invalid answers are retried, valid ones go to the real (system-level) twin, which picks."""
 
 from __future__ import annotations
 
 import pytest
 from sixg_learner import orchestrate as orchestrate_module
-from sixg_learner.orchestrate import RETRY_TEMPERATURE, orchestrate
+from sixg_learner.orchestrate import SAMPLE_TEMPERATURE, orchestrate
 from sixg_learner.prompting import answer_text
 from sixg_learner.tasks import Qos, Task
 
@@ -13,13 +13,15 @@ from examples import VIDEO_CALL_TASK as EXAMPLE_TASK
 
 
 class ScriptedModel:
-    """Stands in for the served model: answers from a script, recording the temperature of each call."""
+    """Stands in for the served model: answers from a script, recording the temperature and seed of each call."""
 
     answers: list[str] = []
     temperatures: list[float] = []
+    seeds: list[int] = []
 
-    def __init__(self, base_url: str, model: str, temperature: float, **_: object) -> None:
+    def __init__(self, base_url: str, model: str, temperature: float, seed: int = 0, **_: object) -> None:
         ScriptedModel.temperatures.append(temperature)
+        ScriptedModel.seeds.append(seed)
 
     def __call__(self, task: Task) -> str:
         return ScriptedModel.answers.pop(0)
@@ -28,7 +30,7 @@ class ScriptedModel:
 @pytest.fixture
 def scripted(monkeypatch: pytest.MonkeyPatch) -> type[ScriptedModel]:
     monkeypatch.setattr(orchestrate_module, "OpenAIGenerator", ScriptedModel)
-    ScriptedModel.answers, ScriptedModel.temperatures = [], []
+    ScriptedModel.answers, ScriptedModel.temperatures, ScriptedModel.seeds = [], [], []
     return ScriptedModel
 
 
@@ -37,7 +39,8 @@ def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(s
     answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=3)
     assert [a.valid for a in answer.attempts] == [False, True]
     assert "num_prbs" in (answer.attempts[0].reason or "")
-    assert scripted.temperatures == [0.0, RETRY_TEMPERATURE]  # greedy first, then sampled retries
+    assert scripted.temperatures == [0.0, SAMPLE_TEMPERATURE]  # greedy first, then sampled retries
+    assert len(answer.candidates) == 1, "it met the QoS: no second plan is asked for"
     assert answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 14
     # the example link meets the example task (8.19 Mbps ≥ 8, 1.29 ms ≤ 3 ms on the system-level twin)
     assert answer.achieved is not None and answer.achieved["throughput_mbps"] == pytest.approx(8.19, abs=0.01)
@@ -47,9 +50,34 @@ def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(s
 def test_a_plan_that_misses_the_qos_is_reported_as_such(scripted: type[ScriptedModel]) -> None:
     scripted.answers = [answer_text(EXAMPLE_LINK)]
     demanding = Task(id="t", description="d", qos=Qos(max_delay_ms=3.0, min_throughput_mbps=80.0, max_ber=1e-3))
-    answer = orchestrate(demanding, "http://unused", "sixg-llm", attempts=1)
+    answer = orchestrate(demanding, "http://unused", "sixg-llm", attempts=1, candidates=1)
     assert answer.orchestration is not None and not answer.fulfilled
     assert answer.score is not None and answer.score < 0
+
+
+def test_the_twin_picks_the_first_candidate_that_meets_the_qos(scripted: type[ScriptedModel]) -> None:
+    # 8.19 Mbps misses 12 Mbps; the same link on twice the PRBs meets it.
+    wider = EXAMPLE_LINK.model_copy(update={"num_prbs": 28})
+    scripted.answers = [answer_text(EXAMPLE_LINK), answer_text(wider), answer_text(EXAMPLE_LINK)]
+    needs_more = EXAMPLE_TASK.model_copy(update={"qos": Qos(min_throughput_mbps=12.0, max_delay_ms=3.0, max_ber=1e-3)})
+    answer = orchestrate(needs_more, "http://unused", "sixg-llm", attempts=3, candidates=4)
+    assert [c.fulfilled for c in answer.candidates] == [False, True], "stops at the first that meets"
+    assert scripted.temperatures == [0.0, SAMPLE_TEMPERATURE] and scripted.seeds == [0, 1]
+    assert answer.fulfilled and answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 28
+    assert answer.score == answer.candidates[1].score
+
+
+def test_when_no_candidate_meets_the_qos_the_best_scoring_one_is_the_answer(scripted: type[ScriptedModel]) -> None:
+    wider = EXAMPLE_LINK.model_copy(update={"num_prbs": 28})
+    scripted.answers = [answer_text(EXAMPLE_LINK), answer_text(wider)]
+    out_of_reach = EXAMPLE_TASK.model_copy(
+        update={"qos": Qos(min_throughput_mbps=80.0, max_delay_ms=3.0, max_ber=1e-3)}
+    )
+    answer = orchestrate(out_of_reach, "http://unused", "sixg-llm", attempts=3, candidates=2)
+    assert len(answer.candidates) == 2 and not any(c.fulfilled for c in answer.candidates)
+    best = max(answer.candidates, key=lambda c: c.score or -9)
+    assert answer.score == best.score and answer.orchestration == best.orchestration
+    assert not answer.fulfilled
 
 
 def test_no_valid_answer_after_all_attempts_says_why_and_invents_nothing(scripted: type[ScriptedModel]) -> None:

@@ -145,6 +145,7 @@ describe('POST /v1/sixg/orchestrations', () => {
       [{ ...validBody(), priority: 'high' }, []],
       [{ ...validBody(), scenario: { snr_db: 15, channel_model: 'rayleigh' } }, ['scenario', 'channel_model']],
       [{ ...validBody(), attempts: 6 }, ['attempts']],
+      [{ ...validBody(), candidates: 9 }, ['candidates']],
       [{ ...validBody(), description: '' }, ['description']],
     ];
     for (const [body, path] of cases) {
@@ -191,16 +192,18 @@ describe('POST /v1/sixg/orchestrations', () => {
       },
       model: null,
       attempts: 3,
+      candidates: null,
     });
     const description = await env.client.workflow.getHandle(workflowId).describe();
     assert.equal(description.type, 'sixgOrchestrationWorkflow');
     assert.equal(description.taskQueue, 'test-training');
     assert.equal(description.typedSearchAttributes.get(trainingPhaseKey), 'orchestrate');
 
-    const chosen = await post({ ...validBody(), model: 'smollm2-135m-instruct', attempts: 1 });
+    const chosen = await post({ ...validBody(), model: 'smollm2-135m-instruct', attempts: 1, candidates: 2 });
     assert.equal(chosen.status, 200);
     assert.equal(received[1]?.model, 'smollm2-135m-instruct');
     assert.equal(received[1]?.attempts, 1);
+    assert.equal(received[1]?.candidates, 2);
   });
 
   it('a task the learner rejects (InvalidTrainingInput) is not retried: 422 with the workflow id', async () => {

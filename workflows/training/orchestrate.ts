@@ -19,6 +19,8 @@ export interface SixgOrchestrationInput {
   model?: string | null;
   /** Model calls until a valid plan, 1..5 (default 3). */
   attempts?: number;
+  /** Valid plans the twin judges before answering, 1..8; null or absent: the learner's default. */
+  candidates?: number | null;
 }
 
 export const defaultOrchestrationAttempts = 3;
@@ -35,5 +37,6 @@ export async function sixgOrchestrationWorkflow(input: SixgOrchestrationInput): 
     task: input.task,
     model: input.model ?? null,
     attempts: input.attempts ?? defaultOrchestrationAttempts,
+    candidates: input.candidates ?? null,
   });
 }

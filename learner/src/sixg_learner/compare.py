@@ -7,6 +7,11 @@ tasks with a bootstrap 95 % interval, and the number of distinct plans. Between 
 one before it (the order of --report), on the tasks both answered: the paired difference in
 completion, and McNemar's exact test on the discordant tasks (one completes, the other does not),
 which is what "significant" means in docs/RLDTF.md. Reports must be on the same task file.
+
+`--report NAME=a.json+b.json+...` is the twin-checked best-of-k of those reports, in that order:
+per task the first answer that meets the QoS, else the last one — what an orchestration request
+with `candidates = k` answers when its k draws are those reports' (orchestrate.py: the greedy
+answer, then samples at seeds 1, 2, …).
 """
 
 from __future__ import annotations
@@ -78,6 +83,23 @@ def mcnemar_exact_p(only_a: int, only_b: int) -> float:
     return min(1.0, 2 * tail)
 
 
+def best_of(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The twin-checked best-of-k report of `reports` (same tasks): per task the first answer that
+    meets the QoS, else the last answer. The raw output kept is the chosen answer's."""
+    if not reports:
+        raise ValueError("best_of needs at least one report")
+    tasks = [r["task_id"] for r in reports[0]["records"]]
+    by_task = [_records(r) for r in reports]
+    for k, records in enumerate(by_task):
+        if set(records) != set(tasks):
+            raise ValueError(f"report {k + 1} of the best-of is not on the same tasks")
+    chosen = []
+    for task in tasks:
+        answers = [records[task] for records in by_task]
+        chosen.append(next((a for a in answers if a["fulfilled"]), answers[-1]))
+    return {**reports[0], "records": chosen, "best_of": len(reports)}
+
+
 def _records(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["task_id"]: r for r in report["records"]}
 
@@ -143,7 +165,12 @@ def table(rows: list[ModelRow], pairs: list[Paired]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compare evaluation reports with intervals and paired tests.")
-    parser.add_argument("--report", action="append", required=True, help="NAME=report.json (order: the table's)")
+    parser.add_argument(
+        "--report",
+        action="append",
+        required=True,
+        help="NAME=report.json, or NAME=a.json+b.json+… for their twin-checked best-of-k (order: the table's)",
+    )
     parser.add_argument("--pair", action="append", default=[], help="A:B — also test A against B (names)")
     parser.add_argument("--out", type=Path, default=None, help="JSON with the rows and the paired tests")
     args = parser.parse_args(argv)
@@ -152,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         name, _, path = item.partition("=")
         if not path:
             parser.error(f"--report {item!r}: expected NAME=FILE")
-        reports[name] = json.loads(Path(path).read_text())
+        parts = [json.loads(Path(p).read_text()) for p in path.split("+")]
+        reports[name] = parts[0] if len(parts) == 1 else best_of(parts)
     files = {r.get("tasks_sha256") for r in reports.values()}
     if len(files) > 1:
         parser.error(f"the reports are on different task files: {sorted(str(f) for f in files)}")

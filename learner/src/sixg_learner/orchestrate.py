@@ -5,11 +5,15 @@ serves — `sixg-llm`, the promoted model exported to GGUF, when the server list
 SmolLM2 — with the one-shot prompt of training (`prompting.build_messages`) and the answer schema as
 the decoding constraint (integer ranges as enums: llama.cpp's grammar ignores bounds). The answer is
 validated as training validates it (`prompting.parse_orchestration`: the link in the task's scenario,
-schema and cross-field rules); an invalid answer is retried (attempt 1 greedy, later attempts
-sampled at temperature 0.7 with their own seed), up to `attempts`. A valid plan then goes to the twin
-at system level, and the reply says what it achieves, whether that meets the QoS and its eq. (2)
-score. When no attempt gives a valid plan, the reply says so with every attempt's reason: the
-caller decides what to fall back on; nothing is invented here.
+schema and cross-field rules); an invalid answer is retried, up to `attempts` in a row. A valid plan
+goes to the twin at system level.
+
+The twin decides before the caller does: up to `candidates` valid plans are judged (the first
+greedy, the others sampled at temperature 1, the policy's own distribution π_c, seed = draw index),
+and the first that meets the QoS is the answer, else the best-scoring one. Every judged plan is in
+the reply. The reply says what the answer achieves, whether that meets the QoS and its eq. (2)
+score. When no draw gives a valid plan, the reply says so with every attempt's reason: the caller
+decides what to fall back on; nothing is invented here.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from .reward import judge
 from .tasks import Task, system_level_evaluator
 
 BASE_MODEL_ID = "smollm2-135m-instruct"
-RETRY_TEMPERATURE = 0.7
+SAMPLE_TEMPERATURE = 1.0
+"""Temperature of every draw after the first: the one PPO trained the policy at (`LoopArgs.temperature`)."""
+DEFAULT_CANDIDATES = 4
+"""Plans judged on the twin before answering (the one default; the API and workflow pass null for it)."""
 
 
 class Attempt(BaseModel):
@@ -36,10 +43,19 @@ class Attempt(BaseModel):
     reason: str | None
 
 
+class Candidate(BaseModel):
+    """A valid plan the twin judged."""
+
+    orchestration: dict[str, Any]
+    fulfilled: bool
+    score: float | None
+
+
 class OrchestrationAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str
     attempts: list[Attempt]
+    candidates: list[Candidate] = Field(default_factory=list)
     orchestration: dict[str, Any] | None = None
     twin: dict[str, Any] | None = None
     achieved: dict[str, float] | None = None
@@ -62,45 +78,68 @@ def choose_model(base_url: str, requested: str | None) -> str:
     return SIXG_MODEL_ID if SIXG_MODEL_ID in served else BASE_MODEL_ID
 
 
-def orchestrate(task: Task, base_url: str, model: str, attempts: int = 3) -> OrchestrationAnswer:
-    """Asks `model` for `task`'s link until a valid plan comes (at most `attempts`), then the twin's verdict."""
+def orchestrate(
+    task: Task, base_url: str, model: str, attempts: int = 3, candidates: int | None = None
+) -> OrchestrationAnswer:
+    """Asks `model` for `task`'s link and has the twin judge up to `candidates` valid plans (module docstring)."""
+    wanted = DEFAULT_CANDIDATES if candidates is None else candidates
     if attempts < 1:
         raise ValueError(f"attempts must be >= 1, got {attempts}")
+    if wanted < 1:
+        raise ValueError(f"candidates must be >= 1, got {wanted}")
     started = time.perf_counter()
     tried: list[Attempt] = []
-    plan: Orchestration | None = None
-    for i in range(attempts):
+    judged: list[tuple[Candidate, Orchestration, Any, Any]] = []
+    invalid_in_a_row = 0
+    draw = 0
+    while len(judged) < wanted and invalid_in_a_row < attempts:
         generate = OpenAIGenerator(
             base_url,
             model,
-            temperature=0.0 if i == 0 else RETRY_TEMPERATURE,
-            seed=i,
+            temperature=0.0 if draw == 0 else SAMPLE_TEMPERATURE,
+            seed=draw,
             strict_ranges=True,
             timeout_s=120.0,
         )
+        draw += 1
         text = generate(task)
         parsed = parse_orchestration(text, task)
-        if isinstance(parsed, Orchestration):
-            tried.append(Attempt(text=text, valid=True, reason=None))
-            plan = parsed
-            break
-        tried.append(Attempt(text=text, valid=False, reason=f"{parsed.stage}: {parsed.reason}"))
-    answer = OrchestrationAnswer(model=model, attempts=tried, seconds=0.0)
-    if plan is not None:
-        answer.orchestration = plan.model_dump(mode="json")
-        (result,) = system_level_evaluator([plan])
+        if not isinstance(parsed, Orchestration):
+            tried.append(Attempt(text=text, valid=False, reason=f"{parsed.stage}: {parsed.reason}"))
+            invalid_in_a_row += 1
+            continue
+        (result,) = system_level_evaluator([parsed])
         if result is None:
-            tried[-1] = Attempt(text=tried[-1].text, valid=False, reason="the twin cannot run this plan")
-        else:
-            verdict = judge(result, plan, task.requirement())
-            achieved = verdict.achieved
-            answer.twin = result.model_dump(mode="json")
-            answer.achieved = {
-                "throughput_mbps": achieved.throughput_mbps,
-                "latency_ms": achieved.latency_ms,
-                "ber": achieved.ber,
-            }
-            answer.fulfilled = verdict.satisfied
-            answer.score = verdict.reward
+            tried.append(Attempt(text=text, valid=False, reason="the twin cannot run this plan"))
+            invalid_in_a_row += 1
+            continue
+        invalid_in_a_row = 0
+        tried.append(Attempt(text=text, valid=True, reason=None))
+        verdict = judge(result, parsed, task.requirement())
+        plan_json = parsed.model_dump(mode="json")
+        judged.append(
+            (
+                Candidate(orchestration=plan_json, fulfilled=verdict.satisfied, score=verdict.reward),
+                parsed,
+                result,
+                verdict,
+            )
+        )
+        if verdict.satisfied:
+            break
+    answer = OrchestrationAnswer(model=model, attempts=tried, candidates=[c for c, *_ in judged], seconds=0.0)
+    if judged:
+        # The first that meets the QoS (the loop stopped there), else the best eq. (2) score.
+        _, plan, result, verdict = max(judged, key=lambda j: (j[3].satisfied, j[3].reward))
+        achieved = verdict.achieved
+        answer.orchestration = plan.model_dump(mode="json")
+        answer.twin = result.model_dump(mode="json")
+        answer.achieved = {
+            "throughput_mbps": achieved.throughput_mbps,
+            "latency_ms": achieved.latency_ms,
+            "ber": achieved.ber,
+        }
+        answer.fulfilled = verdict.satisfied
+        answer.score = verdict.reward
     answer.seconds = time.perf_counter() - started
     return answer

@@ -375,6 +375,8 @@ class OrchestrateTaskInput(BaseModel):
     task: dict[str, Any]
     model: str | None = None
     attempts: int = Field(default=3, ge=1, le=5)
+    candidates: int | None = Field(default=None, ge=1, le=8)
+    """Valid plans the twin judges before answering; None: orchestrate.DEFAULT_CANDIDATES."""
 
 
 @activity.defn(name="orchestrate_task")
@@ -399,7 +401,7 @@ async def orchestrate_task(inp: OrchestrateTaskInput) -> dict[str, Any]:
         model = await asyncio.to_thread(choose_model, base_url, inp.model)
     except ValueError as err:
         raise _invalid(str(err)) from err
-    answer = await asyncio.to_thread(orchestrate, task, base_url, model, inp.attempts)
+    answer = await asyncio.to_thread(orchestrate, task, base_url, model, inp.attempts, inp.candidates)
     return answer.model_dump(mode="json")
 
 
