@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -137,6 +138,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None, help="SQLite file for cached results (default: memory)")
     args = parser.parse_args()
     asyncio.run(run(args.address, args.namespace, args.task_queue, args.processes, args.cache))
+    # The worker has drained and the pool is shut down; every cached result was committed as it was
+    # written. Interpreter finalization would now run with TensorFlow's and the Temporal core's native
+    # threads still alive, and one of them releases the GIL from a dead thread state ("Fatal Python
+    # error: PyGILState_Release" at every Ctrl-C of `npm start`). Nothing is left to finalize: leave.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
