@@ -11,7 +11,12 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { MaestroConfig } from '../../core/config.ts';
-import { capDemands, type CappedDemand, type NegotiationRequestBody } from '../../core/negotiation/schemas.ts';
+import {
+  capDemand,
+  capDemands,
+  type CappedDemand,
+  type NegotiationRequestBody,
+} from '../../core/negotiation/schemas.ts';
 import {
   cellIdKey,
   negotiationStatusKey,
@@ -156,8 +161,7 @@ export class NegotiationService {
     if (description.status.name !== 'RUNNING') throw conflict(`negotiation ${id} is not running`);
     const { topic } = (await this.ask(id, () => this.client.workflow.getHandle(id).query(negotiationStateQuery)))
       .request;
-    const target = Math.min(Math.max(requested, topic.min), topic.max);
-    const capped = target === requested ? undefined : { partyId, requestedTarget: requested, negotiatedTarget: target };
+    const { target, capped } = capDemand(partyId, requested, topic);
     try {
       const { appliesFromRound } = await this.ask(id, () =>
         this.client.workflow.getHandle(id).executeUpdate(changePartyTargetUpdate, { args: [{ partyId, target }] }),

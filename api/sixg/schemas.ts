@@ -1,6 +1,11 @@
 /** Request and response schemas of /v1/sixg/orchestrations: validation, types and the OpenAPI document. */
 import { z } from 'zod';
-import { orchestrateTaskResultSchema, sixgQosSchema } from '../../core/training/contracts.ts';
+import {
+  orchestrateTaskResultSchema,
+  orchestrationAttemptsSchema,
+  orchestrationCandidatesSchema,
+  sixgQosSchema,
+} from '../../core/training/contracts.ts';
 import { scenarioConfigSchema } from '../../core/twin/orchestration.ts';
 
 export { sixgQosSchema };
@@ -14,22 +19,8 @@ export const orchestrationRequestSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'not a model id')
     .optional()
     .describe('a model the model server serves; absent: sixg-llm when served, else the base SmolLM2'),
-  attempts: z
-    .number()
-    .int()
-    .min(1)
-    .max(5)
-    .default(3)
-    .describe('invalid answers in a row before giving up: the first call greedy, the rest sampled'),
-  candidates: z
-    .number()
-    .int()
-    .min(1)
-    .max(8)
-    .optional()
-    .describe(
-      'valid plans the digital twin judges before answering; the first that meets the QoS is the answer, else the best-scoring one (absent: 4)',
-    ),
+  attempts: orchestrationAttemptsSchema.default(3),
+  candidates: orchestrationCandidatesSchema.optional(),
 });
 export type OrchestrationRequest = z.output<typeof orchestrationRequestSchema>;
 

@@ -135,16 +135,27 @@ export const cappedDemandSchema = z.object({
 });
 export type CappedDemand = z.infer<typeof cappedDemandSchema>;
 
+/** One party's demand clamped into the topic's range, and the record of it when it had to be. */
+export function capDemand(
+  partyId: string,
+  requestedTarget: number,
+  range: { min: number; max: number },
+): { target: number; capped?: CappedDemand } {
+  const target = Math.min(Math.max(requestedTarget, range.min), range.max);
+  return target === requestedTarget
+    ? { target }
+    : { target, capped: { partyId, requestedTarget, negotiatedTarget: target } };
+}
+
 /** Clamps each target into the topic's range; the parties' other fields are untouched. */
 export function capDemands(body: z.infer<typeof negotiationRequestBodySchema>): {
   request: z.infer<typeof negotiationRequestSchema>;
   cappedDemands: CappedDemand[];
 } {
-  const { min, max } = body.topic;
   const cappedDemands: CappedDemand[] = [];
   const parties = body.parties.map((p) => {
-    const target = Math.min(Math.max(p.target, min), max);
-    if (target !== p.target) cappedDemands.push({ partyId: p.id, requestedTarget: p.target, negotiatedTarget: target });
+    const { target, capped } = capDemand(p.id, p.target, body.topic);
+    if (capped) cappedDemands.push(capped);
     return { ...p, target };
   });
   return { request: { ...body, parties }, cappedDemands };

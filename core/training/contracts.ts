@@ -150,27 +150,32 @@ export const sixgTaskSchema = z.strictObject({
 });
 export type SixgTask = z.infer<typeof sixgTaskSchema>;
 
+/** Invalid answers in a row an orchestration request tolerates (the API's default is 3). */
+export const orchestrationAttemptsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(5)
+  .describe('invalid answers in a row before giving up: the first call greedy, the rest sampled');
+
+/** Valid plans the twin judges before an orchestration answers (the learner's default is 4). */
+export const orchestrationCandidatesSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(8)
+  .describe(
+    'valid plans the digital twin judges before answering; the first that meets the QoS is the answer, else the best-scoring one (none given: the learner default, 4)',
+  );
+
 export const orchestrateTaskInputSchema = z.strictObject({
   task: sixgTaskSchema,
   model: z
     .string()
     .nullable()
     .describe('the served model to ask; null: `sixg-llm` when the model server lists it, else the base model'),
-  attempts: z
-    .number()
-    .int()
-    .min(1)
-    .max(5)
-    .describe('invalid answers in a row before giving up: the first call greedy, the rest sampled'),
-  candidates: z
-    .number()
-    .int()
-    .min(1)
-    .max(8)
-    .nullable()
-    .describe(
-      'valid plans the twin judges before answering (the first that meets the QoS wins); null: the learner default, 4',
-    ),
+  attempts: orchestrationAttemptsSchema,
+  candidates: orchestrationCandidatesSchema.nullable(),
 });
 export type OrchestrateTaskInput = z.infer<typeof orchestrateTaskInputSchema>;
 

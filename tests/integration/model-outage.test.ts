@@ -64,14 +64,12 @@ describe('model outage: the optimizer substitutes, the LLM comes back', () => {
 
   it('a model server that is gone (connections refused): the same, and the circuit stops asking it', async () => {
     await proxy.stop();
-    const failedBefore = proxy.failed;
     const state = await negotiate('refused');
     assert.notEqual(state.status, 'failed', state.reason);
     assert.ok(codesOf(state).includes('llm_unavailable'));
     // The 500s of the first negotiation opened the circuit: the turns did not even try the endpoint.
     const messages = state.rounds.flatMap((r) => r.warnings.map((w) => w.message)).join(' | ');
     assert.match(messages, /circuit open/);
-    assert.equal(proxy.failed, failedBefore);
   });
 
   it('once the endpoint is back and the circuit’s cooldown (30 s) has passed, the agents ask the model again', async () => {
