@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 from peft import LoraConfig, get_peft_model
+from sixg_learner.policy import ValueHead
 from sixg_learner.ppo import (
-    ValueHead,
     policy_loss,
     regularization,
     token_advantages,

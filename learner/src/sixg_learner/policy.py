@@ -2,7 +2,7 @@
 
 - **Actor** π_θ: the base checkpoint (frozen) with LoRA adapters on the attention projections
   (q, k, v, o); only the adapters train.
-- **Critic** V_φ: `ppo.ValueHead` on the backbone's last hidden state. The backbone and its
+- **Critic** V_φ: `ValueHead` on the backbone's last hidden state. The backbone and its
   adapters are shared with the actor ("the critic retains the backbone of the foundation model"),
   so eq. (9)'s value term trains the adapters as well as the head.
 - **Reference** π_ref: the adapters as they were at the last refresh, kept as a frozen copy of the
@@ -35,12 +35,11 @@ from pathlib import Path
 
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
-from torch import Tensor
+from torch import Tensor, nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreTrainedTokenizerBase
 
 from .decoding import Chunk, DecodeSpec, PackedLlama, UnsupportedModel, decode
 from .grammar import UNLIMITED, RowState, StateLimits, grammar_for, mask_logits
-from .ppo import ValueHead
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +68,25 @@ class LoopArgs:
     lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
     constrained: int = field(default=1, metadata={"help": "1: the policy is constrained by the answer grammar"})
+
+
+class ValueHead(nn.Module):
+    """The critic V_φ: the policy's backbone with a scalar head in place of the LM head.
+
+    A `Linear(hidden, 1)` on the backbone's last hidden state; the backbone is shared with the policy
+    (LoRA adapters train both), as the paper's critic "retains the backbone of the foundation model".
+    Zero-initialised, so every V starts at 0 and the first advantages are the raw rewards.
+    """
+
+    def __init__(self, hidden_size: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(hidden_size, 1)
+        nn.init.zeros_(self.linear.weight)
+        nn.init.zeros_(self.linear.bias)
+
+    def forward(self, hidden_states: Tensor) -> Tensor:
+        """hidden_states (B, T, H) → values (B, T)."""
+        return self.linear(hidden_states.float()).squeeze(-1)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The PPO losses of the RLDTF paper, eqs. (6)–(9), as pure torch functions, plus the critic's value head.
+"""The PPO losses of the RLDTF paper, eqs. (6)–(9), as pure torch functions (the critic's head is `policy.ValueHead`).
 
 Shapes: B answers, T token positions (prompt and padding included), V the vocabulary. Every
 per-token tensor is aligned with the *actions*: position t holds what concerns the token a_t
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 
 def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
@@ -128,22 +128,3 @@ def regularization(logits_new: Tensor, logits_ref: Tensor, mask: Tensor, beta_en
 def total_loss(policy: Tensor, value: Tensor, reg: Tensor, k1: float, k2: float) -> Tensor:
     """Eq. (9): L_total = L_policy + k₁·L_value + k₂·L_reg."""
     return policy + k1 * value + k2 * reg
-
-
-class ValueHead(nn.Module):
-    """The critic V_φ: the policy's backbone with a scalar head in place of the LM head.
-
-    A `Linear(hidden, 1)` on the backbone's last hidden state; the backbone is shared with the policy
-    (LoRA adapters train both), as the paper's critic "retains the backbone of the foundation model".
-    Zero-initialised, so every V starts at 0 and the first advantages are the raw rewards.
-    """
-
-    def __init__(self, hidden_size: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(hidden_size, 1)
-        nn.init.zeros_(self.linear.weight)
-        nn.init.zeros_(self.linear.bias)
-
-    def forward(self, hidden_states: Tensor) -> Tensor:
-        """hidden_states (B, T, H) → values (B, T)."""
-        return self.linear(hidden_states.float()).squeeze(-1)
