@@ -10,17 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sixg_learner.evaluate import (
-    EvaluationReport,
-    InProcessTwin,
-    evaluate,
-    hf_generator,
-    main,
-    openai_generator,
-    random_valid_plan_generator,
-)
+from sixg_learner.evaluate import EvaluationReport, HFGenerator, InProcessTwin, RandomPlanGenerator, evaluate, main
 from sixg_learner.prompting import answer_schema, parse_orchestration
 from sixg_learner.reward import FAILURE_REWARD, judge
+from sixg_learner.served import OpenAIGenerator
 from sixg_learner.tasks import Qos, Task, load_tasks
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig
 from twin_bridge.service import TwinService
@@ -94,7 +87,7 @@ def test_records_arrive_in_order_across_chunks_and_the_report_round_trips(tasks:
     seen: list[tuple[int, int, str]] = []
     report = evaluate(
         tasks,
-        random_valid_plan_generator(seed=1),
+        RandomPlanGenerator(seed=1),
         twin=InProcessTwin(),
         chunk_size=4,
         on_record=lambda i, n, record: seen.append((i, n, record.task_id)),
@@ -108,7 +101,7 @@ def test_records_arrive_in_order_across_chunks_and_the_report_round_trips(tasks:
 
 
 def test_the_random_baseline_gives_schema_valid_runnable_varied_plans() -> None:
-    generate = random_valid_plan_generator(seed=7)
+    generate = RandomPlanGenerator(seed=7)
     qos = Qos(max_delay_ms=2, min_throughput_mbps=1, max_ber=1e-3)
     values: dict[str, set[object]] = {}
     for i in range(150):
@@ -121,7 +114,7 @@ def test_the_random_baseline_gives_schema_valid_runnable_varied_plans() -> None:
         for name, value in plan.link.model_dump().items():
             values.setdefault(name, set()).add(value)
     assert all(len(v) > 1 for v in values.values()), values
-    other = random_valid_plan_generator(seed=8)
+    other = RandomPlanGenerator(seed=8)
     probes = [Task(id=f"r{i}", description="d", qos=qos) for i in range(10)]
     assert sum(other(t) != generate(t) for t in probes) >= 9
 
@@ -163,7 +156,7 @@ def fake_endpoint() -> Iterator[str]:
 
 
 def test_the_openai_generator_sends_the_prompt_and_the_schema_constraint(tasks: list[Task], fake_endpoint: str) -> None:
-    generate = openai_generator(fake_endpoint, "smollm2-135m-instruct", max_tokens=200)
+    generate = OpenAIGenerator(fake_endpoint, "smollm2-135m-instruct", max_tokens=200)
     report = evaluate(tasks[:2], generate, twin=InProcessTwin())
     assert [r.raw_output for r in report.records] == [_FakeChat.answer] * 2
     request = _FakeChat.requests[0]
@@ -174,10 +167,10 @@ def test_the_openai_generator_sends_the_prompt_and_the_schema_constraint(tasks: 
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert tasks[0].description in body["messages"][-1]["content"]
     assert report.generator["kind"] == "openai" and report.generator["model"] == "smollm2-135m-instruct"
-    other = openai_generator(fake_endpoint, "m", json_mode="json_schema")
+    other = OpenAIGenerator(fake_endpoint, "m", json_mode="json_schema")
     other(tasks[0])
     assert _FakeChat.requests[-1]["body"]["response_format"]["type"] == "json_schema"
-    openai_generator(fake_endpoint, "m", strict_ranges=True)(tasks[0])
+    OpenAIGenerator(fake_endpoint, "m", strict_ranges=True)(tasks[0])
     strict = answer_schema(integer_ranges_as_enums=True, state=tasks[0].radio())
     assert _FakeChat.requests[-1]["body"]["response_format"]["schema"] == strict
 
@@ -204,7 +197,7 @@ def test_the_hf_generator_answers_with_the_new_tokens_only(tmp_path: Path, tasks
     tokenizer = AutoTokenizer.from_pretrained(CHECKPOINT)  # the real tokenizer and chat template, a tiny model
     random_llama(len(tokenizer), ONE_LAYER, max_position_embeddings=4096).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
-    generate = hf_generator(tmp_path, max_new_tokens=6)
+    generate = HFGenerator(tmp_path, max_new_tokens=6)
     text = generate(tasks[0])
     assert isinstance(text, str)
     assert "6G-LLM" not in text and len(tokenizer(text)["input_ids"]) <= 6

@@ -355,7 +355,7 @@ def test_evaluating_promoted_uses_the_served_alias_when_it_can(
         used.append(f"hf:{path}")
         return lambda task: '{"mcs_index": 3, "num_prbs": 1}'
 
-    monkeypatch.setattr(evaluate, "hf_generator", fake_hf)
+    monkeypatch.setattr(evaluate, "HFGenerator", fake_hf)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "report.json"
     args = ["--tasks", str(FIXTURE), "--model", "promoted", "--base-url", fake_server, "--processes", "0"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sixg_learner import orchestrate as orchestrate_module
-from sixg_learner.orchestrate import SAMPLE_TEMPERATURE, orchestrate
+from sixg_learner.orchestrate import orchestrate
 from sixg_learner.prompting import answer_text
+from sixg_learner.served import POLICY_TEMPERATURE
 from sixg_learner.tasks import Qos, Task
 
 from examples import VIDEO_CALL_LINK as EXAMPLE_LINK
@@ -39,7 +40,7 @@ def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(s
     answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=3)
     assert [a.valid for a in answer.attempts] == [False, True]
     assert "num_prbs" in (answer.attempts[0].reason or "")
-    assert scripted.temperatures == [0.0, SAMPLE_TEMPERATURE]  # greedy first, then sampled retries
+    assert scripted.temperatures == [0.0, POLICY_TEMPERATURE]  # greedy first, then sampled retries
     assert len(answer.candidates) == 1, "it met the QoS: no second plan is asked for"
     assert answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 14
     # the example link meets the example task (8.19 Mbps ≥ 8, 1.29 ms ≤ 3 ms on the system-level twin)
@@ -62,7 +63,7 @@ def test_the_twin_picks_the_first_candidate_that_meets_the_qos(scripted: type[Sc
     needs_more = EXAMPLE_TASK.model_copy(update={"qos": Qos(min_throughput_mbps=12.0, max_delay_ms=3.0, max_ber=1e-3)})
     answer = orchestrate(needs_more, "http://unused", "sixg-llm", attempts=3, candidates=4)
     assert [c.fulfilled for c in answer.candidates] == [False, True], "stops at the first that meets"
-    assert scripted.temperatures == [0.0, SAMPLE_TEMPERATURE] and scripted.seeds == [0, 1]
+    assert scripted.temperatures == [0.0, POLICY_TEMPERATURE] and scripted.seeds == [0, 1]
     assert answer.fulfilled and answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 28
     assert answer.score == answer.candidates[1].score
 

@@ -13,12 +13,12 @@ whether that meets the task's needs, and its eq. (2) score (`sixg_learner.reward
 
 Generators (callables task → answer text):
 
-- `openai_generator`: an OpenAI-compatible chat endpoint with the answer schema as constraint
-  (llama.cpp's `json_object` + `schema`); this evaluates the served base model
+- `OpenAIGenerator` (`served.py`): an OpenAI-compatible chat endpoint with the answer schema as
+  constraint (llama.cpp's `json_object` + `schema`); this evaluates the served base model
   (`smollm2-135m-instruct`) and any model served later.
-- `random_valid_plan_generator`: the "random valid plan" baseline: a link drawn uniformly from the links
+- `RandomPlanGenerator`: the "random valid plan" baseline: a link drawn uniformly from the links
   that pass the schema and the cross-field rules (and that the twin can run).
-- `hf_generator`: a Hugging Face checkpoint (e.g. `python -m sixg_learner.convert`'s, or a trained one)
+- `HFGenerator`: a Hugging Face checkpoint (e.g. `python -m sixg_learner.convert`'s, or a trained one)
   through transformers' `generate`, greedy by default. Unconstrained decoding: unlike the served model,
   nothing forces its answer to be JSON.
 - `PolicyGenerator` (`--model policy:DIR`): the training policy, a base folder or a training checkpoint,
@@ -54,13 +54,11 @@ from pydantic import BaseModel, Field
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, TwinResult
 from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
-from sixg_learner.chat import JsonMode, chat_completion
-from sixg_learner.prompting import ParseFailure, answer_schema, build_messages, parse_answer
+from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
+from sixg_learner.prompting import ParseFailure, build_messages, parse_answer
 from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, judge
+from sixg_learner.served import OpenAIGenerator
 from sixg_learner.tasks import Qos, Task, file_sha256, load_tasks, system_level_evaluator
-
-SIXG_MODEL = "sixg-llm"
-"""The model server's alias of the trained 6G-LLM (model-server/serve.py)."""
 
 Fidelity = Literal["system", "link"]
 
@@ -78,81 +76,6 @@ def describe(generate_fn: Callable[[Task], str]) -> dict[str, Any]:
     """What a generator says about itself (its `describe()`), for the report."""
     describer = getattr(generate_fn, "describe", None)
     return describer() if callable(describer) else {"kind": getattr(generate_fn, "__name__", "callable")}
-
-
-class OpenAIGenerator:
-    """Answers through an OpenAI-compatible `/chat/completions` endpoint."""
-
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        temperature: float = 0.0,
-        max_tokens: int = 256,
-        json_mode: JsonMode = "llama_cpp",
-        seed: int | None = 0,
-        timeout_s: float = 300.0,
-        strict_ranges: bool = False,
-    ) -> None:
-        self.base_url, self.model = base_url, model
-        self.temperature, self.max_tokens = temperature, max_tokens
-        self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
-        self.strict_ranges = strict_ranges
-        # the trained 6G-LLM only ever wrote complete answers under the training grammar: serve it so
-        self.complete = model == SIXG_MODEL
-        if self.complete:
-            self.strict_ranges = True
-
-    def __call__(self, task: Task) -> str:
-        # For the trained 6G-LLM the schema narrowed to the task's state is what maestro's model server
-        # decodes it under, with the training grammar's tokens (model-server/sixg.py).
-        schema = answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio(), complete=self.complete)
-        answer = chat_completion(
-            self.base_url,
-            self.model,
-            build_messages(task),
-            max_tokens=self.max_tokens,
-            temperature=self.temperature,
-            schema=schema,
-            json_mode=self.json_mode,
-            seed=self.seed,
-            timeout_s=self.timeout_s,
-        )
-        return answer.content
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": "openai",
-            "base_url": self.base_url,
-            "model": self.model,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "json_mode": self.json_mode,
-            "strict_ranges": self.strict_ranges,
-            "complete_answers": self.complete,
-            "seed": self.seed,
-        }
-
-
-def openai_generator(
-    base_url: str,
-    model: str,
-    temperature: float = 0.0,
-    max_tokens: int = 256,
-    json_mode: JsonMode = "llama_cpp",
-    seed: int | None = 0,
-    strict_ranges: bool = False,
-) -> OpenAIGenerator:
-    """Answers from a served model; `strict_ranges` constrains integers to enums (see `answer_schema`)."""
-    return OpenAIGenerator(
-        base_url,
-        model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        json_mode=json_mode,
-        seed=seed,
-        strict_ranges=strict_ranges,
-    )
 
 
 _LINK_CHOICES: dict[str, Sequence[object]] = {
@@ -214,10 +137,6 @@ class RandomPlanGenerator:
         return {"kind": "random_valid_plan", "seed": self.seed, "runnable_only": self.runnable_only}
 
 
-def random_valid_plan_generator(seed: int = 0, runnable_only: bool = True) -> RandomPlanGenerator:
-    return RandomPlanGenerator(seed, runnable_only)
-
-
 class HFGenerator:
     """A Hugging Face causal LM answering the same chat messages (its own chat template), loaded on first use."""
 
@@ -273,12 +192,6 @@ class HFGenerator:
             "temperature": self.temperature,
             "constrained": False,
         }
-
-
-def hf_generator(
-    model_dir: Path | str, max_new_tokens: int = 256, temperature: float = 0.0, seed: int = 0
-) -> HFGenerator:
-    return HFGenerator(model_dir, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
 
 
 class PolicyGenerator:
@@ -641,8 +554,6 @@ def promoted_model(record: dict[str, Any]) -> tuple[str, str | None]:
     with the merged HF folder as fallback for an endpoint that does not list the alias; else
     `hf:<served_from>` and no fallback (records written before the GGUF export have no `gguf`).
     """
-    from sixg_learner.chat import SIXG_MODEL_ID
-
     hf = "hf:" + record["served_from"]
     gguf = record.get("gguf")
     if gguf and Path(gguf).is_file():
@@ -715,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         record = json.loads(promoted.read_text())
         args.model, fallback = promoted_model(record)
     if args.model == "random":
-        report = run(random_valid_plan_generator(args.seed))
+        report = run(RandomPlanGenerator(args.seed))
     elif args.model == "constant":
         from sixg_learner.baselines import ConstantPlanGenerator
 
@@ -727,29 +638,27 @@ def main(argv: list[str] | None = None) -> int:
     elif args.model.startswith("policy:"):
         report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens))
     elif args.model.startswith("hf:"):
-        report = run(hf_generator(args.model[3:], args.max_tokens, args.temperature, args.seed))
+        report = run(HFGenerator(args.model[3:], args.max_tokens, args.temperature, args.seed))
     else:
-        from sixg_learner.chat import model_endpoint, served_models
-
         served = True
         with model_endpoint(args.base_url) as base_url:
             # llama-cpp-python answers an unknown model name with its default model: check first.
             served = fallback is None or args.model in served_models(base_url)
             if served:
-                generator = openai_generator(
+                generator = OpenAIGenerator(
                     base_url,
                     args.model,
-                    args.temperature,
-                    args.max_tokens,
-                    args.json_mode,
-                    args.seed,
-                    args.strict_ranges,
+                    temperature=args.temperature,
+                    max_tokens=args.max_tokens,
+                    json_mode=args.json_mode,
+                    seed=args.seed,
+                    strict_ranges=args.strict_ranges,
                 )
                 report = run(generator)
         if not served:
             assert fallback is not None
             print(f"[sixg] {base_url} does not serve {args.model}: evaluating {fallback}", file=sys.stderr)
-            report = run(hf_generator(fallback[3:], args.max_tokens, args.temperature, args.seed))
+            report = run(HFGenerator(fallback[3:], args.max_tokens, args.temperature, args.seed))
     report = report.model_copy(update={"tasks_file": str(args.tasks), "tasks_sha256": file_sha256(args.tasks)})
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.model_dump_json(indent=2) + "\n")

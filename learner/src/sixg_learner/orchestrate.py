@@ -9,7 +9,7 @@ schema and cross-field rules); an invalid answer is retried, up to `attempts` in
 goes to the twin at system level.
 
 The twin decides before the caller does: up to `candidates` valid plans are judged (the first
-greedy, the others sampled at temperature 1, the policy's own distribution π_c, seed = draw index),
+greedy, the others sampled at `POLICY_TEMPERATURE`, the policy's own distribution π_c, seed = draw index),
 and the first that meets the QoS is the answer, else the best-scoring one. Every judged plan is in
 the reply. The reply says what the answer achieves, whether that meets the QoS and its eq. (2)
 score. When no draw gives a valid plan, the reply says so with every attempt's reason: the caller
@@ -24,15 +24,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from twin_bridge.orchestration import Orchestration
 
-from .chat import SIXG_MODEL_ID, served_models
-from .evaluate import OpenAIGenerator
+from .chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
 from .prompting import parse_orchestration
 from .reward import judge
+from .served import POLICY_TEMPERATURE, OpenAIGenerator
 from .tasks import Task, system_level_evaluator
 
-BASE_MODEL_ID = "smollm2-135m-instruct"
-SAMPLE_TEMPERATURE = 1.0
-"""Temperature of every draw after the first: the one PPO trained the policy at (`LoopArgs.temperature`)."""
+DEFAULT_ATTEMPTS = 3
+"""Invalid answers in a row before giving up (the one default; the activity input takes it from here)."""
 DEFAULT_CANDIDATES = 4
 """Plans judged on the twin before answering (the one default; the API and workflow pass null for it)."""
 
@@ -75,11 +74,11 @@ def choose_model(base_url: str, requested: str | None) -> str:
         if requested not in served:
             raise ValueError(f"the model server at {base_url} does not serve {requested!r} (it serves {served})")
         return requested
-    return SIXG_MODEL_ID if SIXG_MODEL_ID in served else BASE_MODEL_ID
+    return SIXG_MODEL_ID if SIXG_MODEL_ID in served else LOCAL_MODEL_ID
 
 
 def orchestrate(
-    task: Task, base_url: str, model: str, attempts: int = 3, candidates: int | None = None
+    task: Task, base_url: str, model: str, attempts: int = DEFAULT_ATTEMPTS, candidates: int | None = None
 ) -> OrchestrationAnswer:
     """Asks `model` for `task`'s link and has the twin judge up to `candidates` valid plans (module docstring)."""
     wanted = DEFAULT_CANDIDATES if candidates is None else candidates
@@ -96,7 +95,7 @@ def orchestrate(
         generate = OpenAIGenerator(
             base_url,
             model,
-            temperature=0.0 if draw == 0 else SAMPLE_TEMPERATURE,
+            temperature=0.0 if draw == 0 else POLICY_TEMPERATURE,  # greedy first, then the policy's own π
             seed=draw,
             strict_ranges=True,
             timeout_s=120.0,

@@ -31,6 +31,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from .checkpoints import CHECKPOINT_FILE, is_checkpoint
+from .orchestrate import DEFAULT_ATTEMPTS
 
 HEARTBEAT_S = 15.0
 PROMOTED_FILE = Path("data/models/promoted.json")
@@ -374,7 +375,7 @@ class OrchestrateTaskInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     task: dict[str, Any]
     model: str | None = None
-    attempts: int = Field(default=3, ge=1, le=5)
+    attempts: int = Field(default=DEFAULT_ATTEMPTS, ge=1, le=5)
     candidates: int | None = Field(default=None, ge=1, le=8)
     """Valid plans the twin judges before answering; None: orchestrate.DEFAULT_CANDIDATES."""
 
