@@ -14,25 +14,24 @@ from pathlib import Path
 import pytest
 import torch
 from sixg_learner import train
+from sixg_learner.args import PpoArgs, RsArgs
 from sixg_learner.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export
 from sixg_learner.policy import (
     LoraSettings,
     Policy,
     Sequences,
-    backward_in_microbatches,
     derive_seed,
     forward,
     load_policy,
-    make_optimizer,
-    minibatches,
     sample,
     select_rollout,
     using_reference,
 )
-from sixg_learner.rejection_sampling import RsArgs, rs_round, sft_loss
-from sixg_learner.rl import PpoArgs, ppo_iteration
+from sixg_learner.rejection_sampling import rs_round, sft_loss
+from sixg_learner.rl import ppo_iteration
 from sixg_learner.scoring import Score
 from sixg_learner.tasks import Qos, Task
+from sixg_learner.updates import backward_in_microbatches, make_optimizer, minibatches
 from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models
 from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
@@ -296,7 +295,7 @@ def test_during_the_critic_warm_up_only_the_value_head_and_the_shared_adapters_l
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`python -m sixg_learner.train …` with the fake twin and the plain test prompts."""
-    monkeypatch.setattr("sixg_learner.scoring.TwinScorer", FakeTwin)
+    monkeypatch.setattr(train, "TwinScorer", FakeTwin)
     monkeypatch.setattr(train, "chat_prompts", lambda tasks, policy: [PROMPTS[int(t.id[1:])] for t in tasks])
     assert train.main(args) == 0
 

@@ -30,10 +30,10 @@ from typing import Any
 
 import torch
 
+from .args import PpoArgs
 from .convert import DEFAULT_OUT_DIR
 from .grammar import StateLimits, grammar_for
-from .policy import Policy, Rollout, load_policy, sample, sample_reference
-from .prompting import build_messages
+from .policy import Policy, Rollout, chat_prompts, load_policy, sample, sample_reference
 from .tasks import Task, load_tasks
 
 DEFAULT_OUT = Path("results/sixg-sampling.json")
@@ -62,11 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="batch sizes the old path runs at (default: all of --batches; 'none' skips the old path)",
     )
     parser.add_argument("--answers", type=int, default=8, help="fewest answers the new path samples per size (8)")
-    parser.add_argument("--k", type=int, default=4, help="answers per prompt, at most B (default: %(default)s)")
-    parser.add_argument("--max-new-tokens", type=int, default=160, help="longest answer (default: %(default)s)")
-    parser.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: %(default)s)")
+    # PPO's rollout settings unless told otherwise (PpoArgs declares them once)
+    parser.add_argument("--k", type=int, default=PpoArgs.k, help="answers per prompt, at most B (default: %(default)s)")
+    parser.add_argument(
+        "--max-new-tokens", type=int, default=PpoArgs.max_new_tokens, help="longest answer (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--temperature", type=float, default=PpoArgs.temperature, help="sampling temperature (default: %(default)s)"
+    )
     parser.add_argument("--greedy", action="store_true", help="decode greedily, without scores (evaluation)")
-    parser.add_argument("--seed", type=int, default=1, help="sampling seed (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=PpoArgs.seed, help="sampling seed (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON (default: %(default)s)")
     return parser
@@ -159,10 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     policy = load_policy(cli.model)
     tokenizer = policy.tokenizer
     grammar_for(tokenizer)  # built once per tokenizer (~2 s): not part of either path's time
-    prompts = [
-        tokenizer.apply_chat_template(build_messages(task), tokenize=False, add_generation_prompt=True)
-        for task in tasks
-    ]
+    prompts = chat_prompts(tasks, policy)
     limits = [StateLimits.of(task.radio()) for task in tasks]
     print(
         f"sampling on {tasks_file.name}: {len(tasks)} tasks, T={cli.temperature}, "

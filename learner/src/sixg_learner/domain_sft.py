@@ -46,46 +46,13 @@ from typing import Any
 
 import torch
 
+from .args import SftArgs, add_dataclass_arguments
 from .checkpoints import checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
 from .domain_qa import load_pairs
-from .policy import (
-    LoraSettings,
-    Policy,
-    PrefixKV,
-    Sequences,
-    backward_in_microbatches,
-    derive_seed,
-    load_policy,
-    make_optimizer,
-    minibatches,
-    prefix_kv,
-    shared_prefix_len,
-)
+from .policy import LoraSettings, Policy, PrefixKV, Sequences, derive_seed, load_policy, prefix_kv, shared_prefix_len
 from .rejection_sampling import sft_loss
 from .tasks import file_sha256
-
-
-@dataclass
-class SftArgs:
-    """Domain instruction tuning (Section III-A); `train.py sft`'s flags."""
-
-    seed: int = field(default=1, metadata={"help": "seed of the split, the subset and the minibatch order"})
-    epochs: int = field(default=2, metadata={"help": "passes over the training pairs"})
-    learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate at the first step"})
-    final_lr_fraction: float = field(
-        default=0.1, metadata={"help": "the learning rate decays linearly to learning_rate × this at the last step"}
-    )
-    minibatch_size: int = field(default=16, metadata={"help": "pairs per gradient step"})
-    microbatch_size: int = field(default=8, metadata={"help": "pairs per forward/backward (memory bound)"})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
-    eval_size: int = field(default=32, metadata={"help": "pairs held out for eval/loss (0: none)"})
-    eval_generate: int = field(
-        default=0, metadata={"help": "of the held-out pairs, how many to answer greedily for eval/exact_match"}
-    )
-    max_new_tokens: int = field(default=64, metadata={"help": "longest greedy answer in the exact-match eval"})
-
+from .updates import backward_in_microbatches, make_optimizer, minibatches
 
 # --------------------------------------------------------------------------------------------------------------------
 # Data
@@ -348,8 +315,6 @@ def run_sft(
 
 
 def add_sft_arguments(parser: argparse.ArgumentParser) -> None:
-    from .train import add_dataclass_arguments
-
     parser.add_argument("--data", type=Path, required=True, help="Q&A file (chat JSONL, domain_qa.py)")
     parser.add_argument("--base", type=Path, required=True, help="HF model folder, or a checkpoint (sft: resume)")
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")

@@ -205,7 +205,7 @@ class PolicyGenerator:
     batch's time divided by the number of tasks.
     """
 
-    def __init__(self, model_dir: Path | str, tasks: Sequence[Task], max_new_tokens: int = 160) -> None:
+    def __init__(self, model_dir: Path | str, tasks: Sequence[Task], max_new_tokens: int) -> None:
         self.model_dir = Path(model_dir)
         self.tasks = list(tasks)
         self.max_new_tokens = max_new_tokens
@@ -213,10 +213,10 @@ class PolicyGenerator:
         self._lineage: dict[str, Any] | None = None
 
     def _decode_all(self) -> dict[str, str]:
+        # torch and the model stack only when a policy is evaluated: `--model random` starts in a second
         from sixg_learner.checkpoints import is_checkpoint, load_checkpoint
         from sixg_learner.grammar import StateLimits
-        from sixg_learner.policy import load_policy, sample
-        from sixg_learner.train import chat_prompts
+        from sixg_learner.policy import chat_prompts, load_policy, sample
 
         if is_checkpoint(self.model_dir):
             checkpoint = load_checkpoint(self.model_dir)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +40,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreT
 
 from .decoding import Chunk, DecodeSpec, PackedLlama, UnsupportedModel, decode
 from .grammar import UNLIMITED, RowState, StateLimits, grammar_for, mask_logits
+from .prompting import build_messages
+from .tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +53,6 @@ DECODE_ROWS = 64
 """Most rows `sample` decodes at once (whole chunks; bigger batches are faster per token): its caches hold
 ~46 kB per token (30 layers × keys and values × 3 heads × 64 floats), ~7 MB per row for 160 answer tokens
 plus ~6 MB per prompt for a 140-token prompt rest."""
-
-
-@dataclass
-class LoopArgs:
-    """What rejection sampling and PPO both set: sampling, optimisation and the adapters (train.py's flags)."""
-
-    seed: int = field(default=1, metadata={"help": "seed of every random choice"})
-    k: int = field(default=4, metadata={"help": "answers sampled per task and round/step"})
-    max_new_tokens: int = field(default=160, metadata={"help": "longest answer, tokens (a full link is ~115)"})
-    temperature: float = field(default=1.0, metadata={"help": "the policy is softmax(logits / temperature)"})
-    minibatch_size: int = field(default=8, metadata={"help": "answers per gradient step"})
-    microbatch_size: int = field(default=4, metadata={"help": "answers per forward/backward (memory bound)"})
-    learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate"})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank (new adapters only)"})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (new adapters only)"})
-    constrained: int = field(default=1, metadata={"help": "1: the policy is constrained by the answer grammar"})
 
 
 class ValueHead(nn.Module):
@@ -344,35 +329,6 @@ def _forward_shared_prompt(
     return logits, policy.value_head(hidden)
 
 
-MicroLoss = Callable[[list[int], Sequences, PrefixKV | None], Tensor]
-"""(rows, their trimmed sequences, the prefix's keys/values) → the token-mean loss of those rows."""
-
-
-def backward_in_microbatches(
-    policy: Policy, seqs: Sequences, rows: Sequence[int], microbatch_size: int, micro_loss: MicroLoss
-) -> None:
-    """Backpropagates the token-mean loss of `rows` in micro-batches; the shared prefix runs forward and backward once.
-
-    Each micro-batch's loss is scaled by its share of the answer tokens, so the gradients add up
-    exactly to the gradient of the mean over all of `rows`' tokens (the losses of eqs. (6)–(9) and
-    the SFT loss are such means). The prefix's keys/values enter each micro-batch as detached leaves;
-    their gradients are summed and sent back through the prefix in one pass at the end. Memory is
-    that of one micro-batch (the logits, rows × G × V floats, and the activations dominate).
-    """
-    total_tokens = seqs.response_mask[list(rows)].sum()
-    prefix = prefix_kv(policy, seqs.prefix_ids) if len(seqs.prefix_ids) else None
-    leaves = [(k.detach().requires_grad_(), v.detach().requires_grad_()) for k, v in prefix] if prefix else None
-    for start in range(0, len(rows), microbatch_size):
-        micro_rows = list(rows[start : start + microbatch_size])
-        micro = seqs.select(micro_rows)
-        loss = micro_loss(micro_rows, micro, leaves) * (micro.response_mask.sum() / total_tokens)
-        loss.backward()
-    if prefix is not None and leaves is not None:
-        outputs = [t for pair in prefix for t in pair]
-        grads = [t.grad for pair in leaves for t in pair]
-        torch.autograd.backward(outputs, grads)
-
-
 def shared_prefix_len(token_lists: Sequence[Sequence[int]]) -> int:
     """Length of the longest common prefix, leaving every list at least one token of its own."""
     limit = min(len(ids) for ids in token_lists) - 1
@@ -385,6 +341,14 @@ def shared_prefix_len(token_lists: Sequence[Sequence[int]]) -> int:
 def answer_actions(seqs: Sequences) -> Tensor:
     """(B, G) the answer's token ids: the actions the per-token tensors are aligned with."""
     return seqs.input_ids[:, seqs.prompt_len :]
+
+
+def chat_prompts(tasks: Sequence[Task], policy: Policy) -> list[str]:
+    """The prompt of every task (`prompting.build_messages`) through the model's chat template: what `sample` takes."""
+    return [
+        policy.tokenizer.apply_chat_template(build_messages(task), tokenize=False, add_generation_prompt=True)
+        for task in tasks
+    ]
 
 
 def sample(
@@ -733,20 +697,3 @@ def derive_seed(seed: int, phase: str, step: int) -> int:
     """A seed for one step of one phase: a step's randomness does not depend on the steps before it."""
     digest = hashlib.sha256(f"{seed}:{phase}:{step}".encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
-
-
-def minibatches(n: int, size: int, generator: torch.Generator, group: int = 1) -> list[list[int]]:
-    """Rows 0..n−1 in a random order, in chunks of `size`; with `group` > 1, groups of that many adjacent
-    rows (the k answers of one prompt) stay together and in order, so that a micro-batch of whole groups
-    runs each prompt once (`forward`'s `share_prompt`). Needs `size` and `n` to be multiples of `group`."""
-    if group > 1 and size % group == 0 and n % group == 0:
-        groups = torch.randperm(n // group, generator=generator).tolist()
-        order = [g * group + i for g in groups for i in range(group)]
-    else:
-        order = torch.randperm(n, generator=generator).tolist()
-    return [order[i : i + size] for i in range(0, n, size)]
-
-
-def make_optimizer(policy: Policy, learning_rate: float) -> torch.optim.AdamW:
-    """AdamW over the adapters and the value head (the base stays frozen)."""
-    return torch.optim.AdamW(policy.trainable_parameters(), lr=learning_rate)

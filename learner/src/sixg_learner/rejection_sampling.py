@@ -12,47 +12,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from .args import RsArgs
 from .grammar import StateLimits
-from .policy import (
-    LoopArgs,
-    Policy,
-    PrefixKV,
-    Rollout,
-    Sequences,
-    answer_actions,
-    backward_in_microbatches,
-    derive_seed,
-    forward,
-    minibatches,
-    sample,
-    select_rollout,
-)
+from .policy import Policy, PrefixKV, Rollout, Sequences, answer_actions, derive_seed, forward, sample, select_rollout
 from .ppo import choice_mask, masked_mean, token_logprobs
 from .scoring import Score, Scorer
 from .tasks import Task
-
-
-@dataclass
-class RsArgs(LoopArgs):
-    """Rejection sampling (Section III-B); the shared flags are `LoopArgs`'."""
-
-    rounds: int = field(default=3, metadata={"help": "most rounds (fewer when the success rate stops growing)"})
-    temperature: float = field(default=0.7, metadata={"help": "sampling temperature"})
-    sft_epochs: int = field(default=2, metadata={"help": "passes over a round's kept pairs"})
-    keep: str = field(
-        default="best",
-        metadata={
-            "help": "which answers that meet their QoS a round keeps: 'best' (per task the one with the highest "
-            "eq. (2) score: distils efficient plans, not just any plan that works) or 'all' (every distinct one)"
-        },
-    )
-    learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate of the adapters"})
+from .updates import backward_in_microbatches, minibatches
 
 
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:

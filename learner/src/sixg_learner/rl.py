@@ -18,24 +18,21 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from .args import PpoArgs
 from .grammar import MASKED_LOGIT, StateLimits, grammar_for, support_logits
 from .policy import (
-    LoopArgs,
     Policy,
     PrefixKV,
     Rollout,
     Sequences,
     answer_actions,
-    backward_in_microbatches,
     derive_seed,
     forward,
-    minibatches,
     prefix_kv,
     refresh_reference,
     sample,
@@ -58,34 +55,7 @@ from .reward import FAILURE_REWARD
 from .scoring import Scorer
 from .tasks import Task
 from .token_weights import CachedTextReward, token_sensitivity, token_weights
-
-
-@dataclass
-class PpoArgs(LoopArgs):
-    """PPO from the twin's feedback (Section III-C); the shared flags are `LoopArgs`'."""
-
-    steps: int = field(default=100, metadata={"help": "last PPO iteration (a resumed run continues up to it)"})
-    tasks_per_step: int = field(default=8, metadata={"help": "tasks per iteration (cycling through the task file)"})
-    ppo_epochs: int = field(default=2, metadata={"help": "passes over a rollout"})
-    learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate (adapters, value head)"})
-    clip_eps: float = field(default=0.2, metadata={"help": "ε of eq. (6)"})
-    k1: float = field(default=0.5, metadata={"help": "k₁ of eq. (9): value loss weight"})
-    k2: float = field(default=1.0, metadata={"help": "k₂ of eq. (9): regularisation weight"})
-    beta_ent: float = field(default=0.001, metadata={"help": "β_ent of eq. (8): entropy bonus"})
-    beta_kl: float = field(default=0.05, metadata={"help": "β_KL of eq. (8): KL to the reference"})
-    tw_alpha: float = field(default=1.0, metadata={"help": "α of eq. (5); 0 turns token weighting off"})
-    tw_lambda: float = field(default=1e-3, metadata={"help": "λ of eq. (5)"})
-    tw_threshold: float = field(default=0.01, metadata={"help": "weight only tokens with S_t above this"})
-    tw_perturbations: int = field(default=2, metadata={"help": "N of eq. (4): perturbations per token"})
-    tw_max_answers: int = field(default=4, metadata={"help": "answers per step that get token weights"})
-    ref_refresh_steps: int = field(default=10, metadata={"help": "π_ref ← π_θ every this many steps"})
-    critic_warmup_steps: int = field(
-        default=2, metadata={"help": "first iterations that train only the critic (eq. 7), the policy held"}
-    )
-    save_every: int = field(default=10, metadata={"help": "checkpoint every this many steps (and the last)"})
-    dev_every: int = field(
-        default=10, metadata={"help": "greedy dev completion every this many steps (and the last), with a checkpoint"}
-    )
+from .updates import backward_in_microbatches, minibatches
 
 
 def tasks_for_step(num_tasks: int, tasks_per_step: int, seed: int, step: int) -> list[int]:

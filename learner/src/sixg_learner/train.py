@@ -30,12 +30,16 @@ from typing import Any
 
 import torch
 
+from .args import LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
 from .checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from .policy import LoraSettings, Policy, load_policy, make_optimizer, refresh_reference
-from .rejection_sampling import RsArgs, rs_round
-from .rl import PpoArgs, ppo_iteration
-from .scoring import Scorer
-from .tasks import Task
+from .domain_sft import add_sft_arguments, run_from_cli
+from .grammar import StateLimits
+from .policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
+from .rejection_sampling import rs_round
+from .rl import ppo_iteration
+from .scoring import Scorer, TwinScorer
+from .tasks import Task, load_tasks, tasks_jsonl
+from .updates import make_optimizer
 
 
 @dataclass
@@ -52,7 +56,7 @@ class RunContext:
     dev_tasks: Sequence[Task] = ()
     """Held-out tasks (never trained on): greedy completion on them after each round decides when RS stops."""
     dev_prompts: Sequence[str] = ()
-    max_new_tokens: int = 160
+    max_new_tokens: int = LoopArgs.max_new_tokens
     constrained: bool = True
 
     def record(self, metrics: dict[str, Any]) -> None:
@@ -88,9 +92,6 @@ def dev_metrics(policy: Policy, ctx: RunContext) -> dict[str, Any]:
     """Greedy answers of the policy under the grammar on the dev tasks: completion and mean scores (empty: none)."""
     if not ctx.dev_tasks:
         return {}
-    from .grammar import StateLimits
-    from .policy import sample
-
     rollout = sample(
         policy,
         ctx.dev_prompts,
@@ -195,13 +196,6 @@ def run_ppo(
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    for f in dataclasses.fields(cls):
-        parser.add_argument(
-            f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default, help=f.metadata["help"]
-        )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sixg_learner.train", description=__doc__.split("\n\n")[0])
     phases = parser.add_subparsers(dest="phase", required=True)
@@ -213,8 +207,6 @@ def build_parser() -> argparse.ArgumentParser:
     ppo.add_argument(
         "--init", type=Path, required=True, help="rs checkpoint, HF model folder, or a ppo checkpoint to resume"
     )
-    from .domain_sft import add_sft_arguments
-
     add_sft_arguments(phases.add_parser("sft", help="domain instruction tuning on telecom Q&A (Section III-A)"))
     for sub, cls in ((rs, RsArgs), (ppo, PpoArgs)):
         sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks.py)")
@@ -249,20 +241,7 @@ def progress_line(metrics: dict[str, Any]) -> str:
     return f"{head}  " + "  ".join(numbers) + "  |  " + "  ".join(times)
 
 
-def chat_prompts(tasks: Sequence[Task], policy: Policy) -> list[str]:
-    """The prompt of every task (`prompting.build_messages`) through the model's chat template."""
-    from .prompting import build_messages
-
-    return [
-        policy.tokenizer.apply_chat_template(build_messages(task), tokenize=False, add_generation_prompt=True)
-        for task in tasks
-    ]
-
-
 def main(argv: list[str] | None = None) -> int:
-    from .scoring import TwinScorer
-    from .tasks import load_tasks, tasks_jsonl
-
     cli = build_parser().parse_args(argv)
     # progress of the long parts (sampling chunks) on stdout: the learner worker heartbeats its last line
     handler = logging.StreamHandler(sys.stdout)
@@ -272,8 +251,6 @@ def main(argv: list[str] | None = None) -> int:
     if cli.threads is not None:
         torch.set_num_threads(cli.threads)
     if cli.phase == "sft":
-        from .domain_sft import run_from_cli
-
         return run_from_cli(cli)
     cls = RsArgs if cli.phase == "rs" else PpoArgs
     args = cls(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cls)})

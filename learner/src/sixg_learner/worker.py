@@ -53,7 +53,7 @@ class DomainFinetuneInput(BaseModel):
     epochs: int = Field(ge=1, le=20)
     limit: int | None = Field(default=None, ge=1)
     eval_size: int | None = Field(default=None, ge=0)
-    """Pairs held out for the held-out loss; None: domain_sft's own default (declared there only)."""
+    """Pairs held out for the held-out loss; None: `SftArgs.eval_size` (declared there only)."""
     seed: int = 0
 
 
