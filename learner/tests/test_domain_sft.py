@@ -16,7 +16,7 @@ from sixg_learner.args import SftArgs
 from sixg_learner.checkpoints import load_checkpoint
 from sixg_learner.domain_sft import encode_pairs, learning_rate_at, sft_step, split_pairs
 from sixg_learner.policy import LoraSettings, load_policy
-from sixg_learner.tasks import file_sha256
+from sixg_learner.task import file_sha256
 from sixg_learner.updates import make_optimizer
 from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models

@@ -14,7 +14,7 @@ from sixg_learner.evaluate import EvaluationReport, HFGenerator, InProcessTwin, 
 from sixg_learner.prompting import answer_schema, parse_orchestration
 from sixg_learner.reward import FAILURE_REWARD, judge
 from sixg_learner.served import OpenAIGenerator
-from sixg_learner.tasks import Qos, Task, load_tasks
+from sixg_learner.task import Qos, Task, load_tasks
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig
 from twin_bridge.service import TwinService
 from twin_bridge.systemlevel import evaluate_system_level

@@ -260,7 +260,7 @@ def test_the_model_server_answers_as_the_policy_samples(
     from sixg import SixgDecoder
     from sixg_learner.evaluate import PolicyGenerator
     from sixg_learner.prompting import answer_schema, build_messages
-    from sixg_learner.tasks import load_tasks
+    from sixg_learner.task import load_tasks
 
     tasks = load_tasks(FIXTURE)[:3]
     policy = PolicyGenerator(str(base_hf), tasks, 160)

@@ -12,7 +12,7 @@ from sixg_learner.grammar import MASKED_LOGIT, RowState, grammar_for, mask_logit
 from sixg_learner.policy import answer_actions, forward, load_policy, sample
 from sixg_learner.ppo import regularization, token_entropy, token_kl, token_logprobs
 from sixg_learner.prompting import answer_text, parse_orchestration
-from sixg_learner.tasks import Qos, Task
+from sixg_learner.task import Qos, Task
 from tiny import ONE_LAYER, random_llama
 from transformers import PreTrainedTokenizerBase
 from twin_bridge.orchestration import Orchestration

@@ -13,7 +13,7 @@ from sixg_learner.prompting import (
     parse_orchestration,
     system_prompt,
 )
-from sixg_learner.tasks import DEFAULT_SCENARIO, Qos, Task
+from sixg_learner.task import DEFAULT_SCENARIO, Qos, Task
 from twin_bridge.orchestration import Orchestration, ScenarioConfig, schema_document
 
 TASK = Task(

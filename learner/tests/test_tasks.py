@@ -7,13 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from sixg_learner.reward import judge
-from sixg_learner.tasks import (
-    DEFAULT_SCENARIO,
+from sixg_learner.generate import (
     TEMPLATES,
-    Qos,
-    Task,
-    TaskFileError,
     TaskTemplate,
     _nice_ber,
     acceptable_paraphrase,
@@ -21,9 +16,16 @@ from sixg_learner.tasks import (
     feasibility_grid,
     find_witness,
     generate_tasks,
+)
+from sixg_learner.reward import judge
+from sixg_learner.scoring import system_level_evaluator
+from sixg_learner.task import (
+    DEFAULT_SCENARIO,
+    Qos,
+    Task,
+    TaskFileError,
     load_tasks,
     parse_tasks,
-    system_level_evaluator,
     tasks_jsonl,
     write_tasks,
 )

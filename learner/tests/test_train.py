@@ -30,7 +30,7 @@ from sixg_learner.policy import (
 from sixg_learner.rejection_sampling import rs_round, sft_loss
 from sixg_learner.rl import ppo_iteration
 from sixg_learner.scoring import Score
-from sixg_learner.tasks import Qos, Task
+from sixg_learner.task import Qos, Task
 from sixg_learner.updates import backward_in_microbatches, make_optimizer, minibatches
 from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models

@@ -30,11 +30,11 @@ from typing import Any
 
 import torch
 
-from .args import PpoArgs
-from .convert import DEFAULT_OUT_DIR
-from .grammar import StateLimits, grammar_for
-from .policy import Policy, Rollout, chat_prompts, load_policy, sample, sample_reference
-from .tasks import Task, load_tasks
+from sixg_learner.args import PpoArgs
+from sixg_learner.convert import DEFAULT_OUT_DIR
+from sixg_learner.grammar import StateLimits, grammar_for
+from sixg_learner.policy import Policy, Rollout, chat_prompts, load_policy, sample, sample_reference
+from sixg_learner.task import Task, load_tasks
 
 DEFAULT_OUT = Path("results/sixg-sampling.json")
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         if cli.model != DEFAULT_OUT_DIR:
             print(f"no model at {cli.model}", file=sys.stderr)
             return 2
-        from .convert import main as convert
+        from sixg_learner.convert import main as convert
 
         print(f"{cli.model} is missing: building it (npm run sixg:convert)")
         convert(["--out", str(cli.model)])

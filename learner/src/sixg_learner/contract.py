@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .orchestrate import OrchestrationAnswer
-from .tasks import Qos, Task
-from .worker import (
+from sixg_learner.orchestrate import OrchestrationAnswer
+from sixg_learner.task import Qos, Task
+from sixg_learner.worker import (
     DomainFinetuneInput,
     DomainFinetuneResult,
     EvaluationInput,

@@ -46,13 +46,22 @@ from typing import Any
 
 import torch
 
-from .args import SftArgs, add_dataclass_arguments
-from .checkpoints import checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from .domain_qa import load_pairs
-from .policy import LoraSettings, Policy, PrefixKV, Sequences, derive_seed, load_policy, prefix_kv, shared_prefix_len
-from .rejection_sampling import sft_loss
-from .tasks import file_sha256
-from .updates import backward_in_microbatches, make_optimizer, minibatches
+from sixg_learner.args import SftArgs, add_dataclass_arguments
+from sixg_learner.checkpoints import checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
+from sixg_learner.domain_qa import load_pairs
+from sixg_learner.policy import (
+    LoraSettings,
+    Policy,
+    PrefixKV,
+    Sequences,
+    derive_seed,
+    load_policy,
+    prefix_kv,
+    shared_prefix_len,
+)
+from sixg_learner.rejection_sampling import sft_loss
+from sixg_learner.task import file_sha256
+from sixg_learner.updates import backward_in_microbatches, make_optimizer, minibatches
 
 # --------------------------------------------------------------------------------------------------------------------
 # Data

@@ -57,8 +57,9 @@ from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
 from sixg_learner.prompting import ParseFailure, build_messages, parse_answer
 from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, judge
+from sixg_learner.scoring import system_level_evaluator
 from sixg_learner.served import OpenAIGenerator
-from sixg_learner.tasks import Qos, Task, file_sha256, load_tasks, system_level_evaluator
+from sixg_learner.task import Qos, Task, file_sha256, load_tasks
 
 Fidelity = Literal["system", "link"]
 

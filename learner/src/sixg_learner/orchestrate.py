@@ -24,11 +24,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from twin_bridge.orchestration import Orchestration
 
-from .chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
-from .prompting import parse_orchestration
-from .reward import judge
-from .served import POLICY_TEMPERATURE, OpenAIGenerator
-from .tasks import Task, system_level_evaluator
+from sixg_learner.chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
+from sixg_learner.prompting import parse_orchestration
+from sixg_learner.reward import judge
+from sixg_learner.scoring import system_level_evaluator
+from sixg_learner.served import POLICY_TEMPERATURE, OpenAIGenerator
+from sixg_learner.task import Task
 
 DEFAULT_ATTEMPTS = 3
 """Invalid answers in a row before giving up (the one default; the activity input takes it from here)."""

@@ -17,13 +17,23 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .args import RsArgs
-from .grammar import StateLimits
-from .policy import Policy, PrefixKV, Rollout, Sequences, answer_actions, derive_seed, forward, sample, select_rollout
-from .ppo import choice_mask, masked_mean, token_logprobs
-from .scoring import Score, Scorer
-from .tasks import Task
-from .updates import backward_in_microbatches, minibatches
+from sixg_learner.args import RsArgs
+from sixg_learner.grammar import StateLimits
+from sixg_learner.policy import (
+    Policy,
+    PrefixKV,
+    Rollout,
+    Sequences,
+    answer_actions,
+    derive_seed,
+    forward,
+    sample,
+    select_rollout,
+)
+from sixg_learner.ppo import choice_mask, masked_mean, token_logprobs
+from sixg_learner.scoring import Score, Scorer
+from sixg_learner.task import Task
+from sixg_learner.updates import backward_in_microbatches, minibatches
 
 
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:

@@ -23,9 +23,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .args import PpoArgs
-from .grammar import MASKED_LOGIT, StateLimits, grammar_for, support_logits
-from .policy import (
+from sixg_learner.args import PpoArgs
+from sixg_learner.grammar import MASKED_LOGIT, StateLimits, grammar_for, support_logits
+from sixg_learner.policy import (
     Policy,
     PrefixKV,
     Rollout,
@@ -38,7 +38,7 @@ from .policy import (
     sample,
     using_reference,
 )
-from .ppo import (
+from sixg_learner.ppo import (
     choice_mask,
     masked_mean,
     policy_loss,
@@ -51,11 +51,11 @@ from .ppo import (
     value_loss,
     whiten,
 )
-from .reward import FAILURE_REWARD
-from .scoring import Scorer
-from .tasks import Task
-from .token_weights import CachedTextReward, token_sensitivity, token_weights
-from .updates import backward_in_microbatches, minibatches
+from sixg_learner.reward import FAILURE_REWARD
+from sixg_learner.scoring import Scorer
+from sixg_learner.task import Task
+from sixg_learner.token_weights import CachedTextReward, token_sensitivity, token_weights
+from sixg_learner.updates import backward_in_microbatches, minibatches
 
 
 def tasks_for_step(num_tasks: int, tasks_per_step: int, seed: int, step: int) -> list[int]:

@@ -7,7 +7,7 @@ is the real one: parse the answer into an orchestration in the task's scenario
 fake with the same two methods.
 
 Batching: the distinct plans of a batch (by the plan's content hash) not yet seen go to the twin in
-one vectorised call (`tasks.system_level_evaluator`, in this process: the same function the
+one vectorised call (`system_level_evaluator`, in this process: the same function the
 twin's process pool runs, without a pool's start-up on a two-core machine); results are cached for
 the scorer's lifetime (the system-level twin is deterministic), so a repeated plan costs nothing.
 """
@@ -22,7 +22,26 @@ from twin_bridge.orchestration import Orchestration, TwinResult
 
 from .prompting import ParseFailure, parse_orchestration
 from .reward import FAILURE_REWARD, judge
-from .tasks import PlanEvaluator, Task, system_level_evaluator
+from .task import Task
+
+PlanEvaluator = Callable[[Sequence[Orchestration]], list[TwinResult | None]]
+"""Evaluates plans in order; None where the twin refuses a plan."""
+
+
+def system_level_evaluator(plans: Sequence[Orchestration]) -> list[TwinResult | None]:
+    """In-process system-level twin: one vectorised call, plan by plan only if some plan is refused."""
+    from twin_bridge.systemlevel import evaluate_system_level, evaluate_system_level_batch
+
+    try:
+        return list(evaluate_system_level_batch(plans))
+    except ValueError:
+        results: list[TwinResult | None] = []
+        for plan in plans:
+            try:
+                results.append(evaluate_system_level(plan))
+            except ValueError:
+                results.append(None)
+        return results
 
 
 @dataclass(frozen=True)

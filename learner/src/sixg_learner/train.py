@@ -30,16 +30,16 @@ from typing import Any
 
 import torch
 
-from .args import LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
-from .checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from .domain_sft import add_sft_arguments, run_from_cli
-from .grammar import StateLimits
-from .policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
-from .rejection_sampling import rs_round
-from .rl import ppo_iteration
-from .scoring import Scorer, TwinScorer
-from .tasks import Task, load_tasks, tasks_jsonl
-from .updates import make_optimizer
+from sixg_learner.args import LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
+from sixg_learner.checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
+from sixg_learner.domain_sft import add_sft_arguments, run_from_cli
+from sixg_learner.grammar import StateLimits
+from sixg_learner.policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
+from sixg_learner.rejection_sampling import rs_round
+from sixg_learner.rl import ppo_iteration
+from sixg_learner.scoring import Scorer, TwinScorer
+from sixg_learner.task import Task, load_tasks, tasks_jsonl
+from sixg_learner.updates import make_optimizer
 
 
 @dataclass

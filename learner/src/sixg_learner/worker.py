@@ -30,8 +30,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from .checkpoints import CHECKPOINT_FILE, is_checkpoint
-from .orchestrate import DEFAULT_ATTEMPTS
+from sixg_learner.checkpoints import CHECKPOINT_FILE, is_checkpoint
+from sixg_learner.orchestrate import DEFAULT_ATTEMPTS
 
 HEARTBEAT_S = 15.0
 PROMOTED_FILE = Path("data/models/promoted.json")
@@ -388,9 +388,9 @@ async def orchestrate_task(inp: OrchestrateTaskInput) -> dict[str, Any]:
     behind an hour-long training step. The model server is the one the rest of maestro uses
     ($MAESTRO_SIXG_BASE_URL / $OPENAI_BASE_URL / the local default).
     """
-    from .chat import default_base_url
-    from .orchestrate import choose_model, orchestrate
-    from .tasks import Task
+    from sixg_learner.chat import default_base_url
+    from sixg_learner.orchestrate import choose_model, orchestrate
+    from sixg_learner.task import Task
 
     try:
         task = Task.model_validate({"id": "request", **inp.task})
