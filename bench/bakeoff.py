@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sixg_learner.convert import sha256_of
+from sixg_learner.export.convert import sha256_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = ROOT / "bench" / "bakeoff-candidates.json"

@@ -8,7 +8,7 @@ A front (FastAPI, this file) routes each request:
   together; or llama-cpp-python's server (one request at a time) where llama-server was not built or
   `MAESTRO_CHAT_BACKEND=llama-cpp-python`. Any model name other than the ones below goes here, as before.
 - `sixg-llm`, the trained 6G-LLM, when one was promoted (`data/models/promoted.gguf`, written by
-  `sixg_learner.ship install` / `export_gguf`; `MAESTRO_SIXG_GGUF` names another file, empty for none)
+  `sixg_learner.export.ship install` / `export_gguf`; `MAESTRO_SIXG_GGUF` names another file, empty for none)
   → sixg.py, which decodes it under the training grammar token by token (llama.cpp's GBNF would let it
   spell the answer in tokens it was never trained on).
 - `/v1/embeddings` → all-MiniLM-L6-v2 (embeddings.py).

@@ -5,7 +5,7 @@ any tokenisation (`{`, `"`, `m`, `cs`, `_`, `in`, `d`, `ex` …) where training 
 one (`{"`, `m`, `cs`, `_`, `index`, `":`). The trained policy never saw those contexts; measured on
 the first 20 evaluation tasks it completed 1 where the in-process policy completes 13 with the same
 weights, while its logits on the canonical tokens agree with the HF model's to 0.04. This decoder
-runs the learner's token-level automaton (`sixg_learner.grammar`) over the GGUF's vocabulary:
+runs the learner's token-level automaton (`sixg_learner.generation.grammar`) over the GGUF's vocabulary:
 literals are fed in their canonical tokens (in one batch: they are forced), values are sampled from
 the model's distribution restricted to the tokens the grammar allows — the constrained policy π_c
 that RS and PPO trained.
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sixg_learner.grammar import AnswerGrammar, RowState, build_grammar
-from sixg_learner.prompting import answer_schema
+from sixg_learner.generation.grammar import AnswerGrammar, RowState, build_grammar
+from sixg_learner.tasks.prompting import answer_schema
 
 
 class RequestError(ValueError):
@@ -35,7 +35,7 @@ class RequestError(ValueError):
 
 @dataclass(frozen=True)
 class GgufVocabulary:
-    """The served GGUF's own vocabulary as a `sixg_learner.grammar.Vocabulary` (no HF folder needed)."""
+    """The served GGUF's own vocabulary as a `sixg_learner.generation.grammar.Vocabulary` (no HF folder needed)."""
 
     llm: Any  # llama_cpp.Llama (imported lazily: tests of the pure parts need no model)
 

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     // The trained 6G-LLM this clone ships (learner/models/sixg-llm): merged into the base and exported
     // to data/models/promoted.gguf on first start (~2 min), then served as `sixg-llm`. A failure is
     // reported and the rest starts without it.
-    const ship = startService('sixg-install', venvBin('python'), ['-m', 'sixg_learner.ship', 'install']);
+    const ship = startService('sixg-install', venvBin('python'), ['-m', 'sixg_learner.export.ship', 'install']);
     const shipCode = await ship.exited;
     if (shipCode !== 0) console.error(`[maestro] the shipped 6G-LLM could not be built (exit ${shipCode})`);
     const model = supervisor.add('model-server', () => startModelServer(config.modelServerPort));

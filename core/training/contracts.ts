@@ -19,7 +19,7 @@ export type CheckpointRef = z.infer<typeof checkpointRefSchema>;
 
 /** The paper's phase 1: instruction tuning of the base on telecom Q&A built from the regulatory corpus. */
 export const domainFinetuneInputSchema = z.strictObject({
-  data_file: z.string().describe('chat-format Q&A JSONL (`python -m sixg_learner.domain_qa`)'),
+  data_file: z.string().describe('chat-format Q&A JSONL (`python -m sixg_learner.training.domain_qa`)'),
   base: z.string(),
   out_dir: z.string(),
   epochs: z.number().int().min(1).max(20),
@@ -138,7 +138,7 @@ export const sixgQosSchema = z.strictObject({
 
 /**
  * Serving: the promoted 6G-LLM answering one orchestration request (activity `orchestrate_task` of
- * the learner process, on task queue `sixg`; learner/src/sixg_learner/orchestrate.py). The task is
+ * the learner process, on task queue `sixg`; learner/src/sixg_learner/serving/orchestrate.py). The task is
  * the training tasks' shape (description, QoS needs, radio conditions); the reply carries every
  * attempt, the valid plan if one came, and the twin's verdict on it.
  */

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sixg_learner.task import Qos, Task
+from sixg_learner.tasks.task import Qos, Task
 from twin_bridge.orchestration import LinkConfig, ScenarioConfig
 
 VIDEO_CALL_TASK = Task(

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sixg_learner.compare import best_of, bootstrap_mean_interval, mcnemar_exact_p, model_row, paired, wilson_interval
+from sixg_learner.evaluation.compare import (
+    best_of,
+    bootstrap_mean_interval,
+    mcnemar_exact_p,
+    model_row,
+    paired,
+    wilson_interval,
+)
 
 
 def _report(outcomes: list[tuple[str, bool, float, str]]) -> dict:

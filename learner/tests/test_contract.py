@@ -21,7 +21,7 @@ def test_every_activity_the_worker_registers_is_in_the_contract() -> None:
 
 
 def test_a_workflows_loop_settings_reach_train_py_and_unset_ones_keep_its_defaults() -> None:
-    from sixg_learner.train import build_parser
+    from sixg_learner.training.train import build_parser
     from sixg_learner.worker import _loop_flags
 
     assert _loop_flags(None, None) == []

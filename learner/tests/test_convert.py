@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from sixg_learner.convert import LINEAGE_FILE, convert_gguf, sha256_of
+from sixg_learner.export.convert import LINEAGE_FILE, convert_gguf, sha256_of
 from tiny import packaged_gguf_or_none
 
 GGUF = packaged_gguf_or_none()

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sixg_learner import domain_qa
-from sixg_learner.domain_qa import (
+from sixg_learner.training import domain_qa
+from sixg_learner.training.domain_qa import (
     SpecParseError,
     generate_pairs,
     load_corpus,

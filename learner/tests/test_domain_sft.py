@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from sixg_learner import train
-from sixg_learner.args import SftArgs
-from sixg_learner.checkpoints import load_checkpoint
-from sixg_learner.domain_sft import encode_pairs, learning_rate_at, sft_step, split_pairs
-from sixg_learner.policy import LoraSettings, load_policy
-from sixg_learner.task import file_sha256
-from sixg_learner.updates import make_optimizer
+from sixg_learner.generation.policy import LoraSettings, load_policy
+from sixg_learner.tasks.task import file_sha256
+from sixg_learner.training import train
+from sixg_learner.training.args import SftArgs
+from sixg_learner.training.checkpoints import load_checkpoint
+from sixg_learner.training.domain_sft import encode_pairs, learning_rate_at, sft_step, split_pairs
+from sixg_learner.training.updates import make_optimizer
 from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models
 from transformers import PreTrainedTokenizerFast

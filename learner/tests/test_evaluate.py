@@ -10,11 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sixg_learner.evaluate import EvaluationReport, HFGenerator, InProcessTwin, RandomPlanGenerator, evaluate, main
-from sixg_learner.prompting import answer_schema, parse_orchestration
-from sixg_learner.reward import FAILURE_REWARD, judge
-from sixg_learner.served import OpenAIGenerator
-from sixg_learner.task import Qos, Task, load_tasks
+from sixg_learner.evaluation.evaluate import (
+    EvaluationReport,
+    HFGenerator,
+    InProcessTwin,
+    RandomPlanGenerator,
+    evaluate,
+    main,
+)
+from sixg_learner.generation.served import OpenAIGenerator
+from sixg_learner.tasks.prompting import answer_schema, parse_orchestration
+from sixg_learner.tasks.reward import FAILURE_REWARD, judge
+from sixg_learner.tasks.task import Qos, Task, load_tasks
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig
 from twin_bridge.service import TwinService
 from twin_bridge.systemlevel import evaluate_system_level

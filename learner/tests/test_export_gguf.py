@@ -20,8 +20,14 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from sixg_learner.convert import convert_gguf, read_lineage, sha256_of
-from sixg_learner.export_gguf import MAESTRO_LINEAGE_KEY, export_gguf, llama_cpp_name, main, permute_for_llama_cpp
+from sixg_learner.export.convert import convert_gguf, read_lineage, sha256_of
+from sixg_learner.export.export_gguf import (
+    MAESTRO_LINEAGE_KEY,
+    export_gguf,
+    llama_cpp_name,
+    main,
+    permute_for_llama_cpp,
+)
 from tiny import packaged_gguf_or_none
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,7 +166,7 @@ def test_llama_cpp_runs_the_export_as_transformers_runs_the_checkpoint(exported:
 def test_a_failed_export_leaves_the_previous_file(
     base_hf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sixg_learner.export_gguf as module
+    import sixg_learner.export.export_gguf as module
     from gguf import GGUFWriter
 
     target = tmp_path / "promoted.gguf"
@@ -213,7 +219,7 @@ def test_promotion_exports_the_merged_model_and_records_the_gguf(
     inp = worker.PromotionInput(checkpoint=str(checkpoint), evaluation=evaluation)
     assert asyncio.run(ActivityEnvironment().run(worker.promote_if_better, inp)).promoted
     served = promoted.parent / "promoted-hf"
-    assert commands == [["-m", "sixg_learner.export_gguf", "--hf", str(served), "--out", str(gguf)]]
+    assert commands == [["-m", "sixg_learner.export.export_gguf", "--hf", str(served), "--out", str(gguf)]]
     record = json.loads(promoted.read_text())
     assert record["gguf"] == str(gguf) and record["served_from"] == str(served)
     assert (served / "config.json").is_file()
@@ -258,9 +264,9 @@ def test_the_model_server_answers_as_the_policy_samples(
     """
     monkeypatch.syspath_prepend(str(REPO / "model-server"))
     from sixg import SixgDecoder
-    from sixg_learner.evaluate import PolicyGenerator
-    from sixg_learner.prompting import answer_schema, build_messages
-    from sixg_learner.task import load_tasks
+    from sixg_learner.evaluation.evaluate import PolicyGenerator
+    from sixg_learner.tasks.prompting import answer_schema, build_messages
+    from sixg_learner.tasks.task import load_tasks
 
     tasks = load_tasks(FIXTURE)[:3]
     policy = PolicyGenerator(str(base_hf), tasks, 160)
@@ -345,7 +351,7 @@ def test_evaluating_promoted_uses_the_served_alias_when_it_can(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sixg_learner.evaluate as evaluate
+    import sixg_learner.evaluation.evaluate as evaluate
 
     _promoted_record(tmp_path, gguf)
     _FakeServer.models = listed

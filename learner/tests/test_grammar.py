@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 import torch
-from sixg_learner.convert import load_gguf_tokenizer, packaged_gguf
-from sixg_learner.grammar import MASKED_LOGIT, RowState, grammar_for, mask_logits, rule_values, support_logits
-from sixg_learner.policy import answer_actions, forward, load_policy, sample
-from sixg_learner.ppo import regularization, token_entropy, token_kl, token_logprobs
-from sixg_learner.prompting import answer_text, parse_orchestration
-from sixg_learner.task import Qos, Task
+from sixg_learner.export.convert import load_gguf_tokenizer, packaged_gguf
+from sixg_learner.generation.grammar import (
+    MASKED_LOGIT,
+    RowState,
+    grammar_for,
+    mask_logits,
+    rule_values,
+    support_logits,
+)
+from sixg_learner.generation.policy import answer_actions, forward, load_policy, sample
+from sixg_learner.tasks.prompting import answer_text, parse_orchestration
+from sixg_learner.tasks.task import Qos, Task
+from sixg_learner.training.ppo import regularization, token_entropy, token_kl, token_logprobs
 from tiny import ONE_LAYER, random_llama
 from transformers import PreTrainedTokenizerBase
 from twin_bridge.orchestration import Orchestration
@@ -120,8 +127,8 @@ def test_a_schema_narrowed_to_the_state_allows_what_the_state_limits_allow(token
     """How the model server constrains the 6G-LLM (a request's schema) equals how training did (StateLimits)."""
     import random
 
-    from sixg_learner.grammar import StateLimits
-    from sixg_learner.prompting import answer_schema
+    from sixg_learner.generation.grammar import StateLimits
+    from sixg_learner.tasks.prompting import answer_schema
     from twin_bridge.orchestration import ScenarioConfig
 
     grammar, rng = grammar_for(tokenizer), random.Random(5)
@@ -141,7 +148,7 @@ def test_a_schema_narrowed_to_the_state_allows_what_the_state_limits_allow(token
 
 
 def test_a_schema_with_other_fields_is_not_the_answers(tokenizer: PreTrainedTokenizerBase) -> None:
-    from sixg_learner.prompting import answer_schema
+    from sixg_learner.tasks.prompting import answer_schema
 
     schema = answer_schema(integer_ranges_as_enums=True)
     schema["properties"] = dict(reversed(list(schema["properties"].items())))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 from peft import LoraConfig, get_peft_model
-from sixg_learner.policy import ValueHead
-from sixg_learner.ppo import (
+from sixg_learner.generation.policy import ValueHead
+from sixg_learner.training.ppo import (
     policy_loss,
     regularization,
     token_advantages,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sixg_learner import orchestrate as orchestrate_module
-from sixg_learner.orchestrate import orchestrate
-from sixg_learner.prompting import answer_text
-from sixg_learner.served import POLICY_TEMPERATURE
-from sixg_learner.task import Qos, Task
+from sixg_learner.generation.served import POLICY_TEMPERATURE
+from sixg_learner.serving import orchestrate as orchestrate_module
+from sixg_learner.serving.orchestrate import orchestrate
+from sixg_learner.tasks.prompting import answer_text
+from sixg_learner.tasks.task import Qos, Task
 
 from examples import VIDEO_CALL_LINK as EXAMPLE_LINK
 from examples import VIDEO_CALL_TASK as EXAMPLE_TASK

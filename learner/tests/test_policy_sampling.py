@@ -13,12 +13,20 @@ from typing import Any
 
 import pytest
 import torch
-from sixg_learner import decoding
-from sixg_learner import policy as policy_module
-from sixg_learner.convert import load_gguf_tokenizer, packaged_gguf
-from sixg_learner.grammar import StateLimits
-from sixg_learner.policy import Policy, Rollout, answer_actions, forward, load_policy, sample, sample_reference
-from sixg_learner.ppo import token_logprobs
+from sixg_learner.export.convert import load_gguf_tokenizer, packaged_gguf
+from sixg_learner.generation import decoding
+from sixg_learner.generation import policy as policy_module
+from sixg_learner.generation.grammar import StateLimits
+from sixg_learner.generation.policy import (
+    Policy,
+    Rollout,
+    answer_actions,
+    forward,
+    load_policy,
+    sample,
+    sample_reference,
+)
+from sixg_learner.training.ppo import token_logprobs
 from tiny import ONE_LAYER, TWO_LAYERS, random_llama
 from transformers import PreTrainedTokenizerBase
 

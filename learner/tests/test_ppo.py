@@ -6,8 +6,8 @@ import math
 
 import pytest
 import torch
-from sixg_learner.policy import ValueHead
-from sixg_learner.ppo import (
+from sixg_learner.generation.policy import ValueHead
+from sixg_learner.training.ppo import (
     choice_mask,
     masked_mean,
     policy_loss,

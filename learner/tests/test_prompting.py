@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sixg_learner.prompting import (
+from sixg_learner.tasks.prompting import (
     ParseFailure,
     answer_schema,
     build_messages,
@@ -13,7 +13,7 @@ from sixg_learner.prompting import (
     parse_orchestration,
     system_prompt,
 )
-from sixg_learner.task import DEFAULT_SCENARIO, Qos, Task
+from sixg_learner.tasks.task import DEFAULT_SCENARIO, Qos, Task
 from twin_bridge.orchestration import Orchestration, ScenarioConfig, schema_document
 
 TASK = Task(

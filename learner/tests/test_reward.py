@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from sixg_learner.reward import (
+from sixg_learner.tasks.reward import (
     DEFAULT_WEIGHTS,
     FAILURE_REWARD,
     AchievedQos,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from sixg_learner import ship
+from sixg_learner.export import ship
 
 
 def _checkpoint(tmp_path: Path) -> tuple[Path, Path]:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sixg_learner.generate import (
+from sixg_learner.tasks.generate import (
     TEMPLATES,
     TaskTemplate,
     _nice_ber,
@@ -17,9 +17,9 @@ from sixg_learner.generate import (
     find_witness,
     generate_tasks,
 )
-from sixg_learner.reward import judge
-from sixg_learner.scoring import system_level_evaluator
-from sixg_learner.task import (
+from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.scoring import system_level_evaluator
+from sixg_learner.tasks.task import (
     DEFAULT_SCENARIO,
     Qos,
     Task,

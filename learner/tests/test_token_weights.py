@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 
 import pytest
-from sixg_learner.token_weights import CachedTextReward, perturbations, token_sensitivity, token_weights
+from sixg_learner.training.token_weights import CachedTextReward, perturbations, token_sensitivity, token_weights
 
 ANSWER = [7, 3, 3, 5]
 

@@ -13,10 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from sixg_learner import train
-from sixg_learner.args import PpoArgs, RsArgs
-from sixg_learner.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export
-from sixg_learner.policy import (
+from sixg_learner.generation.policy import (
     LoraSettings,
     Policy,
     Sequences,
@@ -27,11 +24,14 @@ from sixg_learner.policy import (
     select_rollout,
     using_reference,
 )
-from sixg_learner.rejection_sampling import rs_round, sft_loss
-from sixg_learner.rl import ppo_iteration
-from sixg_learner.scoring import Score
-from sixg_learner.task import Qos, Task
-from sixg_learner.updates import backward_in_microbatches, make_optimizer, minibatches
+from sixg_learner.tasks.scoring import Score
+from sixg_learner.tasks.task import Qos, Task
+from sixg_learner.training import train
+from sixg_learner.training.args import PpoArgs, RsArgs
+from sixg_learner.training.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export
+from sixg_learner.training.rejection_sampling import rs_round, sft_loss
+from sixg_learner.training.rl import ppo_iteration
+from sixg_learner.training.updates import backward_in_microbatches, make_optimizer, minibatches
 from tiny import random_llama
 from tokenizers import Tokenizer, decoders, models
 from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
@@ -294,7 +294,7 @@ def test_during_the_critic_warm_up_only_the_value_head_and_the_shared_adapters_l
 
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """`python -m sixg_learner.train …` with the fake twin and the plain test prompts."""
+    """`python -m sixg_learner.training.train …` with the fake twin and the plain test prompts."""
     monkeypatch.setattr(train, "TwinScorer", FakeTwin)
     monkeypatch.setattr(train, "chat_prompts", lambda tasks, policy: [PROMPTS[int(t.id[1:])] for t in tasks])
     assert train.main(args) == 0

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from sixg_learner.convert import packaged_gguf
+from sixg_learner.export.convert import packaged_gguf
 from transformers import LlamaConfig, LlamaForCausalLM
 
 TWO_LAYERS: dict[str, int] = dict(

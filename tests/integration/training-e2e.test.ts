@@ -67,7 +67,7 @@ function checkpointJson(dir: string): { step: number; phase: string; lineage: { 
 
 before(async () => {
   // The trainable base: converted once from the packaged GGUF (idempotent; ~40 s the first time).
-  const converted = spawnSync(python, ['-m', 'sixg_learner.convert', '--out', baseModel], {
+  const converted = spawnSync(python, ['-m', 'sixg_learner.export.convert', '--out', baseModel], {
     cwd: projectRoot,
     stdio: 'inherit',
   });

@@ -24,9 +24,10 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
+
+from sixg_learner.files import repository_root
 
 JsonMode = Literal["llama_cpp", "json_schema", "none"]
 
@@ -149,11 +150,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def repository_root() -> Path:
-    """maestro's checkout (this package lives in `learner/src/sixg_learner`)."""
-    return Path(__file__).resolve().parents[3]
 
 
 @contextmanager

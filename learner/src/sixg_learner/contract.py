@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sixg_learner.orchestrate import OrchestrationAnswer
-from sixg_learner.task import Qos, Task
+from sixg_learner.serving.orchestrate import OrchestrationAnswer
+from sixg_learner.tasks.task import Qos, Task
 from sixg_learner.worker import (
     DomainFinetuneInput,
     DomainFinetuneResult,

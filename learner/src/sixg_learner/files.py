@@ -1,4 +1,4 @@
-"""Writing a folder so that readers never see it half-written."""
+"""Where the repository is, and writing a folder so that readers never see it half-written."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def repository_root() -> Path:
+    """maestro's checkout: this file is learner/src/sixg_learner/files.py (the one place that knows it)."""
+    return Path(__file__).resolve().parents[3]
 
 
 @contextmanager

@@ -3,7 +3,7 @@
     python -m sixg_learner.worker --address 127.0.0.1:7233 --namespace maestro --task-queue learner
 
 Each activity runs one unit of training as a child process of the same CLIs an engineer runs by
-hand (`python -m sixg_learner.train …`, `python -m sixg_learner.evaluate …`): one RS round, one PPO
+hand (`python -m sixg_learner.training.train …`, `python -m sixg_learner.evaluation.evaluate …`): one RS round, one PPO
 step, one evaluation. That keeps a model's memory out of the long-lived worker and makes every
 step reproducible from its command line. While the child runs, the activity heartbeats its last
 progress line. A step whose checkpoint already exists is not run again: after a crash the retried
@@ -30,8 +30,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from sixg_learner.checkpoints import CHECKPOINT_FILE, is_checkpoint
-from sixg_learner.orchestrate import DEFAULT_ATTEMPTS
+from sixg_learner.serving.orchestrate import DEFAULT_ATTEMPTS
+from sixg_learner.training.checkpoints import CHECKPOINT_FILE, is_checkpoint
 
 HEARTBEAT_S = 15.0
 PROMOTED_FILE = Path("data/models/promoted.json")
@@ -183,12 +183,12 @@ def _seconds(metrics: dict[str, Any]) -> float:
 
 
 async def _train_unless_done(target: Path, tasks_file: str, train_args: list[str]) -> None:
-    """Runs `python -m sixg_learner.train …` unless `target` already holds its checkpoint (a retried step)."""
+    """Runs `python -m sixg_learner.training.train …` unless `target` already holds its checkpoint (a retried step)."""
     if is_checkpoint(target):
         return
     if not Path(tasks_file).is_file():
         raise _invalid(f"no task file {tasks_file}")
-    await _run_cli(["-m", "sixg_learner.train", *train_args, "--tasks", tasks_file])
+    await _run_cli(["-m", "sixg_learner.training.train", *train_args, "--tasks", tasks_file])
 
 
 @activity.defn(name="domain_finetune")
@@ -202,10 +202,10 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
     target = out / f"sft-epoch-{inp.epochs}"
     if not is_checkpoint(target):
         if not Path(inp.data_file).is_file():
-            raise _invalid(f"no Q&A file {inp.data_file} (python -m sixg_learner.domain_qa writes one)")
+            raise _invalid(f"no Q&A file {inp.data_file} (python -m sixg_learner.training.domain_qa writes one)")
         done = [e for e in range(inp.epochs, 0, -1) if is_checkpoint(out / f"sft-epoch-{e}")]
         start = str(out / f"sft-epoch-{done[0]}") if done else inp.base
-        args = ["-m", "sixg_learner.train", "sft", "--data", inp.data_file, "--base", start, "--out", str(out)]
+        args = ["-m", "sixg_learner.training.train", "sft", "--data", inp.data_file, "--base", start, "--out", str(out)]
         args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed)]
         if inp.eval_size is not None:
             args += ["--eval-size", str(inp.eval_size)]
@@ -300,7 +300,9 @@ async def evaluate_model(inp: EvaluationInput) -> EvaluationResult:
     """`sixg:eval` for a checkpoint (the policy as trained: greedy under the answer grammar), `random`, or a
     served model id."""
     model = f"policy:{inp.model}" if is_checkpoint(Path(inp.model)) else inp.model
-    await _run_cli(["-m", "sixg_learner.evaluate", "--tasks", inp.tasks_file, "--model", model, "--out", inp.out])
+    await _run_cli(
+        ["-m", "sixg_learner.evaluation.evaluate", "--tasks", inp.tasks_file, "--model", model, "--out", inp.out]
+    )
     summary = json.loads(Path(inp.out).read_text())["summary"]
     return EvaluationResult(
         model=inp.model,
@@ -345,14 +347,15 @@ async def promote_if_better(inp: PromotionInput) -> PromotionResult:
         await _run_cli(
             [
                 "-c",
-                f"from sixg_learner.checkpoints import merge_and_export as m; m({inp.checkpoint!r}, {str(merged)!r})",
+                "from sixg_learner.training.checkpoints import merge_and_export as m; "
+                f"m({inp.checkpoint!r}, {str(merged)!r})",
             ]
         )
     if (merged / "config.json").is_file():
         if served.exists():
             shutil.rmtree(served)
         shutil.copytree(merged, served)
-        await _run_cli(["-m", "sixg_learner.export_gguf", "--hf", str(served), "--out", str(PROMOTED_GGUF)])
+        await _run_cli(["-m", "sixg_learner.export.export_gguf", "--hf", str(served), "--out", str(PROMOTED_GGUF)])
     PROMOTED_FILE.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "checkpoint": inp.checkpoint,
@@ -389,8 +392,8 @@ async def orchestrate_task(inp: OrchestrateTaskInput) -> dict[str, Any]:
     ($MAESTRO_SIXG_BASE_URL / $OPENAI_BASE_URL / the local default).
     """
     from sixg_learner.chat import default_base_url
-    from sixg_learner.orchestrate import choose_model, orchestrate
-    from sixg_learner.task import Task
+    from sixg_learner.serving.orchestrate import choose_model, orchestrate
+    from sixg_learner.tasks.task import Task
 
     try:
         task = Task.model_validate({"id": "request", **inp.task})

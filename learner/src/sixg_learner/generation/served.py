@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from sixg_learner.chat import SIXG_MODEL_ID, JsonMode, chat_completion
-from sixg_learner.prompting import answer_schema, build_messages
-from sixg_learner.task import Task
+from sixg_learner.tasks.prompting import answer_schema, build_messages
+from sixg_learner.tasks.task import Task
 
 POLICY_TEMPERATURE = 1.0
 """The policy's own distribution, softmax(logits / T) at T = 1: PPO samples and trains at it

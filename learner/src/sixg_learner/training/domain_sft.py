@@ -46,10 +46,7 @@ from typing import Any
 
 import torch
 
-from sixg_learner.args import SftArgs, add_dataclass_arguments
-from sixg_learner.checkpoints import checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from sixg_learner.domain_qa import load_pairs
-from sixg_learner.policy import (
+from sixg_learner.generation.policy import (
     LoraSettings,
     Policy,
     PrefixKV,
@@ -59,9 +56,12 @@ from sixg_learner.policy import (
     prefix_kv,
     shared_prefix_len,
 )
-from sixg_learner.rejection_sampling import sft_loss
-from sixg_learner.task import file_sha256
-from sixg_learner.updates import backward_in_microbatches, make_optimizer, minibatches
+from sixg_learner.tasks.task import file_sha256
+from sixg_learner.training.args import SftArgs, add_dataclass_arguments
+from sixg_learner.training.checkpoints import checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
+from sixg_learner.training.domain_qa import load_pairs
+from sixg_learner.training.rejection_sampling import sft_loss
+from sixg_learner.training.updates import backward_in_microbatches, make_optimizer, minibatches
 
 # --------------------------------------------------------------------------------------------------------------------
 # Data
@@ -319,7 +319,7 @@ def run_sft(
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# CLI (`python -m sixg_learner.train sft …`)
+# CLI (`python -m sixg_learner.training.train sft …`)
 # --------------------------------------------------------------------------------------------------------------------
 
 

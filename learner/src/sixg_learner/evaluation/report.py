@@ -1,6 +1,6 @@
 """The RLDTF report's figures and table from runs and evaluations already made (paper Figs. 4–7).
 
-    python -m sixg_learner.report \\
+    python -m sixg_learner.evaluation.report \\
         --run domain=data/sixg/runs/domain-sft-1 --run rs=data/sixg/runs/rs-1 --run ppo=data/sixg/runs/ppo-1 \\
         --eval random=results/sixg-eval-random.json --eval base=results/sixg-eval-base-grammar.json \\
         --eval domain=… --eval rs=… --eval rldtf=… --out results/rldtf
@@ -9,7 +9,7 @@ writes `<out>-curves.png` (training curves: the domain step's loss, the rejectio
 success rate, PPO's losses of eqs. (6), (7) and the KL of (8), PPO's mean reward and success rate),
 `<out>-benchmarks.png` (task completion rate and average score of completed tasks per model, as
 Figs. 6 and 7) and `<out>.json` (the same numbers, with the files they came from). It reads the
-runs' `metrics.jsonl` and `sixg_learner.evaluate` reports; it trains and evaluates nothing itself.
+runs' `metrics.jsonl` and `sixg_learner.evaluation.evaluate` reports; it trains and evaluates nothing itself.
 """
 
 from __future__ import annotations

@@ -17,9 +17,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sixg_learner.args import RsArgs
-from sixg_learner.grammar import StateLimits
-from sixg_learner.policy import (
+from sixg_learner.generation.grammar import StateLimits
+from sixg_learner.generation.policy import (
     Policy,
     PrefixKV,
     Rollout,
@@ -30,10 +29,11 @@ from sixg_learner.policy import (
     sample,
     select_rollout,
 )
-from sixg_learner.ppo import choice_mask, masked_mean, token_logprobs
-from sixg_learner.scoring import Score, Scorer
-from sixg_learner.task import Task
-from sixg_learner.updates import backward_in_microbatches, minibatches
+from sixg_learner.tasks.scoring import Score, Scorer
+from sixg_learner.tasks.task import Task
+from sixg_learner.training.args import RsArgs
+from sixg_learner.training.ppo import choice_mask, masked_mean, token_logprobs
+from sixg_learner.training.updates import backward_in_microbatches, minibatches
 
 
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:

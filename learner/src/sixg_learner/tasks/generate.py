@@ -7,8 +7,8 @@ on the twin (system level) in its scenario. The best such link (highest eq. (2) 
 the task as its `witness`: proof of feasibility and a reference score ("grid best") for evaluations;
 the model never sees it. Infeasible draws are dropped and counted.
 
-    python -m sixg_learner.generate --n 200 --seed 1 --out data/sixg/tasks
-    python -m sixg_learner.generate --check learner/data/tasks-1d2f8cbb5472.jsonl   # re-run the witnesses
+    python -m sixg_learner.tasks.generate --n 200 --seed 1 --out data/sixg/tasks
+    python -m sixg_learner.tasks.generate --check learner/data/tasks-1d2f8cbb5472.jsonl   # re-run the witnesses
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from typing import Any
 from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, state_violations
 
 from sixg_learner.chat import LOCAL_MODEL_ID, ChatError, chat_completion, model_endpoint
-from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, judge
-from sixg_learner.scoring import PlanEvaluator, system_level_evaluator
-from sixg_learner.task import FeasibilityWitness, Qos, Task, load_tasks, write_tasks
+from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
+from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
+from sixg_learner.tasks.task import FeasibilityWitness, Qos, Task, load_tasks, write_tasks
 
 # --------------------------------------------------------------------------------------------------------------------
 # Templates of upper-layer services

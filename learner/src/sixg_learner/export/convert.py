@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import staged_directory
+from sixg_learner.files import staged_directory
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

@@ -23,7 +23,7 @@ source GGUF in everything but the weights:
 The file is written beside the target and renamed into place, so a server that (re)loads the target path
 never sees a half-written file, and an interrupted export leaves the previous file intact.
 
-    python -m sixg_learner.export_gguf --hf data/models/promoted-hf --out data/models/promoted.gguf
+    python -m sixg_learner.export.export_gguf --hf data/models/promoted-hf --out data/models/promoted.gguf
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .convert import LINEAGE_FILE, packaged_gguf, read_lineage, sha256_of
+from sixg_learner.export.convert import LINEAGE_FILE, packaged_gguf, read_lineage, sha256_of
 
 if TYPE_CHECKING:
     import numpy as np

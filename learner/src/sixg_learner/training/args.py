@@ -21,8 +21,8 @@ import argparse
 import dataclasses
 from dataclasses import dataclass, field
 
-from .policy import LoraSettings
-from .served import POLICY_TEMPERATURE
+from sixg_learner.generation.policy import LoraSettings
+from sixg_learner.generation.served import POLICY_TEMPERATURE
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Evaluation of a 6G-LLM on tasks: the paper's two metrics (RLDTF, Section IV-C).
 
-For each task: the model's answer to the one-shot prompt (`sixg_learner.prompting`), the orchestration
+For each task: the model's answer to the one-shot prompt (`sixg_learner.tasks.prompting`), the orchestration
 it is interpreted as (or why it is none), the QoS the twin measures for it in the task's scenario,
-whether that meets the task's needs, and its eq. (2) score (`sixg_learner.reward`). Summary:
+whether that meets the task's needs, and its eq. (2) score (`sixg_learner.tasks.reward`). Summary:
 
 - **task completion rate**: the share of tasks whose orchestration meets the task's QoS;
 - **average score of completed tasks**: the mean eq. (2) reward over those tasks ("the scoring function
@@ -18,7 +18,7 @@ Generators (callables task → answer text):
   (`smollm2-135m-instruct`) and any model served later.
 - `RandomPlanGenerator`: the "random valid plan" baseline: a link drawn uniformly from the links
   that pass the schema and the cross-field rules (and that the twin can run).
-- `HFGenerator`: a Hugging Face checkpoint (e.g. `python -m sixg_learner.convert`'s, or a trained one)
+- `HFGenerator`: a Hugging Face checkpoint (e.g. `python -m sixg_learner.export.convert`'s, or a trained one)
   through transformers' `generate`, greedy by default. Unconstrained decoding: unlike the served model,
   nothing forces its answer to be JSON.
 - `PolicyGenerator` (`--model policy:DIR`): the training policy, a base folder or a training checkpoint,
@@ -27,11 +27,11 @@ Generators (callables task → answer text):
 Twin calls go in batches through `twin_bridge.service.TwinService` (a process pool; system level is
 one vectorised call per process) or `InProcessTwin` (no pool: tests, `--processes 0`).
 
-    python -m sixg_learner.evaluate --tasks learner/data/tasks-<hash>.jsonl --model random
-    python -m sixg_learner.evaluate --tasks ... --model smollm2-135m-instruct [--base-url URL]
-    python -m sixg_learner.evaluate --tasks ... --model hf:data/models/smollm2-135m-hf
-    python -m sixg_learner.evaluate --tasks ... --model policy:data/sixg/runs/<run>/rs-round-2
-    python -m sixg_learner.evaluate --tasks ... --model promoted   # served `sixg-llm`, else its HF folder
+    python -m sixg_learner.evaluation.evaluate --tasks learner/data/tasks-<hash>.jsonl --model random
+    python -m sixg_learner.evaluation.evaluate --tasks ... --model smollm2-135m-instruct [--base-url URL]
+    python -m sixg_learner.evaluation.evaluate --tasks ... --model hf:data/models/smollm2-135m-hf
+    python -m sixg_learner.evaluation.evaluate --tasks ... --model policy:data/sixg/runs/<run>/rs-round-2
+    python -m sixg_learner.evaluation.evaluate --tasks ... --model promoted   # served `sixg-llm`, else its HF folder
 """
 
 from __future__ import annotations
@@ -55,11 +55,11 @@ from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig,
 from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
-from sixg_learner.prompting import ParseFailure, build_messages, parse_answer
-from sixg_learner.reward import DEFAULT_WEIGHTS, RewardWeights, judge
-from sixg_learner.scoring import system_level_evaluator
-from sixg_learner.served import OpenAIGenerator
-from sixg_learner.task import Qos, Task, file_sha256, load_tasks
+from sixg_learner.generation.served import OpenAIGenerator
+from sixg_learner.tasks.prompting import ParseFailure, build_messages, parse_answer
+from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
+from sixg_learner.tasks.scoring import system_level_evaluator
+from sixg_learner.tasks.task import Qos, Task, file_sha256, load_tasks
 
 Fidelity = Literal["system", "link"]
 
@@ -215,9 +215,9 @@ class PolicyGenerator:
 
     def _decode_all(self) -> dict[str, str]:
         # torch and the model stack only when a policy is evaluated: `--model random` starts in a second
-        from sixg_learner.checkpoints import is_checkpoint, load_checkpoint
-        from sixg_learner.grammar import StateLimits
-        from sixg_learner.policy import chat_prompts, load_policy, sample
+        from sixg_learner.generation.grammar import StateLimits
+        from sixg_learner.generation.policy import chat_prompts, load_policy, sample
+        from sixg_learner.training.checkpoints import is_checkpoint, load_checkpoint
 
         if is_checkpoint(self.model_dir):
             checkpoint = load_checkpoint(self.model_dir)
@@ -629,11 +629,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "random":
         report = run(RandomPlanGenerator(args.seed))
     elif args.model == "constant":
-        from sixg_learner.baselines import ConstantPlanGenerator
+        from sixg_learner.evaluation.baselines import ConstantPlanGenerator
 
         report = run(ConstantPlanGenerator())
     elif args.model == "rule":
-        from sixg_learner.baselines import RulePlanGenerator
+        from sixg_learner.evaluation.baselines import RulePlanGenerator
 
         report = run(RulePlanGenerator())
     elif args.model.startswith("policy:"):

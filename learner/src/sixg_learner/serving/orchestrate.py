@@ -25,11 +25,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from twin_bridge.orchestration import Orchestration
 
 from sixg_learner.chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
-from sixg_learner.prompting import parse_orchestration
-from sixg_learner.reward import judge
-from sixg_learner.scoring import system_level_evaluator
-from sixg_learner.served import POLICY_TEMPERATURE, OpenAIGenerator
-from sixg_learner.task import Task
+from sixg_learner.generation.served import POLICY_TEMPERATURE, OpenAIGenerator
+from sixg_learner.tasks.prompting import parse_orchestration
+from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.scoring import system_level_evaluator
+from sixg_learner.tasks.task import Task
 
 DEFAULT_ATTEMPTS = 3
 """Invalid answers in a row before giving up (the one default; the activity input takes it from here)."""

@@ -1,6 +1,6 @@
 """`npm run sixg:retrain`: the RLDTF training of the shipped 6G-LLM, reproduced end to end on the committed tasks.
 
-    python -m sixg_learner.retrain [--out data/sixg/runs/retrain] [--skip-ppo] [--rs-rounds 4] ...
+    python -m sixg_learner.training.retrain [--out data/sixg/runs/retrain] [--skip-ppo] [--rs-rounds 4] ...
 
 Stages (each resumable: a stage whose result exists is not run again; `train` resumes from checkpoints):
 
@@ -68,7 +68,7 @@ def _best(run_dir: Path) -> Path | None:
 def _evaluate(name: str, model: str, out_dir: Path) -> Path:
     report = out_dir / f"eval-{name}.json"
     if not report.is_file():
-        _run(["sixg_learner.evaluate", "--tasks", str(EVAL_TASKS), "--model", model, "--processes", "0",
+        _run(["sixg_learner.evaluation.evaluate", "--tasks", str(EVAL_TASKS), "--model", model, "--processes", "0",
               "--chunk-size", "200", "--out", str(report)])  # fmt: skip
     return report
 
@@ -89,11 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     threads = ["--threads", str(args.threads), "--seed", str(args.seed)]
 
     # 1. the base
-    _run(["sixg_learner.convert"])
+    _run(["sixg_learner.export.convert"])
     # 2. rejection sampling, stopped on the dev split
     rs_dir = out / "rs"
     if not (rs_dir / "done").is_file():
-        _run(["sixg_learner.train", "rs", "--base", str(BASE), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+        _run(["sixg_learner.training.train", "rs", "--base", str(BASE), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
               str(DEV_TASKS), "--limit", str(args.rs_tasks), "--out", str(rs_dir), "--k", str(args.rs_k),
               "--rounds", str(args.rs_rounds), "--temperature", str(args.rs_temperature), "--sft-epochs",
               str(args.rs_epochs), "--learning-rate", str(args.rs_learning_rate), *threads])  # fmt: skip
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ppo_best = None
     if not args.skip_ppo and rs_best is not None:
         ppo_dir = out / "ppo"
-        _run(["sixg_learner.train", "ppo", "--init", str(rs_best), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+        _run(["sixg_learner.training.train", "ppo", "--init", str(rs_best), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
               str(DEV_TASKS), "--out", str(ppo_dir), "--steps", str(args.ppo_steps), "--k", str(args.ppo_k),
               "--tasks-per-step", str(args.ppo_tasks_per_step), "--learning-rate", str(args.ppo_learning_rate),
               "--ppo-epochs", str(args.ppo_epochs), "--save-every", str(args.ppo_save_every),
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         reports["rs"] = _evaluate("rs", f"policy:{rs_best}", out)
     if ppo_best is not None:
         reports["rldtf"] = _evaluate("rldtf", f"policy:{ppo_best}", out)
-    compare = ["sixg_learner.compare", "--out", str(out / "compare.json")]
+    compare = ["sixg_learner.evaluation.compare", "--out", str(out / "compare.json")]
     for name, report in reports.items():
         compare += ["--report", f"{name}={report}"]
     for trained in ("rs", "rldtf"):
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = ppo_best or rs_best
         if chosen is not None:
             name = "rldtf" if chosen == ppo_best else "rs"
-            _run(["sixg_learner.ship", "pack", "--checkpoint", str(chosen), "--evaluation", str(reports[name])])
+            _run(["sixg_learner.export.ship", "pack", "--checkpoint", str(chosen), "--evaluation", str(reports[name])])
     return 0
 
 

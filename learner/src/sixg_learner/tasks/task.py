@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from twin_bridge.orchestration import LinkConfig, ScenarioConfig
 
-from sixg_learner.reward import QosRequirement
+from sixg_learner.tasks.reward import QosRequirement
 
 DEFAULT_SCENARIO = ScenarioConfig(
     channel_model="awgn", snr_db=15.0, ue_speed_mps=0.0, carrier_frequency_ghz=3.5, delay_spread_ns=100.0

@@ -29,9 +29,9 @@ from typing import Any, Literal
 import torch
 from safetensors.torch import load_file, save_file
 
-from .convert import LINEAGE_FILE, read_lineage
-from .files import staged_directory
-from .policy import LoraSettings, Policy, load_policy, weights_sha256
+from sixg_learner.export.convert import LINEAGE_FILE, read_lineage
+from sixg_learner.files import staged_directory
+from sixg_learner.generation.policy import LoraSettings, Policy, load_policy, weights_sha256
 
 CHECKPOINT_FILE = "checkpoint.json"
 REFERENCE_FILE = "reference_adapter.safetensors"

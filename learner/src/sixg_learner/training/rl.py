@@ -23,9 +23,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sixg_learner.args import PpoArgs
-from sixg_learner.grammar import MASKED_LOGIT, StateLimits, grammar_for, support_logits
-from sixg_learner.policy import (
+from sixg_learner.generation.grammar import MASKED_LOGIT, StateLimits, grammar_for, support_logits
+from sixg_learner.generation.policy import (
     Policy,
     PrefixKV,
     Rollout,
@@ -38,7 +37,11 @@ from sixg_learner.policy import (
     sample,
     using_reference,
 )
-from sixg_learner.ppo import (
+from sixg_learner.tasks.reward import FAILURE_REWARD
+from sixg_learner.tasks.scoring import Scorer
+from sixg_learner.tasks.task import Task
+from sixg_learner.training.args import PpoArgs
+from sixg_learner.training.ppo import (
     choice_mask,
     masked_mean,
     policy_loss,
@@ -51,11 +54,8 @@ from sixg_learner.ppo import (
     value_loss,
     whiten,
 )
-from sixg_learner.reward import FAILURE_REWARD
-from sixg_learner.scoring import Scorer
-from sixg_learner.task import Task
-from sixg_learner.token_weights import CachedTextReward, token_sensitivity, token_weights
-from sixg_learner.updates import backward_in_microbatches, minibatches
+from sixg_learner.training.token_weights import CachedTextReward, token_sensitivity, token_weights
+from sixg_learner.training.updates import backward_in_microbatches, minibatches
 
 
 def tasks_for_step(num_tasks: int, tasks_per_step: int, seed: int, step: int) -> list[int]:

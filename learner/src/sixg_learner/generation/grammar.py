@@ -393,7 +393,7 @@ def build_grammar(tokenizer: PreTrainedTokenizerBase | Vocabulary, schema: dict[
 
 @lru_cache(maxsize=4)
 def _cached_grammar(tokenizer_id: int, tokenizer: PreTrainedTokenizerBase) -> AnswerGrammar:
-    from .prompting import answer_schema
+    from sixg_learner.tasks.prompting import answer_schema
 
     return build_grammar(tokenizer, answer_schema(integer_ranges_as_enums=False))
 

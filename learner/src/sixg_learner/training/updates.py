@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
-from .policy import Policy, PrefixKV, Sequences, prefix_kv
+from sixg_learner.generation.policy import Policy, PrefixKV, Sequences, prefix_kv
 
 MicroLoss = Callable[[list[int], Sequences, PrefixKV | None], Tensor]
 """(rows, their trimmed sequences, the prefix's keys/values) → the token-mean loss of those rows."""

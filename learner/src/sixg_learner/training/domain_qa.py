@@ -22,7 +22,7 @@ choice among templates), one canonical short answer. The parser checks the table
 themselves (efficiency = Q_m·R, Δf = 15·2^μ, slots per frame = 10 × slots per subframe, the UE's
 and the BS's FR1 N_RB agree) and raises `SpecParseError` naming the file and the table.
 
-    python -m sixg_learner.domain_qa [--specs DIR] [--out data/sixg/domain] [--seed 1] [--phrasings 2]
+    python -m sixg_learner.training.domain_qa [--specs DIR] [--out data/sixg/domain] [--seed 1] [--phrasings 2]
 
 writes `domain-qa-<sha256[:12]>.jsonl` (hash of the content; one
 `{"id", "messages": [user, assistant], "source", "fact"}` per line) and a `.meta.json` sidecar
@@ -45,8 +45,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sixg_learner.files import repository_root
+
 SPECS_ENV = "MAESTRO_SPECS_DIR"
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = repository_root()
 DEFAULT_SPECS_DIR = REPO_ROOT.parent / "shared" / "corpus" / "3gpp-specs"
 DEFAULT_OUT = Path("data/sixg/domain")
 

@@ -1,8 +1,8 @@
 """RLDTF training of the 6G-LLM (paper Section III): rejection sampling, then PPO from the twin's feedback.
 
-    python -m sixg_learner.train rs  --tasks F --base DIR --out DIR [--k 4 --rounds 3 ...]
-    python -m sixg_learner.train ppo --tasks F --init DIR --out DIR [--steps N --k 4 ...]
-    python -m sixg_learner.train sft --data F --base DIR --out DIR [--epochs 2 ...]   (domain Q&A, domain_sft.py)
+    python -m sixg_learner.training.train rs  --tasks F --base DIR --out DIR [--k 4 --rounds 3 ...]
+    python -m sixg_learner.training.train ppo --tasks F --init DIR --out DIR [--steps N --k 4 ...]
+    python -m sixg_learner.training.train sft --data F --base DIR --out DIR [--epochs 2 ...]  (domain_sft.py)
 
 The runs around the algorithms (`rejection_sampling.rs_round`, Section III-B; `rl.ppo_iteration`,
 Section III-C): the loop over rounds or steps, a checkpoint after each RS round and every
@@ -30,16 +30,16 @@ from typing import Any
 
 import torch
 
-from sixg_learner.args import LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
-from sixg_learner.checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from sixg_learner.domain_sft import add_sft_arguments, run_from_cli
-from sixg_learner.grammar import StateLimits
-from sixg_learner.policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
-from sixg_learner.rejection_sampling import rs_round
-from sixg_learner.rl import ppo_iteration
-from sixg_learner.scoring import Scorer, TwinScorer
-from sixg_learner.task import Task, load_tasks, tasks_jsonl
-from sixg_learner.updates import make_optimizer
+from sixg_learner.generation.grammar import StateLimits
+from sixg_learner.generation.policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
+from sixg_learner.tasks.scoring import Scorer, TwinScorer
+from sixg_learner.tasks.task import Task, load_tasks, tasks_jsonl
+from sixg_learner.training.args import LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
+from sixg_learner.training.checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
+from sixg_learner.training.domain_sft import add_sft_arguments, run_from_cli
+from sixg_learner.training.rejection_sampling import rs_round
+from sixg_learner.training.rl import ppo_iteration
+from sixg_learner.training.updates import make_optimizer
 
 
 @dataclass
@@ -197,7 +197,7 @@ def run_ppo(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sixg_learner.train", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m sixg_learner.training.train", description=__doc__.split("\n\n")[0])
     phases = parser.add_subparsers(dest="phase", required=True)
     rs = phases.add_parser("rs", help="rejection sampling (Section III-B)")
     rs.add_argument(

@@ -38,10 +38,10 @@ from peft import LoraConfig, PeftModel, get_peft_model
 from torch import Tensor, nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreTrainedTokenizerBase
 
-from sixg_learner.decoding import Chunk, DecodeSpec, PackedLlama, UnsupportedModel, decode
-from sixg_learner.grammar import UNLIMITED, RowState, StateLimits, grammar_for, mask_logits
-from sixg_learner.prompting import build_messages
-from sixg_learner.task import Task
+from sixg_learner.generation.decoding import Chunk, DecodeSpec, PackedLlama, UnsupportedModel, decode
+from sixg_learner.generation.grammar import UNLIMITED, RowState, StateLimits, grammar_for, mask_logits
+from sixg_learner.tasks.prompting import build_messages
+from sixg_learner.tasks.task import Task
 
 log = logging.getLogger(__name__)
 

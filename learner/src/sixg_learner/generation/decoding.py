@@ -47,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .grammar import AnswerGrammar, RowState, StateLimits
+from sixg_learner.generation.grammar import AnswerGrammar, RowState, StateLimits
 
 _fused_attention = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
 """torch's fused CPU attention: the one op that also returns the log-sum-exp that merges the parts (private

@@ -27,10 +27,10 @@ from typing import Any
 
 from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, state_violations
 
-from sixg_learner.generate import feasibility_grid
-from sixg_learner.reward import judge
-from sixg_learner.scoring import PlanEvaluator, system_level_evaluator
-from sixg_learner.task import Task, file_sha256, load_tasks
+from sixg_learner.tasks.generate import feasibility_grid
+from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
+from sixg_learner.tasks.task import Task, file_sha256, load_tasks
 
 CONSTANT_PLAN_FILE = Path("learner/data/constant-plan.json")
 

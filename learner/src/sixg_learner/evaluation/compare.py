@@ -1,6 +1,6 @@
 """Evaluation reports side by side, with the uncertainty a difference needs (issue: "evaluation that can tell").
 
-    python -m sixg_learner.compare --report base=results/a.json --report rs=results/b.json ... [--out F]
+    python -m sixg_learner.evaluation.compare --report base=results/a.json --report rs=results/b.json ... [--out F]
 
 Per model: task completion with a Wilson 95 % interval, the average eq. (2) score of the completed
 tasks with a bootstrap 95 % interval, and the number of distinct plans. Between each model and the

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, schema_document
 from twin_bridge.service import parse_plan
 
-from sixg_learner.task import Task
+from sixg_learner.tasks.task import Task
 
 ROLE = (
     "You are the 6G-LLM, the orchestrator of a 6G radio network. Configure the NR uplink (PUSCH) link that "

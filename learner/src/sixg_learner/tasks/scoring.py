@@ -20,9 +20,9 @@ from typing import Protocol
 
 from twin_bridge.orchestration import Orchestration, TwinResult
 
-from .prompting import ParseFailure, parse_orchestration
-from .reward import FAILURE_REWARD, judge
-from .task import Task
+from sixg_learner.tasks.prompting import ParseFailure, parse_orchestration
+from sixg_learner.tasks.reward import FAILURE_REWARD, judge
+from sixg_learner.tasks.task import Task
 
 PlanEvaluator = Callable[[Sequence[Orchestration]], list[TwinResult | None]]
 """Evaluates plans in order; None where the twin refuses a plan."""

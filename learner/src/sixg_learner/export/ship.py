@@ -1,7 +1,7 @@
 """The trained 6G-LLM a fresh clone serves: a small committed artefact, rebuilt into the served model at start.
 
-    python -m sixg_learner.ship pack --checkpoint DIR --evaluation REPORT [--out learner/models/sixg-llm]
-    python -m sixg_learner.ship install            # what `npm start` runs: a no-op when up to date
+    python -m sixg_learner.export.ship pack --checkpoint DIR --evaluation REPORT [--out learner/models/sixg-llm]
+    python -m sixg_learner.export.ship install            # what `npm start` runs: a no-op when up to date
 
 `pack` copies what serving needs from a training checkpoint: the LoRA adapters (as float16, ~4 MB),
 their config, the checkpoint's lineage and metrics, and a `manifest.json` with every file's sha256,
@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .convert import sha256_of
+from sixg_learner.export.convert import sha256_of
 
 SHIPPED_DIR = Path("learner/models/sixg-llm")
 MANIFEST_FILE = "manifest.json"
@@ -99,9 +99,9 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = BASE_DIR) -> Path | No
     if up_to_date(shipped):
         return PROMOTED_GGUF if PROMOTED_GGUF.is_file() else None
     manifest = verify(shipped)
-    from .convert import LINEAGE_FILE, convert_gguf, packaged_gguf
-    from .export_gguf import export_gguf
-    from .policy import LoraSettings, load_policy, weights_sha256
+    from sixg_learner.export.convert import LINEAGE_FILE, convert_gguf, packaged_gguf
+    from sixg_learner.export.export_gguf import export_gguf
+    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
 
     gguf = packaged_gguf()
     if sha256_of(gguf) != manifest["base_gguf"]["sha256"]:

@@ -12,7 +12,7 @@ answers are compared too (they should be identical). Sampling as PPO's rollout d
 Answer tokens are the answers' columns up to and including end-of-text (the tokens PPO scores);
 seconds are wall-clock seconds of whole `sample` calls (tokenising, prefill and grammar included).
 
-    python -m sixg_learner.bench_sampling [--batches 1,4,8,16,32] [--answers 8] [--greedy] [--out FILE]
+    python -m sixg_learner.evaluation.bench_sampling [--batches 1,4,8,16,32] [--answers 8] [--greedy] [--out FILE]
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from typing import Any
 
 import torch
 
-from sixg_learner.args import PpoArgs
-from sixg_learner.convert import DEFAULT_OUT_DIR
-from sixg_learner.grammar import StateLimits, grammar_for
-from sixg_learner.policy import Policy, Rollout, chat_prompts, load_policy, sample, sample_reference
-from sixg_learner.task import Task, load_tasks
+from sixg_learner.export.convert import DEFAULT_OUT_DIR
+from sixg_learner.files import repository_root
+from sixg_learner.generation.grammar import StateLimits, grammar_for
+from sixg_learner.generation.policy import Policy, Rollout, chat_prompts, load_policy, sample, sample_reference
+from sixg_learner.tasks.task import Task, load_tasks
+from sixg_learner.training.args import PpoArgs
 
 DEFAULT_OUT = Path("results/sixg-sampling.json")
 
@@ -43,9 +44,7 @@ Sampler = Callable[..., Rollout]
 
 def default_tasks() -> Path:
     """The newest committed task file (learner/data/tasks-<hash>.jsonl)."""
-    files = sorted(
-        (Path(__file__).resolve().parents[2] / "data").glob("tasks-*.jsonl"), key=lambda p: p.stat().st_mtime
-    )
+    files = sorted((repository_root() / "learner" / "data").glob("tasks-*.jsonl"), key=lambda p: p.stat().st_mtime)
     if not files:
         raise FileNotFoundError("no learner/data/tasks-*.jsonl")
     return files[-1]
@@ -153,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if cli.model != DEFAULT_OUT_DIR:
             print(f"no model at {cli.model}", file=sys.stderr)
             return 2
-        from sixg_learner.convert import main as convert
+        from sixg_learner.export.convert import main as convert
 
         print(f"{cli.model} is missing: building it (npm run sixg:convert)")
         convert(["--out", str(cli.model)])
@@ -210,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     result = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["python -m sixg_learner.bench_sampling", *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(
+            ["python -m sixg_learner.evaluation.bench_sampling", *(argv if argv is not None else sys.argv[1:])]
+        ),
         "model": str(cli.model),
         "tasks": tasks_file.name,
         "threads": cli.threads,
