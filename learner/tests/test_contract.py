@@ -10,19 +10,23 @@ def test_the_committed_schema_is_the_models_schema() -> None:
 
 
 def test_every_activity_the_worker_registers_is_in_the_contract() -> None:
-    from sixg_learner import worker
+    from sixg_learner.serving import activities as serving
+    from sixg_learner.training import activities as training
 
-    registered = {
+    registered = [getattr(fn, "__temporal_activity_definition").name for fn in training.ACTIVITIES + serving.ACTIVITIES]
+    defined = {
         getattr(fn, "__temporal_activity_definition").name
-        for fn in vars(worker).values()
+        for module in (training, serving)
+        for fn in vars(module).values()
         if callable(fn) and hasattr(fn, "__temporal_activity_definition")
     }
-    assert registered == set(ACTIVITIES)
+    assert set(registered) == defined, "an activity is defined but the worker does not register it"
+    assert sorted(registered) == sorted(ACTIVITIES)
 
 
 def test_a_workflows_loop_settings_reach_train_py_and_unset_ones_keep_its_defaults() -> None:
+    from sixg_learner.training.activities import _loop_flags
     from sixg_learner.training.train import build_parser
-    from sixg_learner.worker import _loop_flags
 
     assert _loop_flags(None, None) == []
     flags = _loop_flags(0.7, 3e-5)

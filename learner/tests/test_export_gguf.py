@@ -195,7 +195,7 @@ def test_promotion_exports_the_merged_model_and_records_the_gguf(
 ) -> None:
     import asyncio
 
-    import sixg_learner.worker as worker
+    import sixg_learner.training.activities as activities
     from temporalio.testing import ActivityEnvironment
 
     checkpoint = tmp_path / "runs" / "ppo-step-000001"
@@ -203,8 +203,9 @@ def test_promotion_exports_the_merged_model_and_records_the_gguf(
     (checkpoint / "merged" / "config.json").write_text("{}")
     promoted = tmp_path / "models" / "promoted.json"
     gguf = promoted.parent / "promoted.gguf"
-    monkeypatch.setattr(worker, "PROMOTED_FILE", promoted)
-    monkeypatch.setattr(worker, "PROMOTED_GGUF", gguf)
+    monkeypatch.setattr(activities, "PROMOTED_FILE", promoted)
+    monkeypatch.setattr(activities, "PROMOTED_GGUF", gguf)
+    monkeypatch.setattr(activities, "PROMOTED_HF", promoted.parent / "promoted-hf")
     commands: list[list[str]] = []
 
     async def fake_cli(args: list[str]) -> list[str]:
@@ -212,12 +213,12 @@ def test_promotion_exports_the_merged_model_and_records_the_gguf(
         gguf.write_bytes(b"GGUF")
         return []
 
-    monkeypatch.setattr(worker, "_run_cli", fake_cli)
-    evaluation = worker.EvaluationResult(
+    monkeypatch.setattr(activities, "_run_cli", fake_cli)
+    evaluation = activities.EvaluationResult(
         model=str(checkpoint), tasks=8, completion_rate=0.5, average_score_completed=0.2, mean_reward=0.0, report="r"
     )
-    inp = worker.PromotionInput(checkpoint=str(checkpoint), evaluation=evaluation)
-    assert asyncio.run(ActivityEnvironment().run(worker.promote_if_better, inp)).promoted
+    inp = activities.PromotionInput(checkpoint=str(checkpoint), evaluation=evaluation)
+    assert asyncio.run(ActivityEnvironment().run(activities.promote_if_better, inp)).promoted
     served = promoted.parent / "promoted-hf"
     assert commands == [["-m", "sixg_learner.export.export_gguf", "--hf", str(served), "--out", str(gguf)]]
     record = json.loads(promoted.read_text())

@@ -17,14 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sixg_learner.serving.activities import OrchestrateTaskInput
 from sixg_learner.serving.orchestrate import OrchestrationAnswer
 from sixg_learner.tasks.task import Qos, Task
-from sixg_learner.worker import (
+from sixg_learner.training.activities import (
     DomainFinetuneInput,
     DomainFinetuneResult,
     EvaluationInput,
     EvaluationResult,
-    OrchestrateTaskInput,
     PpoStepInput,
     PpoStepResult,
     PromotionInput,
@@ -43,7 +43,7 @@ ACTIVITIES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "promote_if_better": (PromotionInput, PromotionResult),
     "orchestrate_task": (OrchestrateTaskInput, OrchestrationAnswer),
 }
-"""Each activity the learner registers: (what it parses, what it answers)."""
+"""Each activity the worker registers (training/ and serving/activities.py): (what it parses, what it answers)."""
 
 MODELS: dict[str, type[BaseModel]] = {"Qos": Qos, "Task": Task}
 """Shapes other payloads embed: a task's QoS needs (the API's orchestration request) and the task itself."""
