@@ -55,6 +55,7 @@ from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig,
 from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
+from sixg_learner.export.ship import PROMOTED_FILE
 from sixg_learner.generation.served import OpenAIGenerator
 from sixg_learner.tasks.prompting import ParseFailure, build_messages, parse_answer
 from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
@@ -621,10 +622,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "promoted":
         # The model the retraining pipeline promoted last (worker.promote_if_better): served as `sixg-llm`
         # when it was exported to GGUF, else (or if the endpoint does not list it) its merged HF folder.
-        promoted = Path("data/models/promoted.json")
-        if not promoted.is_file():
-            parser.error("no promoted model yet (data/models/promoted.json); run the retraining pipeline first")
-        record = json.loads(promoted.read_text())
+        if not PROMOTED_FILE.is_file():
+            parser.error(f"no promoted model yet ({PROMOTED_FILE}); run the retraining pipeline first")
+        record = json.loads(PROMOTED_FILE.read_text())
         args.model, fallback = promoted_model(record)
     if args.model == "random":
         report = run(RandomPlanGenerator(args.seed))

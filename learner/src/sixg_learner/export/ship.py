@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sixg_learner.export.convert import sha256_of
+from sixg_learner.export.convert import DEFAULT_OUT_DIR, LINEAGE_FILE, convert_gguf, packaged_gguf, sha256_of
+from sixg_learner.export.export_gguf import export_gguf
 
 SHIPPED_DIR = Path("learner/models/sixg-llm")
 MANIFEST_FILE = "manifest.json"
@@ -33,7 +34,6 @@ ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 PROMOTED_FILE = Path("data/models/promoted.json")
 PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
 PROMOTED_HF = PROMOTED_FILE.parent / "promoted-hf"
-BASE_DIR = Path("data/models/smollm2-135m-hf")
 
 
 def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dict[str, Any]:
@@ -94,13 +94,12 @@ def up_to_date(shipped: Path = SHIPPED_DIR) -> bool:
     return record["shipped"] == manifest_sha256(shipped) and PROMOTED_GGUF.is_file()
 
 
-def install(shipped: Path = SHIPPED_DIR, base_dir: Path = BASE_DIR) -> Path | None:
+def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Path | None:
     """Builds data/models/promoted.gguf from the shipped adapters (module docstring); returns it, or None."""
     if up_to_date(shipped):
         return PROMOTED_GGUF if PROMOTED_GGUF.is_file() else None
     manifest = verify(shipped)
-    from sixg_learner.export.convert import LINEAGE_FILE, convert_gguf, packaged_gguf
-    from sixg_learner.export.export_gguf import export_gguf
+    # torch and transformers only when there is something to build: `npm start` runs this every time
     from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
 
     gguf = packaged_gguf()

@@ -26,14 +26,20 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sixg_learner.export.convert import DEFAULT_OUT_DIR
+
 TRAIN_TASKS = Path("learner/data/train/tasks-1a94344d2007.jsonl")
 DEV_TASKS = Path("learner/data/dev/tasks-f06dd51d42e8.jsonl")
 EVAL_TASKS = Path("learner/data/eval/tasks-7011393aa72e.jsonl")
-BASE = Path("data/models/smollm2-135m-hf")
+BASE = DEFAULT_OUT_DIR
+"""Where stage 1 (`convert`, run without --out) writes the base model."""
 
 
 @dataclass
 class RetrainArgs:
+    """The committed run's settings (docs/RLDTF.md), each passed to `train` explicitly: they pin the
+    reproduction, so changing a phase's default in training/args.py does not change what this reruns."""
+
     out: Path = Path("data/sixg/runs/retrain")
     threads: int = 1
     seed: int = 1
