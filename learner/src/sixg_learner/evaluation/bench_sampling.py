@@ -31,6 +31,7 @@ from typing import Any
 import torch
 
 from sixg_learner.export.convert import DEFAULT_OUT_DIR
+from sixg_learner.export.convert import main as convert_main
 from sixg_learner.files import repository_root
 from sixg_learner.generation.grammar import StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, Rollout, chat_prompts, load_policy, sample, sample_reference
@@ -152,10 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         if cli.model != DEFAULT_OUT_DIR:
             print(f"no model at {cli.model}", file=sys.stderr)
             return 2
-        from sixg_learner.export.convert import main as convert
-
         print(f"{cli.model} is missing: building it (npm run sixg:convert)")
-        convert(["--out", str(cli.model)])
+        convert_main(["--out", str(cli.model)])
     tasks_file = cli.tasks or default_tasks()
     tasks: list[Task] = load_tasks(tasks_file)
     sizes = _sizes(cli.batches)

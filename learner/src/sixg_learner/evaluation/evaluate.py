@@ -55,6 +55,7 @@ from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig,
 from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
+from sixg_learner.evaluation.baselines import ConstantPlanGenerator, RulePlanGenerator
 from sixg_learner.export.ship import PROMOTED_FILE
 from sixg_learner.generation.served import OpenAIGenerator
 from sixg_learner.tasks.prompting import ParseFailure, build_messages, parse_answer
@@ -620,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fallback: str | None = None
     if args.model == "promoted":
-        # The model the retraining pipeline promoted last (worker.promote_if_better): served as `sixg-llm`
+        # The model the retraining pipeline promoted last (training.activities.promote_if_better): served as `sixg-llm`
         # when it was exported to GGUF, else (or if the endpoint does not list it) its merged HF folder.
         if not PROMOTED_FILE.is_file():
             parser.error(f"no promoted model yet ({PROMOTED_FILE}); run the retraining pipeline first")
@@ -629,12 +630,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "random":
         report = run(RandomPlanGenerator(args.seed))
     elif args.model == "constant":
-        from sixg_learner.evaluation.baselines import ConstantPlanGenerator
-
         report = run(ConstantPlanGenerator())
     elif args.model == "rule":
-        from sixg_learner.evaluation.baselines import RulePlanGenerator
-
         report = run(RulePlanGenerator())
     elif args.model.startswith("policy:"):
         report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens))

@@ -43,6 +43,8 @@ import torch
 from torch import Tensor
 from transformers import PreTrainedTokenizerBase
 
+from sixg_learner.tasks.prompting import answer_schema
+
 MASKED_LOGIT = -1e9
 """What a disallowed token's logit becomes: finite, so p·log p and p·(log p − log q) stay 0, not NaN."""
 
@@ -393,8 +395,6 @@ def build_grammar(tokenizer: PreTrainedTokenizerBase | Vocabulary, schema: dict[
 
 @lru_cache(maxsize=4)
 def _cached_grammar(tokenizer_id: int, tokenizer: PreTrainedTokenizerBase) -> AnswerGrammar:
-    from sixg_learner.tasks.prompting import answer_schema
-
     return build_grammar(tokenizer, answer_schema(integer_ranges_as_enums=False))
 
 

@@ -985,7 +985,7 @@ def pairs_jsonl(pairs: Sequence[Pair]) -> str:
 
 
 def write_pairs(pairs: Sequence[Pair], out_dir: Path, meta: dict[str, Any] | None = None) -> Path:
-    """Writes `domain-qa-<sha256[:12]>.jsonl` (hash of the content, as `tasks.write_tasks`) and a `.meta.json`."""
+    """Writes `domain-qa-<sha256[:12]>.jsonl` (hash of the content, as `task.write_tasks`) and a `.meta.json`."""
     text = pairs_jsonl(pairs)
     digest = hashlib.sha256(text.encode()).hexdigest()
     out_dir = Path(out_dir)

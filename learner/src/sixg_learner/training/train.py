@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_sft_arguments(phases.add_parser("sft", help="domain instruction tuning on telecom Q&A (Section III-A)"))
     for sub, cls in ((rs, RsArgs), (ppo, PpoArgs)):
-        sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks.py)")
+        sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks/task.py)")
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
         sub.add_argument("--limit", type=int, default=None, help="use only the task file's first N tasks")
         sub.add_argument(
