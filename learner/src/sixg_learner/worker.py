@@ -1,7 +1,7 @@
 """The learner's Temporal worker: one process, two task queues.
 
-    python -m sixg_learner.worker --address 127.0.0.1:7233 --namespace maestro --task-queue learner \
-        [--serving-task-queue sixg]
+    python -m sixg_learner.worker --address 127.0.0.1:7233 --namespace maestro --task-queue learner
+    python -m sixg_learner.worker … --serving-task-queue sixg     # also answer orchestration requests
 
 - `learner`: the training workflows' activities (`training/activities.py`), one at a time; each runs
   a training step, an evaluation or an export as a child process;

@@ -1,5 +1,4 @@
-"""A served model's answer to a task: the one-shot prompt to an OpenAI-compatible endpoint, the answer schema
-as the decoding constraint.
+"""A served model's answer to a task: the prompt to an OpenAI-compatible endpoint, the answer schema as constraint.
 
 The served counterpart of `policy.sample`: the same messages (`prompting.build_messages`), the same
 answer shape (`prompting.answer_schema`; for the trained 6G-LLM narrowed to the task's state, which
