@@ -4,13 +4,14 @@
 ``npm run usecase:sla``). Top: the cell's achievable throughput (capacity at the reported CQI),
 the enforced consensus and the delivered throughput over emulated time, with negotiations
 shaded (blue while a consensus waits for the operator's approval), renegotiation points marked by
-their trigger, reverts, A1 re-sends and approvals as dotted lines, the cell's switched-off stretch
-greyed and arbitral warnings annotated. Bottom: the CQI the RAN replayed.
+their trigger, reverts, A1 re-sends, approvals and twin checks that lowered the MCS as dotted
+lines, the cell's switched-off stretch greyed and arbitral warnings annotated. Bottom: the CQI the RAN replayed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,10 @@ def main(src: Path, dst: Path) -> None:
         "rejected": ("rejected", "#7f7f7f"),
     }
     for e in data.get("events", []):
+        capped = re.search(r"planned under MCS (\d+)", e["message"]) if e["kind"] == "twin_checked" else None
+        if capped:  # the twin check held the plan to a lower MCS than the CQI's
+            ax.axvline(e["tS"], color="#bcbd22", ls=":", lw=1.2)
+            ax.text(e["tS"] + 2, top * 0.3, f"twin: MCS ≤ {capped.group(1)}", fontsize=7, color="#bcbd22", rotation=90)
         if e["kind"] in marks:
             text, color = marks[e["kind"]]
             ax.axvline(e["tS"], color=color, ls=":", lw=1.2)

@@ -101,10 +101,7 @@ function boRoundMessage({
   if (feedback === null) {
     lines.push(`MAESTRO asks every operator for an opening proposal.`);
   } else {
-    lines.push(
-      `MAESTRO: ${feedback.message}`,
-      `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`,
-    );
+    lines.push(`MAESTRO: ${feedback.message}`, `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`);
   }
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (optimizerMode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);

@@ -57,7 +57,9 @@ export type UnitWarning = z.infer<typeof unitWarningSchema>;
 /** What MAESTRO sends one BO for the next round: public demands plus that BO's own price. */
 export const mediatorFeedbackSchema = z.object({
   round: z.number().int(),
-  message: z.string().describe("MAESTRO's sentence: no number in it but the proposal, the topic's bounds and round counts"),
+  message: z
+    .string()
+    .describe("MAESTRO's sentence: no number in it but the proposal, the topic's bounds and round counts"),
   proposal: z.number().describe("MAESTRO's proposed consensus value for the next round (topic unit)"),
   optimizer: z
     .object({ proposal: z.number(), price: z.number(), penalty: z.number() })
