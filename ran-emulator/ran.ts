@@ -229,7 +229,8 @@ export class EmulatedRan {
 
   #report(s: CellState, tS: number, cqi: number): TelemetryReport {
     // The plan's MCS ceiling (the twin check's) binds the scheduler's link adaptation, as a
-    // gNB's maximum-MCS setting would; the cell's capacity is reported without it (what the channel offers).
+    // gNB's maximum-MCS setting would, and so what the cell can carry: the capacity reported is
+    // under it too, so the cell session sees a plan the ceiling no longer fits and renegotiates.
     const limits = s.intent?.maxMcsIndex === undefined ? {} : { maxMcsIndex: s.intent.maxMcsIndex };
     const slices = (s.intent?.slices ?? []).map((slice) => ({
       sliceId: slice.sliceId,
@@ -244,7 +245,7 @@ export class EmulatedRan {
       cellId: s.cell.cellId,
       tS,
       cqi,
-      capacityMbps: cellCapacityMbps(s.cell, cqi),
+      capacityMbps: cellCapacityMbps(s.cell, cqi, limits),
       powered: s.powered,
       deliveredMbps: slices.reduce((sum, x) => sum + x.deliveredMbps, 0),
       slices,
