@@ -16,6 +16,7 @@ import { SixgService } from './sixg/service.ts';
 import type { TenantDirectory } from '../core/tenants/tenants.ts';
 import type { RanCell } from '../core/network/contracts.ts';
 import type { CellSessionPolicy } from '../workflows/cell-session/triggers.ts';
+import type { CellSessionInput } from '../workflows/cell-session/types.ts';
 
 export interface AppDependencies {
   tenants: TenantDirectory;
@@ -26,6 +27,8 @@ export interface AppDependencies {
   sixgOrchestrationWaitMs?: number;
   /** How long a query or update waits for a worker before a 503 (default 10 s; api/worker-call.ts). */
   workerAnswerMs?: number;
+  /** Cell sessions check each plan on the twin worker of this queue before enforcing it; absent: no check. */
+  twinCheck?: CellSessionInput['twinCheck'];
 }
 
 export function createApp(client: Client, config: MaestroConfig, deps: AppDependencies): Express {
@@ -52,7 +55,11 @@ export function createApp(client: Client, config: MaestroConfig, deps: AppDepend
     next(where === null ? undefined : badRequest(`${where}: text with a lone UTF-16 surrogate cannot be encoded`));
   });
   const openApi = buildOpenApiDocument();
-  const intents = new IntentService(client, config, deps.cells, deps.cellSessionPolicy, deps.workerAnswerMs);
+  const intents = new IntentService(client, config, deps.cells, {
+    ...(deps.cellSessionPolicy ? { policy: deps.cellSessionPolicy } : {}),
+    ...(deps.workerAnswerMs !== undefined ? { workerAnswerMs: deps.workerAnswerMs } : {}),
+    ...(deps.twinCheck ? { twinCheck: deps.twinCheck } : {}),
+  });
   const system: Operation[] = [
     {
       contract: systemContracts.health,

@@ -12,9 +12,17 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: config.namespace });
   const tenants = loadTenants(config.tenantsFile);
   const cells = loadCells(config.cellsFile);
-  const server = createApp(client, config, { tenants, cells }).listen(config.apiPort, '127.0.0.1', () => {
-    console.log(`[api] listening on http://127.0.0.1:${config.apiPort} (OpenAPI at /openapi.json)`);
-  });
+  // npm start runs the twin worker beside the API, so cell sessions check their plans on it.
+  const twinCheck = config.twinCheck.enabled
+    ? { taskQueue: config.topology.taskQueues.twin, sinrMarginDb: config.twinCheck.sinrMarginDb }
+    : undefined;
+  const server = createApp(client, config, { tenants, cells, ...(twinCheck ? { twinCheck } : {}) }).listen(
+    config.apiPort,
+    '127.0.0.1',
+    () => {
+      console.log(`[api] listening on http://127.0.0.1:${config.apiPort} (OpenAPI at /openapi.json)`);
+    },
+  );
   const stop = (): void => {
     server.close(() => {
       void connection.close().finally(() => process.exit(0));

@@ -4,13 +4,15 @@
 ``npm run usecase:sla``). Top: the cell's achievable throughput (capacity at the reported CQI),
 the enforced consensus and the delivered throughput over emulated time, with negotiations
 shaded (blue while a consensus waits for the operator's approval), renegotiation points marked by
-their trigger, reverts, A1 re-sends and approvals as dotted lines, the cell's switched-off stretch
+their trigger, reverts, A1 re-sends, approvals and twin checks that lowered the MCS as dotted
+lines (a twin check that confirmed the plan as a green triangle), the cell's switched-off stretch
 greyed and arbitral warnings annotated. Bottom: the CQI the RAN replayed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +90,16 @@ def main(src: Path, dst: Path) -> None:
         "rejected": ("rejected", "#7f7f7f"),
     }
     for e in data.get("events", []):
+        if e["kind"] == "twin_checked":  # every plan checked on the twin before enforcement
+            capped = re.search(r"planned under MCS (\d+)", e["message"])
+            confirmed = re.search(r"confirms MCS (\d+)", e["message"])
+            if capped:  # held to a lower MCS than the CQI's
+                ax.axvline(e["tS"], color="#bcbd22", ls=":", lw=1.2)
+                label = f"twin: MCS ≤ {capped.group(1)}"
+                ax.text(e["tS"] + 2, top * 0.3, label, fontsize=7, color="#bcbd22", rotation=90)
+            elif confirmed:
+                ax.plot(e["tS"], top * 0.03, marker="^", color="#2ca02c", ms=6, clip_on=False)
+                ax.text(e["tS"] + 2, top * 0.05, f"twin ✓ MCS {confirmed.group(1)}", fontsize=6, color="#2ca02c")
         if e["kind"] in marks:
             text, color = marks[e["kind"]]
             ax.axvline(e["tS"], color=color, ls=":", lw=1.2)

@@ -99,6 +99,10 @@ const envSchema = z.object({
    * default: the RAN's URL, since the emulated RAN serves the standard A1-P paths too.
    */
   MAESTRO_A1_URL: z.url().optional(),
+  /** Check each cell plan on the Sionna twin before enforcing it (core/network/twin-check.ts): on or off. */
+  MAESTRO_TWIN_CHECK: z.enum(['on', 'off']).default('on'),
+  /** dB taken off the SINR a CQI stands for in that check (a link-adaptation backoff). */
+  MAESTRO_TWIN_CHECK_MARGIN_DB: z.coerce.number().min(0).max(20).default(0),
   /** Tenants of the intent API (hashed API keys, roles, weights); created with dev keys on first start. */
   MAESTRO_TENANTS_FILE: z.string().min(1).default('data/tenants.json'),
   /** The cells sessions may run on (JSON array of cell configurations); default: the reference n78 cell. */
@@ -135,6 +139,8 @@ export interface MaestroConfig {
   ranUrl: string;
   /** The near-RT RIC's A1-P root (MAESTRO_A1_URL; the RAN's URL by default). */
   a1Url: string;
+  /** The cell sessions' twin check before enforcement (MAESTRO_TWIN_CHECK, MAESTRO_TWIN_CHECK_MARGIN_DB). */
+  twinCheck: { enabled: boolean; sinrMarginDb: number };
   /** Absolute path of the tenants file. */
   tenantsFile: string;
   /** Absolute path of a cells file, when one is configured. */
@@ -207,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
     ranPort: e.MAESTRO_RAN_PORT,
     ranUrl: e.MAESTRO_RAN_URL ?? `http://127.0.0.1:${e.MAESTRO_RAN_PORT}`,
     a1Url: e.MAESTRO_A1_URL ?? e.MAESTRO_RAN_URL ?? `http://127.0.0.1:${e.MAESTRO_RAN_PORT}`,
+    twinCheck: { enabled: e.MAESTRO_TWIN_CHECK === 'on', sinrMarginDb: e.MAESTRO_TWIN_CHECK_MARGIN_DB },
     tenantsFile: path.resolve(projectRoot, e.MAESTRO_TENANTS_FILE),
     cellsFile: e.MAESTRO_CELLS_FILE ? path.resolve(projectRoot, e.MAESTRO_CELLS_FILE) : null,
   };

@@ -228,20 +228,24 @@ export class EmulatedRan {
   }
 
   #report(s: CellState, tS: number, cqi: number): TelemetryReport {
+    // The plan's MCS ceiling (the twin check's) binds the scheduler's link adaptation, as a
+    // gNB's maximum-MCS setting would, and so what the cell can carry: the capacity reported is
+    // under it too, so the cell session sees a plan the ceiling no longer fits and renegotiates.
+    const limits = s.intent?.maxMcsIndex === undefined ? {} : { maxMcsIndex: s.intent.maxMcsIndex };
     const slices = (s.intent?.slices ?? []).map((slice) => ({
       sliceId: slice.sliceId,
       prbs: slice.prbs,
       // Switched off, the cell carries nothing; its CQI and capacity still come in, as the UEs
       // keep measuring it (CSI-RS of the neighbour cells' coverage in a real deployment).
       deliveredMbps: s.powered
-        ? Math.min(downlinkThroughputMbps(s.cell, cqi, slice.prbs), this.#sliceCapMbps(s, slice))
+        ? Math.min(downlinkThroughputMbps(s.cell, cqi, slice.prbs, limits), this.#sliceCapMbps(s, slice))
         : 0,
     }));
     return {
       cellId: s.cell.cellId,
       tS,
       cqi,
-      capacityMbps: cellCapacityMbps(s.cell, cqi),
+      capacityMbps: cellCapacityMbps(s.cell, cqi, limits),
       powered: s.powered,
       deliveredMbps: slices.reduce((sum, x) => sum + x.deliveredMbps, 0),
       slices,

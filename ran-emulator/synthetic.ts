@@ -3,26 +3,11 @@
  * shadowing, fading → SINR → CQI) and scripted piecewise traces such as the MAESTRO paper's Fig. 5
  * scenario. Both return the CqiTrace shape of trace.ts. Constants are listed in README.md.
  */
+import { SINR_TO_CQI_THRESHOLDS_DB, sinrToCqi } from '../core/network/cqi-sinr.ts';
 import { createPrng } from './prng.ts';
 import { clampCqi, type CqiSample, type CqiTrace, type CqiTraceMeta } from './trace.ts';
 
 const SPEED_OF_LIGHT_MPS = 299_792_458;
-
-/**
- * Lowest SINR (dB) at which each CQI 1–15 of CQI table 1 (TS 38.214 Table 5.2.2.1-2, identical to
- * LTE's 4-bit table) is reported. These are the AWGN ~10 % BLER switching points widely used in
- * LTE link-to-system studies (e.g. Kawser et al., 2012); they are this project's own mapping, not
- * a 3GPP requirement, and a real UE's receiver does better or worse. Below the first: CQI 0.
- */
-export const SINR_TO_CQI_THRESHOLDS_DB: readonly number[] = [
-  -6.7, -4.7, -2.3, 0.2, 2.4, 4.3, 5.9, 8.1, 10.3, 11.7, 14.1, 16.3, 18.7, 21.0, 22.7,
-];
-
-export function sinrToCqi(sinrDb: number, thresholdsDb: readonly number[] = SINR_TO_CQI_THRESHOLDS_DB): number {
-  let cqi = 0;
-  for (let i = 0; i < thresholdsDb.length; i++) if (sinrDb >= thresholdsDb[i]!) cqi = i + 1;
-  return cqi;
-}
 
 /**
  * TR 38.901 Table 7.4.1-1, UMa LOS, in dB: 22 dB/decade up to the breakpoint d'BP, 40 dB/decade

@@ -19,6 +19,8 @@
  *   --ric-restart-at <s> the near-RT RIC restarts and loses its A1 policies (the session re-sends them)
  *   --ran-fault-at <s> a RAN-side fault: the cell's PRB split is cut to a third behind the slice
  *                      operator's back (the session reverts to the previous plan and renegotiates)
+ *   --twin-margin <dB> each plan is checked on the Sionna twin before enforcement (a twin worker runs
+ *                      beside the stack, as in npm start) at the CQI's SINR less this margin (default 0)
  *   --out <prefix>     default results/usecase-sla (→ .json and .png)
  */
 import { spawnSync } from 'node:child_process';
@@ -41,7 +43,7 @@ import { EmulatedRan } from '../ran-emulator/ran.ts';
 import { startRanServer } from '../ran-emulator/server.ts';
 import { temporalTelemetrySink } from './lib/cell-telemetry.ts';
 import { writeResults } from './lib/results.ts';
-import { negotiationWorker, readyContextUnits, startTemporal } from './lib/stack.ts';
+import { negotiationWorker, readyContextUnits, startTemporal, startTwinWorker } from './lib/stack.ts';
 import { cellSessionIdOf } from '../workflows/cell-session/ids.ts';
 import { cellSessionStateQuery } from '../workflows/cell-session/messages.ts';
 import type { CellSessionState } from '../workflows/cell-session/types.ts';
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     'ric-restart-at': { type: 'string' },
     'ran-fault-at': { type: 'string' },
     seed: { type: 'string', default: '1' },
+    'twin-margin': { type: 'string', default: '0' },
   },
 });
 
@@ -143,6 +146,8 @@ async function main(): Promise<void> {
   const ran = new EmulatedRan({ onTraceEnd: 'stop' });
   ran.addCell(referenceCell, trace);
   const ranServer = await startRanServer({ ran, port: 0 });
+  const twinTaskQueue = 'usecase-sla-twin';
+  const twin = startTwinWorker(env, twinTaskQueue);
   try {
     const chatModel = createChatModel(config.model);
     const contextUnits = await readyContextUnits(config, chatModel);
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
       tenants,
       cells: new Map([[referenceCell.cellId, referenceCell]]),
       cellSessionPolicy: policy,
+      twinCheck: { taskQueue: twinTaskQueue, sinrMarginDb: Number(values['twin-margin']) },
     }).listen(0, '127.0.0.1');
     await new Promise((r) => api.once('listening', r));
     const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
@@ -298,6 +304,7 @@ async function main(): Promise<void> {
       traceSource: trace.meta.source,
     });
   } finally {
+    twin.kill('SIGTERM');
     await ranServer.close();
     await env.teardown();
     if (modelServer) await stopService(modelServer);
@@ -359,6 +366,9 @@ function writeTimeline(
       })),
       reverted: final.events.filter((e) => e.kind === 'reverted').length,
       a1Resynced: final.events.filter((e) => e.kind === 'a1_resynced').length,
+      twinChecks: final.events.filter((e) => e.kind === 'twin_checked').length,
+      twinCappedMcs: final.events.filter((e) => e.kind === 'twin_checked' && /planned under MCS/.test(e.message))
+        .length,
       secondsEnforced: enforcedSeconds.length,
       secondsConsensusDelivered: met.length,
     },

@@ -16,7 +16,7 @@ const local = proxyLocalActivities<TopologyActivities>({ startToCloseTimeout: '1
 
 export type WorkflowActivityTimeouts = Pick<
   Awaited<ReturnType<TopologyActivities['topologyTimeouts']>>,
-  'learner' | 'sixgOrchestration' | 'twin' | 'ranEnforcement' | 'switchOffVote'
+  'learner' | 'sixgOrchestration' | 'twin' | 'twinCheck' | 'ranEnforcement' | 'switchOffVote'
 >;
 
 /** The timeouts the workflows hard-coded before this file existed (for the runs recorded then). */
@@ -35,6 +35,12 @@ export const timeoutsBeforeTopology: WorkflowActivityTimeouts = {
     startToClose: '30 minutes',
     heartbeat: '2 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '100 seconds', maximumAttempts: 3 },
+  },
+  // no run recorded then checks plans on the twin; the value only completes the type
+  twinCheck: {
+    startToClose: '20 seconds',
+    scheduleToClose: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
   },
   ranEnforcement: {
     startToClose: '30 seconds',

@@ -35,10 +35,8 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
   return async function runBoTurn(input: BoTurnInput): Promise<BoTurnResult> {
     return withHeartbeat(async (signal) => {
       const { party, topic, feedback, optimizerMode } = input;
-      // 1. extraction: MAESTRO's feedback arrives typed from the workflow; keep what this BO reads.
-      const incoming = Object.fromEntries(
-        Object.entries(feedback?.demands ?? {}).map(([id, value]) => [id, { value, reasoning: '' }]),
-      );
+      // 1. extraction: MAESTRO's feedback arrives typed from the workflow. It carries no other
+      // party's demand (docs/NEGOTIATION.md, "Privacy"), so a BO's units read nothing incoming.
       // 2-4. contextual units.
       const context = await runContextUnits(
         settings.contextUnits,
@@ -48,7 +46,7 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
           round: input.round,
           topic,
           party,
-          incoming,
+          incoming: {},
           network: input.network ?? null,
         },
         signal,
@@ -88,7 +86,7 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
         round: input.round,
         intent: { value, reasoning },
         units: {
-          extraction: { feedbackProposal: feedback?.proposal ?? null, demandsSeen: Object.keys(incoming).length },
+          extraction: { feedbackProposal: feedback?.proposal ?? null },
           context,
           optimizer: { mode: optimizerMode, proposal: optimizerProposal },
           llm: { ...answer.summary, rawValue: answer.rawValue },

@@ -12,6 +12,7 @@ import { arbitrate, type ArbitrationInput } from './arbitral/arbitrate.ts';
 import { incentiveMessage } from './arbitral/incentives.ts';
 import { effectiveBounds, runContextUnits } from './context-units.ts';
 import { validateAnswer } from './decision.ts';
+import { publicSentence } from './disclosure.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { askForIntent, seedFrom } from './llm-unit.ts';
 import { buildMediatorMessages } from './prompts.ts';
@@ -129,22 +130,30 @@ export function createMediatorTurn(deps: AgentDependencies): (input: MediatorTur
         tolerance: input.tolerance,
       });
       observeDecision(deps.metrics, 'maestro', answer, decided.substituted);
-      const demands = Object.fromEntries(parties.map((p) => [p.id, input.intents[p.id]!.value]));
+      // What every BO is told: the proposal and the sentence with no number but public ones, never
+      // another party's demand (docs/NEGOTIATION.md, "Privacy"). The operator's record keeps it whole.
+      const sentence = publicSentence(decided.reasoning, [
+        decided.value,
+        topic.min,
+        topic.max,
+        round,
+        round + 1,
+        input.maxRounds,
+      ]);
       const incentiveFor = new Map((arbitration?.incentives ?? []).map((i) => [i.partyId, i]));
       const feedback: Record<string, MediatorFeedback> = Object.fromEntries(
         parties.map((p, i) => {
           const incentive = incentiveFor.get(p.id);
           const message =
             incentive && input.arbitration
-              ? `${incentiveMessage(incentive, input.arbitration.policy)} ${decided.reasoning}`
-              : decided.reasoning;
+              ? `${incentiveMessage(incentive, input.arbitration.policy)} ${sentence}`
+              : sentence;
           return [
             p.id,
             {
               round: round + 1,
               message,
               proposal: decided.value,
-              demands,
               optimizer: { proposal: iteration.value, price: iteration.prices[i]!, penalty: iteration.penalty },
             },
           ];

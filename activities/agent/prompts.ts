@@ -2,7 +2,8 @@
  * Prompt building for BO negotiators and the MAESTRO mediator. The system message of an agent is
  * the same in every round so the model server can reuse its cached prefix; only the short user
  * message changes. A BO's prompt holds its own target and weight and never another party's:
- * other parties appear only with their public objective and public demands.
+ * other parties appear only with their public objective; their demands reach it only through
+ * MAESTRO's proposal (docs/NEGOTIATION.md, "Privacy").
  */
 import type { ChatMessage } from '../../core/llm/chat-model.ts';
 import type { Objective, OptimizerMode, Party, Personality, Topic } from '../../core/negotiation/schemas.ts';
@@ -100,14 +101,7 @@ function boRoundMessage({
   if (feedback === null) {
     lines.push(`MAESTRO asks every operator for an opening proposal.`);
   } else {
-    const demands = Object.entries(feedback.demands)
-      .map(([id, v]) => `${id}=${round2(v)}`)
-      .join(', ');
-    lines.push(
-      `Last demands: ${demands}.`,
-      `MAESTRO: ${feedback.message}`,
-      `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`,
-    );
+    lines.push(`MAESTRO: ${feedback.message}`, `MAESTRO proposes ${round2(feedback.proposal)} ${topic.unit}.`);
   }
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (optimizerMode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);

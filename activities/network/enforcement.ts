@@ -23,6 +23,8 @@ export interface EnforceInput {
   throughputMbps: number;
   /** The BOs sharing it; each gets a slice with a share of the throughput in proportion to its weight. */
   tenants: { tenantId: string; weight: number }[];
+  /** The twin check's MCS ceiling for the current channel (core/network/twin-check.ts); absent: the CQI decides. */
+  maxMcsIndex?: number;
 }
 
 export interface EnforceResult {
@@ -123,7 +125,12 @@ export function createEnforcementActivities(ran: RanClient, a1: A1Client) {
 
   return {
     async enforceCellThroughput(input: EnforceInput): Promise<EnforceResult> {
-      const networkIntent = planNetworkIntent(input.cell, input.cqi, sliceShares(input.throughputMbps, input.tenants));
+      const networkIntent = planNetworkIntent(
+        input.cell,
+        input.cqi,
+        sliceShares(input.throughputMbps, input.tenants),
+        input.maxMcsIndex === undefined ? {} : { maxMcsIndex: input.maxMcsIndex },
+      );
       return apply(input.cell, networkIntent);
     },
 

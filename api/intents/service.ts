@@ -84,18 +84,24 @@ export class IntentService {
   private readonly cells: Map<string, RanCell>;
   private readonly policy: CellSessionPolicy;
   private readonly workerAnswerMs: number;
+  private readonly twinCheck: CellSessionInput['twinCheck'];
   constructor(
     client: Client,
     config: MaestroConfig,
     cells: Map<string, RanCell>,
-    policy?: Partial<CellSessionPolicy>,
-    workerAnswerMs = defaultWorkerAnswerMs,
+    options: {
+      policy?: Partial<CellSessionPolicy>;
+      workerAnswerMs?: number;
+      /** Sessions this service starts check each plan on the twin before enforcing it. */
+      twinCheck?: CellSessionInput['twinCheck'];
+    } = {},
   ) {
     this.client = client;
     this.config = config;
     this.cells = cells;
-    this.policy = { ...defaultCellSessionPolicy, ...policy };
-    this.workerAnswerMs = workerAnswerMs;
+    this.policy = { ...defaultCellSessionPolicy, ...options.policy };
+    this.workerAnswerMs = options.workerAnswerMs ?? defaultWorkerAnswerMs;
+    this.twinCheck = options.twinCheck;
   }
 
   /** A query or update of a cell's session, bounded (api/worker-call.ts). */
@@ -257,6 +263,7 @@ export class IntentService {
       agentTurnTimeouts: this.config.topology.timeouts.agentTurn,
       cellBestMbps: Math.round(cellCapacityMbps(cell, 15) * 10) / 10,
       negotiationRunTimeout: this.config.topology.timeouts.negotiationRun,
+      ...(this.twinCheck ? { twinCheck: this.twinCheck } : {}),
     };
     const start = new WithStartWorkflowOperation('cellSessionWorkflow', {
       workflowId: cellSessionIdOf(cell.cellId),

@@ -57,9 +57,10 @@ export type UnitWarning = z.infer<typeof unitWarningSchema>;
 /** What MAESTRO sends one BO for the next round: public demands plus that BO's own price. */
 export const mediatorFeedbackSchema = z.object({
   round: z.number().int(),
-  message: z.string(),
+  message: z
+    .string()
+    .describe("MAESTRO's sentence: no number in it but the proposal, the topic's bounds and round counts"),
   proposal: z.number().describe("MAESTRO's proposed consensus value for the next round (topic unit)"),
-  demands: z.record(z.string(), z.number()).describe("every party's last public demand"),
   optimizer: z
     .object({ proposal: z.number(), price: z.number(), penalty: z.number() })
     .describe("MAESTRO's optimizer output z*, λ_i and ρ of eq. (1): private to the receiving BO"),
@@ -132,7 +133,7 @@ export const boTurnResultSchema = z.object({
   round: z.number().int(),
   intent: z.object({ value: z.number(), reasoning: z.string() }),
   units: z.object({
-    extraction: z.object({ feedbackProposal: z.number().nullable(), demandsSeen: z.number().int() }),
+    extraction: z.object({ feedbackProposal: z.number().nullable() }),
     context: z.array(contextContributionSchema),
     optimizer: z.object({ mode: optimizerModeSchema, proposal: z.number() }),
     llm: llmUnitSchema,

@@ -10,6 +10,7 @@ import { intentRecordSchema } from '../intents/schemas.ts';
 import { optimizerModeSchema } from '../negotiation/schemas.ts';
 import { a1PolicyStatusSchema } from './a1ap.ts';
 import { networkIntentSchema, ranCellSchema, switchOffVoteSchema, telemetryReportSchema } from './contracts.ts';
+import { twinCheckRecordSchema } from './twin-check.ts';
 
 export const cellSessionPhaseSchema = z.enum(['idle', 'negotiating', 'awaiting_approval', 'enforced', 'switched_off']);
 
@@ -73,6 +74,8 @@ export const enforcementRecordSchema = z.object({
   a1Status: a1StatusByIdSchema.optional(),
   /** This cell's policies removed from the RIC because their slices left the plan. */
   a1Removed: z.array(z.string()).optional(),
+  /** The twin check the plan passed before enforcement (absent: no twin configured or none answered). */
+  twinCheck: twinCheckRecordSchema.optional(),
 });
 
 /** The last check that the RIC still holds the enforced policies. */
@@ -86,6 +89,7 @@ export const a1SyncRecordSchema = z.object({
 
 export const cellEventKinds = [
   'intent_changed',
+  'twin_checked',
   'negotiation_started',
   'negotiation_finished',
   'enforced',

@@ -66,6 +66,8 @@ export const networkIntentSchema = z.strictObject({
   /** The CQI the plan was made for (wideband, 0–15). */
   cqi: z.number().int().min(0).max(15),
   mcsIndex: z.number().int().min(0).max(31).nullable(),
+  /** The MCS ceiling the twin check set for the channel (twin-check.ts); the RAN schedules no MCS above it. Absent: none. */
+  maxMcsIndex: z.number().int().min(0).max(31).optional(),
   capacityMbps: z.number().min(0),
   /** false when the demands need more PRBs than the cell has: then every slice is scaled down. */
   fits: z.boolean(),

@@ -26,6 +26,14 @@ export interface LinkAdaptation {
   spectralEfficiency: number;
 }
 
+/**
+ * What the gNB may schedule beyond the CQI's own choice. `maxMcsIndex`: the highest MCS the twin
+ * check (twin-check.ts) found to keep BLER ≤ 10 % on the cell's current channel; absent, the CQI decides.
+ */
+export interface LinkLimits {
+  maxMcsIndex?: number;
+}
+
 function assertCqi(cqi: number): void {
   if (!Number.isInteger(cqi) || cqi < 0 || cqi > 15) throw new RangeError(`CQI must be an integer 0–15, got ${cqi}`);
 }
@@ -44,12 +52,15 @@ function assertPrbs(cell: RanCell, prbs: number): void {
  * MCS 0, the most robust the gNB can schedule, since refusing service there would be stricter
  * than any real scheduler.
  */
-export function mcsForCqi(cell: RanCell, cqi: number): LinkAdaptation | null {
+export function mcsForCqi(cell: RanCell, cqi: number, limits: LinkLimits = {}): LinkAdaptation | null {
   assertCqi(cqi);
   if (cqi === 0) return null;
   const tables = linkAdaptationTables[cell.cqiTable];
   const reported = tables.cqi.find((row) => row.cqi === cqi)!;
-  const fitting = tables.mcs.filter((row) => row.spectralEfficiency <= reported.spectralEfficiency);
+  const maxMcs = limits.maxMcsIndex ?? Number.POSITIVE_INFINITY;
+  const fitting = tables.mcs.filter(
+    (row) => row.spectralEfficiency <= reported.spectralEfficiency && row.mcsIndex <= maxMcs,
+  );
   const mcs = fitting.at(-1) ?? tables.mcs[0]!;
   return {
     cqi,
@@ -72,9 +83,9 @@ export function mcsForCqi(cell: RanCell, cqi: number): LinkAdaptation | null {
  * "theoretical maximum", which has no BLER either. A consumer that wants goodput under a measured
  * BLER multiplies by (1 − BLER).
  */
-export function downlinkThroughputMbps(cell: RanCell, cqi: number, prbs: number): number {
+export function downlinkThroughputMbps(cell: RanCell, cqi: number, prbs: number, limits: LinkLimits = {}): number {
   assertPrbs(cell, prbs);
-  const mcs = mcsForCqi(cell, cqi);
+  const mcs = mcsForCqi(cell, cqi, limits);
   if (mcs === null || prbs === 0) return 0;
   const slotBits = (pdschSymbols: number): number =>
     transportBlockSizeBits({
@@ -96,7 +107,8 @@ export function downlinkThroughputMbps(cell: RanCell, cqi: number, prbs: number)
 }
 
 /** What the whole cell delivers at a CQI with every PRB. */
-export const cellCapacityMbps = (cell: RanCell, cqi: number): number => downlinkThroughputMbps(cell, cqi, cell.prbs);
+export const cellCapacityMbps = (cell: RanCell, cqi: number, limits: LinkLimits = {}): number =>
+  downlinkThroughputMbps(cell, cqi, cell.prbs, limits);
 
 export interface PrbSizing {
   prbs: number;
@@ -106,23 +118,28 @@ export interface PrbSizing {
 }
 
 /** The smallest PRB count whose throughput meets `throughputMbps`; all PRBs (infeasible) when none does. */
-export function prbsForThroughput(cell: RanCell, cqi: number, throughputMbps: number): PrbSizing {
+export function prbsForThroughput(
+  cell: RanCell,
+  cqi: number,
+  throughputMbps: number,
+  limits: LinkLimits = {},
+): PrbSizing {
   if (!Number.isFinite(throughputMbps) || throughputMbps < 0) {
     throw new RangeError(`throughput must be a finite number ≥ 0 Mbps, got ${throughputMbps}`);
   }
   assertCqi(cqi);
   if (throughputMbps === 0) return { prbs: 0, expectedMbps: 0, feasible: true };
-  const capacityMbps = cellCapacityMbps(cell, cqi);
+  const capacityMbps = cellCapacityMbps(cell, cqi, limits);
   if (capacityMbps < throughputMbps) return { prbs: cell.prbs, expectedMbps: capacityMbps, feasible: false };
   // The TBS never decreases with N_info, hence with PRBs: bisect on [1, cell.prbs].
   let low = 1;
   let high = cell.prbs;
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if (downlinkThroughputMbps(cell, cqi, middle) >= throughputMbps) high = middle;
+    if (downlinkThroughputMbps(cell, cqi, middle, limits) >= throughputMbps) high = middle;
     else low = middle + 1;
   }
-  return { prbs: low, expectedMbps: downlinkThroughputMbps(cell, cqi, low), feasible: true };
+  return { prbs: low, expectedMbps: downlinkThroughputMbps(cell, cqi, low, limits), feasible: true };
 }
 
 /**
@@ -171,15 +188,20 @@ function minRatiosPercent(prbs: readonly number[], cellPrbs: number): number[] {
  *   idle PRBs up to what it asked for, never past it. When the plan fits, max = min.
  * expectedMbps is the throughput of the planned PRBs, capped at the request.
  */
-export function planNetworkIntent(cell: RanCell, cqi: number, slices: readonly SliceDemand[]): NetworkIntent {
+export function planNetworkIntent(
+  cell: RanCell,
+  cqi: number,
+  slices: readonly SliceDemand[],
+  limits: LinkLimits = {},
+): NetworkIntent {
   assertCqi(cqi);
   const seen = new Set<string>();
   for (const { sliceId } of slices) {
     if (seen.has(sliceId)) throw new Error(`slice ${sliceId} appears twice in the demands for cell ${cell.cellId}`);
     seen.add(sliceId);
   }
-  const capacityMbps = cellCapacityMbps(cell, cqi);
-  const sizings = slices.map((s) => prbsForThroughput(cell, cqi, s.throughputMbps));
+  const capacityMbps = cellCapacityMbps(cell, cqi, limits);
+  const sizings = slices.map((s) => prbsForThroughput(cell, cqi, s.throughputMbps, limits));
   const needed = sizings.map((s) => s.prbs);
   const fits = needed.reduce((sum, p) => sum + p, 0) <= cell.prbs && sizings.every((s) => s.feasible);
   // What each slice would take of an unbounded cell: its PRBs, or, past the cell's capacity, its
@@ -192,11 +214,12 @@ export function planNetworkIntent(cell: RanCell, cqi: number, slices: readonly S
   });
   const planned = fits ? needed : scaleToFit(weights, cell.prbs);
   const minRatios = minRatiosPercent(planned, cell.prbs);
-  const mcs = mcsForCqi(cell, cqi);
+  const mcs = mcsForCqi(cell, cqi, limits);
   return {
     cellId: cell.cellId,
     cqi,
     mcsIndex: mcs?.mcsIndex ?? null,
+    ...(limits.maxMcsIndex === undefined ? {} : { maxMcsIndex: limits.maxMcsIndex }),
     capacityMbps,
     fits,
     prbsUsed: planned.reduce((sum, p) => sum + p, 0),
@@ -209,7 +232,7 @@ export function planNetworkIntent(cell: RanCell, cqi: number, slices: readonly S
         ...(s.sd === undefined ? {} : { sd: s.sd }),
         requestedMbps: s.throughputMbps,
         prbs,
-        expectedMbps: Math.min(s.throughputMbps, downlinkThroughputMbps(cell, cqi, prbs)),
+        expectedMbps: Math.min(s.throughputMbps, downlinkThroughputMbps(cell, cqi, prbs, limits)),
         rrmPolicyRatio: {
           rRMPolicyDedicatedRatio: 0,
           rRMPolicyMinRatio: minRatio,

@@ -41,6 +41,8 @@ export const topologyTimeoutsSchema = z.strictObject({
   sixgOrchestration: activityTimeoutsSchema,
   /** A link- or system-level evaluation, or a batch, on the Python twin (queue `twin`). */
   twin: activityTimeoutsSchema,
+  /** The cell session's twin check before enforcement: a few system-level plans, or give up quickly. */
+  twinCheck: activityTimeoutsSchema,
   /** The cell session's calls to the RAN: enforcement, release, telemetry reads (activities/network). */
   ranEnforcement: activityTimeoutsSchema,
   /** The cell session's switch-off vote (one short agent call per BO). */

@@ -5,6 +5,7 @@
  * caller's: scripts/test.ts starts it for the tests), and the reference negotiation inputs.
  * Importing it starts nothing; the first server or worker it starts quiets the worker runtime's logs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,7 +20,7 @@ import { createContextUnits } from '../../activities/agent/context-unit-set.ts';
 import type { ContextUnit } from '../../activities/agent/context-units.ts';
 import type { AgentDependencies } from '../../activities/index.ts';
 import type { Southbound } from '../../activities/network/southbound.ts';
-import { loadConfig, type MaestroConfig } from '../../core/config.ts';
+import { loadConfig, projectRoot, type MaestroConfig } from '../../core/config.ts';
 import type { ChatModel } from '../../core/llm/chat-model.ts';
 import { createChatModel } from '../../core/llm/chat-model.ts';
 import { createEmbeddings } from '../../core/llm/embeddings.ts';
@@ -29,7 +30,7 @@ import { negotiationRequestSchema } from '../../core/negotiation/schemas.ts';
 import { createNegotiationWorker, workflowsPath } from '../../workers/negotiation-worker.ts';
 import { trainingWorkflowsPath } from '../../workers/training-worker.ts';
 import type { NegotiationInput } from '../../workflows/negotiation/workflow.ts';
-import { temporalBinary } from '../services.ts';
+import { temporalBinary, venvBin } from '../services.ts';
 
 export const config: MaestroConfig = loadConfig();
 
@@ -114,6 +115,26 @@ export async function negotiationWorker(
     ...(southbound ? { southbound } : {}),
     workflowBundle: await workflowBundle(),
   });
+}
+
+/** The Python twin worker (Sionna) on `taskQueue` of this environment, one evaluation process; stop it with kill(). */
+export function startTwinWorker(env: TestWorkflowEnvironment, taskQueue: string): ChildProcess {
+  return spawn(
+    venvBin('python'),
+    [
+      '-m',
+      'twin_bridge.worker',
+      '--address',
+      env.address,
+      '--namespace',
+      env.namespace ?? 'maestro',
+      '--task-queue',
+      taskQueue,
+      '--processes',
+      '1',
+    ],
+    { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
 }
 
 export function negotiationInput(request: unknown): NegotiationInput {

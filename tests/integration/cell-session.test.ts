@@ -25,7 +25,8 @@ import { scriptedTrace } from '../../ran-emulator/synthetic.ts';
 import { cellSessionIdOf } from '../../workflows/cell-session/ids.ts';
 import { cellSessionStateQuery, telemetrySignal } from '../../workflows/cell-session/messages.ts';
 import type { CellSessionState } from '../../workflows/cell-session/types.ts';
-import { config, negotiationWorker, startTemporal, workflowBundle } from '../helpers/stack.ts';
+import { config, negotiationWorker, startTemporal, startTwinWorker, workflowBundle } from '../helpers/stack.ts';
+import type { ChildProcess } from 'node:child_process';
 import { authAs, testTenants, type apiKeys } from '../helpers/tenants.ts';
 import { assertDocumented } from '../helpers/contract.ts';
 
@@ -36,6 +37,9 @@ let api: Server;
 let base: string;
 let ran: EmulatedRan;
 let ranServer: RanServer;
+// As npm start runs it: sessions check every plan on the Sionna twin before enforcing it.
+let twin: ChildProcess;
+const twinTaskQueue = 'cell-session-twin';
 
 const cellId = referenceCellId;
 const policy = {
@@ -50,6 +54,7 @@ const policy = {
 
 before(async () => {
   env = await startTemporal();
+  twin = startTwinWorker(env, twinTaskQueue);
   ran = new EmulatedRan();
   ran.addCell(referenceCell, scriptedTrace([{ durationS: 10, cqi: 15 }]));
   ranServer = await startRanServer({ ran, port: 0 });
@@ -65,6 +70,7 @@ before(async () => {
     tenants: testTenants,
     cells: loadCells(null),
     cellSessionPolicy: policy,
+    twinCheck: { taskQueue: twinTaskQueue },
   }).listen(0, '127.0.0.1');
   await new Promise((r) => api.once('listening', r));
   base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
@@ -75,6 +81,7 @@ after(async () => {
     .getHandle(cellSessionIdOf(cellId))
     .terminate('test over')
     .catch(() => undefined);
+  twin?.kill('SIGTERM');
   worker?.shutdown();
   await workerRun;
   await ranServer?.close();
@@ -229,6 +236,12 @@ describe('intent API: validation and tenant isolation', () => {
     const share = (id: string) => slices.find((x) => x.sliceId === id)!.requestedMbps;
     assert.ok(Math.abs(share('bo-2') - 2 * share('bo-1')) < 0.01);
     assert.ok(ran.a1PolicyIds().includes(`${cellId}.bo-1`));
+    // Checked on the twin first: at CQI 15's SINR floor the twin keeps MCS 28 within 10 % BLER.
+    const check = s.enforcement?.twinCheck;
+    assert.ok(check, JSON.stringify(s.events.slice(-6)));
+    assert.equal(check.cqiMcsIndex, 28);
+    assert.equal(check.mcsIndex, 28);
+    assert.ok(s.events.some((e) => e.kind === 'twin_checked' && /the twin confirms MCS 28/.test(e.message)));
   });
 
   it('a BO reads, patches and deletes only its own intent: the other’s is a 404, as an unknown one, for every verb', async () => {
@@ -496,7 +509,12 @@ describe('cell session: hysteresis, switch-off, recovery', () => {
     });
     assert.equal(short.status, 200);
     await retarget(85);
-    await until(async () => (await session()).approvals?.at(-1)?.by === 'timeout', 'the approval timer to fire');
+    // Until the default is enforced too: the twin check runs between the decision and the enforcement.
+    await until(async () => {
+      const now = await session();
+      const decided = now.approvals?.at(-1);
+      return decided?.by === 'timeout' && now.enforcement?.throughputMbps === decided.valueMbps;
+    }, 'the approval timer to fire and its default to be enforced');
     const s = await session();
     const last = s.approvals!.at(-1)!;
     assert.equal(last.decision, 'approve');

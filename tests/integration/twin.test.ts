@@ -3,41 +3,26 @@
  * shapes declared in core/twin/orchestration.ts are the ones the worker serves.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { projectRoot } from '../../core/config.ts';
+import { referenceCell } from '../../core/network/slice-operator.ts';
+import { chooseCheckedMcs, mcsCeilingOf, twinCheckPlan } from '../../core/network/twin-check.ts';
 import { twinResultSchema, type Orchestration } from '../../core/twin/orchestration.ts';
-import { venvBin } from '../../scripts/services.ts';
 import type { twinBatchEvaluationWorkflow, twinEvaluationWorkflow } from '../../workflows/twin/evaluate.ts';
-import { negotiationWorker, startTemporal } from '../helpers/stack.ts';
+import { negotiationWorker, startTemporal, startTwinWorker } from '../helpers/stack.ts';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
 let workerRun: Promise<void>;
-let twin: ReturnType<typeof spawn>;
+let twin: ChildProcess;
 const twinTaskQueue = 'twin-test';
 const taskQueue = 'twin-workflows-test';
 
 before(async () => {
   env = await startTemporal();
-  twin = spawn(
-    venvBin('python'),
-    [
-      '-m',
-      'twin_bridge.worker',
-      '--address',
-      env.address,
-      '--namespace',
-      env.namespace ?? 'maestro',
-      '--task-queue',
-      twinTaskQueue,
-      '--processes',
-      '1',
-    ],
-    { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  twin = startTwinWorker(env, twinTaskQueue);
   worker = await negotiationWorker(env, taskQueue);
   workerRun = worker.run();
 });
@@ -103,5 +88,40 @@ describe('digital twin through Temporal (Python worker on the twin queue)', () =
     assert.equal(second.cache_hits, 2);
     assert.equal(second.evaluated, 0);
     assert.ok(second.items[0]!.result!.cache_hit);
+  });
+
+  it('checks a cell plan: the CQI’s MCS confirmed at its SINR floor, capped when the channel is 3 dB worse', async () => {
+    const check = async (sinrMarginDb: number) => {
+      const planned = twinCheckPlan(referenceCell, 15, sinrMarginDb);
+      assert.equal(planned.kind, 'candidates');
+      if (planned.kind !== 'candidates') throw new Error('unreachable');
+      const batch = await env.client.workflow.execute<typeof twinBatchEvaluationWorkflow>(
+        'twinBatchEvaluationWorkflow',
+        {
+          taskQueue,
+          workflowId: `twin-check-${sinrMarginDb}`,
+          args: [
+            {
+              twinTaskQueue,
+              batch: { orchestrations: planned.candidates.map((c) => c.orchestration), fidelity: 'system' },
+            },
+          ],
+        },
+      );
+      return chooseCheckedMcs(
+        planned,
+        batch.items.map((item) => item.result),
+      );
+    };
+    const atFloor = await check(0);
+    assert.ok(atFloor, 'the twin evaluated the candidates');
+    assert.equal(atFloor.cqiMcsIndex, 28, 'CQI 15 of table 1 schedules MCS 28');
+    assert.equal(atFloor.mcsIndex, 28, `confirmed: ${JSON.stringify(atFloor)}`);
+    assert.ok(atFloor.bler! <= 0.1);
+    const worse = await check(3);
+    assert.ok(worse);
+    assert.ok(worse.cqiMcsBler! > 0.1, `MCS 28 at 19.7 dB: ${JSON.stringify(worse)}`);
+    assert.ok(worse.mcsIndex < 28 && worse.bler! <= 0.1, JSON.stringify(worse));
+    assert.equal(mcsCeilingOf(worse), worse.mcsIndex);
   });
 });

@@ -199,7 +199,6 @@ describe('prompts keep private utilities private', () => {
     round: 2,
     message: 'Move toward 61.',
     proposal: 61,
-    demands: { 'bo-a': 23, 'bo-b': 97 },
     optimizer: { proposal: 61, price: 4, penalty: 2 },
   };
   it('a BO prompt holds its own target and personality but no other party’s target or weight', () => {
@@ -220,7 +219,7 @@ describe('prompts keep private utilities private', () => {
     assert.match(text, /manipulate/);
     assert.match(text, /bo-b wants it high/);
     assert.match(text, /Your optimizer suggests 61/);
-    // bo-b's private target (88) and weight (9) are nowhere in the input, so cannot leak; its public demand (97) may appear.
+    // bo-b's private target (88) and weight (9) are nowhere in the input, so cannot leak; nor is its demand.
     assert.doesNotMatch(text, /\b88\b|weight/);
   });
   it('the mediator prompt shows demands and the optimizer proposal but no targets or weights', () => {

@@ -19,13 +19,8 @@ import { createRanClient } from '../../activities/network/ran-client.ts';
 import { ReplayClock } from '../../ran-emulator/clock.ts';
 import { EmulatedRan, RanError } from '../../ran-emulator/ran.ts';
 import { startRanServer, type RanServer } from '../../ran-emulator/server.ts';
-import {
-  MAESTRO_FIG5_SEGMENTS,
-  driveByTrace,
-  scriptedTrace,
-  sinrToCqi,
-  umaLosPathLossDb,
-} from '../../ran-emulator/synthetic.ts';
+import { MAESTRO_FIG5_SEGMENTS, driveByTrace, scriptedTrace, umaLosPathLossDb } from '../../ran-emulator/synthetic.ts';
+import { sinrToCqi } from '../../core/network/cqi-sinr.ts';
 import { loadUcc5gTrace, parseUcc5gCsv, resampleHold, type CqiTrace } from '../../ran-emulator/trace.ts';
 
 const fixture = path.join(projectRoot, 'tests', 'fixtures', 'traces', 'ucc5g-sample.csv');

@@ -33,6 +33,11 @@ export interface CellSessionInput {
   cellBestMbps: number;
   /** Wall-clock limit of one child negotiation. */
   negotiationRunTimeout: string;
+  /**
+   * Check each plan on the Sionna twin before enforcing it (core/network/twin-check.ts): the twin
+   * worker's task queue, and a margin (dB) taken off the SINR the CQI stands for. Absent: no check.
+   */
+  twinCheck?: { taskQueue: string; sinrMarginDb?: number };
   carry?: CellSessionCarry;
 }
 

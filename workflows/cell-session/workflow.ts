@@ -49,6 +49,8 @@ import { negotiationProfile } from '../../core/intents/schemas.ts';
 import { networkStateChangedSignal } from '../negotiation/messages.ts';
 import { negotiationWorkflow } from '../negotiation/workflow.ts';
 import { activityOptions } from '../../core/temporal/activity-timeouts.ts';
+import { chooseCheckedMcs, mcsCeilingOf, twinCheckPlan, type TwinCheckRecord } from '../../core/network/twin-check.ts';
+import type { TwinActivities } from '../../core/twin/orchestration.ts';
 import { activityTimeouts } from '../topology.ts';
 import { cellSessionIdOf } from './ids.ts';
 import {
@@ -93,6 +95,15 @@ const maxEvents = 200;
 const maxNegotiationsKept = 30;
 const maxApprovalsKept = 30;
 const defaultA1SyncEveryS = 10;
+
+/** A twin check in one line, for the session's events. */
+function twinCheckSummary(check: TwinCheckRecord): string {
+  const bler = (b: number | null): string => (b === null ? 'n/a' : b.toFixed(3));
+  const at = `CQI ${check.cqi} at ${check.sinrDb} dB`;
+  if (check.mcsIndex === check.cqiMcsIndex)
+    return `${at}: the twin confirms MCS ${check.mcsIndex} (BLER ${bler(check.bler)})`;
+  return `${at}: MCS ${check.cqiMcsIndex} has BLER ${bler(check.cqiMcsBler)} on the twin; planned under MCS ${check.mcsIndex} (BLER ${bler(check.bler)})${check.belowTarget ? ', the most robust tried, still above 10 %' : ''}`;
+}
 
 /** The message of a failed activity: the cause's, not Temporal's "Activity task failed". */
 const failureMessage = (err: unknown): string =>
@@ -245,6 +256,44 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
   const timeouts = await timeoutsRead;
   const network = proxyActivities<NetworkActivities>(activityOptions(timeouts.ranEnforcement));
   const voting = proxyActivities<NetworkActivities>(activityOptions(timeouts.switchOffVote));
+  // A run started before temporal.yaml had `twinCheck` recorded timeouts without it.
+  const twin = input.twinCheck
+    ? proxyActivities<TwinActivities>({
+        taskQueue: input.twinCheck.taskQueue,
+        ...activityOptions(timeouts.twinCheck ?? timeouts.twin, ['InvalidOrchestration']),
+      })
+    : null;
+
+  /**
+   * The plan's link on the Sionna twin before it is enforced (core/network/twin-check.ts): the
+   * highest MCS at or under the CQI's 10 % BLER at the worst SINR the CQI allows. Without a twin
+   * (none configured, none answering in time) the plan is enforced on the CQI alone, and the event says so.
+   */
+  const checkOnTwin = async (cqi: number): Promise<TwinCheckRecord | null> => {
+    if (twin === null || !input.twinCheck || !patched('twin-check-before-enforcement')) return null;
+    const plan = twinCheckPlan(cell, cqi, input.twinCheck.sinrMarginDb ?? 0);
+    if (plan.kind === 'skipped') {
+      event('twin_checked', `not checked: ${plan.reason}`);
+      return null;
+    }
+    try {
+      const batch = await twin.evaluate_batch({
+        orchestrations: plan.candidates.map((c) => c.orchestration),
+        fidelity: 'system',
+      });
+      const results = plan.candidates.map((_, i) => batch.items.find((item) => item.index === i)?.result ?? null);
+      const check = chooseCheckedMcs(plan, results);
+      if (check === null) {
+        event('twin_checked', `the twin evaluated none of MCS ${plan.cqiMcsIndex}…: enforced on the CQI alone`);
+        return null;
+      }
+      event('twin_checked', twinCheckSummary(check));
+      return check;
+    } catch (err) {
+      event('twin_checked', `twin unavailable (${failureMessage(err)}): enforced on the CQI alone`);
+      return null;
+    }
+  };
 
   const latestCapacity = (): number | null => carry.telemetry.at(-1)?.capacityMbps ?? null;
   const estimatedCapacity = (): number | null => capacityEstimateMbps(carry.telemetry, policy.sustainReports);
@@ -252,9 +301,17 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
   const enforce = async (throughputMbps: number, kind: 'enforced' | 'replanned'): Promise<void> => {
     const tenants = active().map((i) => ({ tenantId: i.record.tenantId, weight: i.weight }));
     const cqi = planningCqi(carry.telemetry, policy.sustainReports);
+    const twinCheck = throughputMbps > 0 ? await checkOnTwin(cqi) : null;
+    const maxMcsIndex = twinCheck === null ? undefined : mcsCeilingOf(twinCheck);
     let result: Awaited<ReturnType<typeof network.enforceCellThroughput>>;
     try {
-      result = await network.enforceCellThroughput({ cell, cqi, throughputMbps, tenants });
+      result = await network.enforceCellThroughput({
+        cell,
+        cqi,
+        throughputMbps,
+        tenants,
+        ...(maxMcsIndex === undefined ? {} : { maxMcsIndex }),
+      });
     } catch (err) {
       // Before this patch a RAN or RIC that kept failing failed the whole session.
       if (!patched('enforcement-failures-kept-in-session')) throw err;
@@ -263,7 +320,7 @@ export async function cellSessionWorkflow(input: CellSessionInput): Promise<void
       return;
     }
     carry.previousEnforcement = carry.enforcement;
-    carry.enforcement = { atS: now(), throughputMbps, ...result };
+    carry.enforcement = { atS: now(), throughputMbps, ...result, ...(twinCheck === null ? {} : { twinCheck }) };
     setPhase('enforced');
     const prbs = prbSummary(result.networkIntent);
     event(
