@@ -1,7 +1,8 @@
 /**
  * `npm run arbitral:train` — trains the arbitral classifier on the labeled set and writes
  * activities/agent/arbitral/model.json. The held-out fifth (by id hash) is never seen in
- * training or threshold selection; its figures go to results/arbitral-classifier.json.
+ * training, lexicon fitting or threshold selection; its figures go to
+ * results/arbitral-classifier.json.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,10 @@ import {
   ArbitralClassifier,
   arbitralDataFile,
   arbitralModelFile,
+  cueNames,
+  embeddingInputOf,
   featuresOf,
+  fitLexicon,
   isHeldOut,
   readLabeledSet,
   sigmoid,
@@ -22,45 +26,74 @@ import { createEmbeddings } from '../core/llm/embeddings.ts';
 import { binaryMetrics } from '../core/metrics-math.ts';
 import { ensureModelServer, stopService } from './services.ts';
 
+/** Benign categories of firm, blunt or escalating talk: the messages a false flag hurts most. */
+const firmCategories = new Set(['firm', 'escalation', 'hard_negative', 'short']);
+/** Most out-of-fold firm messages the chosen threshold may flag: half the issue's 1 in 20. */
+const maxFirmFlagRate = 0.025;
+
 const config = loadConfig();
 const examples = readLabeledSet();
 const server = await ensureModelServer(config);
 try {
   const embeddings = createEmbeddings(config.embeddings);
   console.error(`[arbitral] embedding ${examples.length} labeled messages`);
-  const vectors = await embeddings.embedDocuments(examples.map((e) => e.text));
-  const all = examples.map((e, i) => ({ e, v: vectors[i]!, x: featuresOf(vectors[i]!, e.text) }));
+  const vectors = await embeddings.embedDocuments(examples.map((e) => embeddingInputOf(e.text)));
+  const all = examples.map((e, i) => ({ e, v: vectors[i]! }));
   const train = all.filter(({ e }) => !isHeldOut(e.id));
   const heldOut = all.filter(({ e }) => isHeldOut(e.id));
   const y = (e: { label: string }): number => (e.label === 'malicious' ? 1 : 0);
 
-  // Threshold by 5-fold cross-validation on the training part: out-of-fold scores, best F0.5.
-  // F0.5 weighs precision twice: a false flag penalises an honest operator, which costs more
-  // than a missed one (the next round gives the arbitral unit another look).
+  // Threshold by 5-fold cross-validation on the training part, from the out-of-fold scores: the
+  // best F1 among the thresholds that flag at most 2.5 % of the firm-category messages. A false
+  // flag punishes an honest operator, and the issue allows 1 firm message in 20; half of that is
+  // kept as margin, because messages written by other people score firm talk higher than the
+  // folds do. (The best F0.5, used before, aims at the same thing less directly: trained on some
+  // writers' batches and tested on another's, it lost 4–6 points of recall for at most 1 point
+  // fewer firm flags.) Each fold fits its own lexicon, so a word seen only in the scored fold
+  // cannot help score it.
   const outOfFold = new Array<number>(train.length).fill(0);
   for (let fold = 0; fold < 5; fold++) {
+    console.error(`[arbitral] cross-validation fold ${fold + 1}/5`);
     const fit = train.filter((_, i) => i % 5 !== fold);
+    const lexicon = fitLexicon(fit.map((t) => t.e.text));
     const model = trainLogisticRegression(
-      fit.map((t) => t.x),
+      fit.map((t) => featuresOf(t.v, t.e.text, lexicon)),
       fit.map((t) => y(t.e)),
     );
     train.forEach((t, i) => {
-      if (i % 5 === fold) outOfFold[i] = sigmoid(t.x.reduce((s, v, j) => s + v * model.weights[j]!, model.bias));
+      if (i % 5 !== fold) return;
+      const x = featuresOf(t.v, t.e.text, lexicon);
+      outOfFold[i] = sigmoid(x.reduce((s, v, j) => s + v * model.weights[j]!, model.bias));
     });
   }
-  let threshold = 0.5;
-  let bestF = -1;
-  for (let th = 0.05; th < 0.96; th += 0.01) {
-    const m = binaryMetrics(
-      train.map((t) => y(t.e) === 1),
+  const truth = train.map((t) => y(t.e) === 1);
+  const isFirm = train.map((t) => firmCategories.has(t.e.category));
+  const firmCount = isFirm.filter(Boolean).length;
+  const firmFlagRateAt = (th: number): number =>
+    outOfFold.filter((s, i) => isFirm[i] && s >= th).length / Math.max(1, firmCount);
+  let threshold = 0.95;
+  let bestF1 = -1;
+  for (let step = 5; step <= 95; step++) {
+    const th = step / 100;
+    if (firmFlagRateAt(th) > maxFirmFlagRate) continue;
+    const f1 = binaryMetrics(
+      truth,
       outOfFold.map((s) => s >= th),
-    );
-    const fHalf = m.precision + m.recall === 0 ? 0 : (1.25 * m.precision * m.recall) / (0.25 * m.precision + m.recall);
-    if (fHalf > bestF) [bestF, threshold] = [fHalf, Math.round(th * 100) / 100];
+    ).f1;
+    if (f1 > bestF1) [bestF1, threshold] = [f1, th];
   }
+  const crossValidated = {
+    ...binaryMetrics(
+      truth,
+      outOfFold.map((s) => s >= threshold),
+    ),
+    firmFlagRate: Math.round(firmFlagRateAt(threshold) * 1000) / 1000,
+  };
 
+  console.error('[arbitral] training on the whole training part');
+  const lexicon = fitLexicon(train.map((t) => t.e.text));
   const { weights, bias } = trainLogisticRegression(
-    train.map((t) => t.x),
+    train.map((t) => featuresOf(t.v, t.e.text, lexicon)),
     train.map((t) => y(t.e)),
   );
   const centroids: Record<string, number[]> = {};
@@ -69,9 +102,11 @@ try {
     centroids[category] = members[0]!.map((_, j) => members.reduce((s, m) => s + m[j]!, 0) / members.length);
   }
   const model: ArbitralModel = {
-    version: 1,
+    version: 2,
     embeddingModel: config.embeddings.model,
     dimensions: vectors[0]!.length,
+    cues: [...cueNames],
+    lexicon: { terms: lexicon.terms, idf: lexicon.idf.map((x) => Math.round(x * 1e6) / 1e6) },
     weights: weights.map((w) => Math.round(w * 1e6) / 1e6),
     bias: Math.round(bias * 1e6) / 1e6,
     threshold,
@@ -86,6 +121,7 @@ try {
   };
   writeFileSync(arbitralModelFile, `${JSON.stringify(model)}\n`);
 
+  // Scored with the model as written (rounded), exactly as the unit will read it.
   const classifier = new ArbitralClassifier(model, embeddings);
   const verdicts = heldOut.map((h) => classifier.verdictFor(h.v, h.e.text));
   const overall = binaryMetrics(
@@ -95,17 +131,32 @@ try {
   const perCategory = Object.fromEntries(
     [...new Set(heldOut.map((h) => h.e.category))].sort().map((category) => {
       const idx = heldOut.map((h, i) => (h.e.category === category ? i : -1)).filter((i) => i >= 0);
+      const flagged = idx.filter((i) => verdicts[i]!.malicious).length;
       const correct = idx.filter((i) => verdicts[i]!.malicious === (y(heldOut[i]!.e) === 1)).length;
-      return [category, { n: idx.length, correct }];
+      return [category, { label: heldOut[idx[0]!]!.e.label, n: idx.length, flagged, correct }];
     }),
   );
+  const firm = heldOut.map((h, i) => ({ h, i })).filter(({ h }) => firmCategories.has(h.e.category));
+  const firmFlagged = firm.filter(({ i }) => verdicts[i]!.malicious).length;
   const report = {
     command: 'npm run arbitral:train',
     embeddingModel: config.embeddings.model,
+    features: {
+      embedding: `${model.dimensions} (numbers masked)`,
+      cues: model.cues,
+      lexiconTerms: model.lexicon.terms.length,
+    },
     examples: { train: train.length, heldOut: heldOut.length },
     threshold,
-    crossValidatedFHalf: Math.round(bestF * 1000) / 1000,
+    thresholdRule: `best out-of-fold F1 with at most ${maxFirmFlagRate * 100} % of firm-category messages flagged`,
+    crossValidated,
     heldOut: overall,
+    heldOutFirmFlagRate: {
+      categories: [...firmCategories].sort(),
+      flagged: firmFlagged,
+      n: firm.length,
+      rate: Math.round((firmFlagged / Math.max(1, firm.length)) * 1000) / 1000,
+    },
     heldOutByCategory: perCategory,
     misclassified: heldOut
       .map((h, i) => ({ id: h.e.id, category: h.e.category, score: Math.round(verdicts[i]!.score * 1000) / 1000 }))
