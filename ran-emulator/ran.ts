@@ -231,7 +231,11 @@ export class EmulatedRan {
     // The plan's MCS ceiling (the twin check's) binds the scheduler's link adaptation, as a
     // gNB's maximum-MCS setting would, and so what the cell can carry: the capacity reported is
     // under it too, so the cell session sees a plan the ceiling no longer fits and renegotiates.
-    const limits = s.intent?.maxMcsIndex === undefined ? {} : { maxMcsIndex: s.intent.maxMcsIndex };
+    // It was checked for the plan's CQI: on a better channel it no longer applies (the session
+    // re-plans, and re-checks, when the CQI settles there), or a cap set in a bad spell would hold
+    // the cell's capacity down after the channel recovered.
+    const ceiling = s.intent?.maxMcsIndex;
+    const limits = ceiling !== undefined && cqi <= s.intent!.cqi ? { maxMcsIndex: ceiling } : {};
     const slices = (s.intent?.slices ?? []).map((slice) => ({
       sliceId: slice.sliceId,
       prbs: slice.prbs,

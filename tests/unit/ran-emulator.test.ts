@@ -292,6 +292,32 @@ describe('ran-emulator EmulatedRan', () => {
     assert.equal(sliceOf(poor, 'a'), downlinkThroughputMbps(cell, 4, 40));
   });
 
+  it('schedules under the plan’s MCS ceiling (the twin check’s) at the planned CQI or worse, not on a better channel', () => {
+    const ran = new EmulatedRan();
+    ran.addCell(
+      referenceCell,
+      scriptedTrace([
+        { durationS: 1, cqi: 7 },
+        { durationS: 1, cqi: 4 },
+        { durationS: 1, cqi: 13 },
+      ]),
+    );
+    ran.enforce({
+      ...intentOf([{ sliceId: 'a', sd: '000001', prbs: 50, requestedMbps: 500 }]),
+      cqi: 7,
+      maxMcsIndex: 5,
+    });
+    const planned = ran.tick(cell.cellId)!;
+    assert.equal(sliceOf(planned, 'a'), downlinkThroughputMbps(cell, 7, 50, { maxMcsIndex: 5 }));
+    assert.ok(sliceOf(planned, 'a') < downlinkThroughputMbps(cell, 7, 50), 'the ceiling binds at CQI 7');
+    assert.equal(planned.capacityMbps, cellCapacityMbps(cell, 7, { maxMcsIndex: 5 }));
+    const worse = ran.tick(cell.cellId)!;
+    assert.equal(worse.capacityMbps, cellCapacityMbps(cell, 4, { maxMcsIndex: 5 }));
+    const better = ran.tick(cell.cellId)!;
+    assert.equal(sliceOf(better, 'a'), downlinkThroughputMbps(cell, 13, 50), 'lifted above the planned CQI');
+    assert.equal(better.capacityMbps, cellCapacityMbps(cell, 13));
+  });
+
   it('caps a slice at its A1 maxDlThptPerSlice (kbps) on the policy’s cell only; delete restores the request', () => {
     const ran = ranWithCell();
     ran.addCell({ cellId: 'cell-other' }, stepTrace());
