@@ -9,8 +9,9 @@
 export const withheldNumber = '[withheld]';
 
 // A number as a model writes one (optional sign, thousands separators, a decimal part), but not the
-// digits of a word such as the party id `bo-2`: ids are public, and withholding them garbles the sentence.
-const numberPattern = /(?<![\w.]|[A-Za-z]-)(?:[-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+)/g;
+// digits of a word such as the party id `bo-2`, nor a generation ("5G", the prompts' own word): they
+// are public, and withholding them garbles the sentence.
+const numberPattern = /(?<![\w.]|[A-Za-z]-)(?:[-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+)(?!G\b)/g;
 
 /**
  * MAESTRO's sentence with every number that does not print as a public value at two decimals (as

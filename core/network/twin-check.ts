@@ -12,8 +12,7 @@
  * LDPC and BLER tables are the ones the PDSCH uses too, so the BLER of an MCS at a SINR carries over.
  */
 import { z } from 'zod';
-import type { TwinResult } from '../twin/orchestration.ts';
-import { type Orchestration } from '../twin/orchestration.ts';
+import type { Orchestration, TwinResult } from '../twin/orchestration.ts';
 import type { RanCell } from './contracts.ts';
 import { cqiSinrFloorDb } from './cqi-sinr.ts';
 import { mcsForCqi } from './slice-operator.ts';

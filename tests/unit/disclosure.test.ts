@@ -28,6 +28,7 @@ describe('MAESTRO’s public sentence', () => {
     assert.equal(publicSentence('aim for 61.34', [61.33]), `aim for ${withheldNumber}`);
     assert.equal(publicSentence('from -5 or .7 up', [0]), `from ${withheldNumber} or ${withheldNumber} up`);
     assert.equal(publicSentence('op7 and bo-12 at 3', [3]), 'op7 and bo-12 at 3');
+    assert.equal(publicSentence('this 5G cell: 88.8Mbps', []), `this 5G cell: ${withheldNumber}Mbps`);
   });
 });
 
