@@ -13,7 +13,7 @@ import { orchestrationSchema, scenarioConfigSchema, twinResultSchema } from '../
 export const checkpointRefSchema = z.object({
   path: z.string().describe('directory of the checkpoint (LoRA adapter + value head + optimizer + RNG state)'),
   step: z.number().int(),
-  phase: z.enum(['base', 'sft', 'rs', 'ppo']),
+  phase: z.enum(['base', 'sft', 'distill', 'rs', 'ppo']),
 });
 export type CheckpointRef = z.infer<typeof checkpointRefSchema>;
 
@@ -41,6 +41,31 @@ export const domainFinetuneResultSchema = z.object({
   seconds: z.number(),
 });
 export type DomainFinetuneResult = z.infer<typeof domainFinetuneResultSchema>;
+
+/**
+ * Twin-search distillation (learner `training/distill.py`): SFT of `base` on the training tasks' grid
+ * witnesses (the twin's best plan per task), the epoch chosen by greedy completion on the dev tasks.
+ */
+export const distillInputSchema = z.strictObject({
+  tasks_file: z.string(),
+  dev_tasks_file: z.string().describe('held-out dev tasks: their greedy completion picks the epoch'),
+  base: z.string(),
+  out_dir: z.string(),
+  epochs: z.number().int().min(1).max(20),
+  seed: z.number().int(),
+  learning_rate: z.number().gt(0).lt(1).nullable().describe("SFT learning rate; null: the learner's default"),
+});
+export type DistillInput = z.infer<typeof distillInputSchema>;
+
+export const distillResultSchema = z.object({
+  checkpoint: checkpointRefSchema.describe('the epoch with the best dev completion'),
+  dev_completion: z.number().nullable(),
+  dev_avg_score_completed: z.number().nullable(),
+  first_loss: z.number().nullable(),
+  last_loss: z.number().nullable(),
+  seconds: z.number(),
+});
+export type DistillResult = z.infer<typeof distillResultSchema>;
 
 /** A loop's sampling temperature and learning rate; null keeps the learner's default for the phase. */
 export const loopSettingsSchema = z.object({
@@ -123,6 +148,7 @@ export type PromotionResult = z.infer<typeof promotionResultSchema>;
 /** The learner's activities, by the names the Python worker registers. */
 export interface LearnerActivities {
   domain_finetune(input: DomainFinetuneInput): Promise<DomainFinetuneResult>;
+  twin_search_distill(input: DistillInput): Promise<DistillResult>;
   rejection_sampling_round(input: RejectionSamplingRoundInput): Promise<RejectionSamplingRoundResult>;
   ppo_step(input: PpoStepInput): Promise<PpoStepResult>;
   evaluate_model(input: EvaluationInput): Promise<EvaluationResult>;

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type {
+  DistillInput,
   DomainFinetuneInput,
   EvaluationInput,
   LearnerActivities,
@@ -39,6 +40,18 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
         checkpoint: { path: `${input.out_dir}/sft-epoch-${input.epochs}`, step: input.epochs, phase: 'sft' as const },
         first_loss: 3,
         last_loss: 1.5,
+        seconds: 0.01,
+      });
+    },
+    twin_search_distill(input: DistillInput) {
+      calls.push({ name: 'distill', key: `${input.tasks_file}<-${input.base}` });
+      return Promise.resolve({
+        // the dev split chose the first of the epochs
+        checkpoint: { path: `${input.out_dir}/distill-epoch-1`, step: 1, phase: 'distill' as const },
+        dev_completion: 0.5,
+        dev_avg_score_completed: 0.6,
+        first_loss: 1.6,
+        last_loss: 0.4,
         seconds: 0.01,
       });
     },
@@ -236,5 +249,35 @@ describe('RLDTF training workflows', () => {
     // pipeline-rl appears once per run: it continued as new after 2 of its 3 steps.
     assert.deepEqual([...new Set(children)].sort(), ['pipeline-rl', 'pipeline-rs']);
     assert.equal(children.filter((c) => c === 'pipeline-rl').length, 2);
+  });
+
+  it('with a distillation stage, RS starts from the epoch the dev split chose', async () => {
+    const { calls, activities, rsInits } = fakeLearner([0.3, 0.2]);
+    const input: RetrainingInput = {
+      learnerTaskQueue: learnerQueue,
+      trainingTaskQueue: trainingQueue,
+      tasksFile: 'train.jsonl',
+      evalTasksFile: 'eval.jsonl',
+      base: 'base',
+      outRoot: 'runs',
+      rs: { k: 4, maxRounds: 3 },
+      rl: { totalSteps: 1, stepsPerRun: 1, k: 2, refRefreshSteps: 2 },
+      distill: { devTasksFile: 'dev.jsonl', epochs: 3 },
+      seed: 7,
+    };
+    const result = (await withWorkers(activities, () =>
+      env.client.workflow.execute('retrainingPipelineWorkflow', {
+        taskQueue: trainingQueue,
+        workflowId: 'distilled-pipeline',
+        args: [input],
+      }),
+    )) as { distill: { checkpoint: { path: string } } };
+    assert.deepEqual(
+      calls.map((c) => c.name),
+      ['distill', 'rs', 'rs', 'ppo', 'evaluate', 'promote'],
+    );
+    assert.equal(calls[0]!.key, 'train.jsonl<-base', 'distilled from the base on the training tasks');
+    assert.equal(result.distill.checkpoint.path, 'runs/distilled-pipeline/distill/distill-epoch-1');
+    assert.equal(rsInits[0], 'runs/distilled-pipeline/distill/distill-epoch-1', 'RS starts from the chosen epoch');
   });
 });

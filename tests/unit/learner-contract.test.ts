@@ -105,6 +105,7 @@ const py = (schema: JsonSchema): Shape => shapeOf(schema, schema);
 
 const pairs: Record<string, [z.ZodType, z.ZodType]> = {
   domain_finetune: [contracts.domainFinetuneInputSchema, contracts.domainFinetuneResultSchema],
+  twin_search_distill: [contracts.distillInputSchema, contracts.distillResultSchema],
   rejection_sampling_round: [contracts.rejectionSamplingRoundInputSchema, contracts.rejectionSamplingRoundResultSchema],
   ppo_step: [contracts.ppoStepInputSchema, contracts.ppoStepResultSchema],
   evaluate_model: [contracts.evaluationInputSchema, contracts.evaluationResultSchema],

@@ -1,11 +1,17 @@
 /**
  * The retraining pipeline a Temporal Schedule starts (temporal.yaml `schedules`): the domain step
- * (optional: instruction tuning on the regulatory corpus's Q&A) → rejection sampling → RL →
+ * (optional: instruction tuning on the regulatory corpus's Q&A) → twin-search distillation
+ * (optional: SFT on the twin's best grid plan per training task) → rejection sampling → RL →
  * evaluation → promotion if the new model beats the promoted one. RS and RL are child workflows
  * with their own histories, so an engineer opens the stage that went wrong.
  */
 import { executeChild, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { DomainFinetuneResult, EvaluationResult, PromotionResult } from '../../core/training/contracts.ts';
+import type {
+  DistillResult,
+  DomainFinetuneResult,
+  EvaluationResult,
+  PromotionResult,
+} from '../../core/training/contracts.ts';
 import { trainingPhaseKey } from '../../core/training/search-attributes.ts';
 import { learnerActivities } from './learner-proxy.ts';
 import { activityTimeouts } from '../topology.ts';
@@ -24,6 +30,11 @@ export interface RetrainingInput {
    * file; RS then starts from its checkpoint. Absent: RS starts from `base`.
    */
   domain?: { dataFile: string; epochs: number; limit?: number | null; evalSize?: number };
+  /**
+   * Before rejection sampling: SFT on the training tasks' grid witnesses (the twin's best plan per
+   * task), the epoch chosen on `devTasksFile`; RS then starts from it. Absent: no such stage.
+   */
+  distill?: { devTasksFile: string; epochs: number; learningRate?: number };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
   /** `temperature`, `learningRate`: the loops' settings; absent, the learner's defaults for the phase. */
@@ -41,6 +52,7 @@ export interface RetrainingInput {
 
 export interface RetrainingResult {
   domain: DomainFinetuneResult | null;
+  distill?: DistillResult | null;
   rs: RejectionSamplingProgress;
   rl: RlTrainingProgress;
   evaluation: EvaluationResult;
@@ -73,7 +85,21 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       seed: input.seed,
     });
   }
-  const rsInit = domain?.checkpoint.path ?? input.base;
+  // Pipelines started before the distillation stage existed replay without it.
+  let distill: DistillResult | null = null;
+  if (input.distill && patched('pipeline-distill-stage')) {
+    upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:distill' }]);
+    distill = await learner.twin_search_distill({
+      tasks_file: input.tasksFile,
+      dev_tasks_file: input.distill.devTasksFile,
+      base: domain?.checkpoint.path ?? input.base,
+      out_dir: `${out}/distill`,
+      epochs: input.distill.epochs,
+      seed: input.seed,
+      learning_rate: input.distill.learningRate ?? null,
+    });
+  }
+  const rsInit = distill?.checkpoint.path ?? domain?.checkpoint.path ?? input.base;
 
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:rejection_sampling' }]);
   const rs = await executeChild(rejectionSamplingWorkflow, {
@@ -123,5 +149,5 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
   upsertSearchAttributes([{ key: trainingPhaseKey, value: 'pipeline:promote' }]);
   const promotion = await learner.promote_if_better({ checkpoint: rl.checkpoint, evaluation });
   upsertSearchAttributes([{ key: trainingPhaseKey, value: promotion.promoted ? 'promoted' : 'not_promoted' }]);
-  return { domain, rs, rl, evaluation, promotion };
+  return { domain, ...(distill ? { distill } : {}), rs, rl, evaluation, promotion };
 }

@@ -21,6 +21,8 @@ from sixg_learner.serving.activities import OrchestrateTaskInput
 from sixg_learner.serving.orchestrate import OrchestrationAnswer
 from sixg_learner.tasks.task import Qos, Task
 from sixg_learner.training.activities import (
+    DistillInput,
+    DistillResult,
     DomainFinetuneInput,
     DomainFinetuneResult,
     EvaluationInput,
@@ -37,6 +39,7 @@ SCHEMA_FILE = "activities.schema.json"
 
 ACTIVITIES: dict[str, tuple[type[BaseModel], type[BaseModel]]] = {
     "domain_finetune": (DomainFinetuneInput, DomainFinetuneResult),
+    "twin_search_distill": (DistillInput, DistillResult),
     "rejection_sampling_round": (RsRoundInput, RsRoundResult),
     "ppo_step": (PpoStepInput, PpoStepResult),
     "evaluate_model": (EvaluationInput, EvaluationResult),

@@ -29,10 +29,13 @@ from sixg_learner.training.checkpoints import CHECKPOINT_FILE, is_checkpoint
 HEARTBEAT_S = 15.0
 
 
+Phase = Literal["base", "sft", "distill", "rs", "ppo"]
+
+
 class CheckpointRef(BaseModel):
     path: str
     step: int
-    phase: Literal["base", "sft", "rs", "ppo"]
+    phase: Phase
 
 
 class DomainFinetuneInput(BaseModel):
@@ -49,6 +52,27 @@ class DomainFinetuneInput(BaseModel):
 
 class DomainFinetuneResult(BaseModel):
     checkpoint: CheckpointRef
+    first_loss: float | None
+    last_loss: float | None
+    seconds: float
+
+
+class DistillInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tasks_file: str
+    dev_tasks_file: str
+    base: str
+    out_dir: str
+    epochs: int = Field(ge=1, le=20)
+    seed: int = 0
+    learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: DistillArgs'")
+
+
+class DistillResult(BaseModel):
+    checkpoint: CheckpointRef
+    """The epoch with the best greedy completion on the dev tasks (what RS or PPO should start from)."""
+    dev_completion: float | None
+    dev_avg_score_completed: float | None
     first_loss: float | None
     last_loss: float | None
     seconds: float
@@ -209,6 +233,44 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
     )
 
 
+@activity.defn(name="twin_search_distill")
+async def twin_search_distill(inp: DistillInput) -> DistillResult:
+    """Twin-search distillation (distill.py): SFT of `inp.base` on the training tasks' grid witnesses, the
+    epoch chosen on the dev tasks. Resumable: `train distill` continues from the last `distill-epoch-N` of
+    `out_dir`; an activity whose last epoch is on disk answers without training."""
+    out = Path(inp.out_dir)
+    target = out / f"distill-epoch-{inp.epochs}"
+    if not is_checkpoint(target):
+        for needed in (inp.tasks_file, inp.dev_tasks_file):
+            if not Path(needed).is_file():
+                raise invalid_input(f"no task file {needed}")
+        done = [e for e in range(inp.epochs, 0, -1) if is_checkpoint(out / f"distill-epoch-{e}")]
+        start = str(out / f"distill-epoch-{done[0]}") if done else inp.base
+        args = ["-m", "sixg_learner.training.train", "distill", "--base", start, "--out", str(out)]
+        args += ["--tasks", inp.tasks_file, "--dev-tasks", inp.dev_tasks_file]
+        args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed), *_loop_flags(None, inp.learning_rate)]
+        await _run_cli(args)
+    if not is_checkpoint(target):
+        raise ApplicationError(f"the distillation finished without writing {target}")
+    best_record = out / "best.json"
+    best = Path(json.loads(best_record.read_text())["checkpoint"]) if best_record.is_file() else target
+    m, last = _metrics_of(best), _metrics_of(target)
+    return DistillResult(
+        checkpoint=CheckpointRef(
+            path=str(best), step=json.loads((best / CHECKPOINT_FILE).read_text())["step"], phase="distill"
+        ),  # fmt: skip
+        dev_completion=m.get("dev/completion"),
+        dev_avg_score_completed=m.get("dev/avg_score_completed"),
+        first_loss=last.get("losses/sft_first"),
+        last_loss=last.get("losses/sft_last"),
+        seconds=sum(
+            float(_metrics_of(out / f"distill-epoch-{e}").get("time/train_s", 0.0))
+            for e in range(1, inp.epochs + 1)
+            if is_checkpoint(out / f"distill-epoch-{e}")
+        ),  # fmt: skip
+    )
+
+
 @activity.defn(name="rejection_sampling_round")
 async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     """Round `inp.round` of Section III-B from `inp.init` (the base, or the previous round's checkpoint)."""
@@ -235,7 +297,7 @@ async def rejection_sampling_round(inp: RsRoundInput) -> RsRoundResult:
     )
 
 
-def _phase_of(model: Path) -> Literal["base", "sft", "rs", "ppo"]:
+def _phase_of(model: Path) -> Phase:
     """A checkpoint's phase (checkpoint.json), or "base" for a plain model folder."""
     if not is_checkpoint(model):
         return "base"
@@ -360,5 +422,12 @@ async def promote_if_better(inp: PromotionInput) -> PromotionResult:
     )
 
 
-ACTIVITIES = [domain_finetune, rejection_sampling_round, ppo_step, evaluate_model, promote_if_better]
+ACTIVITIES = [
+    domain_finetune,
+    twin_search_distill,
+    rejection_sampling_round,
+    ppo_step,
+    evaluate_model,
+    promote_if_better,
+]
 """What the worker registers on the training queue, one at a time (a step takes the machine's cores)."""

@@ -2,6 +2,7 @@
 
     Args                what every phase sets: seed, learning rate, gradient clip, adapter shape
     ├── SftArgs         domain instruction tuning (Section III-A; `train sft`)
+    ├── DistillArgs     twin-search distillation: SFT on the twin's best grid plan per task (`train distill`)
     └── LoopArgs        what rejection sampling and PPO share: k answers per task sampled under the grammar
         ├── RsArgs      rejection sampling (Section III-B; `train rs`)
         └── PpoArgs     PPO from the twin's feedback (Section III-C; `train ppo`)
@@ -54,6 +55,22 @@ class SftArgs(Args):
         default=0, metadata={"help": "of the held-out pairs, how many to answer greedily for eval/exact_match"}
     )
     max_new_tokens: int = field(default=64, metadata={"help": "longest greedy answer in the exact-match eval"})
+
+
+@dataclass
+class DistillArgs(Args):
+    """Twin-search distillation (`training/distill.py`; `train distill`'s flags)."""
+
+    epochs: int = field(default=4, metadata={"help": "passes over the (task, witness) pairs"})
+    learning_rate: float = field(
+        default=3e-4, metadata={"help": "AdamW learning rate of the adapters at the first step, then decaying"}
+    )
+    final_lr_fraction: float = field(
+        default=0.1, metadata={"help": "the learning rate decays linearly to learning_rate × this at the last step"}
+    )
+    minibatch_size: int = field(default=16, metadata={"help": "pairs per gradient step"})
+    microbatch_size: int = field(default=8, metadata={"help": "pairs per forward/backward (memory bound)"})
+    max_new_tokens: int = field(default=160, metadata={"help": "longest greedy answer on the dev tasks"})
 
 
 @dataclass

@@ -10,7 +10,8 @@ A checkpoint folder holds
   `{"base": {"dir", "weights_sha256", "gguf"}, "dataset": {"file", "sha256"}, "parent", "step",
   "phase", "created"}`: which base weights (by content hash, and the GGUF they were converted from),
   which task file (by content hash), which checkpoint it continues, after how many steps of which
-  phase ("sft": epochs of domain instruction tuning, "rs": rejection-sampling rounds, "ppo": PPO iterations).
+  phase ("sft": epochs of domain instruction tuning, "distill": epochs of twin-search distillation,
+  "rs": rejection-sampling rounds, "ppo": PPO iterations).
 
 Never the base model itself (538 MB for SmolLM2-135M): loading reads the base from the lineage's
 folder and refuses one whose weights hash differs. `merge_and_export` writes the full merged model
@@ -39,7 +40,7 @@ VALUE_HEAD_FILE = "value_head.safetensors"
 OPTIMIZER_FILE = "optimizer.pt"
 RNG_FILE = "rng.pt"
 
-Phase = Literal["sft", "rs", "ppo"]
+Phase = Literal["sft", "distill", "rs", "ppo"]
 
 
 @dataclass

@@ -31,9 +31,12 @@ from sixg_learner.generation.policy import (
 )
 from sixg_learner.tasks.scoring import Score, Scorer
 from sixg_learner.tasks.task import Task
-from sixg_learner.training.args import RsArgs
+from sixg_learner.training.args import DistillArgs, RsArgs
 from sixg_learner.training.ppo import choice_mask, masked_mean, token_logprobs
 from sixg_learner.training.updates import backward_in_microbatches, minibatches
+
+SftStepArgs = RsArgs | DistillArgs
+"""What an SFT step reads: the micro-batch size and the gradient clip."""
 
 
 def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | None = None) -> Tensor:
@@ -43,8 +46,11 @@ def sft_loss(policy: Policy, rollout: Rollout | Sequences, prefix: PrefixKV | No
     return -masked_mean(token_logprobs(logits, answer_actions(seqs)), choice_mask(seqs.response_mask, seqs.allowed))
 
 
-def sft_step(policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, rows: list[int], args: RsArgs) -> float:
-    """One SFT gradient step on some of the kept answers; returns their loss (before the step)."""
+def sft_step(
+    policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout | Sequences, rows: list[int], args: SftStepArgs
+) -> float:
+    """One SFT gradient step on some of the kept answers (or any answers); returns their loss (before the step)."""
+    seqs = kept.sequences if isinstance(kept, Rollout) else kept
     parts: list[tuple[float, float]] = []  # (loss, answer tokens) per micro-batch
 
     def micro_loss(micro_rows: list[int], micro: Sequences, prefix: PrefixKV | None) -> Tensor:
@@ -53,7 +59,7 @@ def sft_step(policy: Policy, optimizer: torch.optim.Optimizer, kept: Rollout, ro
         return loss
 
     optimizer.zero_grad()
-    backward_in_microbatches(policy, kept.sequences, rows, args.microbatch_size, micro_loss)
+    backward_in_microbatches(policy, seqs, rows, args.microbatch_size, micro_loss)
     torch.nn.utils.clip_grad_norm_(policy.trainable_parameters(), args.max_grad_norm)
     optimizer.step()
     return sum(loss * n for loss, n in parts) / sum(n for _, n in parts)

@@ -5,6 +5,8 @@
 Stages (each resumable: a stage whose result exists is not run again; `train` resumes from checkpoints):
 
 1. the base model from the registry package's GGUF (`convert`);
+1b. with `--distill-epochs N`, twin-search distillation: SFT on the training tasks' grid witnesses, the epoch
+   chosen on the dev split (`train distill`; `distill/best.json`); RS then starts from it;
 2. rejection sampling on the training tasks, rounds until greedy completion on the dev split stops improving
    (`train rs --dev-tasks`; the best round is named in `rs/best.json`);
 3. PPO with token weights from the best RS checkpoint (`train ppo --dev-tasks`; best step in `ppo/best.json`);
@@ -43,6 +45,8 @@ class RetrainArgs:
     out: Path = Path("data/sixg/runs/retrain")
     threads: int = 1
     seed: int = 1
+    distill_epochs: int = 0
+    distill_learning_rate: float = 3e-4
     rs_tasks: int = 240
     rs_k: int = 8
     rs_rounds: int = 4
@@ -96,20 +100,34 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1. the base
     _run(["sixg_learner.export.convert"])
+    # 1b. twin-search distillation, the epoch chosen on the dev split
+    distill_best = None
+    if args.distill_epochs > 0:
+        distill_dir = out / "distill"
+        if not (distill_dir / "done").is_file():
+            epochs = sorted(distill_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
+            start = epochs[-1] if epochs else BASE  # a distill checkpoint as --base resumes at its next epoch
+            _run(["sixg_learner.training.train", "distill", "--base", str(start), "--tasks", str(TRAIN_TASKS),
+                  "--dev-tasks", str(DEV_TASKS), "--out", str(distill_dir), "--epochs", str(args.distill_epochs),
+                  "--learning-rate", str(args.distill_learning_rate), *threads])  # fmt: skip
+            (distill_dir / "done").write_text("")
+        distill_best = _best(distill_dir)
+    rs_base = distill_best or BASE
     # 2. rejection sampling, stopped on the dev split
     rs_dir = out / "rs"
     if not (rs_dir / "done").is_file():
-        _run(["sixg_learner.training.train", "rs", "--base", str(BASE), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+        _run(["sixg_learner.training.train", "rs", "--base", str(rs_base), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
               str(DEV_TASKS), "--limit", str(args.rs_tasks), "--out", str(rs_dir), "--k", str(args.rs_k),
               "--rounds", str(args.rs_rounds), "--temperature", str(args.rs_temperature), "--sft-epochs",
               str(args.rs_epochs), "--learning-rate", str(args.rs_learning_rate), *threads])  # fmt: skip
         (rs_dir / "done").write_text("")
     rs_best = _best(rs_dir)
-    # 3. PPO with token weights from the best RS round
+    # 3. PPO with token weights from the best RS round (or the distilled model, if no round beat it on dev)
+    ppo_init = rs_best or distill_best
     ppo_best = None
-    if not args.skip_ppo and rs_best is not None:
+    if not args.skip_ppo and ppo_init is not None:
         ppo_dir = out / "ppo"
-        _run(["sixg_learner.training.train", "ppo", "--init", str(rs_best), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+        _run(["sixg_learner.training.train", "ppo", "--init", str(ppo_init), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
               str(DEV_TASKS), "--out", str(ppo_dir), "--steps", str(args.ppo_steps), "--k", str(args.ppo_k),
               "--tasks-per-step", str(args.ppo_tasks_per_step), "--learning-rate", str(args.ppo_learning_rate),
               "--ppo-epochs", str(args.ppo_epochs), "--save-every", str(args.ppo_save_every),
@@ -119,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     # 4. held-out evaluation beside the baselines
     reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule")}
     reports["base"] = _evaluate("base", f"policy:{BASE}", out)
+    if distill_best is not None:
+        reports["distill"] = _evaluate("distill", f"policy:{distill_best}", out)
     if rs_best is not None:
         reports["rs"] = _evaluate("rs", f"policy:{rs_best}", out)
     if ppo_best is not None:
@@ -126,15 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     compare = ["sixg_learner.evaluation.compare", "--out", str(out / "compare.json")]
     for name, report in reports.items():
         compare += ["--report", f"{name}={report}"]
-    for trained in ("rs", "rldtf"):
+    for trained in ("distill", "rs", "rldtf"):
         if trained in reports:
             compare += ["--pair", f"{trained}:rule"]
     _run(compare)
     # 5. ship the model the dev split chose
     if args.pack:
-        chosen = ppo_best or rs_best
+        chosen = ppo_best or rs_best or distill_best
         if chosen is not None:
-            name = "rldtf" if chosen == ppo_best else "rs"
+            name = "rldtf" if chosen == ppo_best else "rs" if chosen == rs_best else "distill"
             _run(["sixg_learner.export.ship", "pack", "--checkpoint", str(chosen), "--evaluation", str(reports[name])])
     return 0
 

@@ -3,6 +3,7 @@
     python -m sixg_learner.training.train rs  --tasks F --base DIR --out DIR [--k 4 --rounds 3 ...]
     python -m sixg_learner.training.train ppo --tasks F --init DIR --out DIR [--steps N --k 4 ...]
     python -m sixg_learner.training.train sft --data F --base DIR --out DIR [--epochs 2 ...]  (domain_sft.py)
+    python -m sixg_learner.training.train distill --tasks F --base DIR --out DIR [--epochs 4 ...]  (distill.py)
 
 The runs around the algorithms (`rejection_sampling.rs_round`, Section III-B; `rl.ppo_iteration`,
 Section III-C): the loop over rounds or steps, a checkpoint after each RS round and every
@@ -34,8 +35,9 @@ from sixg_learner.generation.grammar import StateLimits
 from sixg_learner.generation.policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
 from sixg_learner.tasks.scoring import Scorer, TwinScorer
 from sixg_learner.tasks.task import Task, load_tasks, tasks_jsonl
-from sixg_learner.training.args import LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
+from sixg_learner.training.args import DistillArgs, LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
 from sixg_learner.training.checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
+from sixg_learner.training.distill import distill_epoch, summary_line, teacher_sequences
 from sixg_learner.training.domain_sft import add_sft_arguments, run_from_cli
 from sixg_learner.training.rejection_sampling import rs_round
 from sixg_learner.training.rl import ppo_iteration
@@ -77,7 +79,7 @@ class RunContext:
         optimizer: torch.optim.Optimizer,
         step: int,
         phase: Phase,
-        args: RsArgs | PpoArgs,
+        args: RsArgs | PpoArgs | DistillArgs,
         metrics: dict[str, Any],
         parent: Path | None,
     ) -> Path:
@@ -162,6 +164,48 @@ def run_rejection_sampling(
     return history
 
 
+def run_distill(
+    policy: Policy,
+    optimizer: torch.optim.Optimizer,
+    ctx: RunContext,
+    args: DistillArgs,
+    start_epoch: int = 1,
+    parent: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Epochs `start_epoch` … `args.epochs` of twin-search distillation (distill.py), a checkpoint and the dev
+    figures after each, `<out>/best.json` naming the epoch with the best dev completion (the model RS or PPO
+    should start from)."""
+    data, used = teacher_sequences(policy, ctx.tasks)
+    best_file = ctx.out_dir / "best.json"
+    best_dev = _dev_key(json.loads(best_file.read_text())) if start_epoch > 1 and best_file.exists() else (-1.0, -2.0)
+    if start_epoch == 1 and ctx.dev_tasks:
+        baseline = {"phase": "distill", "step": 0, **dev_metrics(policy, ctx), "distill/dev_baseline": True}
+        ctx.record(baseline)
+    history = []
+    for epoch in range(start_epoch, args.epochs + 1):
+        losses, seconds = distill_epoch(policy, optimizer, data, args, epoch)
+        metrics: dict[str, Any] = {
+            "phase": "distill",
+            "step": epoch,
+            "distill/pairs": len(used),
+            "distill/skipped": len(ctx.tasks) - len(used),
+            "losses/sft_first": losses[0],
+            "losses/sft_last": losses[-1],
+            "losses/sft_epoch": sum(losses) / len(losses),
+            "time/train_s": seconds,
+        }
+        metrics.update(dev_metrics(policy, ctx))
+        parent = ctx.checkpoint(f"distill-epoch-{epoch}", policy, optimizer, epoch, "distill", args, metrics, parent)
+        metrics["checkpoint"] = str(parent)
+        if _dev_key(metrics) > best_dev:
+            best_dev = _dev_key(metrics)
+            ctx.mark_best(parent, metrics)
+        ctx.record(metrics)
+        print(summary_line(metrics), flush=True)
+        history.append(metrics)
+    return history
+
+
 def run_ppo(
     policy: Policy,
     optimizer: torch.optim.Optimizer,
@@ -208,7 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--init", type=Path, required=True, help="rs checkpoint, HF model folder, or a ppo checkpoint to resume"
     )
     add_sft_arguments(phases.add_parser("sft", help="domain instruction tuning on telecom Q&A (Section III-A)"))
-    for sub, cls in ((rs, RsArgs), (ppo, PpoArgs)):
+    distill = phases.add_parser("distill", help="SFT on the twin's best grid plan per training task (distill.py)")
+    distill.add_argument(
+        "--base", type=Path, required=True, help="HF model folder, a checkpoint, or a distill checkpoint to resume"
+    )
+    for sub, cls in ((rs, RsArgs), (ppo, PpoArgs), (distill, DistillArgs)):
         sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks/task.py)")
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
         sub.add_argument("--limit", type=int, default=None, help="use only the task file's first N tasks")
@@ -252,10 +300,10 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(cli.threads)
     if cli.phase == "sft":
         return run_from_cli(cli)
-    cls = RsArgs if cli.phase == "rs" else PpoArgs
+    cls: type[RsArgs | PpoArgs | DistillArgs] = {"rs": RsArgs, "ppo": PpoArgs, "distill": DistillArgs}[cli.phase]
     args = cls(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cls)})
     tasks = load_tasks(cli.tasks)[: cli.limit]
-    source: Path = cli.base if cli.phase == "rs" else cli.init
+    source: Path = cli.init if cli.phase == "ppo" else cli.base
 
     # The policy: resume a checkpoint of this phase, start from another phase's adapters, or from new ones.
     start, best, parent = 1, -1.0, None
@@ -286,13 +334,15 @@ def main(argv: list[str] | None = None) -> int:
         dataset_sha256=hashlib.sha256(tasks_jsonl(tasks).encode()).hexdigest(),
         log=lambda metrics: print(progress_line(metrics), flush=True),
         max_new_tokens=args.max_new_tokens,
-        constrained=bool(args.constrained),
+        constrained=bool(getattr(args, "constrained", 1)),  # distillation answers under the grammar always
     )
     if cli.dev_tasks is not None:
         ctx.dev_tasks = load_tasks(cli.dev_tasks)
         ctx.dev_prompts = chat_prompts(ctx.dev_tasks, policy)
     print(f"{cli.phase}: {len(tasks)} tasks, from {source}, steps {start}..", flush=True)
-    if isinstance(args, RsArgs):
+    if isinstance(args, DistillArgs):
+        history = run_distill(policy, optimizer, ctx, args, start, parent)
+    elif isinstance(args, RsArgs):
         history = run_rejection_sampling(policy, optimizer, ctx, args, start, parent, best, best_dev or None)
     else:
         history = run_ppo(policy, optimizer, ctx, args, start, parent)

