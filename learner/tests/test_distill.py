@@ -17,12 +17,15 @@ from sixg_learner.export.convert import load_gguf_tokenizer
 from sixg_learner.generation.grammar import RowState, StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, load_policy
 from sixg_learner.tasks.prompting import answer_text
+from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.scoring import system_level_evaluator
 from sixg_learner.tasks.task import load_tasks
 from sixg_learner.training.args import DistillArgs
 from sixg_learner.training.distill import (
     NoTeacherAnswer,
     distill_epoch,
     learning_rate_at,
+    robust_witness,
     teacher_answer_ids,
     teacher_sequences,
 )
@@ -30,6 +33,7 @@ from sixg_learner.training.rejection_sampling import sft_loss
 from sixg_learner.training.updates import make_optimizer
 from tiny import ONE_LAYER, packaged_gguf_or_none, random_llama
 from transformers import PreTrainedTokenizerBase
+from twin_bridge.orchestration import Orchestration
 
 TRAIN_TASKS = Path(__file__).resolve().parents[1] / "data" / "train" / "tasks-1a94344d2007.jsonl"
 GGUF = packaged_gguf_or_none()
@@ -104,3 +108,21 @@ def test_the_learning_rate_decays_linearly_to_its_final_fraction() -> None:
     assert learning_rate_at(args, 1, 11) == pytest.approx(1e-3)
     assert learning_rate_at(args, 6, 11) == pytest.approx(5.5e-4)
     assert learning_rate_at(args, 11, 11) == pytest.approx(1e-4)
+
+
+def test_a_robust_witness_meets_the_qos_with_its_margin_and_at_the_tasks_own_snr() -> None:
+    tasks = load_tasks(TRAIN_TASKS)[:8]
+    found = 0
+    for task in tasks:
+        assert task.witness is not None
+        robust = robust_witness(task, 2.0)
+        if robust is None:
+            continue
+        found += 1
+        assert robust.reward <= task.witness.reward + 1e-9, "the witness is the best grid plan without a margin"
+        scenario = task.radio()
+        for snr in (scenario.snr_db, scenario.snr_db - 2.0):
+            plan = Orchestration(link=robust.link, scenario=scenario.model_copy(update={"snr_db": snr}))
+            result = system_level_evaluator([plan])[0]
+            assert result is not None and judge(result, plan, task.requirement()).satisfied
+    assert 4 <= found < len(tasks), "most of these tasks have a plan with 2 dB to spare, not all"

@@ -71,6 +71,10 @@ class DistillArgs(Args):
     minibatch_size: int = field(default=16, metadata={"help": "pairs per gradient step"})
     microbatch_size: int = field(default=8, metadata={"help": "pairs per forward/backward (memory bound)"})
     max_new_tokens: int = field(default=160, metadata={"help": "longest greedy answer on the dev tasks"})
+    target_margin_db: float = field(
+        default=0.0,
+        metadata={"help": "0: the witness is the target; > 0: the best grid plan meeting the QoS this many dB lower"},
+    )
 
 
 @dataclass

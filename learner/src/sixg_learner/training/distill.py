@@ -12,9 +12,15 @@ the plan of highest eq. (2) reward among 5,280 grid plans the twin ran at system
 the search. Only training tasks' witnesses are used; dev tasks pick the epoch; the held-out
 evaluation tasks are never seen.
 
+The witness is the leanest grid plan that meets the QoS, so it sits on the edge of feasibility: an
+answer one MCS step or a few PRBs off it fails. With `target_margin_db` > 0 the target is instead the
+grid plan of highest reward that meets the QoS at the task's SNR lowered by that margin (and at the
+task's own SNR, checked): a *robust witness*, which an imprecise imitation still satisfies
+(`robust_targets`, cached in `<out>/targets.jsonl`). The tasks' own witnesses stay untouched.
+
 One epoch:
 
-1. each training task's witness link becomes the answer the grammar would write for it
+1. each training task's target link becomes the answer the grammar would write for it
    (`teacher_answer_ids`: the forced literals, and per value the longest allowed token that keeps it
    a prefix of the witness's value), the task's cell state limiting the grammar as in sampling;
 2. SFT on the choice tokens under the constrained policy π_c (`rejection_sampling.sft_loss`: forced
@@ -34,13 +40,18 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
+from twin_bridge.orchestration import Orchestration
 
 from sixg_learner.generation.grammar import AnswerGrammar, RowState, StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, derive_seed, shared_prefix_len
-from sixg_learner.tasks.task import Task
+from sixg_learner.tasks.generate import find_witness
+from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
+from sixg_learner.tasks.task import FeasibilityWitness, Task, load_tasks, tasks_jsonl
 from sixg_learner.training.args import DistillArgs
 from sixg_learner.training.rejection_sampling import sft_step
 from sixg_learner.training.updates import minibatches
@@ -144,6 +155,58 @@ def teacher_sequences(policy: Policy, tasks: Sequence[Task]) -> tuple[Sequences,
     )
     seqs.allowed = grammar.allowed_tensor(padded, answer_width, limits)
     return seqs, used
+
+
+def robust_witness(
+    task: Task, margin_db: float, evaluate_plans: PlanEvaluator = system_level_evaluator
+) -> FeasibilityWitness | None:
+    """The grid plan of highest eq. (2) reward meeting the QoS at SNR − `margin_db`, judged at the task's own
+    SNR (where it must meet the QoS too); None when no grid plan has that margin."""
+    scenario = task.radio()
+    pessimistic = task.model_copy(
+        update={"scenario": scenario.model_copy(update={"snr_db": scenario.snr_db - margin_db})}
+    )
+    found = find_witness(pessimistic, evaluate_plans)
+    if found is None:
+        return None
+    plan = Orchestration(link=found.link, scenario=scenario)
+    result = evaluate_plans([plan])[0]
+    if result is None:
+        return None
+    verdict = judge(result, plan, task.requirement())
+    if not verdict.satisfied:
+        return None
+    return FeasibilityWitness(
+        link=found.link,
+        fidelity=result.fidelity,
+        throughput_mbps=verdict.achieved.throughput_mbps,
+        latency_ms=verdict.achieved.latency_ms,
+        ber=verdict.achieved.ber,
+        reward=verdict.reward,
+    )
+
+
+def robust_targets(tasks: Sequence[Task], margin_db: float, cache: Path) -> tuple[list[Task], int]:
+    """The tasks with their witness replaced by the robust one where the grid has it (else kept), and how
+    many were replaced; read from `cache` when it holds these tasks' targets for this margin."""
+    if cache.is_file():
+        cached = load_tasks(cache)
+        if [t.id for t in cached] == [t.id for t in tasks] and cache.with_suffix(".margin").read_text() == str(
+            margin_db
+        ):
+            return cached, sum(a.witness != b.witness for a, b in zip(cached, tasks, strict=True))
+    out, replaced = [], 0
+    for i, task in enumerate(tasks):
+        robust = robust_witness(task, margin_db)
+        if robust is not None and robust != task.witness:
+            replaced += 1
+        out.append(task if robust is None else task.model_copy(update={"witness": robust}))
+        if (i + 1) % 50 == 0:
+            log.info("robust targets: %d/%d tasks (%d replaced)", i + 1, len(tasks), replaced)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(tasks_jsonl(out))
+    cache.with_suffix(".margin").write_text(str(margin_db))
+    return out, replaced
 
 
 def learning_rate_at(args: DistillArgs, step: int, total_steps: int) -> float:

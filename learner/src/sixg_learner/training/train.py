@@ -37,7 +37,7 @@ from sixg_learner.tasks.scoring import Scorer, TwinScorer
 from sixg_learner.tasks.task import Task, load_tasks, tasks_jsonl
 from sixg_learner.training.args import DistillArgs, LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
 from sixg_learner.training.checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from sixg_learner.training.distill import distill_epoch, summary_line, teacher_sequences
+from sixg_learner.training.distill import distill_epoch, robust_targets, summary_line, teacher_sequences
 from sixg_learner.training.domain_sft import add_sft_arguments, run_from_cli
 from sixg_learner.training.rejection_sampling import rs_round
 from sixg_learner.training.rl import ppo_iteration
@@ -175,7 +175,11 @@ def run_distill(
     """Epochs `start_epoch` … `args.epochs` of twin-search distillation (distill.py), a checkpoint and the dev
     figures after each, `<out>/best.json` naming the epoch with the best dev completion (the model RS or PPO
     should start from)."""
-    data, used = teacher_sequences(policy, ctx.tasks)
+    tasks = list(ctx.tasks)
+    if args.target_margin_db > 0:
+        tasks, replaced = robust_targets(tasks, args.target_margin_db, ctx.out_dir / "targets.jsonl")
+        print(f"distill: {replaced} of {len(tasks)} targets are robust witnesses ({args.target_margin_db} dB)")
+    data, used = teacher_sequences(policy, tasks)
     best_file = ctx.out_dir / "best.json"
     best_dev = _dev_key(json.loads(best_file.read_text())) if start_epoch > 1 and best_file.exists() else (-1.0, -2.0)
     if start_epoch == 1 and ctx.dev_tasks:
