@@ -31,6 +31,7 @@ export const domainFinetuneInputSchema = z.strictObject({
     .nullable()
     .describe('pairs held out for the held-out loss (0: none; null: the learner default)'),
   seed: z.number().int(),
+  learning_rate: z.number().gt(0).lt(1).nullable().describe("SFT learning rate; null: the learner's default"),
 });
 export type DomainFinetuneInput = z.infer<typeof domainFinetuneInputSchema>;
 

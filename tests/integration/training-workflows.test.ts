@@ -35,7 +35,7 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
   const rsInits: string[] = [];
   const activities: LearnerActivities = {
     domain_finetune(input: DomainFinetuneInput) {
-      calls.push({ name: 'domain', key: `${input.data_file}<-${input.base}` });
+      calls.push({ name: 'domain', key: `${input.data_file}<-${input.base}@${input.learning_rate}` });
       return Promise.resolve({
         checkpoint: { path: `${input.out_dir}/sft-epoch-${input.epochs}`, step: input.epochs, phase: 'sft' as const },
         first_loss: 3,
@@ -224,7 +224,7 @@ describe('RLDTF training workflows', () => {
       outRoot: 'runs',
       rs: { k: 4, maxRounds: 3 },
       rl: { totalSteps: 3, stepsPerRun: 2, k: 2, refRefreshSteps: 2 },
-      domain: { dataFile: 'qa.jsonl', epochs: 1 },
+      domain: { dataFile: 'qa.jsonl', epochs: 1, learningRate: 5e-4 },
       seed: 7,
     };
     const result = (await withWorkers(activities, () =>
@@ -240,7 +240,7 @@ describe('RLDTF training workflows', () => {
       calls.map((c) => c.name),
       ['domain', 'rs', 'rs', 'rs', 'ppo', 'ppo', 'ppo', 'evaluate', 'promote'],
     );
-    assert.equal(calls[0]!.key, 'qa.jsonl<-base', 'the domain step tunes the base on the Q&A');
+    assert.equal(calls[0]!.key, 'qa.jsonl<-base@0.0005', 'the domain step tunes the base on the Q&A at the rate asked');
     assert.equal(rsInits[0], 'runs/pipeline/domain/sft-epoch-1', 'RS starts from the domain-tuned model');
     assert.equal(calls[4]!.key, '1<-runs/pipeline/rs/round-2/ckpt', 'RL starts from the best RS round');
     const children = [];

@@ -29,7 +29,7 @@ export interface RetrainingInput {
    * The paper's phase 1 before rejection sampling: LoRA instruction tuning of `base` on this Q&A
    * file; RS then starts from its checkpoint. Absent: RS starts from `base`.
    */
-  domain?: { dataFile: string; epochs: number; limit?: number | null; evalSize?: number };
+  domain?: { dataFile: string; epochs: number; limit?: number | null; evalSize?: number; learningRate?: number };
   /**
    * Before rejection sampling: SFT on the training tasks' grid witnesses (the twin's best plan per
    * task), the epoch chosen on `devTasksFile`; RS then starts from it. Absent: no such stage.
@@ -83,6 +83,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       // null: the learner's own default (domain_sft.py's Args), declared only there
       eval_size: input.domain.evalSize ?? null,
       seed: input.seed,
+      learning_rate: input.domain.learningRate ?? null,
     });
   }
   // Pipelines started before the distillation stage existed replay without it.

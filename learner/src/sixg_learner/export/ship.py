@@ -94,6 +94,25 @@ def up_to_date(shipped: Path = SHIPPED_DIR) -> bool:
     return record["shipped"] == manifest_sha256(shipped) and PROMOTED_GGUF.is_file()
 
 
+def is_shipped(directory: Path) -> bool:
+    """A folder `pack` wrote (adapters + manifest), as `learner/models/sixg-llm` is."""
+    return (Path(directory) / MANIFEST_FILE).is_file() and (Path(directory) / "adapter_config.json").is_file()
+
+
+def shipped_policy(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Any:  # noqa: ANN401 - a Policy
+    """The shipped model as a trainable policy: the base converted from the registry GGUF (checked against the
+    manifest) with the shipped adapters loaded, so training continues them and `pack` ships the result."""
+    manifest = verify(shipped)
+    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
+
+    if not (base_dir / "config.json").is_file():
+        convert_gguf(packaged_gguf(), base_dir)
+    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
+        raise ValueError(f"{base_dir} does not hold the base weights the shipped adapters were trained on")
+    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
+    return load_policy(base_dir, lora, adapter_dir=shipped)
+
+
 def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Path | None:
     """Builds data/models/promoted.gguf from the shipped adapters (module docstring); returns it, or None."""
     if up_to_date(shipped):

@@ -48,6 +48,7 @@ class DomainFinetuneInput(BaseModel):
     eval_size: int | None = Field(default=None, ge=0)
     """Pairs held out for the held-out loss; None: `SftArgs.eval_size` (declared there only)."""
     seed: int = 0
+    learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: SftArgs'")
 
 
 class DomainFinetuneResult(BaseModel):
@@ -221,6 +222,7 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
             args += ["--eval-size", str(inp.eval_size)]
         if inp.limit is not None:
             args += ["--limit", str(inp.limit)]
+        args += _loop_flags(None, inp.learning_rate)
         await _run_cli(args)
     if not is_checkpoint(target):
         raise ApplicationError(f"the domain step finished without writing {target}")

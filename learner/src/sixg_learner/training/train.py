@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 
+from sixg_learner.export.ship import is_shipped, shipped_policy
 from sixg_learner.generation.grammar import StateLimits
 from sixg_learner.generation.policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
 from sixg_learner.tasks.scoring import Scorer, TwinScorer
@@ -323,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
             best_dev = {k: v for k, v in (checkpoint.metrics or {}).items() if k.startswith("dev/")}
         else:
             refresh_reference(policy)  # π_ref starts as the model PPO starts from
+    elif is_shipped(source):
+        policy = shipped_policy(source)  # the shipped model's adapters, trained further (fresh optimizer)
+        refresh_reference(policy)
     else:
         policy = load_policy(source, LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
     optimizer = make_optimizer(policy, args.learning_rate)
