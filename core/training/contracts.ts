@@ -44,8 +44,9 @@ export const domainFinetuneResultSchema = z.object({
 export type DomainFinetuneResult = z.infer<typeof domainFinetuneResultSchema>;
 
 /**
- * Twin-search distillation (learner `training/distill.py`): SFT of `base` on the training tasks' grid
- * witnesses (the twin's best plan per task), the epoch chosen by greedy completion on the dev tasks.
+ * Twin-search distillation (learner `training/distill.py`): SFT of `base` on targets the twin chose per
+ * training task (the grid's best plan, or the base's own answer repaired by the fewest edits), the epoch
+ * chosen by greedy completion on the dev tasks.
  */
 export const distillInputSchema = z.strictObject({
   tasks_file: z.string(),
@@ -55,6 +56,12 @@ export const distillInputSchema = z.strictObject({
   epochs: z.number().int().min(1).max(20),
   seed: z.number().int(),
   learning_rate: z.number().gt(0).lt(1).nullable().describe("SFT learning rate; null: the learner's default"),
+  targets: z
+    .enum(['witness', 'repair'])
+    .describe(
+      "witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else its nearest repair",
+    ),
+  target_margin_db: z.number().min(0).max(20).describe('the targets must meet the QoS this many dB below the SNR too'),
 });
 export type DistillInput = z.infer<typeof distillInputSchema>;
 

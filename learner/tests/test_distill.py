@@ -25,6 +25,7 @@ from sixg_learner.training.distill import (
     NoTeacherAnswer,
     distill_epoch,
     learning_rate_at,
+    repair_targets,
     robust_witness,
     teacher_answer_ids,
     teacher_sequences,
@@ -126,3 +127,23 @@ def test_a_robust_witness_meets_the_qos_with_its_margin_and_at_the_tasks_own_snr
             result = system_level_evaluator([plan])[0]
             assert result is not None and judge(result, plan, task.requirement()).satisfied
     assert 4 <= found < len(tasks), "most of these tasks have a plan with 2 dB to spare, not all"
+
+
+def test_repair_targets_meet_the_qos_with_their_margin_and_are_cached(policy: Policy, tmp_path: Path) -> None:
+    tasks = load_tasks(TRAIN_TASKS)[:4]
+    cache = tmp_path / "targets.jsonl"
+    targets, counts = repair_targets(policy, tasks, 1.0, cache, 160)
+    kinds = {k: v for k, v in counts.items() if not k.startswith("changed_")}
+    assert sum(kinds.values()) == len(tasks) and [t.id for t in targets] == [t.id for t in tasks]
+    assert counts["repaired"] >= 1, "a random one-layer model's answers fail, and their repairs are near"
+    for task, target in zip(tasks, targets, strict=True):
+        assert target.witness is not None
+        plan = Orchestration(link=target.witness.link, scenario=task.radio())
+        result = system_level_evaluator([plan])[0]
+        assert result is not None and judge(result, plan, task.requirement()).satisfied
+        assert target.witness.reward == pytest.approx(judge(result, plan, task.requirement()).reward)
+    # a resumed run reads the targets of the model it started from, without sampling again
+    again, counts_again = repair_targets(None, tasks, 1.0, cache, 160)  # type: ignore[arg-type]
+    assert again == targets and counts_again == counts
+    with pytest.raises(AttributeError):
+        repair_targets(None, tasks, 2.0, cache, 160)  # type: ignore[arg-type]  # another margin: recomputed

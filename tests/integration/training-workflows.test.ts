@@ -44,7 +44,10 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
       });
     },
     twin_search_distill(input: DistillInput) {
-      calls.push({ name: 'distill', key: `${input.tasks_file}<-${input.base}` });
+      calls.push({
+        name: 'distill',
+        key: `${input.tasks_file}<-${input.base}:${input.targets}@${input.target_margin_db}dB`,
+      });
       return Promise.resolve({
         // the dev split chose the first of the epochs
         checkpoint: { path: `${input.out_dir}/distill-epoch-1`, step: 1, phase: 'distill' as const },
@@ -262,7 +265,7 @@ describe('RLDTF training workflows', () => {
       outRoot: 'runs',
       rs: { k: 4, maxRounds: 3 },
       rl: { totalSteps: 1, stepsPerRun: 1, k: 2, refRefreshSteps: 2 },
-      distill: { devTasksFile: 'dev.jsonl', epochs: 3 },
+      distill: { devTasksFile: 'dev.jsonl', epochs: 3, targets: 'repair', targetMarginDb: 1 },
       seed: 7,
     };
     const result = (await withWorkers(activities, () =>
@@ -276,7 +279,7 @@ describe('RLDTF training workflows', () => {
       calls.map((c) => c.name),
       ['distill', 'rs', 'rs', 'ppo', 'evaluate', 'promote'],
     );
-    assert.equal(calls[0]!.key, 'train.jsonl<-base', 'distilled from the base on the training tasks');
+    assert.equal(calls[0]!.key, 'train.jsonl<-base:repair@1dB', 'distilled from the base, with the targets asked for');
     assert.equal(result.distill.checkpoint.path, 'runs/distilled-pipeline/distill/distill-epoch-1');
     assert.equal(rsInits[0], 'runs/distilled-pipeline/distill/distill-epoch-1', 'RS starts from the chosen epoch');
   });

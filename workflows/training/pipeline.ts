@@ -34,7 +34,14 @@ export interface RetrainingInput {
    * Before rejection sampling: SFT on the training tasks' grid witnesses (the twin's best plan per
    * task), the epoch chosen on `devTasksFile`; RS then starts from it. Absent: no such stage.
    */
-  distill?: { devTasksFile: string; epochs: number; learningRate?: number };
+  distill?: {
+    devTasksFile: string;
+    epochs: number;
+    learningRate?: number;
+    /** What the model imitates (default 'witness'): the grid's best plan, or its own answer repaired. */
+    targets?: 'witness' | 'repair';
+    targetMarginDb?: number;
+  };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
   /** `temperature`, `learningRate`: the loops' settings; absent, the learner's defaults for the phase. */
@@ -98,6 +105,8 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       epochs: input.distill.epochs,
       seed: input.seed,
       learning_rate: input.distill.learningRate ?? null,
+      targets: input.distill.targets ?? 'witness',
+      target_margin_db: input.distill.targetMarginDb ?? 0,
     });
   }
   const rsInit = distill?.checkpoint.path ?? domain?.checkpoint.path ?? input.base;

@@ -26,10 +26,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, state_violations
+from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, TwinResult, state_violations
 
 from sixg_learner.chat import LOCAL_MODEL_ID, ChatError, chat_completion, model_endpoint
-from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
+from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, Verdict, judge
 from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
 from sixg_learner.tasks.task import FeasibilityWitness, Qos, Task, load_tasks, write_tasks
 
@@ -389,15 +389,20 @@ def find_witness(
         if not verdict.satisfied:
             continue
         if best is None or verdict.reward > best.reward:
-            best = FeasibilityWitness(
-                link=plan.link,
-                fidelity=result.fidelity,
-                throughput_mbps=verdict.achieved.throughput_mbps,
-                latency_ms=verdict.achieved.latency_ms,
-                ber=verdict.achieved.ber,
-                reward=verdict.reward,
-            )
+            best = witness_of(plan, result, verdict)
     return best
+
+
+def witness_of(plan: Orchestration, result: TwinResult, verdict: Verdict) -> FeasibilityWitness:
+    """A satisfying plan as a task's witness: its link and what the twin measured for it."""
+    return FeasibilityWitness(
+        link=plan.link,
+        fidelity=result.fidelity,
+        throughput_mbps=verdict.achieved.throughput_mbps,
+        latency_ms=verdict.achieved.latency_ms,
+        ber=verdict.achieved.ber,
+        reward=verdict.reward,
+    )
 
 
 def check_witness(task: Task, evaluate_plans: PlanEvaluator = system_level_evaluator) -> tuple[bool, str]:

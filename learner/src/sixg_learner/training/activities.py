@@ -67,6 +67,14 @@ class DistillInput(BaseModel):
     epochs: int = Field(ge=1, le=20)
     seed: int = 0
     learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: DistillArgs'")
+    targets: Literal["witness", "repair"] = Field(
+        default="witness",
+        description="witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else "
+        "its nearest repair",
+    )
+    target_margin_db: float = Field(
+        default=0.0, ge=0, le=20, description="the targets must meet the QoS this many dB below the SNR too"
+    )
 
 
 class DistillResult(BaseModel):
@@ -237,9 +245,10 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
 
 @activity.defn(name="twin_search_distill")
 async def twin_search_distill(inp: DistillInput) -> DistillResult:
-    """Twin-search distillation (distill.py): SFT of `inp.base` on the training tasks' grid witnesses, the
-    epoch chosen on the dev tasks. Resumable: `train distill` continues from the last `distill-epoch-N` of
-    `out_dir`; an activity whose last epoch is on disk answers without training."""
+    """Twin-search distillation (distill.py): SFT of `inp.base` on the training tasks' targets (grid witnesses
+    or repairs of the base's answers, `inp.targets`), the epoch chosen on the dev tasks. Resumable: `train
+    distill` continues from the last `distill-epoch-N` of `out_dir`; an activity whose last epoch is on disk
+    answers without training."""
     out = Path(inp.out_dir)
     target = out / f"distill-epoch-{inp.epochs}"
     if not is_checkpoint(target):
@@ -251,6 +260,7 @@ async def twin_search_distill(inp: DistillInput) -> DistillResult:
         args = ["-m", "sixg_learner.training.train", "distill", "--base", start, "--out", str(out)]
         args += ["--tasks", inp.tasks_file, "--dev-tasks", inp.dev_tasks_file]
         args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed), *_loop_flags(None, inp.learning_rate)]
+        args += ["--targets", inp.targets, "--target-margin-db", str(inp.target_margin_db)]
         await _run_cli(args)
     if not is_checkpoint(target):
         raise ApplicationError(f"the distillation finished without writing {target}")

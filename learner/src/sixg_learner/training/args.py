@@ -71,10 +71,24 @@ class DistillArgs(Args):
     minibatch_size: int = field(default=16, metadata={"help": "pairs per gradient step"})
     microbatch_size: int = field(default=8, metadata={"help": "pairs per forward/backward (memory bound)"})
     max_new_tokens: int = field(default=160, metadata={"help": "longest greedy answer on the dev tasks"})
+    targets: str = field(
+        default="witness",
+        metadata={
+            "help": "witness: the grid's best plan per task; repair: the starting model's greedy answer where it "
+            "meets the QoS, else its nearest repair on the twin (tasks/repair.py)"
+        },
+    )
     target_margin_db: float = field(
         default=0.0,
-        metadata={"help": "0: the witness is the target; > 0: the best grid plan meeting the QoS this many dB lower"},
+        metadata={
+            "help": "the target must meet the QoS this many dB below the task's SNR too (witness: 0 keeps the "
+            "task's own witness)"
+        },
     )
+
+    def __post_init__(self) -> None:
+        if self.targets not in ("witness", "repair"):
+            raise ValueError(f"targets must be 'witness' or 'repair', not {self.targets!r}")
 
 
 @dataclass

@@ -18,6 +18,12 @@ grid plan of highest reward that meets the QoS at the task's SNR lowered by that
 task's own SNR, checked): a *robust witness*, which an imprecise imitation still satisfies
 (`robust_targets`, cached in `<out>/targets.jsonl`). The tasks' own witnesses stay untouched.
 
+With `targets = "repair"` the teacher is the starting model itself, corrected by the twin
+(`repair_targets`): its greedy answer where that meets the QoS, else the nearest plan that does
+(`tasks.repair`: the fewest edit groups changed, then the highest reward, with the margin). The
+model then learns only the corrections the twin found necessary, in its own style, and keeps the
+answers that already work.
+
 One epoch:
 
 1. each training task's target link becomes the answer the grammar would write for it
@@ -47,8 +53,10 @@ import torch
 from twin_bridge.orchestration import Orchestration
 
 from sixg_learner.generation.grammar import AnswerGrammar, RowState, StateLimits, grammar_for
-from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, derive_seed, shared_prefix_len
-from sixg_learner.tasks.generate import find_witness
+from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, derive_seed, sample, shared_prefix_len
+from sixg_learner.tasks.generate import find_witness, witness_of
+from sixg_learner.tasks.prompting import ParseFailure, parse_orchestration
+from sixg_learner.tasks.repair import repair
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
 from sixg_learner.tasks.task import FeasibilityWitness, Task, load_tasks, tasks_jsonl
@@ -176,25 +184,30 @@ def robust_witness(
     verdict = judge(result, plan, task.requirement())
     if not verdict.satisfied:
         return None
-    return FeasibilityWitness(
-        link=found.link,
-        fidelity=result.fidelity,
-        throughput_mbps=verdict.achieved.throughput_mbps,
-        latency_ms=verdict.achieved.latency_ms,
-        ber=verdict.achieved.ber,
-        reward=verdict.reward,
-    )
+    return witness_of(plan, result, verdict)
+
+
+def _cached_targets(cache: Path, tasks: Sequence[Task], key: str) -> list[Task] | None:
+    """The targets written to `cache` for these tasks under `key` (the kind of target and its margin), else None."""
+    if not cache.is_file() or cache.with_suffix(".key").read_text() != key:
+        return None
+    cached = load_tasks(cache)
+    return cached if [t.id for t in cached] == [t.id for t in tasks] else None
+
+
+def _write_targets(cache: Path, targets: Sequence[Task], key: str) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(tasks_jsonl(targets))
+    cache.with_suffix(".key").write_text(key)
 
 
 def robust_targets(tasks: Sequence[Task], margin_db: float, cache: Path) -> tuple[list[Task], int]:
     """The tasks with their witness replaced by the robust one where the grid has it (else kept), and how
     many were replaced; read from `cache` when it holds these tasks' targets for this margin."""
-    if cache.is_file():
-        cached = load_tasks(cache)
-        if [t.id for t in cached] == [t.id for t in tasks] and cache.with_suffix(".margin").read_text() == str(
-            margin_db
-        ):
-            return cached, sum(a.witness != b.witness for a, b in zip(cached, tasks, strict=True))
+    key = f"robust:{margin_db}"
+    cached = _cached_targets(cache, tasks, key)
+    if cached is not None:
+        return cached, sum(a.witness != b.witness for a, b in zip(cached, tasks, strict=True))
     out, replaced = [], 0
     for i, task in enumerate(tasks):
         robust = robust_witness(task, margin_db)
@@ -203,10 +216,72 @@ def robust_targets(tasks: Sequence[Task], margin_db: float, cache: Path) -> tupl
         out.append(task if robust is None else task.model_copy(update={"witness": robust}))
         if (i + 1) % 50 == 0:
             log.info("robust targets: %d/%d tasks (%d replaced)", i + 1, len(tasks), replaced)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(tasks_jsonl(out))
-    cache.with_suffix(".margin").write_text(str(margin_db))
+    _write_targets(cache, out, key)
     return out, replaced
+
+
+def repair_targets(
+    policy: Policy,
+    tasks: Sequence[Task],
+    margin_db: float,
+    cache: Path,
+    max_new_tokens: int,
+    evaluate_plans: PlanEvaluator = system_level_evaluator,
+) -> tuple[list[Task], dict[str, int]]:
+    """The tasks with their witness replaced by what the starting policy should learn, and the counts of each kind.
+
+    The policy's greedy answer (under the grammar, the task's state) where it meets the QoS: `kept`, so
+    SFT sharpens what already works instead of overwriting it. Else the nearest repair of that answer
+    (`tasks.repair`, with `margin_db`): `repaired`. Else the task's witness: `witness`. Read from
+    `cache` when it holds these tasks' targets; a resumed run keeps the targets of the model it started
+    from.
+    """
+    key = f"repair:{margin_db}"
+    cached = _cached_targets(cache, tasks, key)
+    if cached is not None:
+        return cached, json.loads(cache.with_suffix(".counts").read_text())
+    counts = {"kept": 0, "repaired": 0, "witness": 0}  # and changed_<group>: how often repairs edit each group
+    rollout = sample(
+        policy,
+        chat_prompts(tasks, policy),
+        1,
+        max_new_tokens,
+        1.0,
+        0,
+        score=False,
+        greedy=True,
+        limits=[StateLimits.of(task.radio()) for task in tasks],
+    )
+    out = []
+    started = time.perf_counter()
+    for i, (task, text) in enumerate(zip(tasks, rollout.texts, strict=True)):
+        plan = parse_orchestration(text, task)
+        target = None
+        if not isinstance(plan, ParseFailure):
+            result = evaluate_plans([plan])[0]
+            verdict = judge(result, plan, task.requirement()) if result is not None else None
+            if result is not None and verdict is not None and verdict.satisfied:
+                target, kind = witness_of(plan, result, verdict), "kept"
+            else:
+                fixed = repair(task, plan.link, margin_db, evaluate_plans)
+                if fixed is not None:
+                    fixed_plan = Orchestration(link=fixed.link, scenario=task.radio())
+                    fixed_result = evaluate_plans([fixed_plan])[0]
+                    assert fixed_result is not None  # the search ran this very plan
+                    target = witness_of(fixed_plan, fixed_result, judge(fixed_result, fixed_plan, task.requirement()))
+                    kind = "repaired"
+                    for name in fixed.changed:
+                        counts[f"changed_{name}"] = counts.get(f"changed_{name}", 0) + 1
+        if target is None:
+            target, kind = task.witness, "witness"
+        counts[kind] += 1
+        out.append(task.model_copy(update={"witness": target}))
+        if (i + 1) % 25 == 0:
+            seconds = time.perf_counter() - started
+            log.info("repair targets: %d/%d tasks %s (%.0f s)", i + 1, len(tasks), counts, seconds)
+    _write_targets(cache, out, key)
+    cache.with_suffix(".counts").write_text(json.dumps(counts))
+    return out, counts
 
 
 def learning_rate_at(args: DistillArgs, step: int, total_steps: int) -> float:

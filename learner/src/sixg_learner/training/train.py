@@ -38,7 +38,7 @@ from sixg_learner.tasks.scoring import Scorer, TwinScorer
 from sixg_learner.tasks.task import Task, load_tasks, tasks_jsonl
 from sixg_learner.training.args import DistillArgs, LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
 from sixg_learner.training.checkpoints import Phase, checkpoint_step, is_checkpoint, load_checkpoint, restore_rng
-from sixg_learner.training.distill import distill_epoch, robust_targets, summary_line, teacher_sequences
+from sixg_learner.training.distill import distill_epoch, repair_targets, robust_targets, summary_line, teacher_sequences
 from sixg_learner.training.domain_sft import add_sft_arguments, run_from_cli
 from sixg_learner.training.rejection_sampling import rs_round
 from sixg_learner.training.rl import ppo_iteration
@@ -121,6 +121,12 @@ def _dev_key(metrics: dict[str, Any]) -> tuple[float, float]:
     return (metrics.get("dev/completion", -1.0), metrics.get("dev/mean_reward") or -2.0)
 
 
+def _resumed_best(ctx: RunContext, start: int) -> tuple[float, float]:
+    """The dev key of `<out>/best.json` when the run resumes (it competes with the checkpoints before it)."""
+    best_file = ctx.out_dir / "best.json"
+    return _dev_key(json.loads(best_file.read_text())) if start > 1 and best_file.exists() else (-1.0, -2.0)
+
+
 def run_rejection_sampling(
     policy: Policy,
     optimizer: torch.optim.Optimizer,
@@ -177,12 +183,16 @@ def run_distill(
     figures after each, `<out>/best.json` naming the epoch with the best dev completion (the model RS or PPO
     should start from)."""
     tasks = list(ctx.tasks)
-    if args.target_margin_db > 0:
-        tasks, replaced = robust_targets(tasks, args.target_margin_db, ctx.out_dir / "targets.jsonl")
+    cache = ctx.out_dir / "targets.jsonl"
+    counts: dict[str, int] = {}
+    if args.targets == "repair":
+        tasks, counts = repair_targets(policy, tasks, args.target_margin_db, cache, args.max_new_tokens)
+        print(f"distill: targets of {len(tasks)} tasks: {counts} (margin {args.target_margin_db} dB)")
+    elif args.target_margin_db > 0:
+        tasks, replaced = robust_targets(tasks, args.target_margin_db, cache)
         print(f"distill: {replaced} of {len(tasks)} targets are robust witnesses ({args.target_margin_db} dB)")
     data, used = teacher_sequences(policy, tasks)
-    best_file = ctx.out_dir / "best.json"
-    best_dev = _dev_key(json.loads(best_file.read_text())) if start_epoch > 1 and best_file.exists() else (-1.0, -2.0)
+    best_dev = _resumed_best(ctx, start_epoch)
     if start_epoch == 1 and ctx.dev_tasks:
         baseline = {"phase": "distill", "step": 0, **dev_metrics(policy, ctx), "distill/dev_baseline": True}
         ctx.record(baseline)
@@ -194,6 +204,7 @@ def run_distill(
             "step": epoch,
             "distill/pairs": len(used),
             "distill/skipped": len(ctx.tasks) - len(used),
+            **{f"distill/targets_{kind}": n for kind, n in counts.items()},
             "losses/sft_first": losses[0],
             "losses/sft_last": losses[-1],
             "losses/sft_epoch": sum(losses) / len(losses),
@@ -223,8 +234,7 @@ def run_ppo(
     steps and after the last (with dev tasks: their greedy completion every `dev_every` steps and after the
     last, the best checkpoint of the run, resumed parts included, named in `<out>/best.json`)."""
     history = []
-    best_file = ctx.out_dir / "best.json"  # a resumed run competes with the checkpoints before it
-    best_dev = _dev_key(json.loads(best_file.read_text())) if start_step > 1 and best_file.exists() else (-1.0, -2.0)
+    best_dev = _resumed_best(ctx, start_step)
     for step in range(start_step, args.steps + 1):
         metrics = ppo_iteration(policy, optimizer, ctx.tasks, ctx.prompts, ctx.scorer, args, step)
         measure = step % args.dev_every == 0 or step == args.steps
@@ -342,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset_sha256=hashlib.sha256(tasks_jsonl(tasks).encode()).hexdigest(),
         log=lambda metrics: print(progress_line(metrics), flush=True),
         max_new_tokens=args.max_new_tokens,
-        constrained=bool(getattr(args, "constrained", 1)),  # distillation answers under the grammar always
+        constrained=bool(args.constrained) if isinstance(args, LoopArgs) else True,  # distillation: always
     )
     if cli.dev_tasks is not None:
         ctx.dev_tasks = load_tasks(cli.dev_tasks)
