@@ -24,9 +24,10 @@ from typing import Any
 
 from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig
 
+from sixg_learner.tasks.generate import witness_of
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
-from sixg_learner.tasks.task import Task
+from sixg_learner.tasks.task import FeasibilityWitness, Task
 
 Edit = dict[str, Any]
 """A group's new field values, e.g. {"mcs_index": 9, "mcs_table": 1}."""
@@ -144,13 +145,21 @@ def _product(lists: Sequence[list[Edit]]) -> Iterator[tuple[Edit, ...]]:
 
 @dataclass(frozen=True)
 class Repair:
-    """The repaired link, how many edit groups it changed, and its eq. (2) reward at the task's SNR."""
+    """The repaired plan as a witness (its link and what the twin measured at the task's SNR), how many edit
+    groups it changed, and which."""
 
-    link: LinkConfig
+    witness: FeasibilityWitness
     groups: int
-    reward: float
-    changed: tuple[str, ...] = ()
+    changed: tuple[str, ...]
     """The edit groups that differ from the answer, by name (`EDIT_GROUPS`)."""
+
+    @property
+    def link(self) -> LinkConfig:
+        return self.witness.link
+
+    @property
+    def reward(self) -> float:
+        return self.witness.reward
 
 
 def repair(
@@ -183,18 +192,16 @@ def repair(
                 continue
             verdict = judge(result, plan, required)
             if verdict.satisfied:
-                found.append((verdict.reward, plan))
+                found.append(witness_of(plan, result, verdict))
         if margin_db > 0 and found:
-            checks = [Orchestration(link=plan.link, scenario=pessimistic) for _, plan in found]
+            checks = [Orchestration(link=w.link, scenario=pessimistic) for w in found]
             hard = evaluate_plans(checks)
             found = [
-                pair
-                for pair, check, result in zip(found, checks, hard, strict=True)
+                w
+                for w, check, result in zip(found, checks, hard, strict=True)
                 if result is not None and judge(result, check, required).satisfied
             ]
         if found:
-            reward, plan = max(found, key=lambda pair: pair[0])
-            return Repair(
-                link=plan.link, groups=groups, reward=reward, changed=changed_groups(link, plan.link, scenario)
-            )
+            best = max(found, key=lambda w: w.reward)
+            return Repair(witness=best, groups=groups, changed=changed_groups(link, best.link, scenario))
     return None

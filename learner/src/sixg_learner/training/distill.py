@@ -189,7 +189,8 @@ def robust_witness(
 
 def _cached_targets(cache: Path, tasks: Sequence[Task], key: str) -> list[Task] | None:
     """The targets written to `cache` for these tasks under `key` (the kind of target and its margin), else None."""
-    if not cache.is_file() or cache.with_suffix(".key").read_text() != key:
+    key_file = cache.with_suffix(".key")
+    if not cache.is_file() or not key_file.is_file() or key_file.read_text() != key:
         return None
     cached = load_tasks(cache)
     return cached if [t.id for t in cached] == [t.id for t in tasks] else None
@@ -265,11 +266,7 @@ def repair_targets(
             else:
                 fixed = repair(task, plan.link, margin_db, evaluate_plans)
                 if fixed is not None:
-                    fixed_plan = Orchestration(link=fixed.link, scenario=task.radio())
-                    fixed_result = evaluate_plans([fixed_plan])[0]
-                    assert fixed_result is not None  # the search ran this very plan
-                    target = witness_of(fixed_plan, fixed_result, judge(fixed_result, fixed_plan, task.requirement()))
-                    kind = "repaired"
+                    target, kind = fixed.witness, "repaired"
                     for name in fixed.changed:
                         counts[f"changed_{name}"] = counts.get(f"changed_{name}", 0) + 1
         if target is None:
