@@ -57,11 +57,16 @@ export const distillInputSchema = z.strictObject({
   seed: z.number().int(),
   learning_rate: z.number().gt(0).lt(1).nullable().describe("SFT learning rate; null: the learner's default"),
   targets: z
-    .enum(['witness', 'repair'])
+    .enum(['witness', 'repair', 'rule-repair'])
     .describe(
-      "witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else its nearest repair",
+      "witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else its nearest " +
+        "repair; rule-repair: the same from the hand rule's plan",
     ),
   target_margin_db: z.number().min(0).max(20).describe('the targets must meet the QoS this many dB below the SNR too'),
+  prompt: z
+    .enum(['plain', 'link-budget'])
+    .nullable()
+    .describe("the prompt the model is trained with (link-budget: plus the task's link budget); null: the base's"),
 });
 export type DistillInput = z.infer<typeof distillInputSchema>;
 

@@ -16,6 +16,7 @@ import torch
 from sixg_learner.export.convert import load_gguf_tokenizer
 from sixg_learner.generation.grammar import RowState, StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, load_policy
+from sixg_learner.tasks.link_budget import rule_link
 from sixg_learner.tasks.prompting import answer_text
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import system_level_evaluator
@@ -147,3 +148,22 @@ def test_repair_targets_meet_the_qos_with_their_margin_and_are_cached(policy: Po
     assert again == targets and counts_again == counts
     with pytest.raises(AttributeError):
         repair_targets(None, tasks, 2.0, cache, 160)  # type: ignore[arg-type]  # another margin: recomputed
+
+
+def test_rule_repair_targets_start_from_the_rule_and_keep_it_where_it_works(tmp_path: Path) -> None:
+    tasks = load_tasks(TRAIN_TASKS)[:6]
+    # no model is asked: the rule's plan stands in for its answer
+    targets, counts = repair_targets(None, tasks, 1.0, tmp_path / "targets.jsonl", 160, start="rule")  # type: ignore[arg-type]
+    assert counts["kept"] + counts["repaired"] + counts["witness"] == len(tasks)
+    for task, target in zip(tasks, targets, strict=True):
+        rule = rule_link(task)
+        plan = Orchestration(link=rule, scenario=task.radio())
+        result = system_level_evaluator([plan])[0]
+        rule_works = result is not None and judge(result, plan, task.requirement()).satisfied
+        assert target.witness is not None
+        if rule_works:
+            assert target.witness.link == rule
+        else:
+            assert target.witness.link != rule
+    assert counts["kept"] >= 1 and counts["kept"] < len(tasks), "the rule works on some of these tasks, not all"
+    assert (tmp_path / "targets.key").read_text() == "rule-repair:1.0", "not mistaken for the model's repairs"

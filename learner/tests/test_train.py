@@ -17,6 +17,7 @@ from sixg_learner.generation.policy import (
     LoraSettings,
     Policy,
     Sequences,
+    chat_prompts,
     derive_seed,
     forward,
     load_policy,
@@ -27,8 +28,8 @@ from sixg_learner.generation.policy import (
 from sixg_learner.tasks.scoring import Score
 from sixg_learner.tasks.task import Qos, Task
 from sixg_learner.training import train
-from sixg_learner.training.args import PpoArgs, RsArgs
-from sixg_learner.training.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export
+from sixg_learner.training.args import DistillArgs, PpoArgs, RsArgs
+from sixg_learner.training.checkpoints import CHECKPOINT_FILE, load_checkpoint, merge_and_export, save_checkpoint
 from sixg_learner.training.rejection_sampling import rs_round, sft_loss
 from sixg_learner.training.rl import ppo_iteration
 from sixg_learner.training.updates import backward_in_microbatches, make_optimizer, minibatches
@@ -367,6 +368,36 @@ def test_a_checkpoint_carries_its_lineage_and_exports_a_merged_model(tiny_dir: P
     with torch.no_grad():
         torch.testing.assert_close(merged(input_ids=ids).logits, policy.model(input_ids=ids).logits)
     assert json.loads((exported / "maestro_lineage.json").read_text())["step"] == 1
+    assert meta["prompt"] == "plain" and load_checkpoint(directory).policy.prompt == "plain"
+
+
+def test_a_checkpoint_keeps_the_prompt_it_was_trained_with(tiny_dir: Path, tmp_path: Path) -> None:
+    policy = tiny_policy(tiny_dir)
+    policy.prompt = "link-budget"
+    optimizer = make_optimizer(policy, 1e-3)
+    lineage = {"phase": "distill", "base": {"dir": str(tiny_dir), "weights_sha256": policy.base_weights_sha256}}
+    save_checkpoint(tmp_path / "ckpt", policy, optimizer, 1, {}, lineage)
+    loaded = load_checkpoint(tmp_path / "ckpt").policy
+    assert loaded.prompt == "link-budget"
+    loaded.tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"  # the tiny one has none
+    assert "Link budget:" in chat_prompts(TASKS[:1], loaded)[0]
+    # checkpoints written before the field existed were trained with the plain prompt
+    meta = json.loads((tmp_path / "ckpt" / CHECKPOINT_FILE).read_text())
+    del meta["prompt"]
+    (tmp_path / "ckpt" / CHECKPOINT_FILE).write_text(json.dumps(meta))
+    assert load_checkpoint(tmp_path / "ckpt").policy.prompt == "plain"
+
+
+def test_the_prompt_flag_is_checked() -> None:
+    assert DistillArgs(prompt="link-budget", targets="rule-repair").prompt == "link-budget"
+    with pytest.raises(ValueError, match="prompt must be one of plain, link-budget"):
+        DistillArgs(prompt="hinted")
+    with pytest.raises(ValueError, match="targets must be one of witness, repair, rule-repair"):
+        DistillArgs(targets="rules")
+    cli = train.build_parser().parse_args(
+        ["distill", "--base", "b", "--tasks", "t", "--out", "o", "--prompt", "link-budget"]
+    )
+    assert cli.prompt == "link-budget"
 
 
 def test_rs_rounds_stop_when_the_dev_completion_stops_improving_and_name_the_best(

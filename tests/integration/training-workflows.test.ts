@@ -46,7 +46,7 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
     twin_search_distill(input: DistillInput) {
       calls.push({
         name: 'distill',
-        key: `${input.tasks_file}<-${input.base}:${input.targets}@${input.target_margin_db}dB`,
+        key: `${input.tasks_file}<-${input.base}:${input.targets}@${input.target_margin_db}dB/${input.prompt ?? 'base'}`,
       });
       return Promise.resolve({
         // the dev split chose the first of the epochs
@@ -265,7 +265,13 @@ describe('RLDTF training workflows', () => {
       outRoot: 'runs',
       rs: { k: 4, maxRounds: 3 },
       rl: { totalSteps: 1, stepsPerRun: 1, k: 2, refRefreshSteps: 2 },
-      distill: { devTasksFile: 'dev.jsonl', epochs: 3, targets: 'repair', targetMarginDb: 1 },
+      distill: {
+        devTasksFile: 'dev.jsonl',
+        epochs: 3,
+        targets: 'rule-repair',
+        targetMarginDb: 1,
+        prompt: 'link-budget',
+      },
       seed: 7,
     };
     const result = (await withWorkers(activities, () =>
@@ -279,7 +285,11 @@ describe('RLDTF training workflows', () => {
       calls.map((c) => c.name),
       ['distill', 'rs', 'rs', 'ppo', 'evaluate', 'promote'],
     );
-    assert.equal(calls[0]!.key, 'train.jsonl<-base:repair@1dB', 'distilled from the base, with the targets asked for');
+    assert.equal(
+      calls[0]!.key,
+      'train.jsonl<-base:rule-repair@1dB/link-budget',
+      'distilled from the base, with the targets and the prompt asked for',
+    );
     assert.equal(result.distill.checkpoint.path, 'runs/distilled-pipeline/distill/distill-epoch-1');
     assert.equal(rsInits[0], 'runs/distilled-pipeline/distill/distill-epoch-1', 'RS starts from the chosen epoch');
   });

@@ -38,9 +38,14 @@ export interface RetrainingInput {
     devTasksFile: string;
     epochs: number;
     learningRate?: number;
-    /** What the model imitates (default 'witness'): the grid's best plan, or its own answer repaired. */
-    targets?: 'witness' | 'repair';
+    /**
+     * What the model imitates (default 'witness'): the grid's best plan, its own answer repaired, or the
+     * hand rule's plan repaired.
+     */
+    targets?: 'witness' | 'repair' | 'rule-repair';
     targetMarginDb?: number;
+    /** The prompt the model learns with (default: the base's); 'link-budget' adds the task's link budget. */
+    prompt?: 'plain' | 'link-budget';
   };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
@@ -107,6 +112,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       learning_rate: input.distill.learningRate ?? null,
       targets: input.distill.targets ?? 'witness',
       target_margin_db: input.distill.targetMarginDb ?? 0,
+      prompt: input.distill.prompt ?? null,
     });
   }
   const rsInit = distill?.checkpoint.path ?? domain?.checkpoint.path ?? input.base;

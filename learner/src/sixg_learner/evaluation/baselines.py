@@ -19,29 +19,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from twin_bridge.orchestration import MAX_PRBS, LinkConfig, Orchestration, ScenarioConfig, state_violations
+from twin_bridge.orchestration import LinkConfig, Orchestration, state_violations
 
 from sixg_learner.tasks.generate import feasibility_grid
+from sixg_learner.tasks.link_budget import (
+    DEFAULT_SCS_KHZ,
+    MARGIN_DB,
+    RULE_LDPC_ITERATIONS,
+    RX_ANTENNAS,
+    SHORT_DELAY_MS,
+    rule_link,
+)
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
 from sixg_learner.tasks.task import Task, file_sha256, load_tasks
 
 CONSTANT_PLAN_FILE = Path("learner/data/constant-plan.json")
-
-RULE_MARGIN_DB = {"awgn": 2.0, "faded": 6.0}
-"""SINR margin the rule keeps above the MCS's threshold: a textbook fading margin, not the twin's model."""
-
-RULE_SCS_KHZ = 30
-RULE_SHORT_DELAY_MS = 1.5
-"""Below this delay budget the rule takes 60 kHz (shorter slots, faster processing)."""
-RULE_RX_ANTENNAS = 4
-RULE_LDPC_ITERATIONS = 20
 
 
 def answer_json(link: LinkConfig) -> str:
@@ -102,70 +99,6 @@ class ConstantPlanGenerator:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def mcs_thresholds_db(bler_target: float) -> dict[int, float]:
-    """Table-1 MCS index → the lowest SINR [dB] (0.25 dB steps) where the twin's AWGN BLER is ≤ `bler_target`."""
-    from twin_bridge.systemlevel import evaluate_system_level_batch
-
-    grid = [x / 4 for x in range(-40, 161)]  # −10 … 40 dB
-    thresholds: dict[int, float] = {}
-    for mcs in range(3, 29):
-        link = LinkConfig(mcs_index=mcs, num_prbs=50, channel_estimator="perfect", num_rx_antennas=1)
-        plans = [Orchestration(link=link, scenario=ScenarioConfig(snr_db=s)) for s in grid]
-        results = evaluate_system_level_batch(plans)
-        passing = [s for s, r in zip(grid, results, strict=True) if r.bler <= bler_target]
-        thresholds[mcs] = min(passing) if passing else math.inf
-    return thresholds
-
-
-def _bler_target(max_ber: float) -> float:
-    """The task's BER bound rounded down to a decade (the BLER stands in for the BER at system level)."""
-    return 10.0 ** math.floor(math.log10(max_ber))
-
-
-def _carrier_for(prbs: int, scs: int) -> int | None:
-    """The narrowest bandwidth at `scs` that carries `prbs` PRBs."""
-    fitting = [bw for bw, most in MAX_PRBS[scs].items() if most is not None and most >= prbs]
-    return min(fitting) if fitting else None
-
-
-def rule_link(task: Task) -> LinkConfig:
-    """The hand rule of the module docstring."""
-    from twin_bridge import nr
-
-    scenario = task.radio()
-    scs = 60 if task.qos.max_delay_ms < RULE_SHORT_DELAY_MS else RULE_SCS_KHZ
-    rx = min(RULE_RX_ANTENNAS, scenario.cell_antennas)
-    margin = RULE_MARGIN_DB["awgn" if scenario.channel_model == "awgn" else "faded"]
-    sinr_db = scenario.snr_db + 10 * math.log10(rx) - 1.0  # LS estimation's 1 dB, as the twin documents
-    thresholds = mcs_thresholds_db(_bler_target(task.qos.max_ber))
-    usable = [m for m, t in thresholds.items() if t + margin <= sinr_db]
-    mcs = max(usable) if usable else 3
-    most_prbs = min(MAX_PRBS[scs][100] or 135, scenario.free_prbs)
-    slot_ms = nr.slot_duration_ms(scs)
-    prbs = most_prbs
-    for n in range(1, most_prbs + 1):
-        if nr.transport_block_size(1, mcs, n, 1) / slot_ms / 1e3 >= task.qos.min_throughput_mbps:
-            prbs = n
-            break
-    bandwidth = _carrier_for(prbs, scs) or 100
-    return LinkConfig(
-        mcs_index=mcs,
-        mcs_table=1,
-        num_prbs=prbs,
-        subcarrier_spacing_khz=scs,  # type: ignore[arg-type]
-        bandwidth_mhz=bandwidth,  # type: ignore[arg-type]
-        num_layers=1,
-        num_tx_antennas=1,
-        num_rx_antennas=rx,  # type: ignore[arg-type]
-        channel_estimator="ls",
-        detector="lmmse",
-        ldpc_iterations=min(RULE_LDPC_ITERATIONS, scenario.max_ldpc_iterations),
-        harq_enabled=False,
-        harq_max_retransmissions=0,
-    )
-
-
 class RulePlanGenerator:
     def __call__(self, task: Task) -> str:
         return answer_json(rule_link(task))
@@ -173,10 +106,10 @@ class RulePlanGenerator:
     def describe(self) -> dict[str, Any]:
         return {
             "kind": "rule",
-            "margin_db": RULE_MARGIN_DB,
+            "margin_db": MARGIN_DB,
             "bler_threshold": "the task's max BER, rounded down to a decade",
-            "scs_khz": {"default": RULE_SCS_KHZ, f"delay below {RULE_SHORT_DELAY_MS} ms": 60},
-            "fixed": {"rx_antennas_up_to": RULE_RX_ANTENNAS, "ldpc": RULE_LDPC_ITERATIONS, "layers": 1},
+            "scs_khz": {"default": DEFAULT_SCS_KHZ, f"delay below {SHORT_DELAY_MS} ms": 60},
+            "fixed": {"rx_antennas_up_to": RX_ANTENNAS, "ldpc": RULE_LDPC_ITERATIONS, "layers": 1},
         }
 
 

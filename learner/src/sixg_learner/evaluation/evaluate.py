@@ -56,9 +56,10 @@ from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
 from sixg_learner.evaluation.baselines import ConstantPlanGenerator, RulePlanGenerator
-from sixg_learner.export.ship import PROMOTED_FILE
+from sixg_learner.export.convert import LINEAGE_FILE
+from sixg_learner.files import PROMOTED_FILE, promoted_prompt
 from sixg_learner.generation.served import OpenAIGenerator
-from sixg_learner.tasks.prompting import ParseFailure, build_messages, parse_answer
+from sixg_learner.tasks.prompting import ParseFailure, PromptKind, build_messages, parse_answer
 from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
 from sixg_learner.tasks.scoring import system_level_evaluator
 from sixg_learner.tasks.task import Qos, Task, file_sha256, load_tasks
@@ -150,6 +151,7 @@ class HFGenerator:
         self.max_new_tokens, self.temperature, self.seed = max_new_tokens, temperature, seed
         self._tokenizer: Any = None
         self._model: Any = None
+        self.prompt: PromptKind = "plain"
 
     def _load(self) -> None:
         import torch
@@ -159,6 +161,9 @@ class HFGenerator:
             raise FileNotFoundError(f"{self.model_dir} holds no Hugging Face checkpoint (no config.json)")
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         self._model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=torch.float32).eval()
+        lineage_file = self.model_dir / LINEAGE_FILE
+        if lineage_file.is_file():  # a merged training model: asked with the prompt it was trained with
+            self.prompt = json.loads(lineage_file.read_text()).get("prompt", "plain")
 
     def __call__(self, task: Task) -> str:
         import torch
@@ -166,7 +171,7 @@ class HFGenerator:
         if self._model is None:
             self._load()
         inputs = self._tokenizer.apply_chat_template(
-            build_messages(task), add_generation_prompt=True, return_tensors="pt", return_dict=True
+            build_messages(task, self.prompt), add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         sample = self.temperature > 0
         if sample:
@@ -651,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
                     json_mode=args.json_mode,
                     seed=args.seed,
                     strict_ranges=args.strict_ranges,
+                    prompt=promoted_prompt() if args.model == SIXG_MODEL_ID else "plain",
                 )
                 report = run(generator)
         if not served:

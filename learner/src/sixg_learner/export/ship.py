@@ -27,11 +27,11 @@ from typing import Any
 
 from sixg_learner.export.convert import DEFAULT_OUT_DIR, LINEAGE_FILE, convert_gguf, packaged_gguf, sha256_of
 from sixg_learner.export.export_gguf import export_gguf
+from sixg_learner.files import PROMOTED_FILE
 
 SHIPPED_DIR = Path("learner/models/sixg-llm")
 MANIFEST_FILE = "manifest.json"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
-PROMOTED_FILE = Path("data/models/promoted.json")
 PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
 PROMOTED_HF = PROMOTED_FILE.parent / "promoted-hf"
 
@@ -57,6 +57,7 @@ def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dic
         "phase": meta["phase"],
         "step": meta["step"],
         "lora": meta["lora"],
+        "prompt": meta.get("prompt", "plain"),
         "base_gguf": meta["lineage"]["base"]["gguf"],
         "base_weights_sha256": meta["lineage"]["base"]["weights_sha256"],
         "dataset": meta["lineage"]["dataset"],
@@ -110,7 +111,9 @@ def shipped_policy(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR
     if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
         raise ValueError(f"{base_dir} does not hold the base weights the shipped adapters were trained on")
     lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
-    return load_policy(base_dir, lora, adapter_dir=shipped)
+    policy = load_policy(base_dir, lora, adapter_dir=shipped)
+    policy.prompt = manifest.get("prompt", "plain")
+    return policy
 
 
 def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Path | None:
@@ -135,7 +138,14 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Pa
         shutil.rmtree(staging)
     merged.save_pretrained(staging)
     policy.tokenizer.save_pretrained(staging)
-    lineage = {"base": manifest["base_gguf"], "phase": manifest["phase"], "step": manifest["step"], "shipped": True}
+    prompt = manifest.get("prompt", "plain")
+    lineage = {
+        "base": manifest["base_gguf"],
+        "phase": manifest["phase"],
+        "step": manifest["step"],
+        "prompt": prompt,
+        "shipped": True,
+    }
     (staging / LINEAGE_FILE).write_text(json.dumps(lineage, indent=2) + "\n")
     if PROMOTED_HF.exists():
         shutil.rmtree(PROMOTED_HF)
@@ -148,6 +158,7 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Pa
         "gguf": str(PROMOTED_GGUF),
         "promoted_at": datetime.now(UTC).isoformat(),
         "previous": None,
+        "prompt": prompt,
         "shipped": manifest_sha256(shipped),
     }
     PROMOTED_FILE.write_text(json.dumps(record, indent=2) + "\n")

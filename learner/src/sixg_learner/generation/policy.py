@@ -40,7 +40,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, PreT
 
 from sixg_learner.generation.decoding import Chunk, DecodeSpec, PackedLlama, UnsupportedModel, decode
 from sixg_learner.generation.grammar import UNLIMITED, RowState, StateLimits, grammar_for, mask_logits
-from sixg_learner.tasks.prompting import build_messages
+from sixg_learner.tasks.prompting import PromptKind, build_messages
 from sixg_learner.tasks.task import Task
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,8 @@ class Policy:
     lora: LoraSettings
     reference: dict[str, Tensor] = field(default_factory=dict)
     """The reference policy's LoRA tensors, by parameter name (see the module docstring)."""
+    prompt: PromptKind = "plain"
+    """The prompt the model is trained and asked with (`prompting.PROMPTS`); checkpoints keep it."""
 
     def adapter_parameters(self) -> dict[str, torch.nn.Parameter]:
         return {name: p for name, p in self.model.named_parameters() if "lora_" in name}
@@ -346,7 +348,9 @@ def answer_actions(seqs: Sequences) -> Tensor:
 def chat_prompts(tasks: Sequence[Task], policy: Policy) -> list[str]:
     """The prompt of every task (`prompting.build_messages`) through the model's chat template: what `sample` takes."""
     return [
-        policy.tokenizer.apply_chat_template(build_messages(task), tokenize=False, add_generation_prompt=True)
+        policy.tokenizer.apply_chat_template(
+            build_messages(task, policy.prompt), tokenize=False, add_generation_prompt=True
+        )
         for task in tasks
     ]
 

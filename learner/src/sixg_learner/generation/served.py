@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sixg_learner.chat import SIXG_MODEL_ID, JsonMode, chat_completion
-from sixg_learner.tasks.prompting import answer_schema, build_messages
+from sixg_learner.tasks.prompting import PromptKind, answer_schema, build_messages
 from sixg_learner.tasks.task import Task
 
 POLICY_TEMPERATURE = 1.0
@@ -33,8 +33,10 @@ class OpenAIGenerator:
         seed: int | None = 0,
         timeout_s: float = 300.0,
         strict_ranges: bool = False,
+        prompt: PromptKind = "plain",
     ) -> None:
         self.base_url, self.model = base_url, model
+        self.prompt = prompt  # the trained model's own (its manifest's): the one it was trained with
         self.temperature, self.max_tokens = temperature, max_tokens
         self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
         self.strict_ranges = strict_ranges
@@ -50,7 +52,7 @@ class OpenAIGenerator:
         answer = chat_completion(
             self.base_url,
             self.model,
-            build_messages(task),
+            build_messages(task, self.prompt),
             max_tokens=self.max_tokens,
             temperature=self.temperature,
             schema=schema,
@@ -70,5 +72,6 @@ class OpenAIGenerator:
             "json_mode": self.json_mode,
             "strict_ranges": self.strict_ranges,
             "complete_answers": self.complete,
+            "prompt": self.prompt,
             "seed": self.seed,
         }

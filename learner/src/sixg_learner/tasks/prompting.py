@@ -30,6 +30,7 @@ from typing import Any, Literal
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, schema_document
 from twin_bridge.service import parse_plan
 
+from sixg_learner.tasks.link_budget import hint_text, link_budget
 from sixg_learner.tasks.task import Task
 
 ROLE = (
@@ -79,17 +80,29 @@ def state_text(scenario: ScenarioConfig) -> str:
     )
 
 
-def task_prompt(task: Task) -> str:
+PromptKind = Literal["plain", "link-budget"]
+PROMPTS: tuple[PromptKind, ...] = ("plain", "link-budget")
+"""`plain`: the task, its needs, its radio and its cell state. `link-budget`: the same and one line more,
+the task's link budget (`tasks.link_budget`: the MCS its SNR carries with a margin, the PRBs for its
+throughput). A model is trained and served with one of them; its checkpoint and manifest say which."""
+
+
+def task_prompt(task: Task, prompt: PromptKind = "plain") -> str:
     """The user message for one task."""
     qos = task.qos
     scenario = task.radio()
-    return (
+    text = (
         f"Task: {task.description}\n"
         f"Needs: throughput >= {_number(qos.min_throughput_mbps)} Mbps, delay <= {_number(qos.max_delay_ms)} ms, "
         f"BER <= {_number(qos.max_ber)}.\n"
         f"Radio: {radio_text(scenario)}.\n"
         f"Cell state: {state_text(scenario)}."
     )
+    if prompt == "link-budget":
+        text += "\n" + hint_text(link_budget(task))
+    elif prompt != "plain":
+        raise ValueError(f"unknown prompt {prompt!r}: one of {', '.join(PROMPTS)}")
+    return text
 
 
 def answer_text(link: LinkConfig) -> str:
@@ -97,9 +110,9 @@ def answer_text(link: LinkConfig) -> str:
     return json.dumps(link.model_dump(mode="json"), separators=(",", ":"))
 
 
-def build_messages(task: Task) -> list[dict[str, str]]:
+def build_messages(task: Task, prompt: PromptKind = "plain") -> list[dict[str, str]]:
     """The chat messages for a task: the system message, then the task (zero-shot)."""
-    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": task_prompt(task)}]
+    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": task_prompt(task, prompt)}]
 
 
 def answer_schema(

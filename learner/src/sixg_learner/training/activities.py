@@ -67,13 +67,17 @@ class DistillInput(BaseModel):
     epochs: int = Field(ge=1, le=20)
     seed: int = 0
     learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: DistillArgs'")
-    targets: Literal["witness", "repair"] = Field(
+    targets: Literal["witness", "repair", "rule-repair"] = Field(
         default="witness",
         description="witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else "
-        "its nearest repair",
+        "its nearest repair; rule-repair: the same from the hand rule's plan",
     )
     target_margin_db: float = Field(
         default=0.0, ge=0, le=20, description="the targets must meet the QoS this many dB below the SNR too"
+    )
+    prompt: Literal["plain", "link-budget"] | None = Field(
+        default=None,
+        description="the prompt the model is trained with (link-budget: plus the task's link budget); null: the base's",
     )
 
 
@@ -261,6 +265,8 @@ async def twin_search_distill(inp: DistillInput) -> DistillResult:
         args += ["--tasks", inp.tasks_file, "--dev-tasks", inp.dev_tasks_file]
         args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed), *_loop_flags(None, inp.learning_rate)]
         args += ["--targets", inp.targets, "--target-margin-db", str(inp.target_margin_db)]
+        if inp.prompt is not None:
+            args += ["--prompt", inp.prompt]
         await _run_cli(args)
     if not is_checkpoint(target):
         raise ApplicationError(f"the distillation finished without writing {target}")
@@ -381,6 +387,13 @@ def _better(new: EvaluationResult, old: dict[str, Any]) -> bool:
     return (new.average_score_completed or -1.0) > (old.get("average_score_completed") or -1.0)
 
 
+def _checkpoint_prompt(directory: Path) -> str:
+    """The prompt a checkpoint was trained with (what serving must ask it with); "plain" for anything else."""
+    if not is_checkpoint(directory):
+        return "plain"
+    return str(json.loads((directory / CHECKPOINT_FILE).read_text()).get("prompt", "plain"))
+
+
 @activity.defn(name="promote_if_better")
 async def promote_if_better(inp: PromotionInput) -> PromotionResult:
     """Promotes the checkpoint if it beats the promoted one on the same evaluation; keeps a merged copy to serve.
@@ -424,6 +437,7 @@ async def promote_if_better(inp: PromotionInput) -> PromotionResult:
         "gguf": str(PROMOTED_GGUF) if PROMOTED_GGUF.is_file() else None,
         "promoted_at": datetime.now(UTC).isoformat(),
         "previous": previous["checkpoint"] if previous else None,
+        "prompt": _checkpoint_prompt(Path(inp.checkpoint)),
     }
     PROMOTED_FILE.write_text(json.dumps(record, indent=2) + "\n")
     return PromotionResult(

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 
 from sixg_learner.generation.policy import LoraSettings
 from sixg_learner.generation.served import POLICY_TEMPERATURE
+from sixg_learner.tasks.prompting import PROMPTS
+
+DISTILL_TARGETS = ("witness", "repair", "rule-repair")
 
 
 @dataclass
@@ -38,6 +41,17 @@ class Args:
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient norm clip"})
     lora_r: int = field(default=LoraSettings.r, metadata={"help": "LoRA rank (new adapters only)"})
     lora_alpha: int = field(default=LoraSettings.alpha, metadata={"help": "LoRA alpha (new adapters only)"})
+    prompt: str | None = field(
+        default=None,
+        metadata={
+            "help": "the prompt the run trains with: plain, or link-budget (plain plus the task's link budget, "
+            "tasks/link_budget.py); unset: the starting checkpoint's (plain for a base)"
+        },
+    )
+
+    def __post_init__(self) -> None:
+        if self.prompt is not None and self.prompt not in PROMPTS:
+            raise ValueError(f"prompt must be one of {', '.join(PROMPTS)}, not {self.prompt!r}")
 
 
 @dataclass
@@ -75,7 +89,8 @@ class DistillArgs(Args):
         default="witness",
         metadata={
             "help": "witness: the grid's best plan per task; repair: the starting model's greedy answer where it "
-            "meets the QoS, else its nearest repair on the twin (tasks/repair.py)"
+            "meets the QoS, else its nearest repair on the twin (tasks/repair.py); rule-repair: the same from "
+            "the hand rule's plan instead of the model's answer"
         },
     )
     target_margin_db: float = field(
@@ -87,8 +102,9 @@ class DistillArgs(Args):
     )
 
     def __post_init__(self) -> None:
-        if self.targets not in ("witness", "repair"):
-            raise ValueError(f"targets must be 'witness' or 'repair', not {self.targets!r}")
+        super().__post_init__()
+        if self.targets not in DISTILL_TARGETS:
+            raise ValueError(f"targets must be one of {', '.join(DISTILL_TARGETS)}, not {self.targets!r}")
 
 
 @dataclass
@@ -152,6 +168,5 @@ class PpoArgs(LoopArgs):
 def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type[Args]) -> None:
     """One `--flag-name` per field of `cls`, with the field's type, default and help."""
     for f in dataclasses.fields(cls):
-        parser.add_argument(
-            f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default, help=f.metadata["help"]
-        )
+        kind = str if f.default is None else type(f.default)  # the optional fields are strings (`prompt`)
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default, help=f.metadata["help"])

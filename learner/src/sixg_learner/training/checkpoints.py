@@ -6,7 +6,8 @@ A checkpoint folder holds
 - `reference_adapter.safetensors`: the reference policy's adapters (by parameter name);
 - `value_head.safetensors`: the critic's head;
 - `optimizer.pt`, `rng.pt`: AdamW's state and the torch / Python RNG states;
-- `checkpoint.json`: `{"step", "phase", "lora", "config", "lineage", "metrics"}`, with the lineage
+- `checkpoint.json`: `{"step", "phase", "lora", "prompt", "config", "lineage", "metrics"}` (`prompt`: the
+  `prompting.PROMPTS` variant the model was trained with, "plain" when absent), with the lineage
   `{"base": {"dir", "weights_sha256", "gguf"}, "dataset": {"file", "sha256"}, "parent", "step",
   "phase", "created"}`: which base weights (by content hash, and the GGUF they were converted from),
   which task file (by content hash), which checkpoint it continues, after how many steps of which
@@ -115,6 +116,7 @@ def save_checkpoint(
             "step": step,
             "phase": lineage["phase"],
             "lora": asdict(policy.lora),
+            "prompt": policy.prompt,
             "config": config,
             "lineage": lineage,
             "metrics": metrics,
@@ -161,6 +163,7 @@ def load_checkpoint(directory: Path) -> Checkpoint:
     if reference.keys() != policy.reference.keys():
         raise ValueError(f"{directory}: the reference adapters do not match the actor's")
     policy.reference = reference
+    policy.prompt = meta.get("prompt", "plain")  # checkpoints from before the link-budget prompt
     return Checkpoint(
         policy=policy,
         optimizer_state=torch.load(directory / OPTIMIZER_FILE, weights_only=True),
@@ -191,6 +194,7 @@ def merge_and_export(checkpoint_dir: Path, out_dir: Path) -> Path:
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "step": checkpoint.step,
         "phase": checkpoint.phase,
+        "prompt": checkpoint.policy.prompt,
         "checkpoint": str(checkpoint_dir),
         "base_weights_sha256": checkpoint.lineage["base"]["weights_sha256"],
         "dataset": checkpoint.lineage["dataset"],

@@ -47,7 +47,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from twin_bridge.orchestration import Orchestration
@@ -55,7 +55,8 @@ from twin_bridge.orchestration import Orchestration
 from sixg_learner.generation.grammar import AnswerGrammar, RowState, StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, derive_seed, sample, shared_prefix_len
 from sixg_learner.tasks.generate import find_witness, witness_of
-from sixg_learner.tasks.prompting import ParseFailure, parse_orchestration
+from sixg_learner.tasks.link_budget import rule_link
+from sixg_learner.tasks.prompting import ParseFailure, answer_text, parse_orchestration
 from sixg_learner.tasks.repair import repair
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
@@ -228,6 +229,7 @@ def repair_targets(
     cache: Path,
     max_new_tokens: int,
     evaluate_plans: PlanEvaluator = system_level_evaluator,
+    start: Literal["model", "rule"] = "model",
 ) -> tuple[list[Task], dict[str, int]]:
     """The tasks with their witness replaced by what the starting policy should learn, and the counts of each kind.
 
@@ -236,26 +238,33 @@ def repair_targets(
     (`tasks.repair`, with `margin_db`): `repaired`. Else the task's witness: `witness`. Read from
     `cache` when it holds these tasks' targets; a resumed run keeps the targets of the model it started
     from.
+
+    With `start="rule"` the hand rule's plan (`tasks.link_budget.rule_link`) stands in for the model's
+    answer: the targets are the rule where it works and the twin's nearest fix of it where it does not,
+    what a model reading the link budget in its prompt can learn to write.
     """
-    key = f"repair:{margin_db}"
+    key = f"repair:{margin_db}" if start == "model" else f"rule-repair:{margin_db}"
     cached = _cached_targets(cache, tasks, key)
     if cached is not None:
         return cached, json.loads(cache.with_suffix(".counts").read_text())
     counts = {"kept": 0, "repaired": 0, "witness": 0}  # and changed_<group>: how often repairs edit each group
-    rollout = sample(
-        policy,
-        chat_prompts(tasks, policy),
-        1,
-        max_new_tokens,
-        1.0,
-        0,
-        score=False,
-        greedy=True,
-        limits=[StateLimits.of(task.radio()) for task in tasks],
-    )
+    if start == "rule":
+        texts = [answer_text(rule_link(task)) for task in tasks]
+    else:
+        texts = sample(
+            policy,
+            chat_prompts(tasks, policy),
+            1,
+            max_new_tokens,
+            1.0,
+            0,
+            score=False,
+            greedy=True,
+            limits=[StateLimits.of(task.radio()) for task in tasks],
+        ).texts
     out = []
     started = time.perf_counter()
-    for i, (task, text) in enumerate(zip(tasks, rollout.texts, strict=True)):
+    for i, (task, text) in enumerate(zip(tasks, texts, strict=True)):
         plan = parse_orchestration(text, task)
         target = None
         if not isinstance(plan, ParseFailure):

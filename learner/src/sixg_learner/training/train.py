@@ -185,8 +185,9 @@ def run_distill(
     tasks = list(ctx.tasks)
     cache = ctx.out_dir / "targets.jsonl"
     counts: dict[str, int] = {}
-    if args.targets == "repair":
-        tasks, counts = repair_targets(policy, tasks, args.target_margin_db, cache, args.max_new_tokens)
+    if args.targets in ("repair", "rule-repair"):
+        start = "rule" if args.targets == "rule-repair" else "model"
+        tasks, counts = repair_targets(policy, tasks, args.target_margin_db, cache, args.max_new_tokens, start=start)
         print(f"distill: targets of {len(tasks)} tasks: {counts} (margin {args.target_margin_db} dB)")
     elif args.target_margin_db > 0:
         tasks, replaced = robust_targets(tasks, args.target_margin_db, cache)
@@ -339,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         refresh_reference(policy)
     else:
         policy = load_policy(source, LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
+    if args.prompt is not None:
+        policy.prompt = args.prompt  # e.g. the shipped (plain) model trained further with the link budget
     optimizer = make_optimizer(policy, args.learning_rate)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
