@@ -125,7 +125,10 @@ def create_app(
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
         ids = [chat_alias, *([sixg_alias] if sixg is not None else []), EMBEDDING_MODEL_ALIAS]
-        return {"object": "list", "data": [{"id": i, "object": "model", "owned_by": "maestro"} for i in ids]}
+        data: list[dict[str, Any]] = [{"id": i, "object": "model", "owned_by": "maestro"} for i in ids]
+        if sixg is not None:  # the prompt its weights were trained with: clients ask with it
+            data[1]["prompt"] = sixg.prompt
+        return {"object": "list", "data": data}
 
     @app.get("/health")
     async def health() -> Response:

@@ -87,6 +87,28 @@ def promoted_gguf() -> Path | None:
     return None
 
 
+PROMOTED_RECORD = Path("data/models/promoted.json")
+
+
+def promoted_prompt(gguf: Path) -> str:
+    """The prompt the served GGUF was trained with: the promotion record's `prompt` when the record names this
+    file, else "plain" (the only prompt before the link-budget one; a record without the field predates it).
+
+    Read once, with the weights: after a promotion the running server keeps both, so clients that ask it
+    (`GET /v1/models`) never pair new weights with an old prompt or the reverse."""
+    record_file = REPO_ROOT / PROMOTED_RECORD
+    if not record_file.is_file():
+        return "plain"
+    record = json.loads(record_file.read_text())
+    named = record.get("gguf")
+    if not named:
+        return "plain"
+    named_path = Path(named) if Path(named).is_absolute() else REPO_ROOT / named
+    if not named_path.is_file() or named_path.resolve() != gguf.resolve():
+        return "plain"
+    return str(record.get("prompt", "plain"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -144,7 +166,7 @@ def serve(args: argparse.Namespace) -> None:
     if sixg_file is not None:
         from sixg import SixgDecoder
 
-        sixg = SixgDecoder(sixg_file, args.threads, args.context_tokens)
+        sixg = SixgDecoder(sixg_file, args.threads, args.context_tokens, prompt=promoted_prompt(sixg_file))
     chat = start_backend(
         args.backend,
         chat_gguf(),

@@ -1,5 +1,9 @@
 """The trained 6G-LLM served exactly as it was trained: the training grammar, token by token.
 
+The messages are the client's. The prompt variant the weights were trained with (`SixgDecoder.prompt`,
+from the promotion record) is listed with the model in `GET /v1/models`, and the learner's clients
+build their messages with it (`sixg_learner.chat.served_prompt`).
+
 Why not llama.cpp's GBNF: a GBNF constrains characters, so under it the model may spell a literal in
 any tokenisation (`{`, `"`, `m`, `cs`, `_`, `in`, `d`, `ex` …) where training forced the canonical
 one (`{"`, `m`, `cs`, `_`, `index`, `":`). The trained policy never saw those contexts; measured on
@@ -76,8 +80,12 @@ class SixgAnswer:
 class SixgDecoder:
     """One GGUF, decoded under the training grammar; one request at a time (a lock), prefix KV reused."""
 
-    def __init__(self, gguf: Path, threads: int, context_tokens: int = 2048) -> None:
+    def __init__(self, gguf: Path, threads: int, context_tokens: int = 2048, prompt: str = "plain") -> None:
         import llama_cpp
+
+        self.prompt = prompt
+        """The prompt variant these weights were trained with (sixg_learner's `prompting.PROMPTS`): clients
+        read it from `GET /v1/models` and build their messages with it."""
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.llm = llama_cpp.Llama(

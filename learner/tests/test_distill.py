@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -144,10 +145,13 @@ def test_repair_targets_meet_the_qos_with_their_margin_and_are_cached(policy: Po
         assert result is not None and judge(result, plan, task.requirement()).satisfied
         assert target.witness.reward == pytest.approx(judge(result, plan, task.requirement()).reward)
     # a resumed run reads the targets of the model it started from, without sampling again
-    again, counts_again = repair_targets(None, tasks, 1.0, cache, 160)  # type: ignore[arg-type]
+    asked_plainly = SimpleNamespace(prompt="plain")  # no model to sample: only the cache can answer
+    again, counts_again = repair_targets(asked_plainly, tasks, 1.0, cache, 160)  # type: ignore[arg-type]
     assert again == targets and counts_again == counts
     with pytest.raises(AttributeError):
-        repair_targets(None, tasks, 2.0, cache, 160)  # type: ignore[arg-type]  # another margin: recomputed
+        repair_targets(asked_plainly, tasks, 2.0, cache, 160)  # type: ignore[arg-type]  # another margin: recomputed
+    with pytest.raises(AttributeError):  # the answers to another prompt are other answers: recomputed
+        repair_targets(SimpleNamespace(prompt="link-budget"), tasks, 1.0, cache, 160)  # type: ignore[arg-type]
 
 
 def test_rule_repair_targets_start_from_the_rule_and_keep_it_where_it_works(tmp_path: Path) -> None:

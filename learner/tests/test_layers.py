@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "export": {"generation", "tasks", "files"},
     "training": {"tasks", "generation", "export", "files", "chat", "errors"},
     "evaluation": {"tasks", "generation", "training", "export", "files", "chat"},
-    "serving": {"tasks", "generation", "chat", "errors", "files"},
+    "serving": {"tasks", "generation", "chat", "errors"},
     # the process hosting the jobs' activities, and its TypeScript contract
     "worker": {"training", "serving"},
     "contract": {"tasks", "training", "serving"},

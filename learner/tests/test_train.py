@@ -368,6 +368,7 @@ def test_a_checkpoint_carries_its_lineage_and_exports_a_merged_model(tiny_dir: P
     with torch.no_grad():
         torch.testing.assert_close(merged(input_ids=ids).logits, policy.model(input_ids=ids).logits)
     assert json.loads((exported / "maestro_lineage.json").read_text())["step"] == 1
+    assert json.loads((exported / "maestro_lineage.json").read_text())["prompt"] == "plain"
     assert meta["prompt"] == "plain" and load_checkpoint(directory).policy.prompt == "plain"
 
 

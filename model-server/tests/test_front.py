@@ -62,6 +62,7 @@ class _Chat:
 
 @dataclass
 class _Sixg:
+    prompt: str = "plain"
     calls: list[tuple[list[dict[str, str]], dict[str, Any] | None, dict[str, Any]]] = field(default_factory=list)
 
     def complete(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, **kw: object) -> SixgAnswer:
@@ -95,6 +96,9 @@ def test_models_lists_what_is_served(backend: str) -> None:
     ids = [m["id"] for m in _client(backend, _Sixg()).get("/v1/models").json()["data"]]
     assert ids == ["base", "sixg-llm", "all-minilm-l6-v2"]
     assert "sixg-llm" not in [m["id"] for m in _client(backend).get("/v1/models").json()["data"]]
+    # the 6G-LLM's entry says which prompt its weights were trained with, so clients ask it that way
+    listed = _client(backend, _Sixg(prompt="link-budget")).get("/v1/models").json()["data"]
+    assert [m.get("prompt") for m in listed] == [None, "link-budget", None]
 
 
 def test_chat_goes_to_the_backend_unchanged_and_its_status_comes_back(backend: str) -> None:
@@ -175,3 +179,23 @@ def test_a_crashed_backend_is_restarted_with_backoff_and_given_up_on_when_it_kee
     assert len(backend.restarts) == 3 and len(set(ready)) == 3  # three new processes, then it gave up
     assert backend.state.startswith("failed: llama-server exited 4 times")
     assert RestartPolicy().delay(0) == 1.0 and RestartPolicy().delay(3) == 8.0 and RestartPolicy().delay(9) == 30.0
+
+
+def test_the_served_prompt_is_the_promotion_records_for_that_gguf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import serve
+
+    monkeypatch.setattr(serve, "REPO_ROOT", tmp_path)
+    gguf = tmp_path / "data/models/promoted.gguf"
+    gguf.parent.mkdir(parents=True)
+    gguf.write_bytes(b"GGUF")
+    record = tmp_path / serve.PROMOTED_RECORD
+    assert serve.promoted_prompt(gguf) == "plain", "no record"
+    record.write_text(json.dumps({"gguf": "data/models/promoted.gguf"}))
+    assert serve.promoted_prompt(gguf) == "plain", "a record from before the link-budget prompt"
+    record.write_text(json.dumps({"gguf": "data/models/promoted.gguf", "prompt": "link-budget"}))
+    assert serve.promoted_prompt(gguf) == "link-budget"
+    other = tmp_path / "other.gguf"
+    other.write_bytes(b"GGUF")
+    assert serve.promoted_prompt(other) == "plain", "the record speaks for its own file only"

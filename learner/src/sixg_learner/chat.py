@@ -128,18 +128,33 @@ def endpoint_answers(base_url: str, timeout_s: float = 3.0) -> bool:
         return False
 
 
+def _model_entries(base_url: str, timeout_s: float) -> list[dict[str, Any]]:
+    """The entries `GET {base_url}/models` lists ([] when it does not answer or answers oddly)."""
+    try:
+        with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=timeout_s) as response:
+            payload = json.loads(response.read())
+        entries = payload.get("data", [])
+        return [entry for entry in entries if isinstance(entry, dict) and "id" in entry]
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError, TypeError, AttributeError):
+        return []
+
+
 def served_models(base_url: str, timeout_s: float = 3.0) -> list[str]:
     """The model ids `GET {base_url}/models` lists ([] when it does not answer or answers oddly).
 
     Worth asking before using an alias: llama-cpp-python's server answers a model name it does not
     serve with its default model instead of an error, so a missing `sixg-llm` would go unnoticed.
     """
-    try:
-        with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=timeout_s) as response:
-            payload = json.loads(response.read())
-        return [str(entry["id"]) for entry in payload.get("data", [])]
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, TypeError, AttributeError):
-        return []
+    return [str(entry["id"]) for entry in _model_entries(base_url, timeout_s)]
+
+
+def served_prompt(base_url: str, model: str, timeout_s: float = 3.0) -> str:
+    """The prompt variant the served `model` was trained with, as maestro's model server lists it with the
+    model (`"prompt"`); "plain" for any other model or server (the prompt every model had before)."""
+    for entry in _model_entries(base_url, timeout_s):
+        if entry["id"] == model:
+            return str(entry.get("prompt", "plain"))
+    return "plain"
 
 
 def _is_local(base_url: str) -> bool:

@@ -1,25 +1,12 @@
-"""Where the repository is, what the promoted model's record says, and writing a folder so that readers never
-see it half-written."""
+"""Where the repository is, and writing a folder so that readers never see it half-written."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-PROMOTED_FILE = Path("data/models/promoted.json")
-"""The record of the model served as `sixg-llm` (written by `export.ship.install` or the pipeline's promotion)."""
-
-
-def promoted_prompt(record_file: Path = PROMOTED_FILE) -> str:
-    """The prompt (`tasks.prompting.PROMPTS`) the promoted model was trained with: "plain" when there is no
-    record or the record predates the link-budget prompt."""
-    if not record_file.is_file():
-        return "plain"
-    return str(json.loads(record_file.read_text()).get("prompt", "plain"))
 
 
 def repository_root() -> Path:

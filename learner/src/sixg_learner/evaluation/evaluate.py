@@ -57,7 +57,7 @@ from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
 from sixg_learner.evaluation.baselines import ConstantPlanGenerator, RulePlanGenerator
 from sixg_learner.export.convert import LINEAGE_FILE
-from sixg_learner.files import PROMOTED_FILE, promoted_prompt
+from sixg_learner.export.ship import PROMOTED_FILE
 from sixg_learner.generation.served import OpenAIGenerator
 from sixg_learner.tasks.prompting import ParseFailure, PromptKind, build_messages, parse_answer
 from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
@@ -196,6 +196,7 @@ class HFGenerator:
             "kind": "hf",
             "model_dir": str(self.model_dir),
             "lineage": lineage,
+            "prompt": self.prompt,
             "max_new_tokens": self.max_new_tokens,
             "temperature": self.temperature,
             "constrained": False,
@@ -219,6 +220,7 @@ class PolicyGenerator:
         self.max_new_tokens = max_new_tokens
         self._answers: dict[str, str] | None = None
         self._lineage: dict[str, Any] | None = None
+        self._prompt: str | None = None
 
     def _decode_all(self) -> dict[str, str]:
         # torch and the model stack only when a policy is evaluated: `--model random` starts in a second
@@ -231,6 +233,10 @@ class PolicyGenerator:
             policy, self._lineage = checkpoint.policy, checkpoint.lineage
         else:
             policy = load_policy(self.model_dir)
+            lineage_file = self.model_dir / LINEAGE_FILE  # a merged training model: its prompt
+            if lineage_file.is_file():
+                policy.prompt = json.loads(lineage_file.read_text()).get("prompt", "plain")
+        self._prompt = policy.prompt
         limits = [StateLimits.of(task.radio()) for task in self.tasks]
         rollout = sample(
             policy,
@@ -257,6 +263,7 @@ class PolicyGenerator:
             "kind": "policy",
             "model_dir": str(self.model_dir),
             "lineage": self._lineage,
+            "prompt": self._prompt,
             "max_new_tokens": self.max_new_tokens,
             "temperature": 0.0,
             "constrained": "answer grammar (grammar.py): fields in schema order, ranges and cross-field rules",
@@ -656,7 +663,6 @@ def main(argv: list[str] | None = None) -> int:
                     json_mode=args.json_mode,
                     seed=args.seed,
                     strict_ranges=args.strict_ranges,
-                    prompt=promoted_prompt() if args.model == SIXG_MODEL_ID else "plain",
                 )
                 report = run(generator)
         if not served:

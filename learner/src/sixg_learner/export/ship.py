@@ -5,6 +5,7 @@
 
 `pack` copies what serving needs from a training checkpoint: the LoRA adapters (as float16, ~4 MB),
 their config, the checkpoint's lineage and metrics, and a `manifest.json` with every file's sha256,
+the prompt the model was trained with (`prompt`, which the model server lists with `sixg-llm`),
 the base GGUF the adapters were trained on (file and sha256), the held-out evaluation summary and the
 command that reproduces the training. Never the base model (538 MB), the optimizer or the RNG.
 
@@ -27,11 +28,11 @@ from typing import Any
 
 from sixg_learner.export.convert import DEFAULT_OUT_DIR, LINEAGE_FILE, convert_gguf, packaged_gguf, sha256_of
 from sixg_learner.export.export_gguf import export_gguf
-from sixg_learner.files import PROMOTED_FILE
 
 SHIPPED_DIR = Path("learner/models/sixg-llm")
 MANIFEST_FILE = "manifest.json"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+PROMOTED_FILE = Path("data/models/promoted.json")
 PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
 PROMOTED_HF = PROMOTED_FILE.parent / "promoted-hf"
 

@@ -9,10 +9,10 @@ process that only asks the model server does not load the training stack.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sixg_learner.chat import SIXG_MODEL_ID, JsonMode, chat_completion
-from sixg_learner.tasks.prompting import PromptKind, answer_schema, build_messages
+from sixg_learner.chat import SIXG_MODEL_ID, JsonMode, chat_completion, served_prompt
+from sixg_learner.tasks.prompting import PROMPTS, PromptKind, answer_schema, build_messages
 from sixg_learner.tasks.task import Task
 
 POLICY_TEMPERATURE = 1.0
@@ -33,10 +33,12 @@ class OpenAIGenerator:
         seed: int | None = 0,
         timeout_s: float = 300.0,
         strict_ranges: bool = False,
-        prompt: PromptKind = "plain",
+        prompt: PromptKind | None = None,
     ) -> None:
         self.base_url, self.model = base_url, model
-        self.prompt = prompt  # the trained model's own (its manifest's): the one it was trained with
+        self.prompt = prompt
+        """The prompt variant to ask with; None: the one the server lists for the model (`chat.served_prompt`),
+        so a trained model is asked as it was trained whichever prompt that was."""
         self.temperature, self.max_tokens = temperature, max_tokens
         self.json_mode, self.seed, self.timeout_s = json_mode, seed, timeout_s
         self.strict_ranges = strict_ranges
@@ -49,10 +51,17 @@ class OpenAIGenerator:
         # For the trained 6G-LLM the schema narrowed to the task's state is what maestro's model server
         # decodes it under, with the training grammar's tokens (model-server/sixg.py).
         schema = answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio(), complete=self.complete)
+        if self.prompt is None:
+            listed = served_prompt(self.base_url, self.model)
+            if listed not in PROMPTS:
+                raise ValueError(
+                    f"{self.model} at {self.base_url} was trained with the prompt {listed!r}, unknown here"
+                )
+            self.prompt = cast(PromptKind, listed)
         answer = chat_completion(
             self.base_url,
             self.model,
-            build_messages(task, self.prompt),
+            build_messages(task, self.prompt or "plain"),
             max_tokens=self.max_tokens,
             temperature=self.temperature,
             schema=schema,

@@ -2,8 +2,8 @@
 
 A task (description, QoS needs, radio conditions) goes to the model the OpenAI-compatible server
 serves — `sixg-llm`, the promoted model exported to GGUF, when the server lists it, else the base
-SmolLM2 — with the prompt it was trained with (`prompting.build_messages`, the promoted record's
-`prompt`) and the answer schema as the decoding constraint (integer ranges as enums: llama.cpp's
+SmolLM2 — with the prompt it was trained with (`prompting.build_messages`; the server lists it with
+the model) and the answer schema as the decoding constraint (integer ranges as enums: llama.cpp's
 grammar ignores bounds). The answer is validated as training validates it
 (`prompting.parse_orchestration`: the link in the task's scenario, schema and cross-field rules); an
 invalid answer is retried, up to `attempts` in a row. A valid plan goes to the twin at system level.
@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from twin_bridge.orchestration import Orchestration
 
 from sixg_learner.chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
-from sixg_learner.files import promoted_prompt
 from sixg_learner.generation.served import POLICY_TEMPERATURE, OpenAIGenerator
 from sixg_learner.tasks.prompting import parse_orchestration
 from sixg_learner.tasks.reward import judge
@@ -88,7 +87,6 @@ def orchestrate(
         raise ValueError(f"attempts must be >= 1, got {attempts}")
     if wanted < 1:
         raise ValueError(f"candidates must be >= 1, got {wanted}")
-    prompt = promoted_prompt() if model == SIXG_MODEL_ID else "plain"  # the trained model's own prompt
     started = time.perf_counter()
     tried: list[Attempt] = []
     judged: list[tuple[Candidate, Orchestration, Any, Any]] = []
@@ -102,7 +100,6 @@ def orchestrate(
             seed=draw,
             strict_ranges=True,
             timeout_s=120.0,
-            prompt=prompt,
         )
         draw += 1
         text = generate(task)

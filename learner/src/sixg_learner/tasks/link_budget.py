@@ -5,7 +5,7 @@ Why it is here. The hand rule (`evaluation/baselines.py`) is this budget plus fi
 other fields, and it completes about two thirds of the tasks. The 6G-LLM (135M parameters, trained
 on a few hundred tasks) never learned the SNR → MCS mapping from the prompt's numbers: the shipped
 PPO model writes MCS 4 in every answer (docs/RLDTF.md, session 11). With the budget written in the
-prompt (`prompting.build_messages(task, hint=True)`) the model reads the mapping instead of having
+prompt (`prompting.build_messages(task, "link-budget")`) the model reads the mapping instead of having
 to compute it from a BLER curve it has never seen, and what it has to learn from the twin is the
 rest: when the budget's margin is too thin or too thick for the task's fading, mobility and
 antennas, and which carrier, antennas and estimator go with it.

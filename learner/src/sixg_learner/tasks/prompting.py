@@ -5,7 +5,10 @@ Prompt (`build_messages`), zero-shot and short (~300 tokens with the chat templa
 1. system: the role, how the choices act on the QoS, the answer format. The same for every task, so
    a server with a prompt cache (llama.cpp's) and the learner's shared prefix process it once.
 2. user: the task: its description, its QoS needs, its radio conditions and the cell's state (antennas,
-   free PRBs, measured CSI, decoder budget), all fixed by the environment.
+   free PRBs, measured CSI, decoder budget), all fixed by the environment; with the `link-budget`
+   prompt one line more, the task's link budget (`link_budget.py`: the MCS its SNR carries with a
+   margin, the PRBs for its throughput at it). A model is trained and served with one prompt; its
+   checkpoint, shipped manifest and served entry say which (`PROMPTS`).
 
 The fields, their ranges and the cross-field rules are not spelled out: the answer grammar (training,
 `grammar.py`) and the JSON schema (serving, llama.cpp) enforce them. An earlier one-shot prompt

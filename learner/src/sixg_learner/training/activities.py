@@ -249,8 +249,9 @@ async def domain_finetune(inp: DomainFinetuneInput) -> DomainFinetuneResult:
 
 @activity.defn(name="twin_search_distill")
 async def twin_search_distill(inp: DistillInput) -> DistillResult:
-    """Twin-search distillation (distill.py): SFT of `inp.base` on the training tasks' targets (grid witnesses
-    or repairs of the base's answers, `inp.targets`), the epoch chosen on the dev tasks. Resumable: `train
+    """Twin-search distillation (distill.py): SFT of `inp.base` on the training tasks' targets (grid witnesses,
+    repairs of the base's answers or of the hand rule's plans, `inp.targets`), with `inp.prompt` when set,
+    the epoch chosen on the dev tasks. Resumable: `train
     distill` continues from the last `distill-epoch-N` of `out_dir`; an activity whose last epoch is on disk
     answers without training."""
     out = Path(inp.out_dir)

@@ -22,7 +22,9 @@ With `targets = "repair"` the teacher is the starting model itself, corrected by
 (`repair_targets`): its greedy answer where that meets the QoS, else the nearest plan that does
 (`tasks.repair`: the fewest edit groups changed, then the highest reward, with the margin). The
 model then learns only the corrections the twin found necessary, in its own style, and keeps the
-answers that already work.
+answers that already work. With `targets = "rule-repair"` the hand rule's plan stands in for the
+model's answer: the model learns the rule where it works and the twin's nearest fix where it does
+not, which a model reading the link budget in its prompt (`--prompt link-budget`) can learn to write.
 
 One epoch:
 
@@ -243,7 +245,8 @@ def repair_targets(
     answer: the targets are the rule where it works and the twin's nearest fix of it where it does not,
     what a model reading the link budget in its prompt can learn to write.
     """
-    key = f"repair:{margin_db}" if start == "model" else f"rule-repair:{margin_db}"
+    # the model's answers depend on the prompt it is asked with; the rule's do not
+    key = f"repair:{margin_db}:{policy.prompt}" if start == "model" else f"rule-repair:{margin_db}"
     cached = _cached_targets(cache, tasks, key)
     if cached is not None:
         return cached, json.loads(cache.with_suffix(".counts").read_text())

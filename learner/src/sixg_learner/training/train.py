@@ -315,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     if cli.threads is not None:
         torch.set_num_threads(cli.threads)
     if cli.phase == "sft":
+        if cli.prompt is not None:
+            raise SystemExit(
+                "train sft learns the domain Q&A, which has no task prompt: --prompt is for the other phases"
+            )
         return run_from_cli(cli)
     cls: type[RsArgs | PpoArgs | DistillArgs] = {"rs": RsArgs, "ppo": PpoArgs, "distill": DistillArgs}[cli.phase]
     args = cls(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cls)})
@@ -340,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         refresh_reference(policy)
     else:
         policy = load_policy(source, LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
-    if args.prompt is not None:
+    if args.prompt is not None and args.prompt != policy.prompt:
+        if start > 1:  # a resumed run: its first steps were trained with the checkpoint's prompt
+            raise SystemExit(f"{source} was trained with the {policy.prompt} prompt: resume it with that one")
         policy.prompt = args.prompt  # e.g. the shipped (plain) model trained further with the link budget
     optimizer = make_optimizer(policy, args.learning_rate)
     if optimizer_state is not None:
