@@ -23,6 +23,8 @@ Generators (callables task → answer text):
   nothing forces its answer to be JSON.
 - `PolicyGenerator` (`--model policy:DIR`): the training policy, a base folder or a training checkpoint,
   greedy under the answer grammar as training samples it; the four benchmarks are compared this way.
+  With `--temperature T` one sample per task from π_c at T (seeded by `--seed`): best-of-k figures
+  combine k such reports (`sixg:compare`, `a.json+b.json`).
 
 Twin calls go in batches through `twin_bridge.service.TwinService` (a process pool; system level is
 one vectorised call per process) or `InProcessTwin` (no pool: tests, `--processes 0`).
@@ -214,10 +216,13 @@ class PolicyGenerator:
     batch's time divided by the number of tasks.
     """
 
-    def __init__(self, model_dir: Path | str, tasks: Sequence[Task], max_new_tokens: int) -> None:
+    def __init__(
+        self, model_dir: Path | str, tasks: Sequence[Task], max_new_tokens: int, temperature: float = 0.0, seed: int = 0
+    ) -> None:
         self.model_dir = Path(model_dir)
         self.tasks = list(tasks)
         self.max_new_tokens = max_new_tokens
+        self.temperature, self.seed = temperature, seed  # 0: greedy; else one sample per task from π_c at T
         self._answers: dict[str, str] | None = None
         self._lineage: dict[str, Any] | None = None
         self._prompt: str | None = None
@@ -243,10 +248,10 @@ class PolicyGenerator:
             chat_prompts(self.tasks, policy),
             1,
             self.max_new_tokens,
-            1.0,
-            0,
+            self.temperature or 1.0,
+            self.seed,
             score=False,
-            greedy=True,
+            greedy=self.temperature == 0,
             limits=limits,
         )
         return {task.id: text for task, text in zip(self.tasks, rollout.texts, strict=True)}
@@ -265,7 +270,8 @@ class PolicyGenerator:
             "lineage": self._lineage,
             "prompt": self._prompt,
             "max_new_tokens": self.max_new_tokens,
-            "temperature": 0.0,
+            "temperature": self.temperature,
+            "seed": None if self.temperature == 0 else self.seed,
             "constrained": "answer grammar (grammar.py): fields in schema order, ranges and cross-field rules",
         }
 
@@ -646,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.model == "rule":
         report = run(RulePlanGenerator())
     elif args.model.startswith("policy:"):
-        report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens))
+        report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens, args.temperature, args.seed))
     elif args.model.startswith("hf:"):
         report = run(HFGenerator(args.model[3:], args.max_tokens, args.temperature, args.seed))
     else:
