@@ -209,3 +209,13 @@ def test_the_hf_generator_answers_with_the_new_tokens_only(tmp_path: Path, tasks
     assert isinstance(text, str)
     assert "6G-LLM" not in text and len(tokenizer(text)["input_ids"]) <= 6
     assert generate.describe()["constrained"] is False
+
+
+def test_a_merged_model_is_asked_with_the_prompt_its_lineage_names(tmp_path: Path) -> None:
+    from sixg_learner.evaluation.evaluate import lineage_prompt
+
+    assert lineage_prompt(tmp_path) == "plain", "a base folder: no lineage"
+    (tmp_path / "maestro_lineage.json").write_text('{"step": 2}')
+    assert lineage_prompt(tmp_path) == "plain", "a lineage from before the link-budget prompt"
+    (tmp_path / "maestro_lineage.json").write_text('{"step": 2, "prompt": "link-budget"}')
+    assert lineage_prompt(tmp_path) == "link-budget"

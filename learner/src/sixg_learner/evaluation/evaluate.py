@@ -143,6 +143,15 @@ class RandomPlanGenerator:
         return {"kind": "random_valid_plan", "seed": self.seed, "runnable_only": self.runnable_only}
 
 
+def lineage_prompt(model_dir: Path) -> PromptKind:
+    """The prompt a merged training model was trained with (its `maestro_lineage.json`); "plain" for a base
+    folder or a lineage from before the link-budget prompt."""
+    lineage_file = model_dir / LINEAGE_FILE
+    if not lineage_file.is_file():
+        return "plain"
+    return json.loads(lineage_file.read_text()).get("prompt", "plain")
+
+
 class HFGenerator:
     """A Hugging Face causal LM answering the same chat messages (its own chat template), loaded on first use."""
 
@@ -163,9 +172,7 @@ class HFGenerator:
             raise FileNotFoundError(f"{self.model_dir} holds no Hugging Face checkpoint (no config.json)")
         self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         self._model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=torch.float32).eval()
-        lineage_file = self.model_dir / LINEAGE_FILE
-        if lineage_file.is_file():  # a merged training model: asked with the prompt it was trained with
-            self.prompt = json.loads(lineage_file.read_text()).get("prompt", "plain")
+        self.prompt = lineage_prompt(self.model_dir)
 
     def __call__(self, task: Task) -> str:
         import torch
@@ -238,9 +245,7 @@ class PolicyGenerator:
             policy, self._lineage = checkpoint.policy, checkpoint.lineage
         else:
             policy = load_policy(self.model_dir)
-            lineage_file = self.model_dir / LINEAGE_FILE  # a merged training model: its prompt
-            if lineage_file.is_file():
-                policy.prompt = json.loads(lineage_file.read_text()).get("prompt", "plain")
+            policy.prompt = lineage_prompt(self.model_dir)
         self._prompt = policy.prompt
         limits = [StateLimits.of(task.radio()) for task in self.tasks]
         rollout = sample(
