@@ -67,3 +67,35 @@ def test_one_ppo_step_on_a_tiny_llama_with_lora() -> None:
             logits_ref_after = model(input_ids=input_ids).logits[:, :-1]
     torch.testing.assert_close(logits_ref_after, logits_ref)  # the reference did not move
     assert not torch.allclose(logits_new, logits_ref)  # the policy did
+
+
+def test_place_policy_moves_actor_critic_and_reference_and_sets_the_default_device() -> None:
+    """`train --device`: every part the losses touch lands on the device, and so do new tensors.
+
+    The meta device stands in for a GPU: it has no data, but a part left behind stays on the CPU.
+    """
+    from sixg_learner.generation.policy import LoraSettings, Policy, place_policy, refresh_reference
+    from sixg_learner.training.updates import minibatches
+
+    base = random_llama(64, max_position_embeddings=64)
+    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    policy = Policy(
+        model=model,
+        value_head=ValueHead(base.config.hidden_size),
+        tokenizer=None,  # type: ignore[arg-type]  # not used here
+        base_dir=None,  # type: ignore[arg-type]
+        base_weights_sha256="",
+        lora=LoraSettings(),
+    )
+    refresh_reference(policy)
+    try:
+        place_policy(policy, "meta")
+        assert {p.device.type for p in policy.model.parameters()} == {"meta"}
+        assert {p.device.type for p in policy.value_head.parameters()} == {"meta"}
+        assert policy.reference and {t.device.type for t in policy.reference.values()} == {"meta"}
+        assert torch.zeros(1).device.type == "meta"
+        # the seeded minibatch order is drawn on the CPU generator's device, whatever the default
+        order = minibatches(10, 4, torch.Generator().manual_seed(3))
+        assert sorted(i for rows in order for i in rows) == list(range(10))
+    finally:
+        torch.set_default_device("cpu")

@@ -595,7 +595,9 @@ class _GroupDecoder:
         if chunk is None:
             pick = logp.argmax(-1)
         else:
-            pick = torch.multinomial(logp.exp(), 1, generator=self.generators[chunk]).squeeze(-1)
+            # drawn on the CPU, where the seeded generator lives: the same draws on every device
+            probs = logp.exp().cpu()
+            pick = torch.multinomial(probs, 1, generator=self.generators[chunk]).squeeze(-1).to(logp.device)
         chosen_logp = logp.gather(-1, pick.unsqueeze(-1)).squeeze(-1).tolist()
         picks = pick.tolist()
         for i, b in enumerate(members):
@@ -611,7 +613,7 @@ class _GroupDecoder:
         """The reference's draws of the steps before `column` where every row of the chunk was forced (A = 1)."""
         c = self.chunks[chunk]
         while self.drawn[chunk] < column:
-            torch.multinomial(torch.ones(c.stop - c.start, 1), 1, generator=self.generators[chunk])
+            torch.multinomial(torch.ones(c.stop - c.start, 1, device="cpu"), 1, generator=self.generators[chunk])
             self.drawn[chunk] += 1
 
     def run(self) -> Decoded:

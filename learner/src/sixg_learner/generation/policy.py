@@ -153,6 +153,21 @@ def refresh_reference(policy: Policy) -> None:
     policy.reference = {name: p.detach().clone() for name, p in policy.adapter_parameters().items()}
 
 
+def place_policy(policy: Policy, device: str) -> None:
+    """Moves the actor, critic and reference to `device` and makes it torch's default there.
+
+    The sampler, the grammar and the losses build their tensors with torch's factories, so the default
+    device is what keeps them beside the model; the seeded `torch.Generator`s stay on the CPU (their
+    draws are then the same on every device).
+    """
+    torch.set_default_device(device)
+    if torch.device(device).type == "cuda":
+        torch.set_float32_matmul_precision("high")  # TF32 tensor cores: float32 matmuls several times faster
+    policy.model.to(device)
+    policy.value_head.to(device)
+    policy.reference = {name: t.to(device) for name, t in policy.reference.items()}
+
+
 @contextmanager
 def using_reference(policy: Policy) -> Iterator[None]:
     """Within the block (no_grad), the model computes π_ref: the reference adapters stand in for the actor's.
@@ -578,7 +593,7 @@ def sample_reference(
             if greedy:
                 pick = logp.argmax(-1)
             else:
-                pick = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(-1)
+                pick = torch.multinomial(logp.exp().cpu(), 1, generator=generator).squeeze(-1).to(logp.device)
             chosen = candidates.gather(-1, pick.unsqueeze(-1)).squeeze(-1) if grammar is not None else pick
             chosen = torch.where(finished, torch.full_like(chosen, pad), chosen)
             tokens.append(chosen)

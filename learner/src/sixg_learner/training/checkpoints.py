@@ -166,7 +166,7 @@ def load_checkpoint(directory: Path) -> Checkpoint:
     policy.prompt = meta.get("prompt", "plain")  # checkpoints from before the link-budget prompt
     return Checkpoint(
         policy=policy,
-        optimizer_state=torch.load(directory / OPTIMIZER_FILE, weights_only=True),
+        optimizer_state=torch.load(directory / OPTIMIZER_FILE, weights_only=True, map_location="cpu"),
         step=meta["step"],
         phase=meta["phase"],
         config=meta["config"],

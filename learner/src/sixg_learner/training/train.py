@@ -33,7 +33,15 @@ import torch
 
 from sixg_learner.export.ship import is_shipped, shipped_policy
 from sixg_learner.generation.grammar import StateLimits
-from sixg_learner.generation.policy import LoraSettings, Policy, chat_prompts, load_policy, refresh_reference, sample
+from sixg_learner.generation.policy import (
+    LoraSettings,
+    Policy,
+    chat_prompts,
+    load_policy,
+    place_policy,
+    refresh_reference,
+    sample,
+)
 from sixg_learner.tasks.scoring import Scorer, TwinScorer
 from sixg_learner.tasks.task import Task, load_tasks, tasks_jsonl
 from sixg_learner.training.args import DistillArgs, LoopArgs, PpoArgs, RsArgs, add_dataclass_arguments
@@ -280,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--dev-tasks", type=Path, default=None, help="held-out dev tasks: greedy completion decides when RS stops"
         )
         sub.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+        sub.add_argument(
+            "--device", default="cpu", help="torch device of the model and its tensors, e.g. cuda (default: cpu)"
+        )
         add_dataclass_arguments(sub, cls)
     return parser
 
@@ -348,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         if start > 1:  # a resumed run: its first steps were trained with the checkpoint's prompt
             raise SystemExit(f"{source} was trained with the {policy.prompt} prompt: resume it with that one")
         policy.prompt = args.prompt  # e.g. the shipped (plain) model trained further with the link budget
+    if cli.device != "cpu":
+        place_policy(policy, cli.device)  # before the optimizer, whose state lives beside the parameters
     optimizer = make_optimizer(policy, args.learning_rate)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)

@@ -49,10 +49,10 @@ def minibatches(n: int, size: int, generator: torch.Generator, group: int = 1) -
     rows (the k answers of one prompt) stay together and in order, so that a micro-batch of whole groups
     runs each prompt once (`forward`'s `share_prompt`). Needs `size` and `n` to be multiples of `group`."""
     if group > 1 and size % group == 0 and n % group == 0:
-        groups = torch.randperm(n // group, generator=generator).tolist()
+        groups = torch.randperm(n // group, generator=generator, device=generator.device).tolist()
         order = [g * group + i for g in groups for i in range(group)]
     else:
-        order = torch.randperm(n, generator=generator).tolist()
+        order = torch.randperm(n, generator=generator, device=generator.device).tolist()
     return [order[i : i + size] for i in range(0, n, size)]
 
 
