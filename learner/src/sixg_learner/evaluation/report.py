@@ -7,6 +7,7 @@
 
 writes `<out>-curves.png` (training curves: the domain step's loss, the rejection-sampling rounds'
 success rate, PPO's losses of eqs. (6), (7) and the KL of (8), PPO's mean reward and success rate),
+`<out>-distill.png` with `--run distill=DIR` (loss and dev figures by epoch),
 `<out>-benchmarks.png` (task completion rate and average score of completed tasks per model, as
 Figs. 6 and 7) and `<out>.json` (the same numbers, with the files they came from). It reads the
 runs' `metrics.jsonl` and `sixg_learner.evaluation.evaluate` reports; it trains and evaluates nothing itself.
@@ -104,6 +105,37 @@ def plot_curves(runs: dict[str, list[dict[str, Any]]], dst: Path) -> None:
     plt.close(fig)
 
 
+def plot_distill(metrics: list[dict[str, Any]], dst: Path, dev_lines: dict[str, float] | None = None) -> None:
+    """Distillation by epoch: the SFT loss (epoch mean and last step) and the greedy dev figures, beside
+    `dev_lines` (name → dev completion, e.g. the hand rule's)."""
+    epochs = [m for m in metrics if m.get("phase") == "distill" and "losses/sft_epoch" in m]
+    if not epochs:
+        raise ValueError("no distillation epochs in the metrics (is it a `train distill` run?)")
+    fig, (a_loss, a_dev) = plt.subplots(1, 2, figsize=(11, 4))
+    x = [m["step"] for m in epochs]
+    a_loss.plot(x, [m["losses/sft_epoch"] for m in epochs], "o-", label="epoch mean")
+    a_loss.plot(x, [m["losses/sft_last"] for m in epochs], ".:", color="tab:gray", label="last step")
+    a_loss.set(title="Distillation: SFT loss on the targets' free tokens", xlabel="epoch", ylabel="loss (nats)")
+    a_loss.legend(loc="best", fontsize=8)
+    dev = [m for m in metrics if m.get("phase") == "distill" and "dev/completion" in m]
+    if dev:
+        a_dev.plot([m["step"] for m in dev], [100 * m["dev/completion"] for m in dev], "^-", label="completion (%)")
+        score = [m for m in dev if m.get("dev/avg_score_completed") is not None]
+        twin = a_dev.twinx()
+        twin.plot([m["step"] for m in score], [m["dev/avg_score_completed"] for m in score], "s--", color="tab:orange")
+        twin.set_ylabel("avg score of completed (eq. 2)", color="tab:orange")
+    for name, completion in (dev_lines or {}).items():
+        a_dev.axhline(100 * completion, ls=":", color="tab:red", lw=1)
+        a_dev.annotate(name, (x[0], 100 * completion), fontsize=8, color="tab:red", va="bottom")
+    a_dev.set(title="Greedy answers on the dev tasks", xlabel="epoch (0: the starting model)", ylabel="completion (%)")
+    for ax in (a_loss, a_dev):
+        ax.grid(alpha=0.3)
+        ax.set_xticks(sorted({m["step"] for m in epochs + dev}))
+    fig.tight_layout()
+    fig.savefig(dst, dpi=120)
+    plt.close(fig)
+
+
 def plot_benchmarks(rows: list[dict[str, Any]], dst: Path) -> None:
     fig, (a_rate, a_score) = plt.subplots(1, 2, figsize=(11, 4))
     names = [r["model"] for r in rows]
@@ -127,27 +159,35 @@ def plot_benchmarks(rows: list[dict[str, Any]], dst: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Figures and table of the RLDTF report from runs and evaluations.")
-    parser.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (names: domain, rs, ppo)")
+    parser.add_argument("--run", action="append", default=[], help="NAME=RUN_DIR (names: domain, rs, ppo, distill)")
     parser.add_argument("--eval", action="append", default=[], help="NAME=EVAL_REPORT.json, in bar order")
     parser.add_argument("--out", type=Path, default=Path("results/rldtf"), help="prefix of the files written")
+    parser.add_argument(
+        "--dev-line", action="append", default=[], help="NAME=COMPLETION (0–1): a reference line in the distill figure"
+    )
     args = parser.parse_args(argv)
     runs = {name: read_metrics(path) for name, path in named_paths(args.run, "--run").items()}
     rows = benchmark_rows(named_paths(args.eval, "--eval"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     curves, bars = Path(f"{args.out}-curves.png"), Path(f"{args.out}-benchmarks.png")
     plot_curves(runs, curves)
+    figures = [curves]
+    if "distill" in runs:
+        figures.append(Path(f"{args.out}-distill.png"))
+        lines = {name: float(str(value)) for name, value in named_paths(args.dev_line, "--dev-line").items()}
+        plot_distill(runs["distill"], figures[-1], lines)
     if rows:
         plot_benchmarks(rows, bars)
     summary = {
         "benchmarks": rows,
         "runs": {name: str(path) for name, path in named_paths(args.run, "--run").items()},
-        "figures": [str(curves), *([str(bars)] if rows else [])],
+        "figures": [str(f) for f in figures] + ([str(bars)] if rows else []),
     }
     Path(f"{args.out}.json").write_text(json.dumps(summary, indent=2) + "\n")
     for r in rows:
         avg = "n/a" if r["average_score_completed"] is None else f"{r['average_score_completed']:.3f}"
         print(f"{r['model']:<10} completion {100 * r['completion_rate']:5.1f} %  avg score {avg}  ({r['report']})")
-    print(f"wrote {args.out}.json, {curves}" + (f", {bars}" if rows else ""))
+    print(f"wrote {args.out}.json, " + ", ".join(str(f) for f in figures) + (f", {bars}" if rows else ""))
     return 0
 
 

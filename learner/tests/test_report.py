@@ -1,0 +1,29 @@
+"""The report's distillation figure: drawn from a run's metrics, listed in the summary, refused without epochs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sixg_learner.evaluation.report import main, plot_distill
+
+
+def _epoch(step: int, **extra: float) -> dict[str, object]:
+    return {"phase": "distill", "step": step, "losses/sft_epoch": 0.3 / step, "losses/sft_last": 0.2 / step, **extra}
+
+
+def test_a_distill_run_gets_its_own_figure(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    lines = [_epoch(1, **{"dev/completion": 0.7, "dev/avg_score_completed": 0.5}), _epoch(2)]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
+    assert main(["--run", f"distill={run}", "--dev-line", "rule=0.717", "--out", str(tmp_path / "r")]) == 0
+    figure = tmp_path / "r-distill.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(figure) in json.loads((tmp_path / "r.json").read_text())["figures"]
+
+
+def test_metrics_without_distillation_epochs_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no distillation epochs"):
+        plot_distill([{"phase": "ppo", "step": 1}], tmp_path / "x.png")
