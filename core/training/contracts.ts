@@ -67,6 +67,10 @@ export const distillInputSchema = z.strictObject({
     .enum(['plain', 'link-budget'])
     .nullable()
     .describe("the prompt the model is trained with (link-budget: plus the task's link budget); null: the base's"),
+  device: z
+    .string()
+    .regex(/^(cpu|cuda(:\d+)?)$/)
+    .describe('torch device of the training (cuda needs a GPU on the learner worker machine)'),
 });
 export type DistillInput = z.infer<typeof distillInputSchema>;
 

@@ -46,7 +46,7 @@ function fakeLearner(rsRates: number[], stepDelayMs = 0) {
     twin_search_distill(input: DistillInput) {
       calls.push({
         name: 'distill',
-        key: `${input.tasks_file}<-${input.base}:${input.targets}@${input.target_margin_db}dB/${input.prompt ?? 'base'}`,
+        key: `${input.tasks_file}<-${input.base}:${input.targets}@${input.target_margin_db}dB/${input.prompt ?? 'base'}/${input.device}`,
       });
       return Promise.resolve({
         // the dev split chose the first of the epochs
@@ -271,6 +271,7 @@ describe('RLDTF training workflows', () => {
         targets: 'rule-repair',
         targetMarginDb: 1,
         prompt: 'link-budget',
+        device: 'cuda',
       },
       seed: 7,
     };
@@ -287,8 +288,8 @@ describe('RLDTF training workflows', () => {
     );
     assert.equal(
       calls[0]!.key,
-      'train.jsonl<-base:rule-repair@1dB/link-budget',
-      'distilled from the base, with the targets and the prompt asked for',
+      'train.jsonl<-base:rule-repair@1dB/link-budget/cuda',
+      'distilled from the base, with the targets, the prompt and the device asked for',
     );
     assert.equal(result.distill.checkpoint.path, 'runs/distilled-pipeline/distill/distill-epoch-1');
     assert.equal(rsInits[0], 'runs/distilled-pipeline/distill/distill-epoch-1', 'RS starts from the chosen epoch');

@@ -46,6 +46,8 @@ export interface RetrainingInput {
     targetMarginDb?: number;
     /** The prompt the model learns with (default: the base's); 'link-budget' adds the task's link budget. */
     prompt?: 'plain' | 'link-budget';
+    /** Where the learner worker trains (default 'cpu'); 'cuda' needs a worker on a machine with a GPU. */
+    device?: string;
   };
   /** Runs land in `<outRoot>/<workflow id>/…`. */
   outRoot: string;
@@ -113,6 +115,7 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       targets: input.distill.targets ?? 'witness',
       target_margin_db: input.distill.targetMarginDb ?? 0,
       prompt: input.distill.prompt ?? null,
+      device: input.distill.device ?? 'cpu',
     });
   }
   const rsInit = distill?.checkpoint.path ?? domain?.checkpoint.path ?? input.base;

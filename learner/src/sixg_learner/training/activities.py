@@ -79,6 +79,11 @@ class DistillInput(BaseModel):
         default=None,
         description="the prompt the model is trained with (link-budget: plus the task's link budget); null: the base's",
     )
+    device: str = Field(
+        default="cpu",
+        pattern=r"^(cpu|cuda(:\d+)?)$",
+        description="torch device of the training (cuda needs a GPU on the learner worker machine)",
+    )
 
 
 class DistillResult(BaseModel):
@@ -268,6 +273,7 @@ async def twin_search_distill(inp: DistillInput) -> DistillResult:
         args += ["--targets", inp.targets, "--target-margin-db", str(inp.target_margin_db)]
         if inp.prompt is not None:
             args += ["--prompt", inp.prompt]
+        args += ["--device", inp.device]
         await _run_cli(args)
     if not is_checkpoint(target):
         raise ApplicationError(f"the distillation finished without writing {target}")
