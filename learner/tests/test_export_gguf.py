@@ -372,3 +372,23 @@ def test_evaluating_promoted_uses_the_served_alias_when_it_can(
         assert json.loads(out.read_text())["generator"]["model"] == "sixg-llm"
     else:
         assert used == [expected] and _FakeServer.chat_models == []
+
+
+def test_the_policy_generator_samples_one_answer_per_task_reproducibly_by_seed(base_hf: Path) -> None:
+    """`sixg:eval --model policy:DIR --temperature T --seed S`: the offline best-of-k's samples."""
+    from sixg_learner.evaluation.evaluate import PolicyGenerator
+    from sixg_learner.tasks.task import load_tasks
+
+    tasks = load_tasks(FIXTURE)[:4]
+
+    def answers(temperature: float, seed: int) -> list[str]:
+        generator = PolicyGenerator(str(base_hf), tasks, 160, temperature=temperature, seed=seed)
+        texts = [generator(task) for task in tasks]
+        assert generator.describe()["temperature"] == temperature
+        assert generator.describe()["seed"] == (None if temperature == 0 else seed)
+        return texts
+
+    first = answers(1.0, 5)
+    assert answers(1.0, 5) == first, "a seed gives the same samples"
+    assert answers(1.0, 6) != first, "another seed gives other samples"
+    assert answers(0.0, 5) == answers(0.0, 6), "greedy ignores the seed"

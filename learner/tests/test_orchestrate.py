@@ -19,10 +19,16 @@ class ScriptedModel:
     answers: list[str] = []
     temperatures: list[float] = []
     seeds: list[int] = []
+    prompts: list[object] = []
+    listings = 0
+    """How often the server was asked which prompt the model was trained with."""
 
-    def __init__(self, base_url: str, model: str, temperature: float, seed: int = 0, **_: object) -> None:
+    def __init__(
+        self, base_url: str, model: str, temperature: float, seed: int = 0, prompt: object = None, **_: object
+    ) -> None:
         ScriptedModel.temperatures.append(temperature)
         ScriptedModel.seeds.append(seed)
+        ScriptedModel.prompts.append(prompt)
 
     def __call__(self, task: Task) -> str:
         return ScriptedModel.answers.pop(0)
@@ -31,7 +37,14 @@ class ScriptedModel:
 @pytest.fixture
 def scripted(monkeypatch: pytest.MonkeyPatch) -> type[ScriptedModel]:
     monkeypatch.setattr(orchestrate_module, "OpenAIGenerator", ScriptedModel)
-    ScriptedModel.answers, ScriptedModel.temperatures, ScriptedModel.seeds = [], [], []
+    ScriptedModel.answers, ScriptedModel.temperatures, ScriptedModel.seeds, ScriptedModel.prompts = [], [], [], []
+    ScriptedModel.listings = 0
+
+    def listed_prompt(base_url: str, model: str) -> str:
+        ScriptedModel.listings += 1
+        return "link-budget"
+
+    monkeypatch.setattr(orchestrate_module, "listed_prompt", listed_prompt)
     return ScriptedModel
 
 
@@ -41,6 +54,7 @@ def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(s
     assert [a.valid for a in answer.attempts] == [False, True]
     assert "num_prbs" in (answer.attempts[0].reason or "")
     assert scripted.temperatures == [0.0, POLICY_TEMPERATURE]  # greedy first, then sampled retries
+    assert scripted.listings == 1 and scripted.prompts == ["link-budget"] * 2, "one prompt, asked once, for every draw"
     assert len(answer.candidates) == 1, "it met the QoS: no second plan is asked for"
     assert answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 14
     # the example link meets the example task (8.19 Mbps ≥ 8, 1.29 ms ≤ 3 ms on the system-level twin)

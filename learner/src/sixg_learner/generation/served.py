@@ -20,6 +20,14 @@ POLICY_TEMPERATURE = 1.0
 (`PpoArgs.temperature`), and a served model's sampled draws use it (`orchestrate`)."""
 
 
+def listed_prompt(base_url: str, model: str) -> PromptKind:
+    """The prompt the server lists for `model` (`chat.served_prompt`); one this learner does not know is an error."""
+    listed = served_prompt(base_url, model)
+    if listed not in PROMPTS:
+        raise ValueError(f"{model} at {base_url} was trained with the prompt {listed!r}, unknown here")
+    return cast(PromptKind, listed)
+
+
 class OpenAIGenerator:
     """Answers through an OpenAI-compatible `/chat/completions` endpoint."""
 
@@ -52,12 +60,7 @@ class OpenAIGenerator:
         # decodes it under, with the training grammar's tokens (model-server/sixg.py).
         schema = answer_schema(integer_ranges_as_enums=self.strict_ranges, state=task.radio(), complete=self.complete)
         if self.prompt is None:
-            listed = served_prompt(self.base_url, self.model)
-            if listed not in PROMPTS:
-                raise ValueError(
-                    f"{self.model} at {self.base_url} was trained with the prompt {listed!r}, unknown here"
-                )
-            self.prompt = cast(PromptKind, listed)
+            self.prompt = listed_prompt(self.base_url, self.model)
         answer = chat_completion(
             self.base_url,
             self.model,

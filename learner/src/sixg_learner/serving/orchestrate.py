@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from twin_bridge.orchestration import Orchestration
 
 from sixg_learner.chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
-from sixg_learner.generation.served import POLICY_TEMPERATURE, OpenAIGenerator
+from sixg_learner.generation.served import POLICY_TEMPERATURE, OpenAIGenerator, listed_prompt
 from sixg_learner.tasks.prompting import parse_orchestration
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import system_level_evaluator
@@ -92,6 +92,8 @@ def orchestrate(
     judged: list[tuple[Candidate, Orchestration, Any, Any]] = []
     invalid_in_a_row = 0
     draw = 0
+    # asked once: every draw of one request uses the same prompt, even if the server is re-promoted meanwhile
+    prompt = listed_prompt(base_url, model)
     while len(judged) < wanted and invalid_in_a_row < attempts:
         generate = OpenAIGenerator(
             base_url,
@@ -100,6 +102,7 @@ def orchestrate(
             seed=draw,
             strict_ranges=True,
             timeout_s=120.0,
+            prompt=prompt,
         )
         draw += 1
         text = generate(task)
