@@ -1,7 +1,7 @@
 /**
  * `npm run bench:arbitral-outside [-- --set <jsonl>] [--model <model.json>]`
  *
- * The arbitral classifier on the outside held-out set (activities/agent/arbitral/data/outside/,
+ * The arbitral classifier on the outside held-out set (activities/agent/arbitral/data/outside2/,
  * written by someone who never saw the training data, for evaluation only): precision, recall, F1,
  * and the share of each category flagged, firm-but-fair bargaining above all (issue #15 item 5:
  * F1 ≥ 0.9 with ≤ 1 in 20 firm-but-fair messages flagged). Writes results/arbitral-outside.json.
@@ -19,9 +19,9 @@ import { writeResults } from '../scripts/lib/results.ts';
 
 const { values: args } = parseArgs({
   options: {
-    set: { type: 'string', default: path.join(projectRoot, 'activities/agent/arbitral/data/outside/outside.jsonl') },
+    set: { type: 'string', default: path.join(projectRoot, 'activities/agent/arbitral/data/outside2/outside2.jsonl') },
     model: { type: 'string', default: arbitralModelFile },
-    out: { type: 'string', default: path.join(projectRoot, 'results', 'arbitral-outside.json') },
+    out: { type: 'string', default: path.join(projectRoot, 'results', 'arbitral-outside2.json') },
   },
 });
 
