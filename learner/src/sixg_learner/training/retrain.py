@@ -1,22 +1,27 @@
-"""`npm run sixg:retrain`: the RLDTF training of the shipped 6G-LLM, reproduced end to end on the committed tasks.
+"""`npm run sixg:retrain`: the training of the shipped 6G-LLM, reproduced end to end on the committed tasks.
 
-    python -m sixg_learner.training.retrain [--out data/sixg/runs/retrain] [--skip-ppo] [--rs-rounds 4] ...
+    python -m sixg_learner.training.retrain [--device cuda] [--pack] [--out data/sixg/runs/retrain] ...
 
 Stages (each resumable: a stage whose result exists is not run again; `train` resumes from checkpoints):
 
 1. the base model from the registry package's GGUF (`convert`);
-1b. with `--distill-epochs N`, twin-search distillation: SFT on the training tasks' grid witnesses, the epoch
-   chosen on the dev split (`train distill`; `distill/best.json`); RS then starts from it;
-2. rejection sampling on the training tasks, rounds until greedy completion on the dev split stops improving
-   (`train rs --dev-tasks`; the best round is named in `rs/best.json`);
-3. PPO with token weights from the best RS checkpoint (`train ppo --dev-tasks`; best step in `ppo/best.json`);
-4. greedy evaluation of base, RS and RLDTF on the held-out evaluation tasks (`evaluate --model policy:…`),
-   beside the random, constant and rule baselines, compared with intervals and paired tests (`compare`);
-5. with `--pack`, the model the dev split chose (PPO's best step, else RS's best round; the evaluation
-   tasks never choose anything) packed into `learner/models/sixg-llm` (`ship pack`).
+1b. with `--distill-epochs N` (the default: 6), twin-search distillation with the link-budget prompt on the
+   hand rule's plans and the twin's repairs of them (`train distill --targets rule-repair`), the epoch chosen
+   on the dev split (`distill/best.json`): the shipped model (session 13). About a minute an epoch with
+   `--device cuda` on one H200, about an hour on 2 CPU cores;
+2. with `--rs-rounds N` (N > 0), rejection sampling on the training tasks, rounds until greedy completion on
+   the dev split stops improving (`train rs --dev-tasks`; the best round is named in `rs/best.json`);
+3. with `--ppo-steps N` (N > 0), PPO with token weights from the best RS round, else the distilled model
+   (`train ppo --dev-tasks`; best step in `ppo/best.json`);
+4. greedy evaluation of the base and each trained stage on the held-out evaluation tasks (`evaluate --model
+   policy:…`), beside the random, constant and rule baselines, compared with intervals and paired tests;
+5. with `--pack`, the model the dev split chose (PPO's best step, else RS's best round, else the distilled
+   epoch; the evaluation tasks never choose anything) packed into `learner/models/sixg-llm` (`ship pack`).
 
-The settings below are the committed run's (docs/RLDTF.md); `config.json` in the output folder records them.
-This is a benchmark, not a test: on 2 CPU cores it takes hours.
+The defaults are the shipped run's (docs/RLDTF.md); `config.json` in the output folder records them. The
+model shipped before it (PPO step 27 of sessions 5–7) is `--train-tasks learner/data/train/tasks-1a94344d2007.jsonl
+--prompt plain --distill-epochs 0 --rs-rounds 2 --ppo-steps 40 --ppo-learning-rate 1e-4`. This is a
+benchmark, not a test: it takes hours on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from pathlib import Path
 
 from sixg_learner.export.convert import DEFAULT_OUT_DIR
 
-TRAIN_TASKS = Path("learner/data/train/tasks-1a94344d2007.jsonl")
+TRAIN_TASKS = Path("learner/data/train/tasks-4d5b499080ac.jsonl")
+"""The 2,600 training tasks (seeds 11, 31, 32; its .meta.json)."""
 DEV_TASKS = Path("learner/data/dev/tasks-f06dd51d42e8.jsonl")
 EVAL_TASKS = Path("learner/data/eval/tasks-7011393aa72e.jsonl")
 BASE = DEFAULT_OUT_DIR
@@ -45,15 +51,22 @@ class RetrainArgs:
     out: Path = Path("data/sixg/runs/retrain")
     threads: int = 1
     seed: int = 1
-    distill_epochs: int = 0
+    device: str = "cpu"
+    """torch device of the training stages (cuda: a GPU; only distillation has run on one)."""
+    train_tasks: Path = TRAIN_TASKS
+    prompt: str = "link-budget"
+    distill_epochs: int = 6
     distill_learning_rate: float = 3e-4
+    distill_targets: str = "rule-repair"
+    distill_margin_db: float = 1.0
+    distill_microbatch: int = 16
     rs_tasks: int = 240
     rs_k: int = 8
-    rs_rounds: int = 4
+    rs_rounds: int = 0
     rs_temperature: float = 1.0
     rs_epochs: int = 3
     rs_learning_rate: float = 3e-4
-    ppo_steps: int = 30
+    ppo_steps: int = 0
     ppo_k: int = 4
     ppo_tasks_per_step: int = 8
     ppo_learning_rate: float = 5e-5
@@ -96,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps({k: str(v) for k, v in asdict(args).items()}, indent=2) + "\n")
-    threads = ["--threads", str(args.threads), "--seed", str(args.seed)]
+    threads = ["--threads", str(args.threads), "--seed", str(args.seed), "--device", args.device]
+    tasks = str(args.train_tasks)
 
     # 1. the base
     _run(["sixg_learner.export.convert"])
@@ -107,27 +121,33 @@ def main(argv: list[str] | None = None) -> int:
         if not (distill_dir / "done").is_file():
             epochs = sorted(distill_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
             start = epochs[-1] if epochs else BASE  # a distill checkpoint as --base resumes at its next epoch
-            _run(["sixg_learner.training.train", "distill", "--base", str(start), "--tasks", str(TRAIN_TASKS),
+            _run(["sixg_learner.training.train", "distill", "--base", str(start), "--tasks", tasks,
                   "--dev-tasks", str(DEV_TASKS), "--out", str(distill_dir), "--epochs", str(args.distill_epochs),
-                  "--learning-rate", str(args.distill_learning_rate), *threads])  # fmt: skip
+                  "--learning-rate", str(args.distill_learning_rate), "--prompt", args.prompt,
+                  "--targets", args.distill_targets, "--target-margin-db", str(args.distill_margin_db),
+                  "--microbatch-size", str(args.distill_microbatch), *threads])  # fmt: skip
             (distill_dir / "done").write_text("")
         distill_best = _best(distill_dir)
     rs_base = distill_best or BASE
     # 2. rejection sampling, stopped on the dev split
-    rs_dir = out / "rs"
-    if not (rs_dir / "done").is_file():
-        _run(["sixg_learner.training.train", "rs", "--base", str(rs_base), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
-              str(DEV_TASKS), "--limit", str(args.rs_tasks), "--out", str(rs_dir), "--k", str(args.rs_k),
-              "--rounds", str(args.rs_rounds), "--temperature", str(args.rs_temperature), "--sft-epochs",
-              str(args.rs_epochs), "--learning-rate", str(args.rs_learning_rate), *threads])  # fmt: skip
-        (rs_dir / "done").write_text("")
-    rs_best = _best(rs_dir)
+    rs_best = None
+    if args.rs_rounds > 0:
+        rs_dir = out / "rs"
+        if not (rs_dir / "done").is_file():
+            # a distilled start keeps the prompt it was trained with; the base is given the run's
+            prompt = ["--prompt", args.prompt] if distill_best is None else []
+            _run(["sixg_learner.training.train", "rs", "--base", str(rs_base), "--tasks", tasks, "--dev-tasks",
+                  str(DEV_TASKS), "--limit", str(args.rs_tasks), "--out", str(rs_dir), "--k", str(args.rs_k),
+                  "--rounds", str(args.rs_rounds), "--temperature", str(args.rs_temperature), "--sft-epochs",
+                  str(args.rs_epochs), "--learning-rate", str(args.rs_learning_rate), *prompt, *threads])  # fmt: skip
+            (rs_dir / "done").write_text("")
+        rs_best = _best(rs_dir)
     # 3. PPO with token weights from the best RS round (or the distilled model, if no round beat it on dev)
     ppo_init = rs_best or distill_best
     ppo_best = None
-    if not args.skip_ppo and ppo_init is not None:
+    if not args.skip_ppo and args.ppo_steps > 0 and ppo_init is not None:
         ppo_dir = out / "ppo"
-        _run(["sixg_learner.training.train", "ppo", "--init", str(ppo_init), "--tasks", str(TRAIN_TASKS), "--dev-tasks",
+        _run(["sixg_learner.training.train", "ppo", "--init", str(ppo_init), "--tasks", tasks, "--dev-tasks",
               str(DEV_TASKS), "--out", str(ppo_dir), "--steps", str(args.ppo_steps), "--k", str(args.ppo_k),
               "--tasks-per-step", str(args.ppo_tasks_per_step), "--learning-rate", str(args.ppo_learning_rate),
               "--ppo-epochs", str(args.ppo_epochs), "--save-every", str(args.ppo_save_every),

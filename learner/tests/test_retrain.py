@@ -1,0 +1,61 @@
+"""`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, no RS, no PPO, packed), and the
+earlier RS → PPO run with its flags. The stages are recorded, not run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sixg_learner.training import retrain
+
+
+def _plan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) -> list[list[str]]:
+    commands: list[list[str]] = []
+
+    def run(args: list[str]) -> None:
+        commands.append(args)
+        if args[:2] == ["sixg_learner.training.train", "distill"] or args[:2] == ["sixg_learner.training.train", "rs"]:
+            out = Path(args[args.index("--out") + 1])
+            out.mkdir(parents=True, exist_ok=True)
+            phase = args[1]
+            (out / "best.json").write_text(json.dumps({"checkpoint": str(out / f"{phase}-best")}))
+
+    monkeypatch.setattr(retrain, "_run", run)
+    assert retrain.main(["--out", str(tmp_path / "run"), *flags]) == 0
+    return commands
+
+
+def _flag(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    commands = _plan(monkeypatch, tmp_path, "--device", "cuda", "--pack")
+    phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
+    assert phases == ["distill"], "no RS and no PPO by default"
+    distill = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"])
+    assert _flag(distill, "--tasks") == "learner/data/train/tasks-4d5b499080ac.jsonl"
+    assert _flag(distill, "--prompt") == "link-budget" and _flag(distill, "--targets") == "rule-repair"
+    assert _flag(distill, "--target-margin-db") == "1.0" and _flag(distill, "--epochs") == "6"
+    assert _flag(distill, "--microbatch-size") == "16" and _flag(distill, "--device") == "cuda"
+    pack = commands[-1]
+    assert pack[:2] == ["sixg_learner.export.ship", "pack"]
+    assert _flag(pack, "--checkpoint").endswith("distill/distill-best")
+    assert _flag(pack, "--evaluation").endswith("eval-distill.json")
+
+
+def test_the_earlier_run_is_its_flags_away(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    commands = _plan(
+        monkeypatch, tmp_path,
+        "--train-tasks", "learner/data/train/tasks-1a94344d2007.jsonl", "--prompt", "plain",
+        "--distill-epochs", "0", "--rs-rounds", "2", "--ppo-steps", "40",
+    )  # fmt: skip
+    phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
+    assert phases == ["rs", "ppo"]
+    rs, ppo = (c for c in commands if c[0] == "sixg_learner.training.train")
+    assert _flag(rs, "--prompt") == "plain" and _flag(rs, "--device") == "cpu"
+    assert _flag(ppo, "--init").endswith("rs/rs-best") and _flag(ppo, "--steps") == "40"
+    assert "--prompt" not in ppo, "PPO keeps the prompt of the checkpoint it starts from"
