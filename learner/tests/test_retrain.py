@@ -1,4 +1,4 @@
-"""`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, no RS, no PPO, packed), and the
+"""`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, then 10 PPO steps, packed), and the
 earlier RS → PPO run with its flags. The stages are recorded, not run."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def _plan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *flags: str) -> list[
 
     def run(args: list[str]) -> None:
         commands.append(args)
-        if args[:2] == ["sixg_learner.training.train", "distill"] or args[:2] == ["sixg_learner.training.train", "rs"]:
+        if args[0] == "sixg_learner.training.train":
             out = Path(args[args.index("--out") + 1])
             out.mkdir(parents=True, exist_ok=True)
             phase = args[1]
@@ -35,23 +35,26 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
 ) -> None:
     commands = _plan(monkeypatch, tmp_path, "--device", "cuda", "--pack")
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
-    assert phases == ["distill"], "no RS and no PPO by default"
+    assert phases == ["distill", "ppo"], "no RS by default"
     distill = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"])
     assert _flag(distill, "--tasks") == "learner/data/train/tasks-4d5b499080ac.jsonl"
     assert _flag(distill, "--prompt") == "link-budget" and _flag(distill, "--targets") == "rule-repair"
     assert _flag(distill, "--target-margin-db") == "1.0" and _flag(distill, "--epochs") == "6"
     assert _flag(distill, "--microbatch-size") == "16" and _flag(distill, "--device") == "cuda"
+    ppo = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "ppo"])
+    assert _flag(ppo, "--init").endswith("distill/distill-best"), "PPO starts from the distilled epoch"
+    assert _flag(ppo, "--steps") == "10" and _flag(ppo, "--learning-rate") == "0.0001"
     pack = commands[-1]
     assert pack[:2] == ["sixg_learner.export.ship", "pack"]
-    assert _flag(pack, "--checkpoint").endswith("distill/distill-best")
-    assert _flag(pack, "--evaluation").endswith("eval-distill.json")
+    assert _flag(pack, "--checkpoint").endswith("ppo/ppo-best")
+    assert _flag(pack, "--evaluation").endswith("eval-rldtf.json")
 
 
 def test_the_earlier_run_is_its_flags_away(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     commands = _plan(
         monkeypatch, tmp_path,
         "--train-tasks", "learner/data/train/tasks-1a94344d2007.jsonl", "--prompt", "plain",
-        "--distill-epochs", "0", "--rs-rounds", "2", "--ppo-steps", "40",
+        "--distill-epochs", "0", "--rs-rounds", "2", "--ppo-steps", "40", "--ppo-learning-rate", "1e-4",
     )  # fmt: skip
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
     assert phases == ["rs", "ppo"]

@@ -7,12 +7,13 @@ Stages (each resumable: a stage whose result exists is not run again; `train` re
 1. the base model from the registry package's GGUF (`convert`);
 1b. with `--distill-epochs N` (the default: 6), twin-search distillation with the link-budget prompt on the
    hand rule's plans and the twin's repairs of them (`train distill --targets rule-repair`), the epoch chosen
-   on the dev split (`distill/best.json`): the shipped model (session 13). About a minute an epoch with
-   `--device cuda` on one H200, about an hour on 2 CPU cores;
+   on the dev split (`distill/best.json`). About a minute an epoch with `--device cuda` on one H200, about
+   an hour on 2 CPU cores;
 2. with `--rs-rounds N` (N > 0), rejection sampling on the training tasks, rounds until greedy completion on
    the dev split stops improving (`train rs --dev-tasks`; the best round is named in `rs/best.json`);
-3. with `--ppo-steps N` (N > 0), PPO with token weights from the best RS round, else the distilled model
-   (`train ppo --dev-tasks`; best step in `ppo/best.json`);
+3. with `--ppo-steps N` (N > 0; the default: 10), PPO with token weights from the best RS round, else the
+   distilled model (`train ppo --dev-tasks`; best step in `ppo/best.json`): the shipped model is step 10 of
+   it (session 13; about 100 s a step on 2 CPU cores);
 4. greedy evaluation of the base and each trained stage on the held-out evaluation tasks (`evaluate --model
    policy:…`), beside the random, constant and rule baselines, compared with intervals and paired tests;
 5. with `--pack`, the model the dev split chose (PPO's best step, else RS's best round, else the distilled
@@ -20,7 +21,7 @@ Stages (each resumable: a stage whose result exists is not run again; `train` re
 
 The defaults are the shipped run's (docs/RLDTF.md); `config.json` in the output folder records them. The
 model shipped before it (PPO step 27 of sessions 5–7) is `--train-tasks learner/data/train/tasks-1a94344d2007.jsonl
---prompt plain --distill-epochs 0 --rs-rounds 2 --ppo-steps 40 --ppo-learning-rate 1e-4`. This is a
+--prompt plain --distill-epochs 0 --rs-rounds 2 --ppo-steps 40`. This is a
 benchmark, not a test: it takes hours on 2 CPU cores.
 """
 
@@ -66,10 +67,10 @@ class RetrainArgs:
     rs_temperature: float = 1.0
     rs_epochs: int = 3
     rs_learning_rate: float = 3e-4
-    ppo_steps: int = 0
+    ppo_steps: int = 10
     ppo_k: int = 4
     ppo_tasks_per_step: int = 8
-    ppo_learning_rate: float = 5e-5
+    ppo_learning_rate: float = 1e-4
     ppo_epochs: int = 2
     ppo_save_every: int = 5
     ppo_temperature: float = 1.0
