@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sixg_learner.evaluation.report import main, plot_distill
+from sixg_learner.evaluation.report import dev_lines, main, plot_distill
 
 
 def _epoch(step: int, **extra: float) -> dict[str, object]:
@@ -27,3 +27,10 @@ def test_a_distill_run_gets_its_own_figure(tmp_path: Path) -> None:
 def test_metrics_without_distillation_epochs_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no distillation epochs"):
         plot_distill([{"phase": "ppo", "step": 1}], tmp_path / "x.png")
+
+
+def test_a_dev_line_is_a_completion_rate() -> None:
+    assert dev_lines(["rule=0.717"]) == {"rule": 0.717}
+    for bad in ("rule=71.7", "rule=high", "rule"):
+        with pytest.raises(SystemExit):
+            dev_lines([bad])

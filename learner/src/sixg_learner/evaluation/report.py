@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,32 @@ def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def named_paths(pairs: list[str], flag: str) -> dict[str, Path]:
-    out: dict[str, Path] = {}
+def named_values(pairs: list[str], flag: str, what: str = "VALUE") -> dict[str, str]:
+    out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name or not value:
-            raise SystemExit(f"{flag} wants NAME=PATH, got {pair!r}")
-        out[name] = Path(value)
+            raise SystemExit(f"{flag} wants NAME={what}, got {pair!r}")
+        out[name] = value
     return out
+
+
+def named_paths(pairs: list[str], flag: str) -> dict[str, Path]:
+    return {name: Path(value) for name, value in named_values(pairs, flag, "PATH").items()}
+
+
+def dev_lines(pairs: list[str]) -> dict[str, float]:
+    """`--dev-line NAME=COMPLETION`: a completion rate between 0 and 1."""
+    lines = {}
+    for name, value in named_values(pairs, "--dev-line", "COMPLETION").items():
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = math.nan  # not a number: refused below like one out of range
+        if not 0.0 <= rate <= 1.0:
+            raise SystemExit(f"--dev-line {name}: a completion rate between 0 and 1, got {value!r}")
+        lines[name] = rate
+    return lines
 
 
 def benchmark_rows(evals: dict[str, Path]) -> list[dict[str, Any]]:
@@ -174,8 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = [curves]
     if "distill" in runs:
         figures.append(Path(f"{args.out}-distill.png"))
-        lines = {name: float(str(value)) for name, value in named_paths(args.dev_line, "--dev-line").items()}
-        plot_distill(runs["distill"], figures[-1], lines)
+        plot_distill(runs["distill"], figures[-1], dev_lines(args.dev_line))
     if rows:
         plot_benchmarks(rows, bars)
     summary = {
