@@ -72,6 +72,7 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
         maxTokens: settings.maxTokens,
         seed: seedFrom(input.negotiationId, input.round, party.id),
         signal,
+        turn: { negotiationId: input.negotiationId, round: input.round, agent: party.id },
       });
       // 7. validation.
       const { value, reasoning, substituted, warnings } = validateAnswer(party.id, answer, {

@@ -4,7 +4,7 @@
  * problem, up to `maxAttempts`. The caller substitutes the optimizer when every attempt failed.
  */
 import { createHash } from 'node:crypto';
-import type { ChatMessage, ChatModel } from '../../core/llm/chat-model.ts';
+import type { ChatMessage, ChatModel, TurnLabel } from '../../core/llm/chat-model.ts';
 import { serviceIntentJsonSchema, type ServiceIntent } from '../../core/negotiation/schemas.ts';
 import type { LlmCallSummary } from '../../core/negotiation/types.ts';
 import { extractServiceIntent } from './extraction.ts';
@@ -19,6 +19,8 @@ export interface IntentRequest {
   /** Base seed: attempt a uses seed + a, so a retried activity asks the same questions. */
   seed: number;
   signal?: AbortSignal;
+  /** Which turn asks; passed to the chat model for observers, not to the endpoint. */
+  turn?: TurnLabel;
 }
 
 export interface IntentAnswer {
@@ -59,6 +61,7 @@ export async function askForIntent(model: ChatModel, request: IntentRequest): Pr
           jsonSchema: serviceIntentJsonSchema,
           maxTokens: request.maxTokens,
           seed: request.seed + attempt,
+          ...(request.turn ? { turn: request.turn } : {}),
         },
         request.signal,
       );

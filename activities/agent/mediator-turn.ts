@@ -121,6 +121,7 @@ export function createMediatorTurn(deps: AgentDependencies): (input: MediatorTur
         maxTokens: settings.maxTokens,
         seed: seedFrom(input.negotiationId, round, 'maestro'),
         signal,
+        turn: { negotiationId: input.negotiationId, round, agent: 'maestro' },
       });
       // 7. validation.
       const decided = validateAnswer('maestro', answer, {

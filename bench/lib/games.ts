@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../../core/config.ts';
-import { createChatModel } from '../../core/llm/chat-model.ts';
+import { createChatModel, type ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { ensureModelServer, registerMissingSearchAttributes, stopService } from '../../scripts/services.ts';
 import { negotiationInput, negotiationWorker, readyContextUnits, startTemporal } from '../../scripts/lib/stack.ts';
@@ -41,7 +41,13 @@ export interface GameResult {
 export async function runGames(
   bench: string,
   games: Game[],
-  options: { fresh?: boolean } = {},
+  options: {
+    fresh?: boolean;
+    /** Wraps the agents' chat model (a recorder, a baseline policy); the contextual units keep the plain one. */
+    wrapChatModel?: (model: ChatModel) => ChatModel;
+    /** The model name reported with the results, when the wrapper answers in place of the configured one. */
+    modelName?: string;
+  } = {},
 ): Promise<{ results: GameResult[]; model: string }> {
   const config = loadConfig();
   const server = await ensureModelServer(config);
@@ -55,7 +61,8 @@ export async function runGames(
     await registerMissingSearchAttributes(env.connection, config.namespace, config.topology.searchAttributes);
     const chatModel = createChatModel(config.model);
     const taskQueue = `bench-${bench}`;
-    const worker = await negotiationWorker(env, taskQueue, chatModel, {
+    const agentModel = options.wrapChatModel ? options.wrapChatModel(chatModel) : chatModel;
+    const worker = await negotiationWorker(env, taskQueue, agentModel, {
       contextUnits: await readyContextUnits(config, chatModel),
     });
     const results: GameResult[] = [];
@@ -90,7 +97,7 @@ export async function runGames(
         );
       }
     });
-    return { results, model: config.model.model };
+    return { results, model: options.modelName ?? config.model.model };
   } finally {
     await env.teardown();
     if (server) await stopService(server);

@@ -21,6 +21,15 @@ export interface StructuredChatRequest {
   maxTokens: number;
   temperature?: number;
   seed?: number;
+  /** Which agent turn asks (for observers such as the negotiator's rollout recorder); never sent to the endpoint. */
+  turn?: TurnLabel;
+}
+
+export interface TurnLabel {
+  negotiationId: string;
+  round: number;
+  /** A BO's party id, or 'maestro'. */
+  agent: string;
 }
 
 export interface ChatCompletion {

@@ -1,0 +1,115 @@
+/**
+ * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1]
+ *    [--policy served|rule|constant] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
+ *
+ * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
+ * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
+ * `runGames`), so a rollout uses the serving path's prompts, optimizer, validation, arbitration and
+ * consensus rule and cannot drift from it. `--samples k` plays each scenario k times (different
+ * workflow ids, so different sampling seeds). Every finished negotiation is scored per agent
+ * (negotiator/rewards.ts).
+ *
+ * Writes the episodes (scenario, final state, rewards, and with `--policy served` every turn's
+ * messages and answer, the data rejection sampling keeps from) to
+ * data/negotiator/rollouts/<tag>.jsonl, and a summary with the issue's measures (consensus rate,
+ * error to the optimum, rounds, wall time, rewards per agent and personality, mean concession per
+ * personality) to results/negotiator-<tag>.json. Interrupted runs resume (runGames).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../core/config.ts';
+import type { ChatModel } from '../core/llm/chat-model.ts';
+import { runGames, writeResults, type Game } from '../bench/lib/games.ts';
+import { constantPolicy, policyNames, recording, rulePolicy, type PolicyName, type RecordedTurn } from './policies.ts';
+import { rewardEpisode } from './rewards.ts';
+import { drawScenarios, requestOf, scenarioSplits, type ScenarioSplit } from './scenarios.ts';
+import type { Episode } from './episode.ts';
+import { summarise } from './summary.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    split: { type: 'string', default: 'heldout' },
+    n: { type: 'string', default: '40' },
+    from: { type: 'string', default: '0' },
+    samples: { type: 'string', default: '1' },
+    policy: { type: 'string', default: 'served' },
+    temperature: { type: 'string' },
+    tag: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+
+function positiveInt(name: string, text: string, min = 1): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${text}`);
+  return value;
+}
+const split = args.split as ScenarioSplit;
+if (!scenarioSplits.includes(split)) throw new Error(`--split must be one of ${scenarioSplits.join(', ')}`);
+const policy = args.policy as PolicyName;
+if (!policyNames.includes(policy)) throw new Error(`--policy must be one of ${policyNames.join(', ')}`);
+const count = positiveInt('n', args.n);
+const from = positiveInt('from', args.from, 0);
+const samples = positiveInt('samples', args.samples);
+const temperature = args.temperature === undefined ? undefined : Number(args.temperature);
+if (temperature !== undefined && !(temperature >= 0 && temperature <= 2)) {
+  throw new Error(`--temperature must be within [0, 2], got ${args.temperature}`);
+}
+const tag = args.tag ?? `${policy}-${split}${temperature === undefined ? '' : `-t${temperature}`}`;
+if (!/^[A-Za-z0-9._-]+$/.test(tag)) throw new Error(`--tag may hold letters, digits, '.', '_' and '-' only`);
+
+const scenarios = drawScenarios(split, count, from);
+const games: Game[] = scenarios.flatMap((scenario) =>
+  Array.from({ length: samples }, (_, s) => ({ id: `${scenario.id}-s${s}`, request: requestOf(scenario) })),
+);
+
+let recorded: Map<string, RecordedTurn[]> | null = null;
+const wrap = (model: ChatModel): ChatModel => {
+  if (policy === 'rule') return rulePolicy(model);
+  if (policy === 'constant') return constantPolicy(model);
+  const recorder = recording(model, temperature === undefined ? {} : { temperature });
+  recorded = recorder.turns;
+  return recorder.model;
+};
+const { results, model } = await runGames(`negotiator-${tag}`, games, {
+  fresh: args.fresh,
+  wrapChatModel: wrap,
+  ...(policy === 'served' ? {} : { modelName: policy }),
+});
+
+const byId = new Map(scenarios.map((s) => [s.id, s]));
+const episodes: Episode[] = results.map((result) => {
+  const match = /^(.*)-s(\d+)$/.exec(result.id)!;
+  const scenario = byId.get(match[1]!)!;
+  const turns = recorded?.get(result.state.id) ?? null;
+  return {
+    scenario,
+    sample: Number(match[2]),
+    workflowId: result.state.id,
+    state: result.state,
+    wallSeconds: result.wallSeconds,
+    reward: rewardEpisode(requestOf(scenario), result.state),
+    turns: turns && turns.length > 0 ? turns : null,
+  };
+});
+
+const episodesFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.jsonl`);
+mkdirSync(path.dirname(episodesFile), { recursive: true });
+writeFileSync(episodesFile, episodes.map((e) => JSON.stringify(e)).join('\n') + '\n');
+process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episodes.length} episodes)\n`);
+
+const command =
+  `npm run negotiator:rollout -- --split ${split} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples} ` +
+  `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}${args.tag ? ` --tag ${tag}` : ''}`;
+writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
+  command,
+  model,
+  split,
+  scenarios: `${split} ${from}–${from + count - 1}`,
+  samplesPerScenario: samples,
+  temperature: temperature ?? 'configured',
+  episodesFile: path.relative(projectRoot, episodesFile),
+  ...summarise(episodes),
+});

@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildBoMessages, buildMediatorMessages } from '../../activities/agent/prompts.ts';
+import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
+import { negotiationRequestSchema, type NegotiationRequest } from '../../core/negotiation/schemas.ts';
+import type { NegotiationState, RoundRecord } from '../../core/negotiation/types.ts';
+import { constantPolicy, recording, rulePolicy, ruleValue } from '../../negotiator/policies.ts';
+import { meanConcession, rewardEpisode, statesValue, targetConcession } from '../../negotiator/rewards.ts';
+import { drawScenario, drawScenarios, requestOf } from '../../negotiator/scenarios.ts';
+import { wilson } from '../../negotiator/summary.ts';
+
+const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
+
+function requestWith(personalities: [string, string] = ['normal', 'normal']): NegotiationRequest {
+  return negotiationRequestSchema.parse({
+    topic,
+    parties: [
+      { id: 'cost', objective: 'cost', target: 20, weight: 1, personality: personalities[0] },
+      { id: 'qos', objective: 'qos', target: 80, weight: 1, personality: personalities[1] },
+    ],
+    maxRounds: 5,
+    tolerance: 2,
+    optimizerMode: 'off',
+  });
+}
+
+function roundOf(
+  round: number,
+  values: Record<string, number>,
+  proposal: number,
+  extra: Partial<RoundRecord> = {},
+): RoundRecord {
+  return {
+    round,
+    values,
+    reasoning: Object.fromEntries(Object.entries(values).map(([id, v]) => [id, `I propose ${v} Mbps.`])),
+    decision: 'continue',
+    spread: Math.max(...Object.values(values)) - Math.min(...Object.values(values)),
+    mediator: { proposal, message: `Move to ${proposal} Mbps.`, optimizerProposal: proposal },
+    warnings: [],
+    llm: { calls: 3, attempts: 3, latencyMs: 0 },
+    targetChanges: [],
+    ...extra,
+  };
+}
+
+function stateOf(request: NegotiationRequest, rounds: RoundRecord[], consensus: number | null): NegotiationState {
+  const last = rounds.at(-1)!;
+  if (consensus !== null) last.decision = 'consensus';
+  else last.decision = 'no_consensus';
+  return {
+    id: 'n-1',
+    status: consensus === null ? 'no_consensus' : 'consensus',
+    currentRound: rounds.length,
+    request,
+    rounds,
+    consensus: consensus === null ? null : { value: consensus, round: rounds.length },
+    optimum: { value: 50 },
+    lastValues: last.values,
+  };
+}
+
+describe('negotiator scenarios (negotiator/scenarios.ts)', () => {
+  it('draws the same scenario for the same split and index, different ones across splits', () => {
+    assert.deepEqual(drawScenario('train', 3), drawScenario('train', 3));
+    assert.notDeepEqual(drawScenario('train', 3).request, drawScenario('heldout', 3).request);
+  });
+  it('covers 2–10 parties, both modes and every personality, as valid workflow requests', () => {
+    const scenarios = drawScenarios('train', 200);
+    const sizes = new Set(scenarios.map((s) => s.request.parties.length));
+    assert.ok(sizes.has(2) && sizes.has(10) && Math.min(...sizes) === 2 && Math.max(...sizes) === 10);
+    assert.deepEqual(new Set(scenarios.map((s) => s.request.optimizerMode)), new Set(['off', 'soft']));
+    assert.equal(new Set(scenarios.flatMap((s) => s.request.parties.map((p) => p.personality))).size, 5);
+    for (const s of scenarios) requestOf(s); // throws on an invalid request
+  });
+  it('keeps held-out scenarios apart from training ones', () => {
+    const key = (s: ReturnType<typeof drawScenario>): string => JSON.stringify(s.request);
+    const train = new Set(drawScenarios('train', 300).map(key));
+    assert.equal(drawScenarios('heldout', 100).filter((s) => train.has(key(s))).length, 0);
+  });
+});
+
+describe('negotiator rewards (negotiator/rewards.ts)', () => {
+  it('scores a first-round consensus: utility by distance to the target, full agreement, values stated', () => {
+    const request = requestWith();
+    const reward = rewardEpisode(request, stateOf(request, [roundOf(1, { cost: 50, qos: 51 }, 50)], 50.5));
+    const cost = reward.parties.find((p) => p.partyId === 'cost')!;
+    assert.equal(reward.consensus, true);
+    assert.equal(cost.agreement, 1);
+    assert.ok(Math.abs(cost.utility - -(((50.5 - 20) / 100) ** 2)) < 1e-12);
+    assert.equal(cost.concession, null);
+    assert.equal(cost.validity, 1);
+    assert.equal(reward.mediator.errorToOptimum, 0.5);
+    assert.equal(reward.mediator.distance, 1 - 0.5 / 25);
+  });
+  it('punishes no consensus for every agent', () => {
+    const request = requestWith();
+    const rounds = [1, 2, 3, 4, 5].map((k) => roundOf(k, { cost: 20, qos: 80 }, 50));
+    const reward = rewardEpisode(request, stateOf(request, rounds, null));
+    for (const p of reward.parties) {
+      assert.equal(p.agreement, -1);
+      assert.equal(p.utility, -1);
+    }
+    assert.equal(reward.mediator.distance, -1);
+    assert.ok(reward.mediator.total < 0);
+  });
+  it('measures concession as the share of the gap to MAESTRO’s proposal closed', () => {
+    const rounds = [roundOf(1, { cost: 20, qos: 80 }, 60), roundOf(2, { cost: 40, qos: 70 }, 55)];
+    assert.equal(meanConcession(rounds, 'cost', 2), 0.5);
+    assert.equal(meanConcession(rounds, 'qos', 2), 0.5);
+    // a party that moved away is a zero concession, not a negative one
+    const away = [roundOf(1, { cost: 20, qos: 80 }, 60), roundOf(2, { cost: 10, qos: 60 }, 55)];
+    assert.equal(meanConcession(away, 'cost', 2), 0);
+  });
+  it('rewards each personality for its own concession rate', () => {
+    const play = (personality: string, conceded: number): number => {
+      const request = requestWith([personality, 'normal']);
+      const rounds = [roundOf(1, { cost: 20, qos: 80 }, 60), roundOf(2, { cost: 20 + 40 * conceded, qos: 60 }, 60)];
+      return rewardEpisode(request, stateOf(request, rounds, null)).parties[0]!.personalityScore;
+    };
+    assert.ok(play('vulnerable', 0.9) > play('vulnerable', 0.2));
+    assert.ok(play('disagreeable', 0.2) > play('disagreeable', 0.9));
+    assert.ok(targetConcession.vulnerable > targetConcession.agreeable);
+    assert.ok(targetConcession.agreeable > targetConcession.normal);
+    assert.ok(targetConcession.normal > targetConcession.disagreeable);
+  });
+  it('wants a toxic party caught by the arbitral unit and an honest one left alone', () => {
+    const flagged = (personality: string, isFlagged: boolean): number => {
+      const request = requestWith([personality, 'normal']);
+      const flags = isFlagged
+        ? [{ partyId: 'cost', score: 0.9, reasons: ['threat'], decidedBy: 'classifier' as const }]
+        : [];
+      const rounds = [roundOf(1, { cost: 20, qos: 80 }, 50, { arbitration: { flags, incentives: [] } })];
+      return rewardEpisode(request, stateOf(request, rounds, null)).parties[0]!.personalityScore;
+    };
+    assert.ok(flagged('toxic', true) > flagged('toxic', false));
+    assert.ok(flagged('normal', false) > flagged('normal', true));
+  });
+  it('counts an answer the optimizer had to replace as invalid', () => {
+    const request = requestWith();
+    const warning = {
+      agent: 'cost',
+      unit: 'validation' as const,
+      code: 'substituted_by_optimizer' as const,
+      message: '',
+    };
+    const rounds = [roundOf(1, { cost: 50, qos: 51 }, 50, { warnings: [warning] })];
+    const reward = rewardEpisode(request, stateOf(request, rounds, 50.5));
+    assert.equal(reward.parties[0]!.validity, -1);
+    assert.equal(reward.parties[1]!.validity, 1);
+  });
+  it('reads whether a reasoning states its number', () => {
+    assert.equal(statesValue('I hold 42.5 Mbps firmly', 42.5), true);
+    assert.equal(statesValue('I hold 42 Mbps', 42.3), true);
+    assert.equal(statesValue('I hold my position', 42), false);
+    assert.equal(statesValue('round 2 of 5', 42), false);
+  });
+});
+
+describe('negotiator policies (negotiator/policies.ts) on the real prompt builders', () => {
+  const request = requestWith();
+  const party = request.parties[0]!;
+  const boRequest = (feedbackProposal: number | null): StructuredChatRequest => ({
+    messages: buildBoMessages({
+      topic,
+      party,
+      others: [{ id: 'qos', objective: 'qos' }],
+      round: feedbackProposal === null ? 1 : 2,
+      maxRounds: 5,
+      optimizerMode: 'off',
+      feedback:
+        feedbackProposal === null
+          ? null
+          : {
+              round: 2,
+              message: 'Move toward the middle.',
+              proposal: feedbackProposal,
+              optimizer: { proposal: 50, price: 0, penalty: 1 },
+            },
+      optimizerProposal: 20,
+      context: [],
+    }),
+    schemaName: 'service_intent',
+    jsonSchema: {},
+    maxTokens: 64,
+  });
+  const mediatorRequest: StructuredChatRequest = {
+    messages: buildMediatorMessages({
+      topic,
+      parties: [
+        { id: 'cost', objective: 'cost' },
+        { id: 'qos', objective: 'qos' },
+      ],
+      round: 1,
+      maxRounds: 5,
+      optimizerMode: 'off',
+      intents: { cost: { value: 20, reasoning: 'low (cheap)' }, qos: { value: 81, reasoning: 'high' } },
+      optimizerProposal: 50,
+      context: [],
+    }),
+    schemaName: 'service_intent',
+    jsonSchema: {},
+    maxTokens: 64,
+  };
+  const never: ChatModel = {
+    name: 'inner',
+    completeJson: () => Promise.reject(new Error('the baseline asked the model')),
+  };
+
+  it('the rule opens at the ideal value, then takes MAESTRO’s proposal; MAESTRO proposes the mean', () => {
+    assert.equal(ruleValue(boRequest(null)).value, 20);
+    assert.equal(ruleValue(boRequest(47.5)).value, 47.5);
+    assert.equal(ruleValue(mediatorRequest).value, 50.5);
+  });
+  it('answers as JSON without asking the model; the constant answers the middle of the range', async () => {
+    const rule = await rulePolicy(never).completeJson(mediatorRequest);
+    assert.equal((JSON.parse(rule.content) as { value: number }).value, 50.5);
+    const constant = await constantPolicy(never).completeJson(boRequest(null));
+    assert.equal((JSON.parse(constant.content) as { value: number }).value, 50);
+  });
+  it('records labelled service-intent turns with their messages, attempts counted per agent and round', async () => {
+    const inner: ChatModel = {
+      name: 'inner',
+      completeJson: (req) =>
+        Promise.resolve({
+          content: `{"value": 1, "reasoning": "t=${req.temperature}"}`,
+          promptTokens: 1,
+          completionTokens: 1,
+          latencyMs: 1,
+          model: 'inner',
+        }),
+    };
+    const { model, turns } = recording(inner, { temperature: 0.9 });
+    const turn = { negotiationId: 'n-1', round: 1, agent: 'cost' };
+    await model.completeJson({ ...boRequest(null), turn });
+    await model.completeJson({ ...boRequest(null), turn });
+    await model.completeJson({ ...boRequest(null), schemaName: 'judge', turn });
+    await model.completeJson(boRequest(null));
+    const recorded = turns.get('n-1')!;
+    assert.deepEqual(
+      recorded.map((t) => t.attempt),
+      [0, 1],
+    );
+    assert.equal(recorded[0]!.temperature, 0.9);
+    assert.match(recorded[0]!.answer, /t=0.9/);
+    assert.equal(recorded[0]!.messages[0]!.role, 'system');
+  });
+});
+
+describe('negotiator summary', () => {
+  it('gives a Wilson interval that holds the rate', () => {
+    const [lo, hi] = wilson(8, 10);
+    assert.ok(lo < 0.8 && 0.8 < hi && lo > 0.4 && hi < 1);
+    assert.deepEqual(wilson(0, 0), [0, 1]);
+  });
+});
