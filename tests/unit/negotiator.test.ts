@@ -7,7 +7,9 @@ import type { NegotiationState, RoundRecord } from '../../core/negotiation/types
 import { constantPolicy, recording, rulePolicy, ruleValue } from '../../negotiator/policies.ts';
 import { meanConcession, rewardEpisode, statesValue, targetConcession } from '../../negotiator/rewards.ts';
 import { drawScenario, drawScenarios, requestOf } from '../../negotiator/scenarios.ts';
+import { selectTurns } from '../../negotiator/select.ts';
 import { wilson } from '../../negotiator/summary.ts';
+import type { Episode } from '../../negotiator/episode.ts';
 
 const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
 
@@ -252,5 +254,58 @@ describe('negotiator summary', () => {
     const [lo, hi] = wilson(8, 10);
     assert.ok(lo < 0.8 && 0.8 < hi && lo > 0.4 && hi < 1);
     assert.deepEqual(wilson(0, 0), [0, 1]);
+  });
+});
+
+describe('negotiator selection (rejection sampling over rollouts)', () => {
+  const scenario = drawScenario('train', 0);
+  const request = requestOf(scenario);
+  const ids = request.parties.map((p) => p.id);
+  const turn = (negotiationId: string, agent: string, value: number, attempt = 0) => ({
+    negotiationId,
+    round: 1,
+    agent,
+    attempt,
+    messages: [{ role: 'system' as const, content: `you are ${agent}` }],
+    answer: JSON.stringify({ value, reasoning: `I say ${value}` }),
+    temperature: 0.9,
+  });
+  const episode = (id: string, value: number, consensus: boolean): Episode => {
+    const values = Object.fromEntries(ids.map((p) => [p, value]));
+    const state = stateOf(request, [roundOf(1, values, value)], consensus ? value : null);
+    return {
+      scenario,
+      sample: 0,
+      workflowId: id,
+      state: { ...state, id },
+      wallSeconds: 1,
+      reward: rewardEpisode(request, { ...state, optimum: { value: 60 } }),
+      turns: ids.map((p) => turn(id, p, value)),
+    };
+  };
+
+  it('keeps each agent’s turns from its best rollout that reached consensus', () => {
+    const records = selectTurns([episode('a', 40, true), episode('b', 60, true), episode('c', 61, false)], {
+      requireConsensus: true,
+    });
+    assert.equal(records.length, ids.length);
+    // every BO is best off near its own target; whichever rollout won, the kept answer is one that was acted on
+    for (const r of records) assert.match(r.messages.at(-1)!.content, /"value":(40|60)/);
+    assert.equal(
+      records.every((r) => r.messages.at(-1)!.role === 'assistant'),
+      true,
+    );
+  });
+  it('drops turns that needed a retry or whose value the round did not keep, and refuses held-out episodes', () => {
+    const retried = episode('a', 40, true);
+    retried.turns = [...retried.turns!, turn('a', ids[0]!, 41, 1)];
+    retried.turns[1] = turn('a', ids[1]!, 99);
+    const kept = selectTurns([retried], { requireConsensus: true });
+    assert.deepEqual(
+      kept.map((r) => r.agent),
+      ids.slice(2),
+    );
+    const heldout = { ...episode('h', 40, true), scenario: drawScenario('heldout', 0) };
+    assert.throws(() => selectTurns([heldout], { requireConsensus: true }), /train only/);
   });
 });

@@ -1,0 +1,121 @@
+/**
+ * `npm run negotiator:select -- --episodes data/negotiator/rollouts/<tag>.jsonl --out <file.jsonl>
+ *    [--require-consensus true]`
+ *
+ * Rejection sampling's selection (RLDTF Section III-B, applied to negotiation): of the k rollouts of
+ * each training scenario, keep for every agent (each BO and MAESTRO) its turns from the rollout where
+ * its own reward (negotiator/rewards.ts) was highest — only a rollout that reached consensus, by
+ * default. A kept turn is one the agent answered validly at its first ask with the value the round
+ * recorded, so the example is exactly what was said and acted on. Writes chat records
+ * (`messages` ending with the assistant's answer) for the learner's SFT
+ * (`npm run sixg:train -- sft --data <file>`, the same code path as the 6G-LLM's), with each
+ * record's scenario, agent, round and reward beside them.
+ *
+ * Refuses held-out episodes: the held-out split is for measuring, never for training.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Episode } from './episode.ts';
+import type { RecordedTurn } from './policies.ts';
+
+export interface SftRecord {
+  messages: { role: string; content: string }[];
+  scenario: string;
+  agent: string;
+  round: number;
+  reward: number;
+}
+
+function agentReward(episode: Episode, agent: string): number {
+  if (agent === 'maestro') return episode.reward.mediator.total;
+  return episode.reward.parties.find((p) => p.partyId === agent)?.total ?? Number.NEGATIVE_INFINITY;
+}
+
+/** The value this agent's answer stated, if it parses (the answer is the model's raw JSON text). */
+function answeredValue(turn: RecordedTurn): number | null {
+  try {
+    const parsed = JSON.parse(turn.answer) as { value?: unknown };
+    return typeof parsed.value === 'number' ? parsed.value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The turns of `agent` in `episode` that were answered at the first ask with the value the round kept. */
+function actedTurns(episode: Episode, agent: string): RecordedTurn[] {
+  const turns = episode.turns ?? [];
+  return turns.filter((turn) => {
+    if (turn.agent !== agent || turn.attempt !== 0) return false;
+    const retried = turns.some((t) => t.agent === agent && t.round === turn.round && t.attempt > 0);
+    if (retried) return false;
+    const record = episode.state.rounds.find((r) => r.round === turn.round);
+    if (!record) return false;
+    const kept = agent === 'maestro' ? record.mediator.proposal : record.values[agent];
+    const said = answeredValue(turn);
+    return kept !== undefined && said !== null && Math.abs(kept - said) < 1e-6;
+  });
+}
+
+export function selectTurns(episodes: readonly Episode[], options: { requireConsensus: boolean }): SftRecord[] {
+  const byScenario = new Map<string, Episode[]>();
+  for (const episode of episodes) {
+    if (episode.scenario.split !== 'train') {
+      throw new Error(`episode ${episode.workflowId} is from the ${episode.scenario.split} split: train only`);
+    }
+    byScenario.set(episode.scenario.id, [...(byScenario.get(episode.scenario.id) ?? []), episode]);
+  }
+  const records: SftRecord[] = [];
+  for (const [scenarioId, samples] of byScenario) {
+    const eligible = samples.filter((e) => e.turns !== null && (!options.requireConsensus || e.reward.consensus));
+    const agents = ['maestro', ...samples[0]!.scenario.request.parties.map((p) => p.id)];
+    for (const agent of agents) {
+      const best = [...eligible].sort((a, b) => agentReward(b, agent) - agentReward(a, agent))[0];
+      if (!best) continue;
+      for (const turn of actedTurns(best, agent)) {
+        records.push({
+          messages: [...turn.messages, { role: 'assistant', content: turn.answer }],
+          scenario: scenarioId,
+          agent,
+          round: turn.round,
+          reward: agentReward(best, agent),
+        });
+      }
+    }
+  }
+  return records;
+}
+
+export function readEpisodes(file: string): Episode[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Episode);
+}
+
+if (import.meta.main) {
+  const { values: args } = parseArgs({
+    options: {
+      episodes: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'require-consensus': { type: 'string', default: 'true' },
+    },
+  });
+  if (!args.episodes?.length || !args.out) {
+    throw new Error('usage: negotiator:select --episodes FILE [--episodes FILE …] --out FILE.jsonl');
+  }
+  if (!['true', 'false'].includes(args['require-consensus'])) throw new Error('--require-consensus is true or false');
+  const episodes = args.episodes.flatMap(readEpisodes);
+  const records = selectTurns(episodes, { requireConsensus: args['require-consensus'] === 'true' });
+  if (records.length === 0) throw new Error('no turn was kept: nothing to train on');
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  writeFileSync(args.out, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const perAgent = records.reduce<Record<string, number>>((acc, r) => {
+    const role = r.agent === 'maestro' ? 'maestro' : 'bo';
+    acc[role] = (acc[role] ?? 0) + 1;
+    return acc;
+  }, {});
+  process.stderr.write(
+    `kept ${records.length} turns (${JSON.stringify(perAgent)}) from ${episodes.length} episodes → ${args.out}\n`,
+  );
+}
