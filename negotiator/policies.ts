@@ -11,6 +11,7 @@
  * The two baselines read only what their prompt shows (the same messages the LLM gets), and hand
  * every other request (the arbitral judge's) to the wrapped model.
  */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
 
 export interface RecordedTurn {
@@ -99,12 +100,25 @@ export const constantPolicy = (inner: ChatModel): ChatModel =>
     return { value: middle, reasoning: `The middle of the range, ${middle}.` };
   });
 
-/** The model as it is, with every service-intent turn it answers kept in `turns`, by negotiation id. */
+/**
+ * The model as it is, with every service-intent turn it answers kept in `turns`, by negotiation id.
+ * With `file`, each turn is also appended to that JSONL file as it is answered, and the turns already
+ * there are loaded first: a rollout interrupted and resumed (runGames) keeps the turns of the games
+ * its first run finished.
+ */
 export function recording(
   inner: ChatModel,
-  options: { temperature?: number } = {},
+  options: { temperature?: number; file?: string } = {},
 ): { model: ChatModel; turns: Map<string, RecordedTurn[]> } {
   const turns = new Map<string, RecordedTurn[]>();
+  const keep = (turn: RecordedTurn): void => {
+    turns.set(turn.negotiationId, [...(turns.get(turn.negotiationId) ?? []), turn]);
+  };
+  if (options.file && existsSync(options.file)) {
+    for (const line of readFileSync(options.file, 'utf8').split('\n')) {
+      if (line.trim() !== '') keep(JSON.parse(line) as RecordedTurn);
+    }
+  }
   const model: ChatModel = {
     name: inner.name,
     async completeJson(request, signal) {
@@ -115,16 +129,16 @@ export function recording(
       const completion = await inner.completeJson(asked, signal);
       const label = request.turn;
       if (label && request.schemaName === intentSchemaName) {
-        const list = turns.get(label.negotiationId) ?? [];
-        const attempt = list.filter((t) => t.round === label.round && t.agent === label.agent).length;
-        list.push({
+        const earlier = turns.get(label.negotiationId) ?? [];
+        const turn: RecordedTurn = {
           ...label,
-          attempt,
+          attempt: earlier.filter((t) => t.round === label.round && t.agent === label.agent).length,
           messages: request.messages,
           answer: completion.content,
           temperature: asked.temperature ?? null,
-        });
-        turns.set(label.negotiationId, list);
+        };
+        keep(turn);
+        if (options.file) appendFileSync(options.file, `${JSON.stringify(turn)}\n`);
       }
       return completion;
     },

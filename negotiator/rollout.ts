@@ -1,12 +1,13 @@
 /**
- * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1]
+ * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
  *    [--policy served|rule|constant] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
  * `runGames`), so a rollout uses the serving path's prompts, optimizer, validation, arbitration and
  * consensus rule and cannot drift from it. `--samples k` plays each scenario k times (different
- * workflow ids, so different sampling seeds). Every finished negotiation is scored per agent
+ * workflow ids, so different sampling seeds); `--max-parties` keeps the split's scenarios with at most
+ * that many parties (the first n of them from index `from`). Every finished negotiation is scored per agent
  * (negotiator/rewards.ts).
  *
  * Writes the episodes (scenario, final state, rewards, and with `--policy served` every turn's
@@ -15,7 +16,7 @@
  * error to the optimum, rounds, wall time, rewards per agent and personality, mean concession per
  * personality) to results/negotiator-<tag>.json. Interrupted runs resume (runGames).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '40' },
     from: { type: 'string', default: '0' },
     samples: { type: 'string', default: '1' },
+    'max-parties': { type: 'string', default: '10' },
     policy: { type: 'string', default: 'served' },
     temperature: { type: 'string' },
     tag: { type: 'string' },
@@ -60,16 +62,21 @@ if (temperature !== undefined && !(temperature >= 0 && temperature <= 2)) {
 const tag = args.tag ?? `${policy}-${split}${temperature === undefined ? '' : `-t${temperature}`}`;
 if (!/^[A-Za-z0-9._-]+$/.test(tag)) throw new Error(`--tag may hold letters, digits, '.', '_' and '-' only`);
 
-const scenarios = drawScenarios(split, count, from);
+const maxParties = positiveInt('max-parties', args['max-parties'], 2);
+const scenarios = drawScenarios(split, count, from, maxParties);
 const games: Game[] = scenarios.flatMap((scenario) =>
   Array.from({ length: samples }, (_, s) => ({ id: `${scenario.id}-s${s}`, request: requestOf(scenario) })),
 );
 
+const episodesFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.jsonl`);
+const turnsFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.turns.jsonl`);
+mkdirSync(path.dirname(episodesFile), { recursive: true });
+if (args.fresh) rmSync(turnsFile, { force: true });
 let recorded: Map<string, RecordedTurn[]> | null = null;
 const wrap = (model: ChatModel): ChatModel => {
   if (policy === 'rule') return rulePolicy(model);
   if (policy === 'constant') return constantPolicy(model);
-  const recorder = recording(model, temperature === undefined ? {} : { temperature });
+  const recorder = recording(model, { file: turnsFile, ...(temperature === undefined ? {} : { temperature }) });
   recorded = recorder.turns;
   return recorder.model;
 };
@@ -95,13 +102,11 @@ const episodes: Episode[] = results.map((result) => {
   };
 });
 
-const episodesFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.jsonl`);
-mkdirSync(path.dirname(episodesFile), { recursive: true });
 writeFileSync(episodesFile, episodes.map((e) => JSON.stringify(e)).join('\n') + '\n');
 process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episodes.length} episodes)\n`);
 
 const command =
-  `npm run negotiator:rollout -- --split ${split} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples} ` +
+  `npm run negotiator:rollout -- --split ${split} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
   `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
   command,

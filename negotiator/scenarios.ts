@@ -106,9 +106,14 @@ export function drawScenario(split: ScenarioSplit, index: number): Scenario {
   return scenarioSchema.parse(scenario);
 }
 
-/** `count` scenarios of a split, from index `from`. */
-export function drawScenarios(split: ScenarioSplit, count: number, from = 0): Scenario[] {
-  return Array.from({ length: count }, (_, i) => drawScenario(split, from + i));
+/** The first `count` scenarios of a split from index `from` that have at most `maxParties` parties. */
+export function drawScenarios(split: ScenarioSplit, count: number, from = 0, maxParties = 10): Scenario[] {
+  const scenarios: Scenario[] = [];
+  for (let index = from; scenarios.length < count; index++) {
+    const scenario = drawScenario(split, index);
+    if (scenario.request.parties.length <= maxParties) scenarios.push(scenario);
+  }
+  return scenarios;
 }
 
 /** The scenario as the negotiation workflow takes it (validated like an API request). */
