@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = export_chat_model(args.checkpoint, args.out, args.type, args.name)
-    print(json.dumps({"out": str(out), "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 1)}))
+    seconds = round(time.perf_counter() - started, 1)
+    print(json.dumps({"out": str(out), "bytes": out.stat().st_size, "seconds": seconds}))
     return 0
 
 
