@@ -71,7 +71,12 @@ const games: Game[] = scenarios.flatMap((scenario) =>
 const episodesFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.jsonl`);
 const turnsFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.turns.jsonl`);
 mkdirSync(path.dirname(episodesFile), { recursive: true });
-if (args.fresh) rmSync(turnsFile, { force: true });
+// --fresh starts the rollout over: its Temporal database and its recorded turns go together, so a
+// resumed game never mixes turns of two runs under one workflow id.
+if (args.fresh) {
+  rmSync(turnsFile, { force: true });
+  rmSync(path.join(projectRoot, 'data', 'bench', `negotiator-${tag}.sqlite`), { force: true });
+}
 let recorded: Map<string, RecordedTurn[]> | null = null;
 const wrap = (model: ChatModel): ChatModel => {
   if (policy === 'rule') return rulePolicy(model);
@@ -81,7 +86,6 @@ const wrap = (model: ChatModel): ChatModel => {
   return recorder.model;
 };
 const { results, model } = await runGames(`negotiator-${tag}`, games, {
-  fresh: args.fresh,
   wrapChatModel: wrap,
   ...(policy === 'served' ? {} : { modelName: policy }),
 });
