@@ -75,7 +75,9 @@ mkdirSync(path.dirname(episodesFile), { recursive: true });
 // resumed game never mixes turns of two runs under one workflow id.
 if (args.fresh) {
   rmSync(turnsFile, { force: true });
-  rmSync(path.join(projectRoot, 'data', 'bench', `negotiator-${tag}.sqlite`), { force: true });
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    rmSync(path.join(projectRoot, 'data', 'bench', `negotiator-${tag}.sqlite${suffix}`), { force: true });
+  }
 }
 let recorded: Map<string, RecordedTurn[]> | null = null;
 const wrap = (model: ChatModel): ChatModel => {
