@@ -118,7 +118,7 @@ writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.js
   command,
   model,
   split,
-  scenarios: `${split} ${from}–${from + count - 1}`,
+  scenarios: `the first ${count} of ${split} from index ${from}${maxParties < 10 ? ` with at most ${maxParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
   samplesPerScenario: samples,
   temperature: temperature ?? 'configured',
   episodesFile: path.relative(projectRoot, episodesFile),

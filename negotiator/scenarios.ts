@@ -19,6 +19,7 @@ import {
   type NegotiationRequest,
   type Personality,
 } from '../core/negotiation/schemas.ts';
+import { lcg } from '../bench/lib/random.ts';
 
 export const scenarioSplits = ['train', 'heldout'] as const;
 export type ScenarioSplit = (typeof scenarioSplits)[number];
@@ -52,15 +53,6 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 
 /** The shared base station of the paper's Section IV-B (and of bench:complexity). */
 export const scenarioTopic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
-
-/** A 31-bit linear congruential generator: the same draws in every Node version. */
-function lcg(seed: number): () => number {
-  let s = seed % 2 ** 31;
-  return () => {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
 
 const pick = <T>(items: readonly T[], rand: () => number): T => items[Math.floor(rand() * items.length)]!;
 const round2 = (x: number): number => Math.round(x * 100) / 100;

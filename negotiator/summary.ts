@@ -5,16 +5,11 @@
  * concession and how often the arbitral unit flagged it (Fig. 3a's ordering, in numbers).
  */
 import { personalities } from '../core/negotiation/schemas.ts';
+import { mean, percentile, round, sd } from '../bench/lib/games.ts';
 import type { Episode } from './episode.ts';
 
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
-const mean = (xs: readonly number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
-const sd = (xs: readonly number[]): number | null => {
-  const m = mean(xs);
-  if (m === null || xs.length < 2) return null;
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-};
-const r = (x: number | null, digits = 3): number | null => (x === null ? null : round(x, digits));
+/** NaN (no data) is written as null in the results file. */
+const r = (x: number, digits = 3): number => round(x, digits);
 
 /** Wilson score interval of a proportion (95 %). */
 export function wilson(successes: number, trials: number): [number, number] {
@@ -24,25 +19,20 @@ export function wilson(successes: number, trials: number): [number, number] {
   const denominator = 1 + (z * z) / trials;
   const centre = (p + (z * z) / (2 * trials)) / denominator;
   const half = (z * Math.sqrt((p * (1 - p)) / trials + (z * z) / (4 * trials * trials))) / denominator;
-  return [round(Math.max(0, centre - half)), round(Math.min(1, centre + half))];
-}
-
-function percentile(xs: readonly number[], p: number): number | null {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return [r(Math.max(0, centre - half)), r(Math.min(1, centre + half))];
 }
 
 function outcomes(episodes: readonly Episode[]): Record<string, unknown> {
   const agreed = episodes.filter((e) => e.reward.consensus);
   const errors = agreed.map((e) => e.reward.mediator.errorToOptimum ?? 0);
+  const max = errors.length > 0 ? Math.max(...errors) : Number.NaN;
   const walls = episodes.map((e) => e.wallSeconds);
   return {
     episodes: episodes.length,
     consensus: agreed.length,
-    consensusRate: episodes.length ? round(agreed.length / episodes.length) : null,
+    consensusRate: episodes.length ? r(agreed.length / episodes.length) : null,
     consensusRate95: wilson(agreed.length, episodes.length),
-    errorToOptimumMbps: { mean: r(mean(errors), 2), sd: r(sd(errors), 2), max: r(percentile(errors, 100), 2) },
+    errorToOptimumMbps: { mean: r(mean(errors), 2), sd: r(sd(errors), 2), max: r(max, 2) },
     rounds: r(mean(episodes.map((e) => e.reward.rounds)), 2),
     wallSeconds: { median: r(percentile(walls, 50), 2), p95: r(percentile(walls, 95), 2) },
     mediatorReward: r(mean(episodes.map((e) => e.reward.mediator.total))),
@@ -78,7 +68,7 @@ export function summarise(episodes: readonly Episode[]): Record<string, unknown>
             parties: mine.length,
             reward: r(mean(mine.map((x) => x.total))),
             meanConcession: r(mean(concessions)),
-            flaggedShare: mine.length ? round(mine.filter((x) => x.flaggedRounds > 0).length / mine.length) : null,
+            flaggedShare: mine.length ? r(mine.filter((x) => x.flaggedRounds > 0).length / mine.length) : null,
             validity: r(mean(mine.map((x) => x.validity))),
           },
         ];

@@ -104,14 +104,9 @@ export async function runGames(
   }
 }
 
-/** A seeded generator, so every design of a benchmark sees the same starting intents. */
-export function lcg(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
+import { lcg } from './random.ts';
+
+export { lcg };
 
 export const mean = (xs: number[]): number => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
 export const sd = (xs: number[]): number => {
