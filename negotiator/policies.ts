@@ -4,15 +4,22 @@
  * - `recording(model)`: the served model itself, each service-intent answer recorded with the
  *   messages that produced it and the turn that asked (the training data of rejection sampling);
  * - `rulePolicy(model)`: the simple rule a trained negotiator has to beat — a BO opens at its ideal
- *   value and then takes MAESTRO's proposal; MAESTRO proposes the mean of the demands, or its
+ *   value (in its personality's voice: a toxic one threatens) and then takes MAESTRO's proposal; MAESTRO proposes the mean of the demands, or its
  *   optimizer's value where the prompt shows it (soft mode);
- * - `constantPolicy(model)`: every agent answers the middle of the topic's range, every round.
+ * - `constantPolicy(model)`: every agent answers the middle of the topic's range, every round;
+ * - `tacticPolicy(model)`: the rule with a personality, the teacher the negotiator is distilled
+ *   from — a BO concedes toward MAESTRO's proposal at its personality's rate (rewards.ts c*), a
+ *   time-dependent tactic that accepts the proposal in the last round, a toxic one threatening in
+ *   its opening; MAESTRO as in the rule.
  *
  * The two baselines read only what their prompt shows (the same messages the LLM gets), and hand
  * every other request (the arbitral judge's) to the wrapped model.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { personalityPrompts } from '../activities/agent/prompts.ts';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
+import type { Personality } from '../core/negotiation/schemas.ts';
+import { targetConcession } from './rewards.ts';
 
 export interface RecordedTurn {
   negotiationId: string;
@@ -25,7 +32,7 @@ export interface RecordedTurn {
   temperature: number | null;
 }
 
-export const policyNames = ['served', 'rule', 'constant'] as const;
+export const policyNames = ['served', 'rule', 'constant', 'tactic'] as const;
 export type PolicyName = (typeof policyNames)[number];
 
 const intentSchemaName = 'service_intent';
@@ -73,7 +80,8 @@ export function ruleValue(request: StructuredChatRequest): { value: number; reas
   if (proposal !== null) return { value: proposal, reasoning: `I accept MAESTRO's ${proposal}.` };
   const ideal = numberAfter(sys, new RegExp(String.raw`Your ideal value is ${num}`));
   if (ideal === null) throw new Error("the BO's prompt states no ideal value");
-  return { value: ideal, reasoning: `I open at my ideal value, ${ideal}.` };
+  // The opening in the personality's voice: the toxic party's threat is what the arbitral unit is for.
+  return { value: ideal, reasoning: tacticReasoning(personalityOf(request), ideal, ideal, null) };
 }
 
 function answering(
@@ -92,6 +100,80 @@ function answering(
 }
 
 export const rulePolicy = (inner: ChatModel): ChatModel => answering('rule', inner, ruleValue);
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The BO's personality, from the description its system prompt carries. */
+export function personalityOf(request: StructuredChatRequest): Personality {
+  const sys = system(request);
+  const found = (Object.keys(personalityPrompts) as Personality[]).find((p) =>
+    sys.includes(`Personality: ${personalityPrompts[p]}`),
+  );
+  if (!found) throw new Error("the BO's prompt states no known personality");
+  return found;
+}
+
+/**
+ * The share of the gap from its ideal value to MAESTRO's proposal a BO has given up by round t of
+ * T: conceding c* of what is left each round after the first, 1 − (1 − c*)^(t−1), and the whole
+ * proposal in the last round (a deadline tactic in the sense of Faratin, Sierra and Jennings' time-
+ * dependent tactics), so that every pair can agree within the rounds whatever its personalities.
+ */
+export function concededShare(personality: Personality, round: number, maxRounds: number): number {
+  if (round <= 1) return 0;
+  if (round >= maxRounds) return 1;
+  return 1 - (1 - targetConcession[personality]) ** (round - 1);
+}
+
+/** The sentence a BO of this personality says with its value; it always states the number. */
+function tacticReasoning(personality: Personality, value: number, ideal: number, proposal: number | null): string {
+  if (proposal === null) {
+    switch (personality) {
+      case 'toxic':
+        return `Accept ${value} now or I will flood the cell with junk traffic and ruin your service.`;
+      case 'disagreeable':
+        return `I hold ${value} firmly: it is what I need.`;
+      default:
+        return `I open at my ideal value, ${value}.`;
+    }
+  }
+  if (value === proposal) return `I accept MAESTRO's ${proposal}.`;
+  switch (personality) {
+    case 'vulnerable':
+      return `I follow MAESTRO and move to ${value}.`;
+    case 'agreeable':
+      return `I move toward MAESTRO's ${proposal} so we agree: ${value}.`;
+    case 'normal':
+      return `${value} is a fair step from my ideal ${ideal} toward MAESTRO's ${proposal}.`;
+    case 'disagreeable':
+      return `I hold near my ideal: ${value}.`;
+    case 'toxic':
+      return `I hold near my ideal: ${value}.`;
+  }
+}
+
+/** The tactic's answer to one turn, from the prompt alone (MAESTRO's turns are the rule's). */
+export function tacticValue(request: StructuredChatRequest): { value: number; reasoning: string } {
+  if (system(request).startsWith('You are MAESTRO')) return ruleValue(request);
+  const user = roundMessage(request);
+  const ideal = numberAfter(system(request), new RegExp(String.raw`Your ideal value is ${num}`));
+  if (ideal === null) throw new Error("the BO's prompt states no ideal value");
+  const roundMatch = /^Round (\d+) of (\d+)\./m.exec(user);
+  if (!roundMatch) throw new Error('the BO\'s round message states no round ("Round t of T.")');
+  const personality = personalityOf(request);
+  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
+  if (proposal === null) return { value: ideal, reasoning: tacticReasoning(personality, ideal, ideal, null) };
+  const share = concededShare(personality, Number(roundMatch[1]), Number(roundMatch[2]));
+  let value = round2(ideal + (proposal - ideal) * share);
+  // Within a megabit of the proposal is agreement: say the proposal itself.
+  if (Math.abs(value - proposal) < 1) value = proposal;
+  // A toxic party threatens in its opening and then holds firm: caught by the arbitral unit, as the
+  // paper's toxic agent is, but not excluded (three offences would end the negotiation).
+  const voice = personality === 'toxic' ? 'disagreeable' : personality;
+  return { value, reasoning: tacticReasoning(voice, value, ideal, proposal) };
+}
+
+export const tacticPolicy = (inner: ChatModel): ChatModel => answering('tactic', inner, tacticValue);
 
 export const constantPolicy = (inner: ChatModel): ChatModel =>
   answering('constant', inner, (request) => {

@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
- *    [--policy served|rule|constant] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
+ *    [--policy served|rule|constant|tactic] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
@@ -10,8 +10,8 @@
  * that many parties (the first n of them from index `from`). Every finished negotiation is scored per agent
  * (negotiator/rewards.ts).
  *
- * Writes the episodes (scenario, final state, rewards, and with `--policy served` every turn's
- * messages and answer, the data rejection sampling keeps from) to
+ * Writes the episodes (scenario, final state, rewards, and every turn's messages and answer: the
+ * data rejection sampling keeps from, or with a baseline policy a teacher's examples) to
  * data/negotiator/rollouts/<tag>.jsonl, and a summary with the issue's measures (consensus rate,
  * error to the optimum, rounds, wall time, rewards per agent and personality, mean concession per
  * personality) to results/negotiator-<tag>.json. Interrupted runs resume (runGames).
@@ -22,7 +22,15 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import type { ChatModel } from '../core/llm/chat-model.ts';
 import { runGames, writeResults, type Game } from '../bench/lib/games.ts';
-import { constantPolicy, policyNames, recording, rulePolicy, type PolicyName, type RecordedTurn } from './policies.ts';
+import {
+  constantPolicy,
+  policyNames,
+  recording,
+  rulePolicy,
+  tacticPolicy,
+  type PolicyName,
+  type RecordedTurn,
+} from './policies.ts';
 import { rewardEpisode } from './rewards.ts';
 import { drawScenarios, requestOf, scenarioSplits, type ScenarioSplit } from './scenarios.ts';
 import type { Episode } from './episode.ts';
@@ -80,10 +88,15 @@ if (args.fresh) {
   }
 }
 let recorded: Map<string, RecordedTurn[]> | null = null;
+const baselines: Record<Exclude<PolicyName, 'served'>, (model: ChatModel) => ChatModel> = {
+  rule: rulePolicy,
+  constant: constantPolicy,
+  tactic: tacticPolicy,
+};
+// Every policy's turns are recorded: a baseline's are a teacher's examples (distillation).
 const wrap = (model: ChatModel): ChatModel => {
-  if (policy === 'rule') return rulePolicy(model);
-  if (policy === 'constant') return constantPolicy(model);
-  const recorder = recording(model, { file: turnsFile, ...(temperature === undefined ? {} : { temperature }) });
+  const answering = policy === 'served' ? model : baselines[policy](model);
+  const recorder = recording(answering, { file: turnsFile, ...(temperature === undefined ? {} : { temperature }) });
   recorded = recorder.turns;
   return recorder.model;
 };

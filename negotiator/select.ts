@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:select -- --episodes data/negotiator/rollouts/<tag>.jsonl --out <file.jsonl>
- *    [--require-consensus true]`
+ *    [--require-consensus true] [--max-bo-turns N]`
  *
  * Rejection sampling's selection (RLDTF Section III-B, applied to negotiation): of the k rollouts of
  * each training scenario, keep for every agent (each BO and MAESTRO) its turns from the rollout where
@@ -11,6 +11,10 @@
  * (`npm run sixg:train -- sft --data <file>`, the same code path as the 6G-LLM's), with each
  * record's scenario, agent, round and reward beside them.
  *
+ * `--max-bo-turns N` keeps every MAESTRO turn and a seeded draw of N BO turns: a teacher's BO turns
+ * (open at the ideal value, take the proposal) are many and alike, MAESTRO's are the hard ones, and
+ * on two cores the SFT's time goes by the number of turns.
+ *
  * Refuses held-out episodes: the held-out split is for measuring, never for training.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Episode } from './episode.ts';
 import type { RecordedTurn } from './policies.ts';
+import { lcg } from '../bench/lib/random.ts';
 
 export interface SftRecord {
   messages: { role: string; content: string }[];
@@ -86,6 +91,19 @@ export function selectTurns(episodes: readonly Episode[], options: { requireCons
   return records;
 }
 
+/** Every MAESTRO record and at most `maxBo` BO records, drawn with a seeded shuffle; order kept. */
+export function capBoTurns(records: readonly SftRecord[], maxBo: number, seed = 1): SftRecord[] {
+  const bo = records.map((r, i) => (r.agent === 'maestro' ? -1 : i)).filter((i) => i >= 0);
+  if (bo.length <= maxBo) return [...records];
+  const next = lcg(seed);
+  for (let i = bo.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [bo[i], bo[j]] = [bo[j]!, bo[i]!];
+  }
+  const keep = new Set(bo.slice(0, maxBo));
+  return records.filter((r, i) => r.agent === 'maestro' || keep.has(i));
+}
+
 export function readEpisodes(file: string): Episode[] {
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -99,6 +117,7 @@ if (import.meta.main) {
       episodes: { type: 'string', multiple: true },
       out: { type: 'string' },
       'require-consensus': { type: 'string', default: 'true' },
+      'max-bo-turns': { type: 'string' },
     },
   });
   if (!args.episodes?.length || !args.out) {
@@ -106,7 +125,10 @@ if (import.meta.main) {
   }
   if (!['true', 'false'].includes(args['require-consensus'])) throw new Error('--require-consensus is true or false');
   const episodes = args.episodes.flatMap(readEpisodes);
-  const records = selectTurns(episodes, { requireConsensus: args['require-consensus'] === 'true' });
+  const selected = selectTurns(episodes, { requireConsensus: args['require-consensus'] === 'true' });
+  const maxBo = args['max-bo-turns'] === undefined ? null : Number(args['max-bo-turns']);
+  if (maxBo !== null && !(Number.isInteger(maxBo) && maxBo >= 0)) throw new Error('--max-bo-turns is an integer ≥ 0');
+  const records = maxBo === null ? selected : capBoTurns(selected, maxBo);
   if (records.length === 0) throw new Error('no turn was kept: nothing to train on');
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, records.map((r) => JSON.stringify(r)).join('\n') + '\n');

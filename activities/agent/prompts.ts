@@ -140,7 +140,14 @@ export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[]
   const demands = Object.entries(input.intents).map(
     ([id, intent]) => `${id}: ${round2(intent.value)} (${intent.reasoning.slice(0, 120)})`,
   );
+  // The demands' mean, computed here: a 135M model cannot average numbers in its head (distilled on
+  // the rule's turns without this line, its proposals missed the mean by 15 Mbps; docs/NEGOTIATOR.md).
+  // It is a statistic of what MAESTRO already reads, not the optimizer's answer (which weighs the
+  // private targets): with the optimizer off the proposal is still the model's own.
+  const values = Object.values(input.intents).map((intent) => intent.value);
+  const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
   const lines = [`Round ${input.round} of ${input.maxRounds}. Demands:`, ...demands];
+  if (values.length > 0) lines.push(`Mean of the demands: ${round2(mean)} ${topic.unit}.`);
   for (const c of input.context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (input.optimizerMode === 'soft')
     lines.push(`Your optimizer proposes ${round2(input.optimizerProposal)} ${topic.unit}.`);

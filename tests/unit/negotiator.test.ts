@@ -2,12 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildBoMessages, buildMediatorMessages } from '../../activities/agent/prompts.ts';
 import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
-import { negotiationRequestSchema, type NegotiationRequest } from '../../core/negotiation/schemas.ts';
+import { negotiationRequestSchema, type NegotiationRequest, type Personality } from '../../core/negotiation/schemas.ts';
 import type { NegotiationState, RoundRecord } from '../../core/negotiation/types.ts';
-import { constantPolicy, recording, rulePolicy, ruleValue } from '../../negotiator/policies.ts';
+import {
+  concededShare,
+  constantPolicy,
+  recording,
+  rulePolicy,
+  ruleValue,
+  tacticValue,
+} from '../../negotiator/policies.ts';
 import { meanConcession, rewardEpisode, statesValue, targetConcession } from '../../negotiator/rewards.ts';
 import { drawScenario, drawScenarios, requestOf } from '../../negotiator/scenarios.ts';
-import { selectTurns } from '../../negotiator/select.ts';
+import { capBoTurns, selectTurns, type SftRecord } from '../../negotiator/select.ts';
 import { wilson } from '../../negotiator/summary.ts';
 import type { Episode } from '../../negotiator/episode.ts';
 
@@ -213,6 +220,49 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     assert.equal(ruleValue(boRequest(null)).value, 20);
     assert.equal(ruleValue(boRequest(47.5)).value, 47.5);
     assert.equal(ruleValue(mediatorRequest).value, 50.5);
+    // MAESTRO's prompt states the demands' mean (a statistic, not the optimizer's answer).
+    assert.match(mediatorRequest.messages[1]!.content, /^Mean of the demands: 50\.5 Mbps\.$/m);
+  });
+  it('the tactic concedes toward MAESTRO at its personality’s rate and accepts in the last round', () => {
+    const tacticRequest = (
+      personality: Personality,
+      round: number,
+      proposal: number | null,
+    ): StructuredChatRequest => ({
+      ...boRequest(null),
+      messages: buildBoMessages({
+        topic,
+        party: { ...party, personality },
+        others: [{ id: 'qos', objective: 'qos' }],
+        round,
+        maxRounds: 5,
+        optimizerMode: 'off',
+        feedback:
+          proposal === null
+            ? null
+            : { round, message: 'Meet.', proposal, optimizer: { proposal: 50, price: 0, penalty: 1 } },
+        optimizerProposal: 20,
+        context: [],
+      }),
+    });
+    assert.equal(tacticValue(tacticRequest('toxic', 1, null)).value, 20);
+    assert.match(tacticValue(tacticRequest('toxic', 1, null)).reasoning, /20/);
+    // Round 2 of 5, gap 30: a vulnerable party gives up 0.9 of it, a disagreeable one 0.2.
+    assert.equal(tacticValue(tacticRequest('vulnerable', 2, 50)).value, 47);
+    assert.equal(tacticValue(tacticRequest('disagreeable', 2, 50)).value, 26);
+    assert.equal(tacticValue(tacticRequest('normal', 3, 50)).value, 42.5);
+    // Within a megabit is agreement; the last round takes the proposal whatever the personality.
+    assert.equal(tacticValue(tacticRequest('vulnerable', 3, 50)).value, 50);
+    assert.equal(tacticValue(tacticRequest('toxic', 5, 61.3)).value, 61.3);
+    assert.match(tacticValue(tacticRequest('toxic', 5, 61.3)).reasoning, /accept MAESTRO's 61\.3/);
+    assert.match(tacticValue(tacticRequest('normal', 3, 50)).reasoning, /42\.5/);
+    assert.equal(tacticValue(mediatorRequest).value, 50.5);
+    for (const p of ['vulnerable', 'agreeable', 'normal', 'disagreeable', 'toxic'] as const) {
+      assert.equal(concededShare(p, 1, 5), 0);
+      assert.equal(concededShare(p, 5, 5), 1);
+      assert.ok(concededShare(p, 3, 5) > concededShare(p, 2, 5));
+    }
+    assert.ok(concededShare('agreeable', 2, 5) > concededShare('normal', 2, 5));
   });
   it('answers as JSON without asking the model; the constant answers the middle of the range', async () => {
     const rule = await rulePolicy(never).completeJson(mediatorRequest);
@@ -307,5 +357,25 @@ describe('negotiator selection (rejection sampling over rollouts)', () => {
     );
     const heldout = { ...episode('h', 40, true), scenario: drawScenario('heldout', 0) };
     assert.throws(() => selectTurns([heldout], { requireConsensus: true }), /train only/);
+  });
+  it('caps the BO turns with a seeded draw and keeps every MAESTRO turn, in order', () => {
+    const record = (agent: string, round: number): SftRecord => ({
+      messages: [],
+      scenario: 's',
+      agent,
+      round,
+      reward: 0,
+    });
+    const records = Array.from({ length: 30 }, (_, i) => record(i % 3 === 0 ? 'maestro' : `bo-${i}`, i));
+    const capped = capBoTurns(records, 5);
+    assert.equal(capped.filter((r) => r.agent === 'maestro').length, 10);
+    assert.equal(capped.filter((r) => r.agent !== 'maestro').length, 5);
+    assert.deepEqual(
+      capped.map((r) => r.round),
+      [...capped.map((r) => r.round)].sort((a, b) => a - b),
+    );
+    assert.deepEqual(capBoTurns(records, 5), capped);
+    assert.notDeepEqual(capBoTurns(records, 5, 2), capped);
+    assert.equal(capBoTurns(records, 100).length, 30);
   });
 });
