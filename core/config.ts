@@ -2,7 +2,7 @@
  * The validated configuration every process starts from: `temporal.yaml` (topology) plus the
  * environment (ports, model endpoint). Parsed with zod at start so a typo fails fast, by name.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -59,6 +59,15 @@ export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** The trained negotiator's GGUF, as `sixg_learner.export.ship install-negotiator` writes it. */
+export const trainedNegotiatorGguf = path.join(projectRoot, 'data', 'models', 'negotiator.gguf');
+
+/** The chat model the local server lists, by model-server/serve.py's own rule (`chat_alias`). */
+export const trainedNegotiatorModel = 'maestro-negotiator';
+export function localChatModel(negotiator: 'trained' | 'base', gguf = trainedNegotiatorGguf): string {
+  return negotiator === 'trained' && existsSync(gguf) ? trainedNegotiatorModel : 'smollm2-135m-instruct';
+}
+
 const envSchema = z.object({
   MAESTRO_API_PORT: port.default(8080),
   TEMPORAL_PORT: port.optional(),
@@ -69,14 +78,22 @@ const envSchema = z.object({
   MODEL_SERVER_PORT: port.default(8000),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().optional(),
-  MAESTRO_LLM_MODEL: z.string().min(1).default('smollm2-135m-instruct'),
+  /** The chat model's name; default: the one the local model server serves (localChatModel). */
+  MAESTRO_LLM_MODEL: z.string().min(1).optional(),
+  /**
+   * Which negotiator the local model server serves as its chat model: `trained`, the shipped one
+   * (learner/models/negotiator, built into data/models/negotiator.gguf by `npm start`) when it is
+   * installed; `base`, SmolLM2-135M-Instruct as packaged (docs/NEGOTIATOR.md).
+   */
+  MAESTRO_NEGOTIATOR: z.enum(['trained', 'base']).default('trained'),
   /**
    * How a JSON schema is passed to the chat endpoint. OpenAI and vLLM take the standard
    * `json_schema` response format; llama-cpp-python's server takes `json_object` with a `schema`.
    * `auto` picks llama_cpp for the project's own local server and json_schema otherwise.
    */
   MAESTRO_LLM_JSON_MODE: z.enum(['auto', 'json_schema', 'llama_cpp']).default('auto'),
-  MAESTRO_LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+  /** Sampling temperature; default 0.7, and 0 (greedy) for the trained negotiator (localChatModel). */
+  MAESTRO_LLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
   MAESTRO_LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** Embeddings endpoint (OpenAI-compatible); defaults to the chat endpoint, which serves both locally. */
   MAESTRO_EMBEDDINGS_BASE_URL: z.url().optional(),
@@ -182,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
   const localModelURL = `http://127.0.0.1:${e.MODEL_SERVER_PORT}/v1`;
   const baseURL = e.OPENAI_BASE_URL ?? localModelURL;
   const isLocalServer = baseURL === localModelURL;
+  const chatModel = e.MAESTRO_LLM_MODEL ?? localChatModel(e.MAESTRO_NEGOTIATOR);
   return {
     topology,
     temporalAddress: e.TEMPORAL_ADDRESS ?? `${topology.server.host}:${temporalPort}`,
@@ -194,10 +212,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
       baseURL,
       // The local server accepts any key; the openai client refuses to start without one.
       apiKey: e.OPENAI_API_KEY ?? 'local-no-key',
-      model: e.MAESTRO_LLM_MODEL,
+      model: chatModel,
       jsonMode:
         e.MAESTRO_LLM_JSON_MODE === 'auto' ? (isLocalServer ? 'llama_cpp' : 'json_schema') : e.MAESTRO_LLM_JSON_MODE,
-      temperature: e.MAESTRO_LLM_TEMPERATURE,
+      // The distilled negotiator decodes greedily: sampled at 0.7 its MAESTRO strayed from the demands'
+      // mean more often (held-out error 9.3 against 6.7 Mbps greedy; docs/NEGOTIATOR.md).
+      temperature: e.MAESTRO_LLM_TEMPERATURE ?? (chatModel === trainedNegotiatorModel ? 0 : 0.7),
       timeoutMs: e.MAESTRO_LLM_TIMEOUT_MS,
       isLocalServer,
     },

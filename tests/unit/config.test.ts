@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, loadTopology, temporalTopologySchema } from '../../core/config.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, loadTopology, localChatModel, temporalTopologySchema } from '../../core/config.ts';
 import * as negotiationKeys from '../../core/negotiation/search-attributes.ts';
 import * as trainingKeys from '../../core/training/search-attributes.ts';
 
@@ -32,6 +35,22 @@ describe('configuration', () => {
     assert.equal(config.embeddings.model, 'all-minilm-l6-v2');
     assert.equal(config.metricsPort, 9464);
     assert.equal(config.arbitralJudge, 'off', 'the local 135M judge measured F1 0: classifier alone');
+  });
+  it('names the chat model the local server serves: the trained negotiator when installed, else the base', () => {
+    const gguf = path.join(mkdtempSync(path.join(tmpdir(), 'negotiator-')), 'negotiator.gguf');
+    assert.equal(localChatModel('trained', gguf), 'smollm2-135m-instruct');
+    writeFileSync(gguf, 'GGUF');
+    assert.equal(localChatModel('trained', gguf), 'maestro-negotiator');
+    assert.equal(localChatModel('base', gguf), 'smollm2-135m-instruct');
+    assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'base' }).model.model, 'smollm2-135m-instruct');
+    assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'base' }).model.temperature, 0.7);
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator' }).model.temperature, 0, 'greedy');
+    assert.equal(
+      loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator', MAESTRO_LLM_TEMPERATURE: '0.9' }).model.temperature,
+      0.9,
+    );
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'negotiator-rs1' }).model.model, 'negotiator-rs1');
+    assert.throws(() => loadConfig({ MAESTRO_NEGOTIATOR: 'trainee' }), ConfigError);
   });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
     const config = loadConfig({

@@ -2,6 +2,7 @@
 
     python -m sixg_learner.export.ship pack --checkpoint DIR --evaluation REPORT [--out learner/models/sixg-llm]
     python -m sixg_learner.export.ship install            # what `npm start` runs: a no-op when up to date
+    python -m sixg_learner.export.ship install-negotiator # the same for the trained negotiator (issue 15)
 
 `pack` copies what serving needs from a training checkpoint: the LoRA adapters (as float16, ~4 MB),
 their config, the checkpoint's lineage and metrics, and a `manifest.json` with every file's sha256,
@@ -14,6 +15,10 @@ command that reproduces the training. Never the base model (538 MB), the optimiz
 `data/models/promoted.gguf` (`export_gguf`), and `data/models/promoted.json` written last (the
 record `sixg:eval --model promoted` and the model server read). A promoted.json that a local
 retraining pipeline wrote (no `shipped` field) is left alone: the newer local model wins.
+
+The trained negotiator (`learner/models/negotiator`, packed the same way from a `train sft` checkpoint
+with its `negotiator:rollout` summary as the evaluation) is installed by `install-negotiator` into
+`data/models/negotiator.gguf` (Q8_0), which the model server serves as its chat model.
 """
 
 from __future__ import annotations
@@ -35,6 +40,16 @@ ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 PROMOTED_FILE = Path("data/models/promoted.json")
 PROMOTED_GGUF = PROMOTED_FILE.parent / "promoted.gguf"
 PROMOTED_HF = PROMOTED_FILE.parent / "promoted-hf"
+
+
+def evaluation_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest keeps of a held-out report: `sixg:eval`'s summary, or a negotiator rollout's
+    (`negotiator:rollout`: consensus and error by optimizer mode)."""
+    if "summary" in report:
+        return {"tasks_file": report.get("tasks_file"), **report["summary"]}
+    if "byMode" in report:
+        return {"scenarios": report.get("scenarios"), "command": report.get("command"), "byMode": report["byMode"]}
+    raise ValueError("the evaluation report is neither a sixg:eval report nor a negotiator:rollout summary")
 
 
 def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dict[str, Any]:
@@ -62,7 +77,7 @@ def pack(checkpoint_dir: Path, evaluation: Path, out: Path, command: str) -> dic
         "base_gguf": meta["lineage"]["base"]["gguf"],
         "base_weights_sha256": meta["lineage"]["base"]["weights_sha256"],
         "dataset": meta["lineage"]["dataset"],
-        "evaluation": {"report": str(evaluation), "tasks_file": report.get("tasks_file"), **report["summary"]},
+        "evaluation": {"report": str(evaluation), **evaluation_summary(report)},
         "reproduce": command,
         "files": files,
     }
@@ -166,6 +181,60 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Pa
     return PROMOTED_GGUF
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# The trained negotiator (issue 15): the same artefact, served as the model server's chat model
+# --------------------------------------------------------------------------------------------------------------------
+
+NEGOTIATOR_DIR = Path("learner/models/negotiator")
+NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
+NEGOTIATOR_RECORD = NEGOTIATOR_GGUF.with_suffix(".json")
+
+
+def negotiator_up_to_date(shipped: Path = NEGOTIATOR_DIR) -> bool:
+    """True when nothing needs building: no shipped negotiator, or this one already exported."""
+    if not (shipped / MANIFEST_FILE).is_file():
+        return True
+    if not (NEGOTIATOR_RECORD.is_file() and NEGOTIATOR_GGUF.is_file()):
+        return False
+    return json.loads(NEGOTIATOR_RECORD.read_text()).get("shipped") == manifest_sha256(shipped)
+
+
+def install_negotiator(shipped: Path = NEGOTIATOR_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Path | None:
+    """Builds data/models/negotiator.gguf (Q8_0) from the shipped negotiator's adapters; returns it, or None."""
+    if negotiator_up_to_date(shipped):
+        return NEGOTIATOR_GGUF if NEGOTIATOR_GGUF.is_file() else None
+    manifest = verify(shipped)
+    import tempfile
+
+    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
+
+    gguf = packaged_gguf()
+    if sha256_of(gguf) != manifest["base_gguf"]["sha256"]:
+        raise ValueError(f"the installed {gguf.name} is not the GGUF the shipped negotiator was trained on")
+    if not (base_dir / "config.json").is_file():
+        convert_gguf(gguf, base_dir)
+    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
+        raise ValueError(f"{base_dir} does not hold the base weights the shipped negotiator was trained on")
+    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
+    policy = load_policy(base_dir, lora, adapter_dir=shipped)
+    merged = policy.model.merge_and_unload()
+    with tempfile.TemporaryDirectory(prefix="negotiator-hf-") as tmp:
+        hf_dir = Path(tmp)
+        merged.save_pretrained(hf_dir)
+        policy.tokenizer.save_pretrained(hf_dir)
+        lineage = {"base": manifest["base_gguf"], "phase": manifest["phase"], "step": manifest["step"]}
+        (hf_dir / LINEAGE_FILE).write_text(json.dumps(lineage, indent=2) + "\n")
+        export_gguf(hf_dir, NEGOTIATOR_GGUF, None, "q8_0", "maestro-negotiator")
+    record = {
+        "gguf": str(NEGOTIATOR_GGUF),
+        "installed_at": datetime.now(UTC).isoformat(),
+        "evaluation": manifest["evaluation"],
+        "shipped": manifest_sha256(shipped),
+    }
+    NEGOTIATOR_RECORD.write_text(json.dumps(record, indent=2) + "\n")
+    return NEGOTIATOR_GGUF
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,9 +244,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=SHIPPED_DIR)
     p.add_argument("--reproduce", default="npm run sixg:retrain", help="the command that reproduces the training")
     sub.add_parser("install", help="build data/models/promoted.gguf from the shipped adapters if needed")
+    sub.add_parser("install-negotiator", help="build data/models/negotiator.gguf from learner/models/negotiator")
     args = parser.parse_args(argv)
     if args.command == "pack":
         print(json.dumps(pack(args.checkpoint, args.evaluation, args.out, args.reproduce), indent=2))
+        return 0
+    if args.command == "install-negotiator":
+        if negotiator_up_to_date():
+            print("[negotiator] the served negotiator is up to date", file=sys.stderr)
+            return 0
+        print("[negotiator] building the shipped negotiator (merge, GGUF export: about a minute)", file=sys.stderr)
+        print(f"[negotiator] serving {install_negotiator()}", file=sys.stderr)
         return 0
     if up_to_date():
         print("[sixg] the served 6G-LLM is up to date", file=sys.stderr)
