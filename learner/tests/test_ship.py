@@ -104,3 +104,12 @@ def test_the_negotiator_ships_with_its_rollout_summary_and_installs_when_new(
 def test_an_evaluation_report_of_neither_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="neither"):
         ship.evaluation_summary({"rows": []})
+
+
+@pytest.mark.parametrize("shipped", [ship.SHIPPED_DIR, ship.NEGOTIATOR_DIR])
+def test_the_committed_artefacts_match_their_manifests(shipped: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    manifest = ship.verify(root / shipped)
+    assert manifest["base_gguf"]["file"].endswith(".gguf") and manifest["reproduce"].startswith("npm run")
+    assert manifest["evaluation"]["report"].startswith("results/")
+    assert (root / manifest["evaluation"]["report"]).is_file(), "the held-out report the manifest cites is committed"
