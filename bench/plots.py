@@ -1,9 +1,9 @@
 """Figures of the MAESTRO evaluation from the benchmark results (``npm run bench:plots``).
 
 Reads results/personalities.json, results/optimizers.json, results/complexity.json and
-results/serving.json (whichever exist) and writes results/fig3a-personalities.png,
-results/fig3b-optimizers.png, results/complexity.png (the paper's Fig. 3a and 3b layouts, with our
-figures) and results/serving.png.
+results/serving.json and the trained negotiator's runs (whichever exist) and writes
+results/fig3a-personalities.png, results/fig3b-optimizers.png, results/complexity.png (the paper's
+Fig. 3a and 3b layouts, with our figures), results/serving.png and results/negotiator.png.
 """
 
 from __future__ import annotations
@@ -122,12 +122,50 @@ def serving(data: dict) -> None:
     fig.savefig(RESULTS / "serving.png", dpi=130)
 
 
+def negotiator(data: dict) -> None:
+    """The trained negotiator (docs/NEGOTIATOR.md): its SFT losses, and the held-out games beside the baselines."""
+    del data  # the figure reads the training metrics and several held-out reports
+    fig, (loss_ax, bar_ax) = plt.subplots(1, 2, figsize=(12, 4.2))
+    offset = 0
+    runs = [("negotiator-distill-metrics.jsonl", "distillation"), ("negotiator-distill-rs1-metrics.jsonl", "RS round")]
+    for name, label in runs:
+        rows = [json.loads(line) for line in (RESULTS / name).read_text().splitlines() if line.strip()]
+        steps = [r for r in rows if "losses/sft" in r]
+        loss_ax.plot([offset + i + 1 for i in range(len(steps))], [r["losses/sft"] for r in steps], label=label)
+        offset += len(steps)
+    loss_ax.set(xlabel="optimiser step", ylabel="SFT loss on the answer tokens (nats)", yscale="log")
+    loss_ax.set_title("Training (train split only)")
+    loss_ax.legend()
+    policies = [("base", "base"), ("constant", "constant"), ("rule", "rule"), ("distilled-t0", "distilled"),
+                ("distilled-rs1", "+ RS (shipped)")]  # fmt: skip
+    names, errors, spreads, rates = [], [], [], []
+    for tag, label in policies:
+        report = load(f"negotiator-{tag}-heldout3.json")
+        if report is None:
+            continue
+        off = report["byMode"]["off"]
+        names.append(label)
+        errors.append(off["errorToOptimumMbps"]["mean"])
+        spreads.append(off["errorToOptimumMbps"]["sd"])
+        rates.append(off["consensusRate"])
+    bars = bar_ax.bar(names, errors, yerr=spreads, capsize=4, color="#7a9cc6")
+    for bar, rate in zip(bars, rates, strict=True):
+        bar_ax.annotate(f"{rate:.0%} agree", (bar.get_x() + bar.get_width() / 2, 1), ha="center", fontsize=8)
+    bar_ax.axhline(8, color="grey", linestyle="--", linewidth=1, label="paper, GPT-4o: 8 Mbps")
+    bar_ax.set(ylabel="|consensus − optimum|, Mbps (mean ± sd)")
+    bar_ax.set_title("Held-out, optimizer off (21 games)")
+    bar_ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "negotiator.png", dpi=130)
+
+
 def main() -> None:
     for name, draw in [
         ("personalities.json", personalities),
         ("optimizers.json", optimizers),
         ("complexity.json", complexity),
         ("serving.json", serving),
+        ("negotiator-distilled-rs1-heldout3.json", negotiator),
     ]:
         data = load(name)
         if data is None:
