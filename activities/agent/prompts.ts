@@ -141,7 +141,7 @@ export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[]
     ([id, intent]) => `${id}: ${round2(intent.value)} (${intent.reasoning.slice(0, 120)})`,
   );
   // The demands' mean, computed here: a 135M model cannot average numbers in its head (distilled on
-  // the rule's turns without this line, its proposals missed the mean by 15 Mbps; docs/NEGOTIATOR.md).
+  // the rule's turns without this line, its consensus landed 15 Mbps from the optimum; docs/NEGOTIATOR.md).
   // It is a statistic of what MAESTRO already reads, not the optimizer's answer (which weighs the
   // private targets): with the optimizer off the proposal is still the model's own.
   const values = Object.values(input.intents).map((intent) => intent.value);
