@@ -1,18 +1,20 @@
 /**
- * `npm run bench:personalities -- [--games 5] [--pairs N-N,A-D,…] [--fresh]`
+ * `npm run bench:personalities -- [--games 5] [--pairs N-N,A-D,…] [--policy served|rule|persona|…] [--fresh]`
  *
  * MAESTRO paper Fig. 3a: two agents on a shared base station, a cost agent (wants the throughput
  * low, target 20 Mbps) and a QoS agent (wants it high, target 80 Mbps), so the fair middle ground
  * is 50 Mbps; each personality pair plays G games of at most 5 rounds with the LLM alone (no
  * optimizer guidance). Arbitration runs in monitoring mode (flags recorded, no incentives), so the
  * personalities play out as in the paper and the flags show what the arbitral unit would catch.
- * Each agent's final value is recorded whether or not they agree. Writes
+ * Each agent's final value is recorded whether or not they agree. `--policy` plays a baseline of
+ * negotiator/policies.ts in place of the served model (the teacher's own Fig. 3a). Writes
  * results/personalities.json; `npm run bench:plots` draws the box plot.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import type { Personality } from '../core/negotiation/types.ts';
+import { policyNames, policyOver, type PolicyName } from '../negotiator/policies.ts';
 import { mean, round, runGames, sd, writeResults, type Game } from './lib/games.ts';
 
 const letters: Record<string, Personality> = {
@@ -27,11 +29,14 @@ const { values: args } = parseArgs({
     games: { type: 'string', default: '5' },
     // Fig. 3a's pairs, plus A-A and V-V as the cooperative extremes.
     pairs: { type: 'string', default: 'N-N,A-D,V-D,V-T,N-T,D-T,T-T,D-D,A-A,V-V' },
+    policy: { type: 'string', default: 'served' },
     fresh: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(projectRoot, 'results', 'personalities.json') },
   },
 });
 const gamesPerPair = Number(args.games);
+const policy = args.policy as PolicyName;
+if (!policyNames.includes(policy)) throw new Error(`--policy must be one of ${policyNames.join(', ')}`);
 const pairs = args.pairs.split(',').map((p) => p.trim());
 for (const pair of pairs) {
   if (!/^[NADVT]-[NADVT]$/.test(pair)) throw new Error(`pair ${pair}: use two of N, A, D, V, T joined by '-'`);
@@ -56,7 +61,10 @@ const games: Game[] = pairs.flatMap((pair) => {
   }));
 });
 
-const { results, model } = await runGames('personalities', games, { fresh: args.fresh });
+const { results, model } = await runGames(policy === 'served' ? 'personalities' : `personalities-${policy}`, games, {
+  fresh: args.fresh,
+  ...(policy === 'served' ? {} : { wrapChatModel: (m) => policyOver(policy, m), modelName: policy }),
+});
 const perPair = pairs.map((pair) => {
   const mine = results.filter((r) => r.id.startsWith(`${pair}-`));
   const agreed = mine.filter((r) => r.state.status === 'consensus');
@@ -82,7 +90,7 @@ const perPair = pairs.map((pair) => {
   };
 });
 writeResults(args.out, {
-  command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}`,
+  command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}${policy === 'served' ? '' : ` --policy ${policy}`}`,
   model,
   setup: { topic, costTarget: 20, qosTarget: 80, fairMbps: 50, maxRounds: 5, tolerance: 2, optimizerMode: 'off' },
   pairs: perPair,

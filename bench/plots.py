@@ -2,7 +2,9 @@
 
 Reads results/personalities.json, results/optimizers.json, results/complexity.json and
 results/serving.json and the trained negotiator's runs (whichever exist) and writes
-results/fig3a-personalities.png, results/fig3b-optimizers.png, results/complexity.png (the paper's
+results/fig3a-personalities.png (and results/fig3a-negotiator.png and results/fig3a-persona.png for
+the trained negotiator's and the persona teacher's runs), results/fig3b-optimizers.png (and
+results/fig3b-negotiator.png), results/complexity.png (the paper's
 Fig. 3a and 3b layouts, with our figures), results/serving.png and results/negotiator.png.
 """
 
@@ -24,7 +26,11 @@ def load(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def personalities(data: dict) -> None:
+# Fig. 3a of the MAESTRO paper (GPT-4o, 50 games a pair): the mean outcome its text states per pair
+PAPER_FIG3A_MBPS = {"N-N": 55, "A-D": 64, "V-D": 72, "V-T": 100, "N-T": 83, "D-T": 51, "D-D": 54.5}
+
+
+def personalities(data: dict, out: str = "fig3a-personalities.png") -> None:
     pairs = data["pairs"]
     fig, ax = plt.subplots(figsize=(10, 4.5))
     positions = []
@@ -38,6 +44,9 @@ def personalities(data: dict) -> None:
             patch.set_facecolor(colour)
         positions.append(3 * i + 0.5)
         ax.text(3 * i + 0.5, 101, f"{round(100 * pair['agreementRate'])}%", ha="center", fontsize=8)
+        if pair["pair"] in PAPER_FIG3A_MBPS:
+            ax.plot(3 * i + 0.5, PAPER_FIG3A_MBPS[pair["pair"]], marker="D", color="#55a868", linestyle="none",
+                    label="paper (GPT-4o), mean" if i == 0 else None)  # fmt: skip
     ax.axhline(data["setup"]["fairMbps"], color="grey", linestyle="--", linewidth=1, label="fair middle ground")
     ax.set_xticks(positions, [p["pair"] for p in pairs])
     ax.set_ylim(-2, 106)
@@ -46,10 +55,10 @@ def personalities(data: dict) -> None:
     ax.set_title(f"Personality games, {data['model']}: cost agent (blue) and QoS agent (orange)")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(RESULTS / "fig3a-personalities.png", dpi=130)
+    fig.savefig(RESULTS / out, dpi=130)
 
 
-def optimizers(data: dict) -> None:
+def optimizers(data: dict, out: str = "fig3b-optimizers.png") -> None:
     cells = data["cells"]
     sizes = sorted({c["agents"] for c in cells})
     designs = [d for d in ["off", "soft", "hard"] if any(c["design"] == d for c in cells)]
@@ -75,7 +84,7 @@ def optimizers(data: dict) -> None:
     mae_ax.legend(fontsize=8)
     fig.suptitle(f"Designs compared, {data['model']}, ≤ 4 rounds")
     fig.tight_layout()
-    fig.savefig(RESULTS / "fig3b-optimizers.png", dpi=130)
+    fig.savefig(RESULTS / out, dpi=130)
 
 
 def complexity(data: dict) -> None:
@@ -166,6 +175,9 @@ def main() -> None:
         ("complexity.json", complexity),
         ("serving.json", serving),
         ("negotiator-distilled-rs1-heldout3.json", negotiator),
+        ("personalities-negotiator.json", lambda data: personalities(data, "fig3a-negotiator.png")),
+        ("personalities-persona.json", lambda data: personalities(data, "fig3a-persona.png")),
+        ("optimizers-negotiator.json", lambda data: optimizers(data, "fig3b-negotiator.png")),
     ]:
         data = load(name)
         if data is None:

@@ -7,10 +7,14 @@
  *   value (in its personality's voice: a toxic one threatens) and then takes MAESTRO's proposal; MAESTRO proposes the mean of the demands, or its
  *   optimizer's value where the prompt shows it (soft mode);
  * - `constantPolicy(model)`: every agent answers the middle of the topic's range, every round;
- * - `tacticPolicy(model)`: the rule with a personality, the teacher the negotiator is distilled
- *   from — a BO concedes toward MAESTRO's proposal at its personality's rate (rewards.ts c*), a
- *   time-dependent tactic that accepts the proposal in the last round, a toxic one threatening in
- *   its opening; MAESTRO as in the rule.
+ * - `randomPolicy(model)`: every agent answers a uniformly drawn valid value (seeded by its turn);
+ * - `tacticPolicy(model)`: the rule with a personality — a BO concedes toward MAESTRO's proposal at
+ *   its personality's rate (rewards.ts c*), a time-dependent tactic that accepts the proposal in the
+ *   last round, a toxic one threatening in its opening; MAESTRO as in the rule;
+ * - `personaPolicy(model)`: the rule with a personality's firmness, the teacher the shipped
+ *   negotiator is distilled from — a disagreeable or toxic BO holds its ideal value one round longer
+ *   before it takes MAESTRO's proposal, so a firm party drags a yielding one toward its side
+ *   (the paper's Fig. 3a) with nothing but values the prompt shows to copy.
  *
  * The two baselines read only what their prompt shows (the same messages the LLM gets), and hand
  * every other request (the arbitral judge's) to the wrapped model.
@@ -32,7 +36,7 @@ export interface RecordedTurn {
   temperature: number | null;
 }
 
-export const policyNames = ['served', 'rule', 'constant', 'tactic'] as const;
+export const policyNames = ['served', 'rule', 'constant', 'random', 'tactic', 'persona'] as const;
 export type PolicyName = (typeof policyNames)[number];
 
 const intentSchemaName = 'service_intent';
@@ -175,12 +179,85 @@ export function tacticValue(request: StructuredChatRequest): { value: number; re
 
 export const tacticPolicy = (inner: ChatModel): ChatModel => answering('tactic', inner, tacticValue);
 
+/** Personalities that hold their ideal value through the first proposal (personaValue). */
+export const firmPersonalities: ReadonlySet<Personality> = new Set(['disagreeable', 'toxic']);
+
+/**
+ * The persona teacher's answer to one turn, from the prompt alone (MAESTRO's turns are the rule's).
+ * A firm party (disagreeable, toxic) answers round 2 with its ideal value again and takes MAESTRO's
+ * proposal from round 3; every other party takes it in round 2, as in the rule. Both moves copy a
+ * number the prompt states (the ideal value, or MAESTRO's proposal): a 135M model can learn to copy,
+ * not to interpolate (docs/NEGOTIATOR.md). With MAESTRO proposing the demands' mean, a firm party
+ * facing a yielding one ends a quarter of their gap on its own side; two firm parties, or two
+ * yielding ones, meet in the middle.
+ */
+export function personaValue(request: StructuredChatRequest): { value: number; reasoning: string } {
+  if (system(request).startsWith('You are MAESTRO')) return ruleValue(request);
+  const user = roundMessage(request);
+  const roundMatch = /^Round (\d+) of (\d+)\./m.exec(user);
+  if (!roundMatch) throw new Error('the BO\'s round message states no round ("Round t of T.")');
+  const personality = personalityOf(request);
+  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
+  const firstProposal = Number(roundMatch[1]) === 2;
+  if (proposal !== null && firmPersonalities.has(personality) && firstProposal) {
+    const ideal = numberAfter(system(request), new RegExp(String.raw`Your ideal value is ${num}`));
+    if (ideal === null) throw new Error("the BO's prompt states no ideal value");
+    // The hold is stated without a threat: three arbitral offences would exclude the party.
+    return { value: ideal, reasoning: tacticReasoning('disagreeable', ideal, ideal, proposal) };
+  }
+  return ruleValue(request);
+}
+
+export const personaPolicy = (inner: ChatModel): ChatModel => answering('persona', inner, personaValue);
+
+/** FNV-1a over a string: a seed that depends only on the turn, so reruns draw the same values. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** A valid answer drawn uniformly from the topic's range; the draw is seeded by the turn's label. */
+export function randomValue(request: StructuredChatRequest): { value: number; reasoning: string } {
+  const { min, max } = rangeOf(request);
+  const label = request.turn;
+  const seed = hash32(
+    label ? `${label.negotiationId}/${label.round}/${label.agent}` : request.messages.map((m) => m.content).join('\n'),
+  );
+  // one step of a 32-bit xorshift so that neighbouring seeds do not give neighbouring values
+  let x = seed || 1;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  const value = round2(min + ((x >>> 0) / 0x100000000) * (max - min));
+  return { value, reasoning: `I propose ${value}.` };
+}
+
+export const randomPolicy = (inner: ChatModel): ChatModel => answering('random', inner, randomValue);
+
 export const constantPolicy = (inner: ChatModel): ChatModel =>
   answering('constant', inner, (request) => {
     const { min, max } = rangeOf(request);
     const middle = (min + max) / 2;
     return { value: middle, reasoning: `The middle of the range, ${middle}.` };
   });
+
+/** Every baseline by its `--policy` name. */
+export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: ChatModel) => ChatModel> = {
+  rule: rulePolicy,
+  constant: constantPolicy,
+  random: randomPolicy,
+  tactic: tacticPolicy,
+  persona: personaPolicy,
+};
+
+/** The policy by name over the served model: the model itself, or a baseline wrapped around it. */
+export function policyOver(name: PolicyName, model: ChatModel): ChatModel {
+  return name === 'served' ? model : baselinePolicies[name](model);
+}
 
 /**
  * The model as it is, with every service-intent turn it answers kept in `turns`, by negotiation id.

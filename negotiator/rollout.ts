@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
- *    [--policy served|rule|constant|tactic] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
+ *    [--policy served|rule|constant|random|tactic|persona] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
@@ -22,15 +22,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import type { ChatModel } from '../core/llm/chat-model.ts';
 import { runGames, writeResults, type Game } from '../bench/lib/games.ts';
-import {
-  constantPolicy,
-  policyNames,
-  recording,
-  rulePolicy,
-  tacticPolicy,
-  type PolicyName,
-  type RecordedTurn,
-} from './policies.ts';
+import { policyNames, policyOver, recording, type PolicyName, type RecordedTurn } from './policies.ts';
 import { rewardEpisode } from './rewards.ts';
 import { drawScenarios, requestOf, scenarioSplits, type ScenarioSplit } from './scenarios.ts';
 import type { Episode } from './episode.ts';
@@ -88,14 +80,9 @@ if (args.fresh) {
   }
 }
 let recorded: Map<string, RecordedTurn[]> | null = null;
-const baselines: Record<Exclude<PolicyName, 'served'>, (model: ChatModel) => ChatModel> = {
-  rule: rulePolicy,
-  constant: constantPolicy,
-  tactic: tacticPolicy,
-};
 // Every policy's turns are recorded: a baseline's are a teacher's examples (distillation).
 const wrap = (model: ChatModel): ChatModel => {
-  const answering = policy === 'served' ? model : baselines[policy](model);
+  const answering = policyOver(policy, model);
   const recorder = recording(answering, { file: turnsFile, ...(temperature === undefined ? {} : { temperature }) });
   recorded = recorder.turns;
   return recorder.model;

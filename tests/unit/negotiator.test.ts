@@ -7,6 +7,8 @@ import type { NegotiationState, RoundRecord } from '../../core/negotiation/types
 import {
   concededShare,
   constantPolicy,
+  personaValue,
+  randomValue,
   recording,
   rulePolicy,
   ruleValue,
@@ -263,6 +265,31 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
       assert.ok(concededShare(p, 3, 5) > concededShare(p, 2, 5));
     }
     assert.ok(concededShare('agreeable', 2, 5) > concededShare('normal', 2, 5));
+    // The persona teacher: firm parties hold their ideal value at the first proposal, then take it.
+    assert.equal(personaValue(tacticRequest('toxic', 1, null)).value, 20);
+    assert.match(personaValue(tacticRequest('toxic', 1, null)).reasoning, /flood the cell/);
+    assert.equal(personaValue(tacticRequest('toxic', 2, 50)).value, 20);
+    assert.doesNotMatch(personaValue(tacticRequest('toxic', 2, 50)).reasoning, /flood|fools/);
+    assert.match(personaValue(tacticRequest('toxic', 2, 50)).reasoning, /20/);
+    assert.equal(personaValue(tacticRequest('disagreeable', 2, 50)).value, 20);
+    assert.equal(personaValue(tacticRequest('disagreeable', 3, 65)).value, 65);
+    for (const p of ['vulnerable', 'agreeable', 'normal'] as const) {
+      assert.equal(personaValue(tacticRequest(p, 2, 50)).value, 50);
+    }
+    assert.equal(personaValue(mediatorRequest).value, 50.5);
+  });
+  it('the random baseline answers a valid value, the same one for the same turn', () => {
+    const values = Array.from(
+      { length: 200 },
+      (_, i) => randomValue({ ...boRequest(null), turn: { negotiationId: `n${i}`, round: 1, agent: 'cost' } }).value,
+    );
+    assert.ok(values.every((v) => v >= 0 && v <= 100));
+    // spread over the range, not stuck in one part of it
+    assert.ok(Math.min(...values) < 10 && Math.max(...values) > 90);
+    assert.ok(Math.abs(values.reduce((s, v) => s + v, 0) / values.length - 50) < 8);
+    const again = randomValue({ ...boRequest(null), turn: { negotiationId: 'n3', round: 1, agent: 'cost' } });
+    assert.equal(again.value, values[3]);
+    assert.match(again.reasoning, new RegExp(String(again.value)));
   });
   it('answers as JSON without asking the model; the constant answers the middle of the range', async () => {
     const rule = await rulePolicy(never).completeJson(mediatorRequest);

@@ -120,16 +120,26 @@ def shipped_policy(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR
     """The shipped model as a trainable policy: the base converted from the registry GGUF (checked against the
     manifest) with the shipped adapters loaded, so training continues them and `pack` ships the result."""
     manifest = verify(shipped)
-    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
-
-    if not (base_dir / "config.json").is_file():
-        convert_gguf(packaged_gguf(), base_dir)
-    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
-        raise ValueError(f"{base_dir} does not hold the base weights the shipped adapters were trained on")
-    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
-    policy = load_policy(base_dir, lora, adapter_dir=shipped)
+    policy = _adapters_on_base(shipped, manifest, base_dir)
     policy.prompt = manifest.get("prompt", "plain")
     return policy
+
+
+def _adapters_on_base(shipped: Path, manifest: dict[str, Any], base_dir: Path, *, reconvert: bool = False) -> Any:  # noqa: ANN401 - a Policy
+    """The shipped adapters loaded on the base they were trained on: the registry GGUF, checked against the
+    manifest, converted to `base_dir` (again when `reconvert`), and the converted weights checked too."""
+    # torch and transformers only when there is something to load: `npm start` calls install every time
+    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
+
+    gguf = packaged_gguf()
+    if sha256_of(gguf) != manifest["base_gguf"]["sha256"]:
+        raise ValueError(f"the installed {gguf.name} is not the GGUF {shipped} was trained on")
+    if reconvert or not (base_dir / "config.json").is_file():
+        convert_gguf(gguf, base_dir)
+    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
+        raise ValueError(f"{base_dir} does not hold the base weights {shipped} was trained on")
+    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
+    return load_policy(base_dir, lora, adapter_dir=shipped)
 
 
 def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Path | None:
@@ -137,17 +147,7 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Pa
     if up_to_date(shipped):
         return PROMOTED_GGUF if PROMOTED_GGUF.is_file() else None
     manifest = verify(shipped)
-    # torch and transformers only when there is something to build: `npm start` runs this every time
-    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
-
-    gguf = packaged_gguf()
-    if sha256_of(gguf) != manifest["base_gguf"]["sha256"]:
-        raise ValueError(f"the installed {gguf.name} is not the GGUF the shipped adapters were trained on")
-    convert_gguf(gguf, base_dir)
-    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
-        raise ValueError(f"{base_dir} does not hold the base weights the shipped adapters were trained on")
-    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
-    policy = load_policy(base_dir, lora, adapter_dir=shipped)
+    policy = _adapters_on_base(shipped, manifest, base_dir, reconvert=True)
     merged = policy.model.merge_and_unload()
     staging = PROMOTED_HF.with_name(PROMOTED_HF.name + ".partial")
     if staging.exists():
@@ -206,17 +206,7 @@ def install_negotiator(shipped: Path = NEGOTIATOR_DIR, base_dir: Path = DEFAULT_
     manifest = verify(shipped)
     import tempfile
 
-    from sixg_learner.generation.policy import LoraSettings, load_policy, weights_sha256
-
-    gguf = packaged_gguf()
-    if sha256_of(gguf) != manifest["base_gguf"]["sha256"]:
-        raise ValueError(f"the installed {gguf.name} is not the GGUF the shipped negotiator was trained on")
-    if not (base_dir / "config.json").is_file():
-        convert_gguf(gguf, base_dir)
-    if weights_sha256(base_dir) != manifest["base_weights_sha256"]:
-        raise ValueError(f"{base_dir} does not hold the base weights the shipped negotiator was trained on")
-    lora = LoraSettings(**{**manifest["lora"], "targets": tuple(manifest["lora"]["targets"])})
-    policy = load_policy(base_dir, lora, adapter_dir=shipped)
+    policy = _adapters_on_base(shipped, manifest, base_dir)
     merged = policy.model.merge_and_unload()
     with tempfile.TemporaryDirectory(prefix="negotiator-hf-") as tmp:
         hf_dir = Path(tmp)
