@@ -3,7 +3,8 @@
  *
  * Where a negotiation round's time goes on the model server (issue 14). For n parties it fires the n
  * BO turns of round 1, then of each later round, all at once, as the workflow does: the real prompts
- * (`buildBoMessages`, soft mode, a MAESTRO proposal from round 2 on), the `service_intent` schema, the
+ * (`buildBoMessages` through bench/lib/agent-turns.ts, as bench:serving sends them: soft mode, a
+ * MAESTRO proposal from round 2 on), the `service_intent` schema, the
  * configured chat model and temperature. llama-server reports per request how many prompt tokens it
  * took from its prefix cache (`timings.cache_n`), how many it evaluated (`prompt_n`) and how many it
  * generated (`predicted_n`). The work of a round is the evaluated plus the generated tokens; if the
@@ -14,11 +15,10 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { buildBoMessages } from '../activities/agent/prompts.ts';
 import { loadConfig, projectRoot } from '../core/config.ts';
-import type { Objective, Party } from '../core/negotiation/schemas.ts';
 import { serviceIntentJsonSchema } from '../core/negotiation/schemas.ts';
 import { ensureModelServer, stopService } from '../scripts/services.ts';
+import { boTurnMessages } from './lib/agent-turns.ts';
 import { writeResults } from './lib/games.ts';
 
 const { values: args } = parseArgs({
@@ -35,7 +35,6 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 2) || !Number.isInteger(rounds
 }
 
 const config = loadConfig();
-const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 134 };
 const proposalMbps = 55;
 
 interface TurnTokens {
@@ -45,39 +44,8 @@ interface TurnTokens {
   generatedTokens: number;
 }
 
-function partiesOf(n: number): Party[] {
-  return Array.from({ length: n }, (_, i) => {
-    const objective: Objective = i % 2 === 0 ? 'cost' : 'qos';
-    return {
-      id: `bo-${i + 1}`,
-      objective,
-      target: objective === 'cost' ? 20 + i : 90 + i,
-      weight: 1,
-      personality: 'normal',
-    };
-  });
-}
-
-async function turn(parties: Party[], party: Party, round: number): Promise<TurnTokens> {
-  const messages = buildBoMessages({
-    topic,
-    party,
-    others: parties.filter((p) => p !== party).map((p) => ({ id: p.id, objective: p.objective })),
-    round,
-    maxRounds: 5,
-    optimizerMode: 'soft',
-    feedback:
-      round === 1
-        ? null
-        : {
-            round: round - 1,
-            message: `Operators, move toward ${proposalMbps}.`,
-            proposal: proposalMbps,
-            optimizer: { proposal: proposalMbps, price: 0, penalty: 1 },
-          },
-    optimizerProposal: proposalMbps,
-    context: [],
-  });
+async function turn(i: number, n: number, round: number): Promise<TurnTokens> {
+  const messages = boTurnMessages(i, n, { round, maxRounds: 5, proposalMbps });
   const started = Date.now();
   const response = await fetch(`${config.model.baseURL.replace(/\/$/, '')}/chat/completions`, {
     method: 'POST',
@@ -111,10 +79,9 @@ const server = await ensureModelServer(config);
 try {
   const rows = [];
   for (const n of sizes) {
-    const parties = partiesOf(n);
     for (let round = 1; round <= rounds; round++) {
       const started = Date.now();
-      const turns = await Promise.all(parties.map((party) => turn(parties, party, round)));
+      const turns = await Promise.all(Array.from({ length: n }, (_, i) => turn(i, n, round)));
       const wallSeconds = (Date.now() - started) / 1000;
       const work = sum(turns.map((t) => t.evaluatedPromptTokens + t.generatedTokens));
       const row = {

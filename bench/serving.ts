@@ -10,12 +10,12 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { buildBoMessages } from '../activities/agent/prompts.ts';
+import type { ChatMessage } from '../core/llm/chat-model.ts';
 import { serviceIntentJsonSchema } from '../core/negotiation/schemas.ts';
-import type { Objective, Party, Personality } from '../core/negotiation/schemas.ts';
 import { projectRoot } from '../core/config.ts';
 import { startService, stopService, venvBin, waitUntil, httpOk } from '../scripts/services.ts';
-import { percentile, round, sharedStationTopic, writeResults } from './lib/games.ts';
+import { boTurnMessages } from './lib/agent-turns.ts';
+import { percentile, round, writeResults } from './lib/games.ts';
 import { freePort } from '../scripts/lib/free-port.ts';
 
 const { values: args } = parseArgs({
@@ -34,35 +34,6 @@ const slots = Number(args.slots);
 const model = 'smollm2-135m-instruct';
 const maxTokens = 96;
 
-const personalities: Personality[] = ['normal', 'agreeable', 'disagreeable', 'vulnerable', 'toxic'];
-const objectives: Objective[] = ['cost', 'qos'];
-
-/** The opening turn of BO `i` among `n`: different targets, objectives and personalities. */
-function boTurn(i: number, n: number): { messages: ReturnType<typeof buildBoMessages> } {
-  const party: Party = {
-    id: `BO${i + 1}`,
-    objective: objectives[i % 2] as Objective,
-    weight: 1,
-    target: 20 + ((i * 37) % 100),
-    personality: personalities[i % personalities.length] as Personality,
-  };
-  const others = Array.from({ length: n }, (_, j) => j)
-    .filter((j) => j !== i)
-    .map((j) => ({ id: `BO${j + 1}`, objective: objectives[j % 2] as Objective }));
-  const messages = buildBoMessages({
-    topic: sharedStationTopic,
-    party,
-    others,
-    round: 1,
-    maxRounds: 8,
-    optimizerMode: 'soft',
-    feedback: null,
-    optimizerProposal: party.target,
-    context: [],
-  });
-  return { messages };
-}
-
 interface Sample {
   ttftMs: number;
   latencyMs: number;
@@ -70,14 +41,14 @@ interface Sample {
 }
 
 /** One streamed chat completion: time to the first content chunk, total latency, content chunks (≈ tokens). */
-async function streamed(baseUrl: string, turn: ReturnType<typeof boTurn>, seed: number): Promise<Sample> {
+async function streamed(baseUrl: string, messages: ChatMessage[], seed: number): Promise<Sample> {
   const started = performance.now();
   const response = await fetch(`${baseUrl}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       model,
-      messages: turn.messages,
+      messages,
       response_format: { type: 'json_object', schema: serviceIntentJsonSchema },
       max_tokens: maxTokens,
       temperature: 0.7,
@@ -121,7 +92,7 @@ async function measure(backend: string): Promise<Record<string, unknown>[]> {
   const baseUrl = `http://127.0.0.1:${port}/v1`;
   try {
     await waitUntil(`the model server (${backend})`, httpOk(`${baseUrl}/models`), 300_000, service);
-    await streamed(baseUrl, boTurn(0, 2), 1); // warm: load, first prompt
+    await streamed(baseUrl, boTurnMessages(0, 2), 1); // warm: load, first prompt
     const rows: Record<string, unknown>[] = [];
     for (const level of levels) {
       const samples: Sample[] = [];
@@ -130,7 +101,7 @@ async function measure(backend: string): Promise<Record<string, unknown>[]> {
       for (let r = 0; r < rounds; r++) {
         const started = performance.now();
         const batch = await Promise.all(
-          Array.from({ length: level }, (_, i) => streamed(baseUrl, boTurn(i, level), 1000 * r + i)),
+          Array.from({ length: level }, (_, i) => streamed(baseUrl, boTurnMessages(i, level), 1000 * r + i)),
         );
         wallMs += performance.now() - started;
         samples.push(...batch);

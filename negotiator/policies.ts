@@ -11,16 +11,17 @@
  * - `tacticPolicy(model)`: the rule with a personality — a BO concedes toward MAESTRO's proposal at
  *   its personality's rate (rewards.ts c*), a time-dependent tactic that accepts the proposal in the
  *   last round, a toxic one threatening in its opening; MAESTRO as in the rule;
- * - `personaPolicy(model)`: the rule with a personality's firmness, the teacher the shipped
- *   negotiator is distilled from — a disagreeable or toxic BO holds its ideal value one round longer
- *   before it takes MAESTRO's proposal, so a firm party drags a yielding one toward its side
- *   (the paper's Fig. 3a) with nothing but values the prompt shows to copy.
+ * - `personaPolicy(model)`: the rule with a personality's firmness — a disagreeable or toxic BO holds
+ *   its ideal value one round longer before it takes MAESTRO's proposal, so a firm party drags a
+ *   yielding one toward its side (the paper's Fig. 3a) with nothing but values the prompt shows to
+ *   copy. A teacher tried in session 16; its student did not learn it (docs/NEGOTIATOR.md).
  *
- * The two baselines read only what their prompt shows (the same messages the LLM gets), and hand
+ * The shipped negotiator is distilled from the rule. The baselines read only what their prompt shows (the same messages the LLM gets), and hand
  * every other request (the arbitral judge's) to the wrapped model.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { personalityPrompts } from '../activities/agent/prompts.ts';
+import { lcg } from '../bench/lib/random.ts';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
 import type { Personality } from '../core/negotiation/schemas.ts';
 import { targetConcession } from './rewards.ts';
@@ -66,6 +67,20 @@ export function rangeOf(request: StructuredChatRequest): { min: number; max: num
   return { min: Number(match[1]), max: Number(match[2]) };
 }
 
+/** A BO's ideal value, as its system prompt states it. */
+function idealOf(request: StructuredChatRequest): number {
+  const ideal = numberAfter(system(request), new RegExp(String.raw`Your ideal value is ${num}`));
+  if (ideal === null) throw new Error("the BO's prompt states no ideal value");
+  return ideal;
+}
+
+/** The round t of T a BO's round message opens with. */
+function roundOf(request: StructuredChatRequest): { round: number; maxRounds: number } {
+  const match = /^Round (\d+) of (\d+)\./m.exec(roundMessage(request));
+  if (!match) throw new Error('the BO\'s round message states no round ("Round t of T.")');
+  return { round: Number(match[1]), maxRounds: Number(match[2]) };
+}
+
 /** The rule's answer to one turn, from the prompt alone. */
 export function ruleValue(request: StructuredChatRequest): { value: number; reasoning: string } {
   const sys = system(request);
@@ -82,8 +97,7 @@ export function ruleValue(request: StructuredChatRequest): { value: number; reas
   }
   const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
   if (proposal !== null) return { value: proposal, reasoning: `I accept MAESTRO's ${proposal}.` };
-  const ideal = numberAfter(sys, new RegExp(String.raw`Your ideal value is ${num}`));
-  if (ideal === null) throw new Error("the BO's prompt states no ideal value");
+  const ideal = idealOf(request);
   // The opening in the personality's voice: the toxic party's threat is what the arbitral unit is for.
   return { value: ideal, reasoning: tacticReasoning(personalityOf(request), ideal, ideal, null) };
 }
@@ -159,15 +173,12 @@ function tacticReasoning(personality: Personality, value: number, ideal: number,
 /** The tactic's answer to one turn, from the prompt alone (MAESTRO's turns are the rule's). */
 export function tacticValue(request: StructuredChatRequest): { value: number; reasoning: string } {
   if (system(request).startsWith('You are MAESTRO')) return ruleValue(request);
-  const user = roundMessage(request);
-  const ideal = numberAfter(system(request), new RegExp(String.raw`Your ideal value is ${num}`));
-  if (ideal === null) throw new Error("the BO's prompt states no ideal value");
-  const roundMatch = /^Round (\d+) of (\d+)\./m.exec(user);
-  if (!roundMatch) throw new Error('the BO\'s round message states no round ("Round t of T.")');
+  const ideal = idealOf(request);
+  const { round, maxRounds } = roundOf(request);
   const personality = personalityOf(request);
-  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
+  const proposal = numberAfter(roundMessage(request), new RegExp(String.raw`MAESTRO proposes ${num}`));
   if (proposal === null) return { value: ideal, reasoning: tacticReasoning(personality, ideal, ideal, null) };
-  const share = concededShare(personality, Number(roundMatch[1]), Number(roundMatch[2]));
+  const share = concededShare(personality, round, maxRounds);
   let value = round2(ideal + (proposal - ideal) * share);
   // Within a megabit of the proposal is agreement: say the proposal itself.
   if (Math.abs(value - proposal) < 1) value = proposal;
@@ -193,15 +204,9 @@ export const firmPersonalities: ReadonlySet<Personality> = new Set(['disagreeabl
  */
 export function personaValue(request: StructuredChatRequest): { value: number; reasoning: string } {
   if (system(request).startsWith('You are MAESTRO')) return ruleValue(request);
-  const user = roundMessage(request);
-  const roundMatch = /^Round (\d+) of (\d+)\./m.exec(user);
-  if (!roundMatch) throw new Error('the BO\'s round message states no round ("Round t of T.")');
-  const personality = personalityOf(request);
-  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
-  const firstProposal = Number(roundMatch[1]) === 2;
-  if (proposal !== null && firmPersonalities.has(personality) && firstProposal) {
-    const ideal = numberAfter(system(request), new RegExp(String.raw`Your ideal value is ${num}`));
-    if (ideal === null) throw new Error("the BO's prompt states no ideal value");
+  const proposal = numberAfter(roundMessage(request), new RegExp(String.raw`MAESTRO proposes ${num}`));
+  if (proposal !== null && roundOf(request).round === 2 && firmPersonalities.has(personalityOf(request))) {
+    const ideal = idealOf(request);
     // The hold is stated without a threat: three arbitral offences would exclude the party.
     return { value: ideal, reasoning: tacticReasoning('disagreeable', ideal, ideal, proposal) };
   }
@@ -227,12 +232,7 @@ export function randomValue(request: StructuredChatRequest): { value: number; re
   const seed = hash32(
     label ? `${label.negotiationId}/${label.round}/${label.agent}` : request.messages.map((m) => m.content).join('\n'),
   );
-  // one step of a 32-bit xorshift so that neighbouring seeds do not give neighbouring values
-  let x = seed || 1;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  const value = round2(min + ((x >>> 0) / 0x100000000) * (max - min));
+  const value = round2(min + lcg(seed)() * (max - min));
   return { value, reasoning: `I propose ${value}.` };
 }
 
