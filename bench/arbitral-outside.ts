@@ -1,10 +1,10 @@
 /**
  * `npm run bench:arbitral-outside [-- --set <jsonl>] [--model <model.json>]`
  *
- * The arbitral classifier on the outside held-out set (activities/agent/arbitral/data/outside2/,
+ * The arbitral classifier on the outside held-out set (activities/agent/arbitral/data/outside3/,
  * written by someone who never saw the training data, for evaluation only): precision, recall, F1,
  * and the share of each category flagged, firm-but-fair bargaining above all (issue #15 item 5:
- * F1 ≥ 0.9 with ≤ 1 in 20 firm-but-fair messages flagged). Writes results/arbitral-outside.json.
+ * F1 ≥ 0.9 with ≤ 1 in 20 firm-but-fair messages flagged). Writes results/arbitral-outside3.json.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,9 +19,9 @@ import { writeResults } from '../scripts/lib/results.ts';
 
 const { values: args } = parseArgs({
   options: {
-    set: { type: 'string', default: path.join(projectRoot, 'activities/agent/arbitral/data/outside2/outside2.jsonl') },
+    set: { type: 'string', default: path.join(projectRoot, 'activities/agent/arbitral/data/outside3/outside3.jsonl') },
     model: { type: 'string', default: arbitralModelFile },
-    out: { type: 'string', default: path.join(projectRoot, 'results', 'arbitral-outside2.json') },
+    out: { type: 'string', default: path.join(projectRoot, 'results', 'arbitral-outside3.json') },
   },
 });
 

@@ -1,12 +1,15 @@
 /**
- * `npm run arbitral:train` — trains the arbitral classifier on the labeled set and writes
- * activities/agent/arbitral/model.json. The held-out fifth (by id hash) is never seen in
- * training, lexicon fitting or threshold selection; its figures go to
- * results/arbitral-classifier.json.
+ * `npm run arbitral:train [-- --lexicon words|pairs] [--out <json>]` — trains the arbitral
+ * classifier on the labeled set and writes activities/agent/arbitral/model.json. The held-out fifth
+ * (by id hash) is never seen in training, lexicon fitting or threshold selection; its figures go to
+ * results/arbitral-classifier.json. `--lexicon pairs` adds adjacent word pairs to the tf-idf
+ * lexicon; on the 2,992 messages it scored F1 0.867 out of fold against words alone's 0.877, so
+ * words stay the default (docs/CONTEXT-UNITS.md).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   ArbitralClassifier,
   arbitralDataFile,
@@ -30,6 +33,17 @@ import { ensureModelServer, stopService } from './services.ts';
 const firmCategories = new Set(['firm', 'escalation', 'hard_negative', 'short']);
 /** Most out-of-fold firm messages the chosen threshold may flag: half the issue's 1 in 20. */
 const maxFirmFlagRate = 0.025;
+
+const { values: args } = parseArgs({
+  options: {
+    lexicon: { type: 'string', default: 'words' },
+    out: { type: 'string', default: path.join(projectRoot, 'results', 'arbitral-classifier.json') },
+  },
+});
+if (args.lexicon !== 'pairs' && args.lexicon !== 'words') {
+  throw new Error(`--lexicon must be 'pairs' (words and adjacent word pairs) or 'words', not '${args.lexicon}'`);
+}
+const wordPairs = args.lexicon === 'pairs';
 
 const config = loadConfig();
 const examples = readLabeledSet();
@@ -55,7 +69,11 @@ try {
   for (let fold = 0; fold < 5; fold++) {
     console.error(`[arbitral] cross-validation fold ${fold + 1}/5`);
     const fit = train.filter((_, i) => i % 5 !== fold);
-    const lexicon = fitLexicon(fit.map((t) => t.e.text));
+    const lexicon = fitLexicon(
+      fit.map((t) => t.e.text),
+      2,
+      wordPairs,
+    );
     const model = trainLogisticRegression(
       fit.map((t) => featuresOf(t.v, t.e.text, lexicon)),
       fit.map((t) => y(t.e)),
@@ -91,7 +109,11 @@ try {
   };
 
   console.error('[arbitral] training on the whole training part');
-  const lexicon = fitLexicon(train.map((t) => t.e.text));
+  const lexicon = fitLexicon(
+    train.map((t) => t.e.text),
+    2,
+    wordPairs,
+  );
   const { weights, bias } = trainLogisticRegression(
     train.map((t) => featuresOf(t.v, t.e.text, lexicon)),
     train.map((t) => y(t.e)),
@@ -139,11 +161,12 @@ try {
   const firm = heldOut.map((h, i) => ({ h, i })).filter(({ h }) => firmCategories.has(h.e.category));
   const firmFlagged = firm.filter(({ i }) => verdicts[i]!.malicious).length;
   const report = {
-    command: 'npm run arbitral:train',
+    command: `npm run arbitral:train -- --lexicon ${args.lexicon}`,
     embeddingModel: config.embeddings.model,
     features: {
       embedding: `${model.dimensions} (numbers masked)`,
       cues: model.cues,
+      lexicon: args.lexicon,
       lexiconTerms: model.lexicon.terms.length,
     },
     examples: { train: train.length, heldOut: heldOut.length },
@@ -162,8 +185,8 @@ try {
       .map((h, i) => ({ id: h.e.id, category: h.e.category, score: Math.round(verdicts[i]!.score * 1000) / 1000 }))
       .filter((m, i) => verdicts[i]!.malicious !== (y(heldOut[i]!.e) === 1)),
   };
-  mkdirSync(path.join(projectRoot, 'results'), { recursive: true });
-  writeFileSync(path.join(projectRoot, 'results', 'arbitral-classifier.json'), `${JSON.stringify(report, null, 2)}\n`);
+  mkdirSync(path.dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
 } finally {
   if (server) await stopService(server);
