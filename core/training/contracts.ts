@@ -64,9 +64,12 @@ export const distillInputSchema = z.strictObject({
     ),
   target_margin_db: z.number().min(0).max(20).describe('the targets must meet the QoS this many dB below the SNR too'),
   prompt: z
-    .enum(['plain', 'link-budget'])
+    .enum(['plain', 'link-budget', 'compact'])
     .nullable()
-    .describe("the prompt the model is trained with (link-budget: plus the task's link budget); null: the base's"),
+    .describe(
+      "the prompt the model is trained with (link-budget: plus the task's link budget; compact: the " +
+        "same in at most 400 tokens); null: the base's",
+    ),
   device: z
     .string()
     .regex(/^(cpu|cuda(:\d+)?)$/)

@@ -17,8 +17,8 @@ from sixg_learner.generation.grammar import (
     support_logits,
 )
 from sixg_learner.generation.policy import answer_actions, forward, load_policy, sample
-from sixg_learner.tasks.prompting import answer_text, parse_orchestration
-from sixg_learner.tasks.task import Qos, Task
+from sixg_learner.tasks.prompting import PROMPTS, answer_text, build_messages, parse_orchestration
+from sixg_learner.tasks.task import Qos, Task, load_tasks
 from sixg_learner.training.ppo import regularization, token_entropy, token_kl, token_logprobs
 from tiny import ONE_LAYER, random_llama
 from transformers import PreTrainedTokenizerBase
@@ -154,3 +154,20 @@ def test_a_schema_with_other_fields_is_not_the_answers(tokenizer: PreTrainedToke
     schema["properties"] = dict(reversed(list(schema["properties"].items())))
     with pytest.raises(ValueError, match="not the answer's fields"):
         grammar_for(tokenizer).narrowing_of(schema)
+
+
+def test_the_compact_prompt_fits_the_issues_400_tokens(tokenizer: PreTrainedTokenizerBase) -> None:
+    # issue 13's bound, counted as training and the model server count it: the chat template included
+    tasks = load_tasks(next((Path(__file__).parents[1] / "data" / "eval").glob("tasks-*.jsonl")))
+
+    def tokens(prompt: str) -> list[int]:
+        texts = [
+            tokenizer.apply_chat_template(build_messages(task, prompt), tokenize=False, add_generation_prompt=True)
+            for task in tasks
+        ]
+        return [len(tokenizer(text, add_special_tokens=False)["input_ids"]) for text in texts]
+
+    counts = {prompt: tokens(prompt) for prompt in PROMPTS}
+    assert max(counts["compact"]) <= 400
+    assert sum(counts["compact"]) < sum(counts["link-budget"]) - 50 * len(tasks), "the same task, fewer words"
+    assert sum(counts["link-budget"]) > sum(counts["plain"]), "the link budget line is in both longer prompts"

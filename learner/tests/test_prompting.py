@@ -47,9 +47,19 @@ def test_messages_are_zero_shot_with_the_task_and_its_cell_state() -> None:
 
 
 def test_the_prompt_is_short() -> None:
-    # the bound is 400 tokens with the chat template; characters are a conservative proxy here
-    # (the real-tokenizer count is measured in test_grammar.py)
+    # the bound is 400 tokens with the chat template; characters are a rough proxy here
+    # (the real-tokenizer count is test_grammar.py's)
     assert len(system_prompt()) + len(build_messages(TASK)[1]["content"]) < 1400
+
+
+def test_the_compact_prompt_is_the_link_budget_task_under_a_shorter_system_message() -> None:
+    compact, hinted = build_messages(TASK, "compact"), build_messages(TASK, "link-budget")
+    assert compact[1] == hinted[1], "the same user message: the task, its state and its link budget"
+    assert compact[0]["content"] == system_prompt("compact") != system_prompt("link-budget")
+    assert len(compact[0]["content"]) < 0.8 * len(hinted[0]["content"])
+    assert "{" not in compact[0]["content"]  # zero-shot too
+    with pytest.raises(ValueError, match="unknown prompt"):
+        system_prompt("terse")  # type: ignore[arg-type]
 
 
 def test_answer_schema_is_the_link_schema() -> None:

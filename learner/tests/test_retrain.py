@@ -1,5 +1,5 @@
-"""`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, then 10 PPO steps, packed), and the
-earlier RS → PPO run with its flags. The stages are recorded, not run."""
+"""`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, 10 PPO steps, one RS round to the
+compact prompt, packed), and the earlier runs with their flags. The stages are recorded, not run."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
 ) -> None:
     commands = _plan(monkeypatch, tmp_path, "--device", "cuda", "--pack")
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
-    assert phases == ["distill", "ppo"], "no RS by default"
+    assert phases == ["distill", "ppo", "rs"], "RS only for the last step, to the compact prompt"
     distill = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"])
     assert _flag(distill, "--tasks") == "learner/data/train/tasks-4d5b499080ac.jsonl"
     assert _flag(distill, "--prompt") == "link-budget" and _flag(distill, "--targets") == "rule-repair"
@@ -44,10 +44,22 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
     ppo = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "ppo"])
     assert _flag(ppo, "--init").endswith("distill/distill-best"), "PPO starts from the distilled epoch"
     assert _flag(ppo, "--steps") == "10" and _flag(ppo, "--learning-rate") == "0.0001"
+    final = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "rs"])
+    assert _flag(final, "--base").endswith("ppo/ppo-best") and _flag(final, "--prompt") == "compact"
+    assert _flag(final, "--limit") == "800" and _flag(final, "--k") == "4" and _flag(final, "--rounds") == "1"
     pack = commands[-1]
     assert pack[:2] == ["sixg_learner.export.ship", "pack"]
-    assert _flag(pack, "--checkpoint").endswith("ppo/ppo-best")
-    assert _flag(pack, "--evaluation").endswith("eval-rldtf.json")
+    assert _flag(pack, "--checkpoint").endswith("rs-final/rs-best"), "the served prompt must fit 400 tokens"
+    assert _flag(pack, "--evaluation").endswith("eval-final.json")
+
+
+def test_the_session_13_model_is_packed_without_the_final_round(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    commands = _plan(monkeypatch, tmp_path, "--final-prompt", "", "--pack")
+    assert [c[1] for c in commands if c[0] == "sixg_learner.training.train"] == ["distill", "ppo"]
+    assert _flag(commands[-1], "--checkpoint").endswith("ppo/ppo-best")
+    assert _flag(commands[-1], "--evaluation").endswith("eval-rldtf.json")
 
 
 def test_the_earlier_run_is_its_flags_away(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -55,6 +67,7 @@ def test_the_earlier_run_is_its_flags_away(monkeypatch: pytest.MonkeyPatch, tmp_
         monkeypatch, tmp_path,
         "--train-tasks", "learner/data/train/tasks-1a94344d2007.jsonl", "--prompt", "plain",
         "--distill-epochs", "0", "--rs-rounds", "2", "--ppo-steps", "40", "--ppo-learning-rate", "1e-4",
+        "--final-prompt", "",
     )  # fmt: skip
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
     assert phases == ["rs", "ppo"]

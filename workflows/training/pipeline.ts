@@ -44,8 +44,9 @@ export interface RetrainingInput {
      */
     targets?: 'witness' | 'repair' | 'rule-repair';
     targetMarginDb?: number;
-    /** The prompt the model learns with (default: the base's); 'link-budget' adds the task's link budget. */
-    prompt?: 'plain' | 'link-budget';
+    /** The prompt the model learns with (default: the base's); 'link-budget' adds the task's link budget,
+     * 'compact' says the same in at most 400 tokens. */
+    prompt?: 'plain' | 'link-budget' | 'compact';
     /** Where the learner worker trains (default 'cpu'); 'cuda' needs a worker on a machine with a GPU. */
     device?: string;
   };

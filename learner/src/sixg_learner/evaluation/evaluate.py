@@ -650,6 +650,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no promoted model yet ({PROMOTED_FILE}); run the retraining pipeline first")
         record = json.loads(PROMOTED_FILE.read_text())
         args.model, fallback = promoted_model(record)
+    if "/" in args.model and ":" not in args.model and Path(args.model).is_dir():
+        # A served model id is never a folder here: as one, the server would answer with its default model and the
+        # report would measure that one under this name.
+        parser.error(f"--model {args.model} is a folder: evaluate it as policy:{args.model} (or hf:{args.model})")
     if args.model == "random":
         report = run(RandomPlanGenerator(args.seed))
     elif args.model == "constant":

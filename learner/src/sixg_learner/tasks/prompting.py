@@ -1,9 +1,10 @@
 """The 6G-LLM's prompt, and the step from its answer to an executable orchestration.
 
-Prompt (`build_messages`), zero-shot and short (~300 tokens with the chat template):
+Prompt (`build_messages`), zero-shot and short (with SmolLM2's chat template ~395 tokens plain, ~450 with the
+link budget, ≤ 400 `compact`):
 
-1. system: the role, how the choices act on the QoS, the answer format. The same for every task, so
-   a server with a prompt cache (llama.cpp's) and the learner's shared prefix process it once.
+1. system: the role, how the choices act on the QoS, the answer format (`compact`: fewer words). The same for
+   every task, so a server with a prompt cache (llama.cpp's) and the learner's shared prefix process it once.
 2. user: the task: its description, its QoS needs, its radio conditions and the cell's state (antennas,
    free PRBs, measured CSI, decoder budget), all fixed by the environment; with the `link-budget`
    prompt one line more, the task's link budget (`link_budget.py`: the MCS its SNR carries with a
@@ -54,11 +55,21 @@ HOW_CHOICES_ACT = (
 
 ANSWER_FORMAT = "Answer with the link as one JSON object, fields in schema order, nothing else."
 
+# The `compact` prompt's system message: the same facts in fewer words (196 tokens against 259), so that with
+# the link budget the whole prompt stays within 400 tokens (issue 13). It drops the HARQ sentence and the
+# per-layer formula, which the link budget line already resolves into an SINR and an MCS.
+COMPACT_ROLE = (
+    "You are the 6G-LLM, the orchestrator of a 6G radio network. Configure the NR uplink (PUSCH) link for the "
+    "task; a digital twin runs it. Meet every QoS need with the least waste: throughput, delay and BER beyond "
+    "the need, and the PRBs, antennas and LDPC iterations taken, count against you. A link beyond the cell "
+    "state is rejected."
+)
 
-@lru_cache(maxsize=1)
-def system_prompt() -> str:
-    """Zero-shot: no worked example to copy (a fixed one anchored every greedy answer to its own plan)."""
-    return "\n".join([ROLE, HOW_CHOICES_ACT, ANSWER_FORMAT])
+COMPACT_HOW_CHOICES_ACT = (
+    "Throughput grows with num_prbs, MCS and num_layers; a higher MCS needs more SINR. Layers split the SINR. "
+    "Fading costs SINR unless antennas or PRBs add diversity. With ls estimation a fast UE loses SINR; a shorter "
+    "slot or perfect CSI helps. Delay is a slot plus decoding; fewer LDPC iterations shorten it but cost SINR."
+)
 
 
 def _number(value: float) -> str:
@@ -83,11 +94,23 @@ def state_text(scenario: ScenarioConfig) -> str:
     )
 
 
-PromptKind = Literal["plain", "link-budget"]
-PROMPTS: tuple[PromptKind, ...] = ("plain", "link-budget")
+PromptKind = Literal["plain", "link-budget", "compact"]
+PROMPTS: tuple[PromptKind, ...] = ("plain", "link-budget", "compact")
 """`plain`: the task, its needs, its radio and its cell state. `link-budget`: the same and one line more,
 the task's link budget (`tasks.link_budget`: the MCS its SNR carries with a margin, the PRBs for its
-throughput). A model is trained and served with one of them; its checkpoint and manifest say which."""
+throughput). `compact`: link-budget's user message under a shorter system message (≤ 400 tokens in all
+with SmolLM2's chat template). A model is trained and served with one of them; its checkpoint and manifest
+say which."""
+
+
+@lru_cache(maxsize=len(PROMPTS))
+def system_prompt(prompt: PromptKind = "plain") -> str:
+    """Zero-shot: no worked example to copy (a fixed one anchored every greedy answer to its own plan)."""
+    if prompt == "compact":
+        return "\n".join([COMPACT_ROLE, COMPACT_HOW_CHOICES_ACT, ANSWER_FORMAT])
+    if prompt not in PROMPTS:
+        raise ValueError(f"unknown prompt {prompt!r}: one of {', '.join(PROMPTS)}")
+    return "\n".join([ROLE, HOW_CHOICES_ACT, ANSWER_FORMAT])
 
 
 def task_prompt(task: Task, prompt: PromptKind = "plain") -> str:
@@ -101,7 +124,7 @@ def task_prompt(task: Task, prompt: PromptKind = "plain") -> str:
         f"Radio: {radio_text(scenario)}.\n"
         f"Cell state: {state_text(scenario)}."
     )
-    if prompt == "link-budget":
+    if prompt in ("link-budget", "compact"):
         text += "\n" + hint_text(link_budget(task))
     elif prompt != "plain":
         raise ValueError(f"unknown prompt {prompt!r}: one of {', '.join(PROMPTS)}")
@@ -115,7 +138,10 @@ def answer_text(link: LinkConfig) -> str:
 
 def build_messages(task: Task, prompt: PromptKind = "plain") -> list[dict[str, str]]:
     """The chat messages for a task: the system message, then the task (zero-shot)."""
-    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": task_prompt(task, prompt)}]
+    return [
+        {"role": "system", "content": system_prompt(prompt)},
+        {"role": "user", "content": task_prompt(task, prompt)},
+    ]
 
 
 def answer_schema(

@@ -75,9 +75,10 @@ class DistillInput(BaseModel):
     target_margin_db: float = Field(
         default=0.0, ge=0, le=20, description="the targets must meet the QoS this many dB below the SNR too"
     )
-    prompt: Literal["plain", "link-budget"] | None = Field(
+    prompt: Literal["plain", "link-budget", "compact"] | None = Field(
         default=None,
-        description="the prompt the model is trained with (link-budget: plus the task's link budget); null: the base's",
+        description="the prompt the model is trained with (link-budget: plus the task's link budget; compact: the "
+        "same in at most 400 tokens); null: the base's",
     )
     device: str = Field(
         default="cpu",

@@ -44,8 +44,9 @@ class Args:
     prompt: str | None = field(
         default=None,
         metadata={
-            "help": "the prompt the run trains with: plain, or link-budget (plain plus the task's link budget, "
-            "tasks/link_budget.py); unset: the starting checkpoint's (plain for a base)"
+            "help": "the prompt the run trains with: plain, link-budget (plain plus the task's link budget, "
+            "tasks/link_budget.py) or compact (link-budget in at most 400 tokens); unset: the starting "
+            "checkpoint's (plain for a base)"
         },
     )
 

@@ -10,6 +10,7 @@ stops: patience 1).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +35,8 @@ from sixg_learner.tasks.task import Task
 from sixg_learner.training.args import DistillArgs, RsArgs
 from sixg_learner.training.ppo import choice_mask, masked_mean, token_logprobs
 from sixg_learner.training.updates import backward_in_microbatches, minibatches
+
+log = logging.getLogger(__name__)
 
 SftStepArgs = RsArgs | DistillArgs
 """What an SFT step reads: the micro-batch size and the gradient clip."""
@@ -70,11 +73,20 @@ def supervised_finetune(
 ) -> list[float]:
     """SFT of the adapters on (prompt, answer) pairs, `sft_epochs` passes in seeded minibatches; the losses."""
     generator = torch.Generator().manual_seed(seed)
-    return [
-        sft_step(policy, optimizer, kept, rows, args)
-        for _ in range(args.sft_epochs)
-        for rows in minibatches(len(kept.texts), args.minibatch_size, generator)
+    batches = [
+        rows for _ in range(args.sft_epochs) for rows in minibatches(len(kept.texts), args.minibatch_size, generator)
     ]
+    losses: list[float] = []
+    started = time.perf_counter()
+    for step, rows in enumerate(batches, start=1):
+        losses.append(sft_step(policy, optimizer, kept, rows, args))
+        if step % 10 == 0 or step == len(batches):  # the worker heartbeats the last line; a person reads it
+            recent = losses[-10:]
+            log.info(
+                "sft %d/%d steps, loss %.4f (last %d), %.0f s",
+                step, len(batches), sum(recent) / len(recent), len(recent), time.perf_counter() - started,
+            )  # fmt: skip
+    return losses
 
 
 def keep_rows(rollout: Rollout, scores: Sequence[Score], keep: str) -> list[int]:

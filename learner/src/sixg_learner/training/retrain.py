@@ -14,14 +14,20 @@ Stages (each resumable: a stage whose result exists is not run again; `train` re
 3. with `--ppo-steps N` (N > 0; the default: 10), PPO with token weights from the best RS round, else the
    distilled model (`train ppo --dev-tasks`; best step in `ppo/best.json`): the shipped model is step 10 of
    it (session 13; about 100 s a step on 2 CPU cores);
+3b. with `--final-prompt P` (the default: compact), one rejection-sampling round from PPO's best step that moves the
+   model to prompt P (`train rs --prompt P`: k answers per task sampled with P, the best that meets the QoS kept,
+   SFT on them; session 17: 800 tasks, k = 4, 68 min on 2 CPU cores). The issue bounds the served prompt at 400
+   tokens, which the link-budget prompt exceeds, so when this stage runs its model is the one packed;
 4. greedy evaluation of the base and each trained stage on the held-out evaluation tasks (`evaluate --model
    policy:…`), beside the random, constant and rule baselines, compared with intervals and paired tests;
-5. with `--pack`, the model the dev split chose (PPO's best step, else RS's best round, else the distilled
-   epoch; the evaluation tasks never choose anything) packed into `learner/models/sixg-llm` (`ship pack`).
+5. with `--pack`, the prompt-transfer round when it ran, else the model the dev split chose (PPO's best step,
+   else RS's best round, else the distilled epoch; the evaluation tasks never choose anything) packed into
+   `learner/models/sixg-llm` (`ship pack`).
 
 The defaults are the shipped run's (docs/RLDTF.md); `config.json` in the output folder records them. The
 model shipped before it (PPO step 27 of sessions 5–7) is `--train-tasks learner/data/train/tasks-1a94344d2007.jsonl
---prompt plain --distill-epochs 0 --rs-rounds 2 --ppo-steps 40`. This is a
+--prompt plain --distill-epochs 0 --rs-rounds 2 --ppo-steps 40 --final-prompt ""`; the one shipped in session 13
+(PPO step 10, link-budget prompt) is `--final-prompt ""`. This is a
 benchmark, not a test: it takes hours on 2 CPU cores.
 """
 
@@ -75,6 +81,13 @@ class RetrainArgs:
     ppo_save_every: int = 5
     ppo_temperature: float = 1.0
     token_weights_alpha: float = 1.0
+    final_prompt: str = "compact"
+    """The prompt a last RS round moves the model to ("": none, the PPO model is final)."""
+    final_rs_tasks: int = 800
+    final_rs_k: int = 4
+    final_rs_temperature: float = 0.7
+    final_rs_epochs: int = 2
+    final_rs_learning_rate: float = 2e-4
     skip_ppo: bool = False
     pack: bool = False
 
@@ -155,6 +168,18 @@ def main(argv: list[str] | None = None) -> int:
               "--dev-every", str(args.ppo_save_every), "--temperature", str(args.ppo_temperature),
               "--tw-alpha", str(args.token_weights_alpha), *threads])  # fmt: skip
         ppo_best = _best(ppo_dir)
+    # 3b. one RS round to the final prompt (the served prompt must fit the issue's 400 tokens)
+    final_best = None
+    if args.final_prompt and ppo_best is not None:
+        final_dir = out / "rs-final"
+        if not (final_dir / "done").is_file():
+            _run(["sixg_learner.training.train", "rs", "--base", str(ppo_best), "--prompt", args.final_prompt,
+                  "--tasks", tasks, "--dev-tasks", str(DEV_TASKS), "--limit", str(args.final_rs_tasks), "--out",
+                  str(final_dir), "--k", str(args.final_rs_k), "--rounds", "1", "--temperature",
+                  str(args.final_rs_temperature), "--sft-epochs", str(args.final_rs_epochs), "--learning-rate",
+                  str(args.final_rs_learning_rate), *threads])  # fmt: skip
+            (final_dir / "done").write_text("")
+        final_best = _best(final_dir)
     # 4. held-out evaluation beside the baselines
     reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule")}
     reports["base"] = _evaluate("base", f"policy:{BASE}", out)
@@ -164,18 +189,21 @@ def main(argv: list[str] | None = None) -> int:
         reports["rs"] = _evaluate("rs", f"policy:{rs_best}", out)
     if ppo_best is not None:
         reports["rldtf"] = _evaluate("rldtf", f"policy:{ppo_best}", out)
+    if final_best is not None:
+        reports["final"] = _evaluate("final", f"policy:{final_best}", out)
     compare = ["sixg_learner.evaluation.compare", "--out", str(out / "compare.json")]
     for name, report in reports.items():
         compare += ["--report", f"{name}={report}"]
-    for trained in ("distill", "rs", "rldtf"):
+    for trained in ("distill", "rs", "rldtf", "final"):
         if trained in reports:
             compare += ["--pair", f"{trained}:rule"]
     _run(compare)
     # 5. ship the model the dev split chose
     if args.pack:
-        chosen = ppo_best or rs_best or distill_best
+        chosen = final_best or ppo_best or rs_best or distill_best
         if chosen is not None:
-            name = "rldtf" if chosen == ppo_best else "rs" if chosen == rs_best else "distill"
+            names = {final_best: "final", ppo_best: "rldtf", rs_best: "rs", distill_best: "distill"}
+            name = names[chosen]
             _run(["sixg_learner.export.ship", "pack", "--checkpoint", str(chosen), "--evaluation", str(reports[name])])
     return 0
 
