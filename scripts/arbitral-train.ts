@@ -1,10 +1,8 @@
 /**
- * `npm run arbitral:train [-- --lexicon words|pairs] [--out <json>]` — trains the arbitral
- * classifier on the labeled set and writes activities/agent/arbitral/model.json. The held-out fifth
- * (by id hash) is never seen in training, lexicon fitting or threshold selection; its figures go to
- * results/arbitral-classifier.json. `--lexicon pairs` adds adjacent word pairs to the tf-idf
- * lexicon; on the 2,992 messages it scored F1 0.867 out of fold against words alone's 0.877, so
- * words stay the default (docs/CONTEXT-UNITS.md).
+ * `npm run arbitral:train [-- --out <json>]` — trains the arbitral classifier on the labeled set and
+ * writes activities/agent/arbitral/model.json. The held-out fifth (by id hash) is never seen in
+ * training, lexicon fitting or threshold selection; its figures go to
+ * results/arbitral-classifier.json (or `--out`).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,14 +34,9 @@ const maxFirmFlagRate = 0.025;
 
 const { values: args } = parseArgs({
   options: {
-    lexicon: { type: 'string', default: 'words' },
     out: { type: 'string', default: path.join(projectRoot, 'results', 'arbitral-classifier.json') },
   },
 });
-if (args.lexicon !== 'pairs' && args.lexicon !== 'words') {
-  throw new Error(`--lexicon must be 'pairs' (words and adjacent word pairs) or 'words', not '${args.lexicon}'`);
-}
-const wordPairs = args.lexicon === 'pairs';
 
 const config = loadConfig();
 const examples = readLabeledSet();
@@ -69,11 +62,7 @@ try {
   for (let fold = 0; fold < 5; fold++) {
     console.error(`[arbitral] cross-validation fold ${fold + 1}/5`);
     const fit = train.filter((_, i) => i % 5 !== fold);
-    const lexicon = fitLexicon(
-      fit.map((t) => t.e.text),
-      2,
-      wordPairs,
-    );
+    const lexicon = fitLexicon(fit.map((t) => t.e.text));
     const model = trainLogisticRegression(
       fit.map((t) => featuresOf(t.v, t.e.text, lexicon)),
       fit.map((t) => y(t.e)),
@@ -109,11 +98,7 @@ try {
   };
 
   console.error('[arbitral] training on the whole training part');
-  const lexicon = fitLexicon(
-    train.map((t) => t.e.text),
-    2,
-    wordPairs,
-  );
+  const lexicon = fitLexicon(train.map((t) => t.e.text));
   const { weights, bias } = trainLogisticRegression(
     train.map((t) => featuresOf(t.v, t.e.text, lexicon)),
     train.map((t) => y(t.e)),
@@ -161,12 +146,11 @@ try {
   const firm = heldOut.map((h, i) => ({ h, i })).filter(({ h }) => firmCategories.has(h.e.category));
   const firmFlagged = firm.filter(({ i }) => verdicts[i]!.malicious).length;
   const report = {
-    command: `npm run arbitral:train -- --lexicon ${args.lexicon}`,
+    command: 'npm run arbitral:train',
     embeddingModel: config.embeddings.model,
     features: {
       embedding: `${model.dimensions} (numbers masked)`,
       cues: model.cues,
-      lexicon: args.lexicon,
       lexiconTerms: model.lexicon.terms.length,
     },
     examples: { train: train.length, heldOut: heldOut.length },

@@ -392,3 +392,20 @@ def test_the_policy_generator_samples_one_answer_per_task_reproducibly_by_seed(b
     assert answers(1.0, 5) == first, "a seed gives the same samples"
     assert answers(1.0, 6) != first, "another seed gives other samples"
     assert answers(0.0, 5) == answers(0.0, 6), "greedy ignores the seed"
+
+
+def test_a_model_the_server_does_not_list_is_refused_not_answered_by_its_default(
+    fake_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sixg_learner.evaluation.evaluate as evaluate
+
+    _FakeServer.models = ["maestro-negotiator", "sixg-llm"]
+    folder = tmp_path / "runs" / "rs-round-1"
+    folder.mkdir(parents=True)
+    args = ["--tasks", str(FIXTURE), "--base-url", fake_server, "--processes", "0", "--limit", "1"]
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.main([*args, "--model", str(folder), "--out", str(tmp_path / "a.json")])
+    assert exit_info.value.code == 2 and _FakeServer.chat_models == [], "nothing asked of the default model"
+    assert not (tmp_path / "a.json").exists()
+    assert evaluate.main([*args, "--model", "sixg-llm", "--out", str(tmp_path / "b.json")]) == 0
+    assert _FakeServer.chat_models == ["sixg-llm"]

@@ -16,7 +16,6 @@ import {
   isHeldOut,
   lexicalFeatures,
   readLabeledSet,
-  termsOf,
   trainLogisticRegression,
   type ArbitralModel,
 } from '../../activities/agent/arbitral/classifier.ts';
@@ -128,20 +127,11 @@ describe('arbitral classifier', () => {
   });
 
   it('fits a lexicon on words seen twice and gives unit-length tf-idf vectors', () => {
-    const lexicon = fitLexicon(['we hold 60', 'we hold firm', 'you idiots', 'we move'], 2, false);
+    const lexicon = fitLexicon(['we hold 60', 'we hold firm', 'you idiots', 'we move']);
     assert.deepEqual(lexicon.terms, ['hold', 'we']);
     const x = lexicalFeatures('We hold, we hold 70!', lexicon);
     assert.ok(Math.abs(Math.hypot(...x) - 1) < 1e-9);
     assert.deepEqual(lexicalFeatures('no known words', lexicon), [0, 0]);
-  });
-
-  it('adds the word pairs seen twice, which tell apart texts with the same words', () => {
-    const lexicon = fitLexicon(['trust me, we hold', 'trust me on this', 'me trust you', 'we hold']);
-    assert.deepEqual(lexicon.terms, ['hold', 'me', 'trust', 'trust me', 'we', 'we hold']);
-    const pair = lexicon.terms.indexOf('trust me');
-    assert.ok(lexicalFeatures('Trust me.', lexicon)[pair]! > 0);
-    assert.equal(lexicalFeatures('Me? Trust nobody.', lexicon)[pair], 0, 'the same words in another order');
-    assert.deepEqual(termsOf('We hold 70, firmly'), ['we', 'hold', 'firmly', 'we hold', 'hold firmly']);
   });
 
   it('refuses a model trained with another cue list', () => {

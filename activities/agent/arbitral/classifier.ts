@@ -287,25 +287,10 @@ const tokenPattern = /[a-z][a-z']+/g;
 /** Lower-cased words; digits and punctuation are left out (the number is not the evidence). */
 export const tokensOf = (text: string): string[] => text.toLowerCase().match(tokenPattern) ?? [];
 
-/**
- * The terms a text offers the lexicon: its words and its adjacent word pairs. A pair carries what
- * neither word does alone ("off record", "trust me", "remember the", "before the"): the offences
- * the outside sets' messages hid in plain words. A lexicon fitted on words alone simply has no pairs,
- * so a model trained before pairs existed scores exactly as it did.
- */
-export function termsOf(text: string): string[] {
-  const words = tokensOf(text);
-  return [...words, ...words.slice(1).map((word, i) => `${words[i]} ${word}`)];
-}
-
-/**
- * The lexicon of a training set: every term in at least `minDocs` messages, with its idf. Terms are
- * words and word pairs (`termsOf`), or words alone with `wordPairs: false`.
- */
-export function fitLexicon(texts: readonly string[], minDocs = 2, wordPairs = true): Lexicon {
+/** The lexicon of a training set: every word in at least `minDocs` messages, with its idf. */
+export function fitLexicon(texts: readonly string[], minDocs = 2): Lexicon {
   const df = new Map<string, number>();
-  const termsIn = wordPairs ? termsOf : tokensOf;
-  for (const text of texts) for (const term of new Set(termsIn(text))) df.set(term, (df.get(term) ?? 0) + 1);
+  for (const text of texts) for (const term of new Set(tokensOf(text))) df.set(term, (df.get(term) ?? 0) + 1);
   const terms = [...df.entries()]
     .filter(([, n]) => n >= minDocs)
     .map(([t]) => t)
@@ -324,8 +309,8 @@ export function lexicalFeatures(text: string, lexicon: Lexicon): number[] {
     termIndexes.set(lexicon, index);
   }
   const counts = new Map<number, number>();
-  for (const term of termsOf(text)) {
-    const i = index.get(term);
+  for (const token of tokensOf(text)) {
+    const i = index.get(token);
     if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
   }
   const out = new Array<number>(lexicon.terms.length).fill(0);

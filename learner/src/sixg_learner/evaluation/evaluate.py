@@ -650,10 +650,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no promoted model yet ({PROMOTED_FILE}); run the retraining pipeline first")
         record = json.loads(PROMOTED_FILE.read_text())
         args.model, fallback = promoted_model(record)
-    if "/" in args.model and ":" not in args.model and Path(args.model).is_dir():
-        # A served model id is never a folder here: as one, the server would answer with its default model and the
-        # report would measure that one under this name.
-        parser.error(f"--model {args.model} is a folder: evaluate it as policy:{args.model} (or hf:{args.model})")
     if args.model == "random":
         report = run(RandomPlanGenerator(args.seed))
     elif args.model == "constant":
@@ -667,8 +663,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         served = True
         with model_endpoint(args.base_url) as base_url:
-            # llama-cpp-python answers an unknown model name with its default model: check first.
-            served = fallback is None or args.model in served_models(base_url)
+            # A server may answer a model name it does not serve with its default model (llama-cpp-python and
+            # llama-server do), and the report would then measure that one under this name: check first.
+            listed = served_models(base_url)
+            if fallback is None and listed and args.model not in listed:
+                folder = f"; a folder is evaluated as policy:{args.model}" if Path(args.model).is_dir() else ""
+                parser.error(f"{base_url} does not serve {args.model} (it lists {', '.join(listed)}){folder}")
+            served = fallback is None or args.model in listed
             if served:
                 generator = OpenAIGenerator(
                     base_url,
