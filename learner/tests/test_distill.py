@@ -171,3 +171,28 @@ def test_rule_repair_targets_start_from_the_rule_and_keep_it_where_it_works(tmp_
             assert target.witness.link != rule
     assert counts["kept"] >= 1 and counts["kept"] < len(tasks), "the rule works on some of these tasks, not all"
     assert (tmp_path / "targets.key").read_text() == "rule-repair:1.0", "not mistaken for the model's repairs"
+
+
+def test_polished_targets_trim_working_answers_into_leaner_plans_that_keep_the_margin(tmp_path: Path) -> None:
+    tasks = load_tasks(TRAIN_TASKS)[:6]
+    cache = tmp_path / "targets.jsonl"
+    # the rule's plan stands in for the model's answer here: no model is needed to check the trimming
+    targets, counts = repair_targets(None, tasks, 1.0, cache, 160, start="rule", polish_moves=2)  # type: ignore[arg-type]
+    assert counts["polished"] >= 1, "the rule leaves resources a move can save (20 LDPC iterations at least)"
+    assert counts["kept"] + counts["polished"] + counts["repaired"] + counts["witness"] == len(tasks)
+    assert (tmp_path / "targets.key").read_text() == "rule-repair:1.0:polish:2", "not mistaken for unpolished ones"
+    for task, target in zip(tasks, targets, strict=True):
+        rule = rule_link(task)
+        plan = Orchestration(link=rule, scenario=task.radio())
+        result = system_level_evaluator([plan])[0]
+        if result is None or not judge(result, plan, task.requirement()).satisfied:
+            continue
+        assert target.witness is not None
+        assert target.witness.reward >= judge(result, plan, task.requirement()).reward - 1e-9
+        if target.witness.link != rule:  # a trim: it must hold 1 dB below the task's SNR too
+            scenario = task.radio()
+            hard = Orchestration(
+                link=target.witness.link, scenario=scenario.model_copy(update={"snr_db": scenario.snr_db - 1.0})
+            )
+            checked = system_level_evaluator([hard])[0]
+            assert checked is not None and judge(checked, hard, task.requirement()).satisfied

@@ -205,3 +205,77 @@ def repair(
             best = max(found, key=lambda w: w.reward)
             return Repair(witness=best, groups=groups, changed=changed_groups(link, best.link, scenario))
     return None
+
+
+@dataclass(frozen=True)
+class Climb:
+    """Where a steepest ascent on eq. (2) from a satisfying plan ended: the plan as a witness and its moves."""
+
+    witness: FeasibilityWitness
+    start_reward: float
+    moves: int
+    changed: tuple[str, ...]
+    """The edit groups in which the end differs from the start, by name (`EDIT_GROUPS`)."""
+
+    @property
+    def link(self) -> LinkConfig:
+        return self.witness.link
+
+    @property
+    def reward(self) -> float:
+        return self.witness.reward
+
+
+def climb(
+    task: Task,
+    start: FeasibilityWitness,
+    groups: int = 1,
+    max_moves: int = 30,
+    margin_db: float = 0.0,
+    evaluate_plans: PlanEvaluator = system_level_evaluator,
+) -> Climb:
+    """Steepest ascent on eq. (2) from `start` (a plan meeting the task's QoS) among the plans that meet it too.
+
+    Each move changes up to `groups` edit groups and takes the neighbour of highest reward; it stops at a
+    local optimum or after `max_moves`. With `margin_db` > 0 a move must also meet the QoS at the task's
+    SNR lowered by that margin (candidates checked best first), so the end stays off the edge of
+    feasibility. Used to read how high a task's score can go (`evaluation/ceiling.py`) and to trim a
+    model's own working answers into leaner targets (`training/distill.py`, `targets="polish"`)."""
+    scenario = task.radio()
+    pessimistic = scenario.model_copy(update={"snr_db": scenario.snr_db - margin_db})
+    required = task.requirement()
+    current, moves = start, 0
+    while moves < max_moves:
+        plans: list[Orchestration] = []
+        for distance in range(1, groups + 1):
+            for candidate in neighbours(current.link, scenario, distance):
+                try:
+                    plans.append(Orchestration(link=candidate, scenario=scenario))
+                except ValueError:
+                    continue  # outside the task's state
+        better = []
+        for plan, result in zip(plans, evaluate_plans(plans), strict=True):
+            if result is None:
+                continue
+            verdict = judge(result, plan, required)
+            if verdict.satisfied and verdict.reward > current.reward + 1e-9:
+                better.append(witness_of(plan, result, verdict))
+        better.sort(key=lambda w: w.reward, reverse=True)
+        chosen = None
+        if margin_db > 0 and better:
+            checks = [Orchestration(link=w.link, scenario=pessimistic) for w in better]
+            for w, check, result in zip(better, checks, evaluate_plans(checks), strict=True):
+                if result is not None and judge(result, check, required).satisfied:
+                    chosen = w
+                    break
+        elif better:
+            chosen = better[0]
+        if chosen is None:
+            break
+        current, moves = chosen, moves + 1
+    return Climb(
+        witness=current,
+        start_reward=start.reward,
+        moves=moves,
+        changed=changed_groups(start.link, current.link, scenario),
+    )

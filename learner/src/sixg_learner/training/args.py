@@ -26,7 +26,7 @@ from sixg_learner.generation.policy import LoraSettings
 from sixg_learner.generation.served import POLICY_TEMPERATURE
 from sixg_learner.tasks.prompting import PROMPTS
 
-DISTILL_TARGETS = ("witness", "repair", "rule-repair")
+DISTILL_TARGETS = ("witness", "repair", "rule-repair", "polish")
 
 
 @dataclass
@@ -91,7 +91,8 @@ class DistillArgs(Args):
         metadata={
             "help": "witness: the grid's best plan per task; repair: the starting model's greedy answer where it "
             "meets the QoS, else its nearest repair on the twin (tasks/repair.py); rule-repair: the same from "
-            "the hand rule's plan instead of the model's answer"
+            "the hand rule's plan instead of the model's answer; polish: as repair, with every answer that meets "
+            "the QoS trimmed by up to polish_moves steepest-ascent moves on eq. (2) (tasks/repair.py climb)"
         },
     )
     target_margin_db: float = field(
@@ -100,6 +101,10 @@ class DistillArgs(Args):
             "help": "the target must meet the QoS this many dB below the task's SNR too (witness: 0 keeps the "
             "task's own witness)"
         },
+    )
+
+    polish_moves: int = field(
+        default=2, metadata={"help": "polish: the most edit-group moves a working answer is trimmed by"}
     )
 
     def __post_init__(self) -> None:

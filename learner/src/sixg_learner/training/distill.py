@@ -59,7 +59,7 @@ from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, deri
 from sixg_learner.tasks.generate import find_witness, witness_of
 from sixg_learner.tasks.link_budget import rule_link
 from sixg_learner.tasks.prompting import ParseFailure, answer_text, parse_orchestration
-from sixg_learner.tasks.repair import repair
+from sixg_learner.tasks.repair import climb, repair
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import PlanEvaluator, system_level_evaluator
 from sixg_learner.tasks.task import FeasibilityWitness, Task, load_tasks, tasks_jsonl
@@ -232,6 +232,7 @@ def repair_targets(
     max_new_tokens: int,
     evaluate_plans: PlanEvaluator = system_level_evaluator,
     start: Literal["model", "rule"] = "model",
+    polish_moves: int = 0,
 ) -> tuple[list[Task], dict[str, int]]:
     """The tasks with their witness replaced by what the starting policy should learn, and the counts of each kind.
 
@@ -239,7 +240,8 @@ def repair_targets(
     SFT sharpens what already works instead of overwriting it. Else the nearest repair of that answer
     (`tasks.repair`, with `margin_db`): `repaired`. Else the task's witness: `witness`. Read from
     `cache` when it holds these tasks' targets; a resumed run keeps the targets of the model it started
-    from.
+    from. With `polish_moves` > 0 a kept answer is trimmed by up to that many moves of `tasks.repair.climb`
+    (with `margin_db`): `polished` where it moved.
 
     With `start="rule"` the hand rule's plan (`tasks.link_budget.rule_link`) stands in for the model's
     answer: the targets are the rule where it works and the twin's nearest fix of it where it does not,
@@ -247,10 +249,13 @@ def repair_targets(
     """
     # the model's answers depend on the prompt it is asked with; the rule's do not
     key = f"repair:{margin_db}:{policy.prompt}" if start == "model" else f"rule-repair:{margin_db}"
+    if polish_moves > 0:
+        key += f":polish:{polish_moves}"
     cached = _cached_targets(cache, tasks, key)
     if cached is not None:
         return cached, json.loads(cache.with_suffix(".counts").read_text())
-    counts = {"kept": 0, "repaired": 0, "witness": 0}  # and changed_<group>: how often repairs edit each group
+    # and changed_<group> / polished_<group>: how often repairs and trims edit each group
+    counts = {"kept": 0, "polished": 0, "repaired": 0, "witness": 0}
     if start == "rule":
         texts = [answer_text(rule_link(task)) for task in tasks]
     else:
@@ -275,6 +280,14 @@ def repair_targets(
             verdict = judge(result, plan, task.requirement()) if result is not None else None
             if result is not None and verdict is not None and verdict.satisfied:
                 target, kind = witness_of(plan, result, verdict), "kept"
+                if polish_moves > 0:
+                    trimmed = climb(
+                        task, target, max_moves=polish_moves, margin_db=margin_db, evaluate_plans=evaluate_plans
+                    )
+                    if trimmed.moves > 0:
+                        target, kind = trimmed.witness, "polished"
+                        for name in trimmed.changed:
+                            counts[f"polished_{name}"] = counts.get(f"polished_{name}", 0) + 1
             else:
                 fixed = repair(task, plan.link, margin_db, evaluate_plans)
                 if fixed is not None:

@@ -193,9 +193,12 @@ def run_distill(
     tasks = list(ctx.tasks)
     cache = ctx.out_dir / "targets.jsonl"
     counts: dict[str, int] = {}
-    if args.targets in ("repair", "rule-repair"):
+    if args.targets in ("repair", "rule-repair", "polish"):
         start = "rule" if args.targets == "rule-repair" else "model"
-        tasks, counts = repair_targets(policy, tasks, args.target_margin_db, cache, args.max_new_tokens, start=start)
+        moves = args.polish_moves if args.targets == "polish" else 0
+        tasks, counts = repair_targets(
+            policy, tasks, args.target_margin_db, cache, args.max_new_tokens, start=start, polish_moves=moves
+        )
         print(f"distill: targets of {len(tasks)} tasks: {counts} (margin {args.target_margin_db} dB)")
     elif args.target_margin_db > 0:
         tasks, replaced = robust_targets(tasks, args.target_margin_db, cache)
