@@ -59,13 +59,27 @@ export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
 
 const port = z.coerce.number().int().min(1).max(65535);
 
-/** The trained negotiator's GGUF, as `sixg_learner.export.ship install-negotiator` writes it. */
-export const trainedNegotiatorGguf = path.join(projectRoot, 'data', 'models', 'negotiator.gguf');
+/** The shipped negotiators: `trained` (distilled from the rule) and `persona` (plays the personalities). */
+export const negotiatorChoices = ['trained', 'persona', 'base'] as const;
+export type NegotiatorChoice = (typeof negotiatorChoices)[number];
+type TrainedNegotiator = Exclude<NegotiatorChoice, 'base'>;
+
+/** A trained negotiator's GGUF, as `sixg_learner.export.ship install-negotiator --which NAME` writes it. */
+export const trainedNegotiatorGgufs: Record<TrainedNegotiator, string> = {
+  trained: path.join(projectRoot, 'data', 'models', 'negotiator.gguf'),
+  persona: path.join(projectRoot, 'data', 'models', 'negotiator-persona.gguf'),
+};
 
 /** The chat model the local server lists, by model-server/serve.py's own rule (`chat_alias`). */
-export const trainedNegotiatorModel = 'maestro-negotiator';
-export function localChatModel(negotiator: 'trained' | 'base', gguf = trainedNegotiatorGguf): string {
-  return negotiator === 'trained' && existsSync(gguf) ? trainedNegotiatorModel : 'smollm2-135m-instruct';
+export const trainedNegotiatorModels: Record<TrainedNegotiator, string> = {
+  trained: 'maestro-negotiator',
+  persona: 'maestro-negotiator-persona',
+};
+export function localChatModel(negotiator: NegotiatorChoice, gguf?: string): string {
+  if (negotiator === 'base') return 'smollm2-135m-instruct';
+  return existsSync(gguf ?? trainedNegotiatorGgufs[negotiator])
+    ? trainedNegotiatorModels[negotiator]
+    : 'smollm2-135m-instruct';
 }
 
 const envSchema = z.object({
@@ -83,9 +97,11 @@ const envSchema = z.object({
   /**
    * Which negotiator the local model server serves as its chat model: `trained`, the shipped one
    * (learner/models/negotiator, built into data/models/negotiator.gguf by `npm start`) when it is
-   * installed; `base`, SmolLM2-135M-Instruct as packaged (docs/NEGOTIATOR.md).
+   * installed; `persona`, the one that plays the parties' personalities (learner/models/negotiator-persona:
+   * firm parties hold through MAESTRO's first proposal, Fig. 3a's ordering); `base`, SmolLM2-135M-Instruct as
+   * packaged (docs/NEGOTIATOR.md).
    */
-  MAESTRO_NEGOTIATOR: z.enum(['trained', 'base']).default('trained'),
+  MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('trained'),
   /**
    * How a JSON schema is passed to the chat endpoint. OpenAI and vLLM take the standard
    * `json_schema` response format; llama-cpp-python's server takes `json_object` with a `schema`.
@@ -217,7 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
         e.MAESTRO_LLM_JSON_MODE === 'auto' ? (isLocalServer ? 'llama_cpp' : 'json_schema') : e.MAESTRO_LLM_JSON_MODE,
       // The distilled negotiator decodes greedily: sampled at 0.7 its MAESTRO strayed from the demands'
       // mean more often (held-out error 9.3 against 6.7 Mbps greedy; docs/NEGOTIATOR.md).
-      temperature: e.MAESTRO_LLM_TEMPERATURE ?? (chatModel === trainedNegotiatorModel ? 0 : 0.7),
+      temperature: e.MAESTRO_LLM_TEMPERATURE ?? (Object.values(trainedNegotiatorModels).includes(chatModel) ? 0 : 0.7),
       timeoutMs: e.MAESTRO_LLM_TIMEOUT_MS,
       isLocalServer,
     },

@@ -43,6 +43,11 @@ CHAT_ALIAS_ENV = "MAESTRO_CHAT_ALIAS"
 NEGOTIATOR_ENV = "MAESTRO_NEGOTIATOR"
 NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
 NEGOTIATOR_ALIAS = "maestro-negotiator"
+# the shipped negotiators by $MAESTRO_NEGOTIATOR (core/config.ts names them by the same rule)
+NEGOTIATORS: dict[str, tuple[Path, str]] = {
+    "trained": (NEGOTIATOR_GGUF, NEGOTIATOR_ALIAS),
+    "persona": (Path("data/models/negotiator-persona.gguf"), "maestro-negotiator-persona"),
+}
 DEFAULT_SLOTS = 8
 
 
@@ -55,15 +60,22 @@ def find_packaged_file(distribution: str, suffix: str) -> Path:
     raise FileNotFoundError(f"no file ending in {suffix!r} in the installed {distribution!r} package")
 
 
-def trained_negotiator() -> Path | None:
-    """The shipped negotiator's GGUF (issue 15; `ship install-negotiator` writes it) unless
-    `$MAESTRO_NEGOTIATOR=base`; None where it was not installed. core/config.ts names the chat model
-    by the same rule."""
+def _negotiator_choice() -> str:
     choice = os.environ.get(NEGOTIATOR_ENV, "trained")
-    if choice not in ("trained", "base"):
-        raise ValueError(f"{NEGOTIATOR_ENV}={choice}: use trained or base")
-    path = REPO_ROOT / NEGOTIATOR_GGUF
-    return path if choice == "trained" and path.is_file() else None
+    if choice not in (*NEGOTIATORS, "base"):
+        raise ValueError(f"{NEGOTIATOR_ENV}={choice}: use trained, persona or base")
+    return choice
+
+
+def trained_negotiator() -> Path | None:
+    """The chosen shipped negotiator's GGUF (issue 15; `ship install-negotiator --which NAME` writes it):
+    `$MAESTRO_NEGOTIATOR` trained (the default) or persona; None for base, or where it was not installed.
+    core/config.ts names the chat model by the same rule."""
+    choice = _negotiator_choice()
+    if choice == "base":
+        return None
+    path = REPO_ROOT / NEGOTIATORS[choice][0]
+    return path if path.is_file() else None
 
 
 def chat_gguf() -> Path:
@@ -86,7 +98,7 @@ def chat_alias() -> str:
         return configured
     if os.environ.get(CHAT_GGUF_ENV):
         return Path(os.environ[CHAT_GGUF_ENV]).stem
-    return NEGOTIATOR_ALIAS if trained_negotiator() else CHAT_MODEL_ALIAS
+    return NEGOTIATORS[_negotiator_choice()][1] if trained_negotiator() else CHAT_MODEL_ALIAS
 
 
 def promoted_gguf() -> Path | None:

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# `npm run negotiator:distill [-- OUT_DIR [TEACHER]]`: the shipped negotiator, reproduced (docs/NEGOTIATOR.md).
+# `npm run negotiator:distill [-- OUT_DIR [TEACHER [MONITORING_GAMES]]]`: a trained negotiator, reproduced
+# (docs/NEGOTIATOR.md).
 #
-#   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default, the shipped one; or `persona`) plays 240
-#      training scenarios (≤ 3 parties) through the real workflow, every turn recorded;
+#   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
+#      with 120 monitoring games) plays 240 training scenarios (≤ 3 parties) through the real workflow,
+#      every turn recorded;
 #   2. selection keeps every MAESTRO turn and 400 of the BO turns (seeded);
 #   3. the learner's SFT (the 6G-LLM's code path: LoRA, loss on the answer tokens), one epoch: distillation;
-#   4. one rejection-sampling round: the distilled model, served, plays 24 further training scenarios
-#      3 times at T = 0.9; each agent's turns from its best-rewarded rollout (negotiator/rewards.ts) are
-#      kept, and the SFT continues one epoch on them;
+#   3b. with MONITORING_GAMES > 0, the teacher also plays that many further training scenarios with the
+#      arbitral unit in monitoring mode (flags, no warnings: how bench:personalities plays Fig. 3a), and the
+#      SFT continues one epoch on them (every MAESTRO turn, 200 BO turns), so that a toxic party's moves are
+#      not learned from the warning that always follows its threat under enforcement;
+#   4. one rejection-sampling round: the distilled model, served, plays further training scenarios 3 times
+#      each at T = 0.9 (with monitoring games, 24 more in monitoring mode); each agent's turns from its
+#      best-rewarded rollout (negotiator/rewards.ts) are kept, and the SFT continues one epoch on them;
 #   5. the checkpoint is exported to a GGUF the model server can serve (MAESTRO_CHAT_GGUF).
-# About 30 minutes on two cores. Run it with no model server on port 8000: step 4 starts its own,
-# serving the distilled model. `ship pack` then commits the result (the command is printed at the end).
+# About 30 minutes on two cores (40 with monitoring games). Run it with no model server on port 8000:
+# step 4 starts its own, serving the distilled model. `ship pack` then commits the result (the command
+# is printed at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher=${2:-rule}
+monitoring=${3:-0}
 out=${1:-data/negotiator/runs/distill-$teacher}
 # the trainable base: the registry GGUF converted once (~40 s)
 [ -f data/models/smollm2-135m-hf/config.json ] || .venv/bin/python -m sixg_learner.export.convert
@@ -22,21 +30,42 @@ sft() { .venv/bin/python -m sixg_learner.training.train sft --minibatch-size 8 -
 npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy "$teacher" --tag "$teacher-train3" --fresh
 npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
   --out "data/negotiator/distill-$teacher.jsonl"
-rm -rf "$out" "$out-rs1"
+rm -rf "$out" "$out-monitoring" "$out-rs1"
 sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
   --epochs 1 --learning-rate 3e-4 --eval-size 24
-student=distilled-$teacher
-.venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$out/sft-epoch-1" --out "data/models/$student.gguf"
+stage="$out/sft-epoch-1" epoch=1
+# the scenarios each stage plays are disjoint: 0–239 the teacher, 240–263 (or 384– after monitoring games) RS
+rs_from=240 rs_n=24
+if [ "$monitoring" -gt 0 ]; then
+  npm run -s negotiator:rollout -- --split train --from 264 --n "$monitoring" --max-parties 3 --policy "$teacher" \
+    --arbitration monitoring --tag "$teacher-monitoring-train3" --fresh
+  npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-monitoring-train3.jsonl" \
+    --max-bo-turns 200 --out "data/negotiator/distill-$teacher-monitoring.jsonl"
+  sft --data "data/negotiator/distill-$teacher-monitoring.jsonl" --base "$stage" --out "$out-monitoring" \
+    --epochs 2 --learning-rate 2e-4 --eval-size 16
+  stage="$out-monitoring/sft-epoch-2" epoch=2 rs_from=$((264 + monitoring)) rs_n=36
+fi
+student=$(basename "$out")
+.venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$stage" --out "data/models/$student.gguf"
 
-MAESTRO_CHAT_GGUF="data/models/$student.gguf" MAESTRO_CHAT_ALIAS="$student" MAESTRO_LLM_MODEL="$student" \
-  npm run -s negotiator:rollout -- --split train --n 24 --from 240 --samples 3 --max-parties 3 \
+served() { MAESTRO_CHAT_GGUF="data/models/$student.gguf" MAESTRO_CHAT_ALIAS="$student" MAESTRO_LLM_MODEL="$student" "$@"; }
+served npm run -s negotiator:rollout -- --split train --n "$rs_n" --from "$rs_from" --samples 3 --max-parties 3 \
   --temperature 0.9 --policy served --tag "$student-train-t0.9" --fresh
 npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$student-train-t0.9.jsonl" \
   --out "data/negotiator/$student-rs1.jsonl"
-sft --data "data/negotiator/$student-rs1.jsonl" --base "$out/sft-epoch-1" --out "$out-rs1" \
-  --epochs 2 --learning-rate 1e-4 --eval-size 16
-.venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$out-rs1/sft-epoch-2" \
+if [ "$monitoring" -gt 0 ]; then
+  # the round's games in monitoring mode too, or the selected turns teach the warning again (docs/NEGOTIATOR.md)
+  served npm run -s negotiator:rollout -- --split train --n 24 --from $((rs_from + rs_n)) --samples 3 --max-parties 3 \
+    --temperature 0.9 --policy served --arbitration monitoring --tag "$student-monitoring-train-t0.9" --fresh
+  npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$student-monitoring-train-t0.9.jsonl" \
+    --out "data/negotiator/$student-monitoring-rs1.jsonl"
+  cat "data/negotiator/$student-monitoring-rs1.jsonl" >> "data/negotiator/$student-rs1.jsonl"
+fi
+last=$((epoch + 1))
+sft --data "data/negotiator/$student-rs1.jsonl" --base "$stage" --out "$out-rs1" \
+  --epochs "$last" --learning-rate 1e-4 --eval-size 16
+.venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$out-rs1/sft-epoch-$last" \
   --out "data/models/$student-rs1.gguf"
 
 echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student-rs1.gguf MAESTRO_CHAT_ALIAS=$student-rs1 MAESTRO_LLM_MODEL=$student-rs1 npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-rs1-heldout3"
-echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-2 --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher'"
+echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-$last --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring'"

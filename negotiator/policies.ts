@@ -43,7 +43,8 @@ export type PolicyName = (typeof policyNames)[number];
 const intentSchemaName = 'service_intent';
 
 function answer(model: string, value: number, reasoning: string): ChatCompletion {
-  const content = JSON.stringify({ value: Math.round(value * 100) / 100, reasoning });
+  // the reasoning first, as the service-intent schema orders it (core/negotiation/schemas.ts)
+  const content = JSON.stringify({ reasoning, value: Math.round(value * 100) / 100 });
   return { content, promptTokens: 0, completionTokens: 0, latencyMs: 0, model };
 }
 

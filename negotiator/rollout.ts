@@ -1,6 +1,7 @@
 /**
  * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
- *    [--policy served|rule|constant|random|tactic|persona] [--temperature T] [--tag NAME] [--fresh] [--out FILE]`
+ *    [--policy served|rule|constant|random|tactic|persona] [--temperature T] [--arbitration enforced|monitoring]
+ *    [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
@@ -24,7 +25,8 @@ import type { ChatModel } from '../core/llm/chat-model.ts';
 import { runGames, writeResults, type Game } from '../bench/lib/games.ts';
 import { policyNames, policyOver, recording, type PolicyName, type RecordedTurn } from './policies.ts';
 import { rewardEpisode } from './rewards.ts';
-import { drawScenarios, requestOf, scenarioSplits, type ScenarioSplit } from './scenarios.ts';
+import { negotiationRequestSchema, type NegotiationRequest } from '../core/negotiation/schemas.ts';
+import { drawScenarios, requestOf, scenarioSplits, type Scenario, type ScenarioSplit } from './scenarios.ts';
 import type { Episode } from './episode.ts';
 import { summarise } from './summary.ts';
 
@@ -39,6 +41,9 @@ const { values: args } = parseArgs({
     temperature: { type: 'string' },
     tag: { type: 'string' },
     fresh: { type: 'boolean', default: false },
+    // monitoring: the arbitral unit flags but sends no warnings, as bench:personalities plays Fig. 3a;
+    // a teacher's games in both modes keep a student from reading "toxic" off the warning alone
+    arbitration: { type: 'string', default: 'enforced' },
     out: { type: 'string' },
   },
 });
@@ -63,9 +68,17 @@ const tag = args.tag ?? `${policy}-${split}${temperature === undefined ? '' : `-
 if (!/^[A-Za-z0-9._-]+$/.test(tag)) throw new Error(`--tag may hold letters, digits, '.', '_' and '-' only`);
 
 const maxParties = positiveInt('max-parties', args['max-parties'], 2);
+const arbitration = args.arbitration;
+if (arbitration !== 'enforced' && arbitration !== 'monitoring') {
+  throw new Error(`--arbitration must be enforced or monitoring, got ${arbitration}`);
+}
 const scenarios = drawScenarios(split, count, from, maxParties);
+const requestFor = (scenario: Scenario): NegotiationRequest =>
+  arbitration === 'monitoring'
+    ? negotiationRequestSchema.parse({ ...scenario.request, arbitration: { enabled: false } })
+    : requestOf(scenario);
 const games: Game[] = scenarios.flatMap((scenario) =>
-  Array.from({ length: samples }, (_, s) => ({ id: `${scenario.id}-s${s}`, request: requestOf(scenario) })),
+  Array.from({ length: samples }, (_, s) => ({ id: `${scenario.id}-s${s}`, request: requestFor(scenario) })),
 );
 
 const episodesFile = path.join(projectRoot, 'data', 'negotiator', 'rollouts', `${tag}.jsonl`);
@@ -103,7 +116,7 @@ const episodes: Episode[] = results.map((result) => {
     workflowId: result.state.id,
     state: result.state,
     wallSeconds: result.wallSeconds,
-    reward: rewardEpisode(requestOf(scenario), result.state),
+    reward: rewardEpisode(requestFor(scenario), result.state),
     turns: turns && turns.length > 0 ? turns : null,
   };
 });
@@ -113,7 +126,8 @@ process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episo
 
 const command =
   `npm run negotiator:rollout -- --split ${split} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
-  `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}${args.tag ? ` --tag ${tag}` : ''}`;
+  `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}` +
+  `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
   command,
   model,

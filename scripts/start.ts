@@ -76,6 +76,8 @@ async function main(): Promise<void> {
         '-m',
         'sixg_learner.export.ship',
         'install-negotiator',
+        '--which',
+        process.env.MAESTRO_NEGOTIATOR === 'persona' ? 'persona' : 'trained',
       ]);
       const code = await negotiator.exited;
       if (code !== 0) console.error(`[maestro] the shipped negotiator could not be built (exit ${code})`);

@@ -90,7 +90,7 @@ export async function askForIntent(model: ChatModel, request: IntentRequest): Pr
       { role: 'assistant', content: completion.content.slice(0, 400) },
       {
         role: 'user',
-        content: `That answer is invalid: ${problem}. Reply again with only the JSON object {"value": <number between ${request.bounds.min} and ${request.bounds.max}>, "reasoning": "<one sentence>"}.`,
+        content: `That answer is invalid: ${problem}. Reply again with only the JSON object {"reasoning": "<one sentence>", "value": <number between ${request.bounds.min} and ${request.bounds.max}>}.`,
       },
     );
   }

@@ -32,7 +32,7 @@ const publicObjective: Record<Objective, string> = { cost: 'wants it low (cost)'
  * the middle of the range for MAESTRO.
  */
 const answerFormat = (topic: Topic, example: { value: number; reasoning: string }): string =>
-  `Answer only with JSON: {"value": <number in ${topic.unit} between ${topic.min} and ${topic.max}>, "reasoning": "<one short sentence>"}. Example: ${JSON.stringify({ value: round2(example.value), reasoning: example.reasoning })}`;
+  `Answer only with JSON: {"reasoning": "<one short sentence>", "value": <number in ${topic.unit} between ${topic.min} and ${topic.max}>}. Example: ${JSON.stringify({ reasoning: example.reasoning, value: round2(example.value) })}`;
 
 /**
  * The example sentence in a BO's answer template, in the voice of its personality. A 135M model
@@ -88,8 +88,13 @@ export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
   ];
 }
 
+const ordinals = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth'];
+/** "first proposal", "second proposal", … for MAESTRO's n-th; "proposal number n" past the ninth. */
+const nthProposal = (n: number): string => (ordinals[n - 1] ? `${ordinals[n - 1]} proposal` : `proposal number ${n}`);
+
 function boRoundMessage({
   topic,
+  party,
   round,
   maxRounds,
   optimizerMode,
@@ -106,6 +111,11 @@ function boRoundMessage({
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (optimizerMode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
   if (optimizerMode === 'hard') lines.push(`Directive: propose ${round2(optimizerProposal)} ${topic.unit}.`);
+  // The personality and how far the negotiation has come, restated next to the answer: a 135M model
+  // reads the last lines far more than one line of a long system prompt, and a personality's move
+  // depends on both (a firm party holds through the first proposal; session 16's student, without
+  // this line, held at the same rate whatever its personality; docs/NEGOTIATOR.md).
+  if (feedback !== null) lines.push(`You are ${party.personality}; this is MAESTRO's ${nthProposal(round - 1)}.`);
   lines.push('Your JSON:');
   return lines.join('\n');
 }

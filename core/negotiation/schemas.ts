@@ -179,14 +179,20 @@ export const serviceIntentSchema = z.strictObject({
 });
 export type ServiceIntent = z.infer<typeof serviceIntentSchema>;
 
-/** The JSON Schema the model's decoding is constrained to (a looser twin of the zod schema). */
+/**
+ * The JSON Schema the model's decoding is constrained to (a looser twin of the zod schema). The
+ * reasoning comes first: a model writes its sentence ("I hold…", "I accept MAESTRO's 54.") and then
+ * the number that sentence decided. Value first, the trained negotiator chose the number before
+ * saying why and often wrote its ideal value beside "I accept MAESTRO's …" (docs/NEGOTIATOR.md,
+ * session 18). llama.cpp's grammar keeps the properties in this order.
+ */
 export const serviceIntentJsonSchema = {
   type: 'object',
   properties: {
-    value: { type: 'number' },
     reasoning: { type: 'string', maxLength: 240 },
+    value: { type: 'number' },
   },
-  required: ['value', 'reasoning'],
+  required: ['reasoning', 'value'],
   additionalProperties: false,
 } as const;
 

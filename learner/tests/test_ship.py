@@ -91,7 +91,6 @@ def test_the_negotiator_ships_with_its_rollout_summary_and_installs_when_new(
     manifest = ship.pack(checkpoint, report, out, "npm run negotiator:distill")
     assert manifest["evaluation"]["byMode"] == by_mode and manifest["reproduce"] == "npm run negotiator:distill"
     monkeypatch.setattr(ship, "NEGOTIATOR_GGUF", tmp_path / "negotiator.gguf")
-    monkeypatch.setattr(ship, "NEGOTIATOR_RECORD", tmp_path / "negotiator.json")
     assert ship.negotiator_up_to_date(tmp_path / "nothing-shipped")
     assert not ship.negotiator_up_to_date(out)
     (tmp_path / "negotiator.gguf").write_bytes(b"gguf")
@@ -99,6 +98,12 @@ def test_the_negotiator_ships_with_its_rollout_summary_and_installs_when_new(
     assert ship.negotiator_up_to_date(out)
     (tmp_path / "negotiator.json").write_text(json.dumps({"shipped": "an older artefact"}))
     assert not ship.negotiator_up_to_date(out)
+    # the persona negotiator is checked against its own GGUF and record, not the default one's
+    persona = tmp_path / "negotiator-persona.gguf"
+    assert not ship.negotiator_up_to_date(out, persona)
+    persona.write_bytes(b"gguf")
+    persona.with_suffix(".json").write_text(json.dumps({"shipped": ship.manifest_sha256(out)}))
+    assert ship.negotiator_up_to_date(out, persona)
 
 
 def test_an_evaluation_report_of_neither_kind_is_refused() -> None:

@@ -38,8 +38,20 @@ def test_installed_negotiator_is_the_default_and_base_is_one_setting_away(
     assert serve.chat_gguf() == repo / "packaged.gguf"
     assert serve.chat_alias() == serve.CHAT_MODEL_ALIAS
     monkeypatch.setenv(serve.NEGOTIATOR_ENV, "trainee")
-    with pytest.raises(ValueError, match="trained or base"):
+    with pytest.raises(ValueError, match="trained, persona or base"):
         serve.chat_gguf()
+
+
+def test_the_persona_negotiator_is_served_when_asked_for_and_installed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(serve.NEGOTIATOR_ENV, "persona")
+    assert serve.chat_gguf() == repo / "packaged.gguf", "not installed: the base model answers"
+    gguf = repo / serve.NEGOTIATORS["persona"][0]
+    gguf.parent.mkdir(parents=True)
+    gguf.write_bytes(b"GGUF")
+    assert serve.chat_gguf() == gguf
+    assert serve.chat_alias() == "maestro-negotiator-persona"
 
 
 def test_a_named_gguf_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -242,19 +242,29 @@ describe('prompts keep private utilities private', () => {
     assert.match(text, /Directive: propose 61/);
     assert.doesNotMatch(text, /target|weight/i);
   });
+  const twoParty = {
+    topic,
+    party: me,
+    others: [{ id: 'bo-b', objective: 'qos' as const }],
+    maxRounds: 5,
+    optimizerMode: 'soft' as const,
+    optimizerProposal: 50,
+    context: [],
+  };
   it('the system prompt does not change between rounds (the model server reuses its cached prefix)', () => {
-    const base = {
-      topic,
-      party: me,
-      others: [{ id: 'bo-b', objective: 'qos' as const }],
-      maxRounds: 5,
-      optimizerMode: 'soft' as const,
-      optimizerProposal: 50,
-      context: [],
-    };
+    const base = twoParty;
     const r1 = buildBoMessages({ ...base, round: 1, feedback: null });
     const r2 = buildBoMessages({ ...base, round: 2, feedback });
     assert.equal(r1[0]!.content, r2[0]!.content);
     assert.notEqual(r1[1]!.content, r2[1]!.content);
+  });
+  it('from round 2 the round message restates the personality and which proposal this is, next to the answer', () => {
+    const base = { ...twoParty, maxRounds: 12, optimizerMode: 'off' as const };
+    const r1 = buildBoMessages({ ...base, round: 1, feedback: null })[1]!.content;
+    const r2 = buildBoMessages({ ...base, round: 2, feedback })[1]!.content.split('\n');
+    const r11 = buildBoMessages({ ...base, round: 11, feedback })[1]!.content;
+    assert.doesNotMatch(r1, /You are toxic/);
+    assert.deepEqual(r2.slice(-2), ["You are toxic; this is MAESTRO's first proposal.", 'Your JSON:']);
+    assert.match(r11, /this is MAESTRO's proposal number 10\./);
   });
 });

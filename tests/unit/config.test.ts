@@ -42,6 +42,8 @@ describe('configuration', () => {
     writeFileSync(gguf, 'GGUF');
     assert.equal(localChatModel('trained', gguf), 'maestro-negotiator');
     assert.equal(localChatModel('base', gguf), 'smollm2-135m-instruct');
+    assert.equal(localChatModel('persona', gguf), 'maestro-negotiator-persona', 'the one that plays personalities');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-persona' }).model.temperature, 0, 'greedy');
     assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'base' }).model.model, 'smollm2-135m-instruct');
     assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'base' }).model.temperature, 0.7);
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator' }).model.temperature, 0, 'greedy');

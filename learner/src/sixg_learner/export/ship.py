@@ -187,22 +187,29 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Pa
 
 NEGOTIATOR_DIR = Path("learner/models/negotiator")
 NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
-NEGOTIATOR_RECORD = NEGOTIATOR_GGUF.with_suffix(".json")
+PERSONA_NEGOTIATOR = (Path("learner/models/negotiator-persona"), Path("data/models/negotiator-persona.gguf"))
+"""The negotiator that plays the personalities (`MAESTRO_NEGOTIATOR=persona`): its folder and its GGUF."""
 
 
-def negotiator_up_to_date(shipped: Path = NEGOTIATOR_DIR) -> bool:
+def negotiator_up_to_date(shipped: Path = NEGOTIATOR_DIR, gguf: Path | None = None) -> bool:
     """True when nothing needs building: no shipped negotiator, or this one already exported."""
+    gguf = gguf or NEGOTIATOR_GGUF
+    record = gguf.with_suffix(".json")  # what install_negotiator wrote beside it
     if not (shipped / MANIFEST_FILE).is_file():
         return True
-    if not (NEGOTIATOR_RECORD.is_file() and NEGOTIATOR_GGUF.is_file()):
+    if not (record.is_file() and gguf.is_file()):
         return False
-    return json.loads(NEGOTIATOR_RECORD.read_text()).get("shipped") == manifest_sha256(shipped)
+    return json.loads(record.read_text()).get("shipped") == manifest_sha256(shipped)
 
 
-def install_negotiator(shipped: Path = NEGOTIATOR_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Path | None:
-    """Builds data/models/negotiator.gguf (Q8_0) from the shipped negotiator's adapters; returns it, or None."""
-    if negotiator_up_to_date(shipped):
-        return NEGOTIATOR_GGUF if NEGOTIATOR_GGUF.is_file() else None
+def install_negotiator(
+    shipped: Path = NEGOTIATOR_DIR, base_dir: Path = DEFAULT_OUT_DIR, gguf: Path | None = None
+) -> Path | None:
+    """Builds `gguf` (Q8_0; data/models/negotiator.gguf by default) from a shipped negotiator's adapters;
+    returns it, or None."""
+    gguf = gguf or NEGOTIATOR_GGUF
+    if negotiator_up_to_date(shipped, gguf):
+        return gguf if gguf.is_file() else None
     manifest = verify(shipped)
     import tempfile
 
@@ -214,15 +221,15 @@ def install_negotiator(shipped: Path = NEGOTIATOR_DIR, base_dir: Path = DEFAULT_
         policy.tokenizer.save_pretrained(hf_dir)
         lineage = {"base": manifest["base_gguf"], "phase": manifest["phase"], "step": manifest["step"]}
         (hf_dir / LINEAGE_FILE).write_text(json.dumps(lineage, indent=2) + "\n")
-        export_gguf(hf_dir, NEGOTIATOR_GGUF, None, "q8_0", "maestro-negotiator")
+        export_gguf(hf_dir, gguf, None, "q8_0", "maestro-negotiator")
     record = {
-        "gguf": str(NEGOTIATOR_GGUF),
+        "gguf": str(gguf),
         "installed_at": datetime.now(UTC).isoformat(),
         "evaluation": manifest["evaluation"],
         "shipped": manifest_sha256(shipped),
     }
-    NEGOTIATOR_RECORD.write_text(json.dumps(record, indent=2) + "\n")
-    return NEGOTIATOR_GGUF
+    gguf.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    return gguf
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,17 +241,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=SHIPPED_DIR)
     p.add_argument("--reproduce", default="npm run sixg:retrain", help="the command that reproduces the training")
     sub.add_parser("install", help="build data/models/promoted.gguf from the shipped adapters if needed")
-    sub.add_parser("install-negotiator", help="build data/models/negotiator.gguf from learner/models/negotiator")
+    n = sub.add_parser("install-negotiator", help="build data/models/negotiator.gguf from learner/models/negotiator")
+    n.add_argument(
+        "--which",
+        choices=("trained", "persona"),
+        default="trained",
+        help="persona: learner/models/negotiator-persona into data/models/negotiator-persona.gguf",
+    )
     args = parser.parse_args(argv)
     if args.command == "pack":
         print(json.dumps(pack(args.checkpoint, args.evaluation, args.out, args.reproduce), indent=2))
         return 0
     if args.command == "install-negotiator":
-        if negotiator_up_to_date():
-            print("[negotiator] the served negotiator is up to date", file=sys.stderr)
+        shipped, gguf = PERSONA_NEGOTIATOR if args.which == "persona" else (NEGOTIATOR_DIR, NEGOTIATOR_GGUF)
+        if negotiator_up_to_date(shipped, gguf):
+            print(f"[negotiator] the served negotiator ({args.which}) is up to date", file=sys.stderr)
             return 0
         print("[negotiator] building the shipped negotiator (merge, GGUF export: about a minute)", file=sys.stderr)
-        print(f"[negotiator] serving {install_negotiator()}", file=sys.stderr)
+        print(f"[negotiator] serving {install_negotiator(shipped, gguf=gguf)}", file=sys.stderr)
         return 0
     if up_to_date():
         print("[sixg] the served 6G-LLM is up to date", file=sys.stderr)

@@ -144,14 +144,10 @@ def _product(lists: Sequence[list[Edit]]) -> Iterator[tuple[Edit, ...]]:
 
 
 @dataclass(frozen=True)
-class Repair:
-    """The repaired plan as a witness (its link and what the twin measured at the task's SNR), how many edit
-    groups it changed, and which."""
+class _Found:
+    """A plan a search on the twin found, as a witness (its link and what the twin measured at the task's SNR)."""
 
     witness: FeasibilityWitness
-    groups: int
-    changed: tuple[str, ...]
-    """The edit groups that differ from the answer, by name (`EDIT_GROUPS`)."""
 
     @property
     def link(self) -> LinkConfig:
@@ -160,6 +156,65 @@ class Repair:
     @property
     def reward(self) -> float:
         return self.witness.reward
+
+
+@dataclass(frozen=True)
+class Repair(_Found):
+    """The repaired plan, how many edit groups it changed, and which."""
+
+    groups: int
+    changed: tuple[str, ...]
+    """The edit groups that differ from the answer, by name (`EDIT_GROUPS`)."""
+
+
+@dataclass(frozen=True)
+class Climb(_Found):
+    """Where a steepest ascent on eq. (2) from a satisfying plan ended, after how many moves."""
+
+    start_reward: float
+    moves: int
+    changed: tuple[str, ...]
+    """The edit groups in which the end differs from the start, by name (`EDIT_GROUPS`)."""
+
+
+def _satisfying_neighbours(
+    task: Task, link: LinkConfig, groups: Sequence[int], evaluate_plans: PlanEvaluator
+) -> list[FeasibilityWitness]:
+    """The links `groups` edit groups away from `link`, valid in the task's state, that meet its QoS on the twin."""
+    scenario = task.radio()
+    plans = []
+    for distance in groups:
+        for candidate in neighbours(link, scenario, distance):
+            try:
+                plans.append(Orchestration(link=candidate, scenario=scenario))
+            except ValueError:
+                continue  # outside the task's state
+    if not plans:
+        return []
+    found = []
+    for plan, result in zip(plans, evaluate_plans(plans), strict=True):
+        if result is None:
+            continue
+        verdict = judge(result, plan, task.requirement())
+        if verdict.satisfied:
+            found.append(witness_of(plan, result, verdict))
+    return found
+
+
+def _with_margin(
+    task: Task, found: list[FeasibilityWitness], margin_db: float, evaluate_plans: PlanEvaluator
+) -> list[FeasibilityWitness]:
+    """Those of `found` that meet the task's QoS at its SNR lowered by `margin_db` too (all of them at 0)."""
+    if margin_db <= 0 or not found:
+        return found
+    scenario = task.radio()
+    pessimistic = scenario.model_copy(update={"snr_db": scenario.snr_db - margin_db})
+    checks = [Orchestration(link=w.link, scenario=pessimistic) for w in found]
+    return [
+        w
+        for w, check, result in zip(found, checks, evaluate_plans(checks), strict=True)
+        if result is not None and judge(result, check, task.requirement()).satisfied
+    ]
 
 
 def repair(
@@ -173,57 +228,15 @@ def repair(
     with `margin_db` > 0, at SNR − `margin_db`; None when nothing within `max_groups` groups does.
 
     The search widens one group at a time and stops at the first distance with a satisfying plan; the
-    pessimistic SNR is checked only for those, best first."""
-    scenario = task.radio()
-    pessimistic = scenario.model_copy(update={"snr_db": scenario.snr_db - margin_db})
-    required = task.requirement()
+    pessimistic SNR is checked only for those."""
     for groups in range(1, max_groups + 1):
-        plans = []
-        for candidate in neighbours(link, scenario, groups):
-            try:
-                plans.append(Orchestration(link=candidate, scenario=scenario))
-            except ValueError:
-                continue
-        if not plans:
-            continue
-        found = []
-        for plan, result in zip(plans, evaluate_plans(plans), strict=True):
-            if result is None:
-                continue
-            verdict = judge(result, plan, required)
-            if verdict.satisfied:
-                found.append(witness_of(plan, result, verdict))
-        if margin_db > 0 and found:
-            checks = [Orchestration(link=w.link, scenario=pessimistic) for w in found]
-            hard = evaluate_plans(checks)
-            found = [
-                w
-                for w, check, result in zip(found, checks, hard, strict=True)
-                if result is not None and judge(result, check, required).satisfied
-            ]
+        found = _with_margin(
+            task, _satisfying_neighbours(task, link, [groups], evaluate_plans), margin_db, evaluate_plans
+        )
         if found:
             best = max(found, key=lambda w: w.reward)
-            return Repair(witness=best, groups=groups, changed=changed_groups(link, best.link, scenario))
+            return Repair(witness=best, groups=groups, changed=changed_groups(link, best.link, task.radio()))
     return None
-
-
-@dataclass(frozen=True)
-class Climb:
-    """Where a steepest ascent on eq. (2) from a satisfying plan ended: the plan as a witness and its moves."""
-
-    witness: FeasibilityWitness
-    start_reward: float
-    moves: int
-    changed: tuple[str, ...]
-    """The edit groups in which the end differs from the start, by name (`EDIT_GROUPS`)."""
-
-    @property
-    def link(self) -> LinkConfig:
-        return self.witness.link
-
-    @property
-    def reward(self) -> float:
-        return self.witness.reward
 
 
 def climb(
@@ -238,38 +251,19 @@ def climb(
 
     Each move changes up to `groups` edit groups and takes the neighbour of highest reward; it stops at a
     local optimum or after `max_moves`. With `margin_db` > 0 a move must also meet the QoS at the task's
-    SNR lowered by that margin (candidates checked best first), so the end stays off the edge of
-    feasibility. Used to read how high a task's score can go (`evaluation/ceiling.py`) and to trim a
-    model's own working answers into leaner targets (`training/distill.py`, `targets="polish"`)."""
-    scenario = task.radio()
-    pessimistic = scenario.model_copy(update={"snr_db": scenario.snr_db - margin_db})
-    required = task.requirement()
+    SNR lowered by that margin, so the end stays off the edge of feasibility. Used to read how high a
+    task's score can go (`evaluation/ceiling.py`) and to trim a model's own working answers into leaner
+    targets (`training/distill.py`, `targets="polish"`)."""
     current, moves = start, 0
     while moves < max_moves:
-        plans: list[Orchestration] = []
-        for distance in range(1, groups + 1):
-            for candidate in neighbours(current.link, scenario, distance):
-                try:
-                    plans.append(Orchestration(link=candidate, scenario=scenario))
-                except ValueError:
-                    continue  # outside the task's state
-        better = []
-        for plan, result in zip(plans, evaluate_plans(plans), strict=True):
-            if result is None:
-                continue
-            verdict = judge(result, plan, required)
-            if verdict.satisfied and verdict.reward > current.reward + 1e-9:
-                better.append(witness_of(plan, result, verdict))
+        better = [
+            w
+            for w in _satisfying_neighbours(task, current.link, range(1, groups + 1), evaluate_plans)
+            if w.reward > current.reward + 1e-9
+        ]
         better.sort(key=lambda w: w.reward, reverse=True)
-        chosen = None
-        if margin_db > 0 and better:
-            checks = [Orchestration(link=w.link, scenario=pessimistic) for w in better]
-            for w, check, result in zip(better, checks, evaluate_plans(checks), strict=True):
-                if result is not None and judge(result, check, required).satisfied:
-                    chosen = w
-                    break
-        elif better:
-            chosen = better[0]
+        held = _with_margin(task, better, margin_db, evaluate_plans)  # keeps the order: the best that holds
+        chosen = held[0] if held else None
         if chosen is None:
             break
         current, moves = chosen, moves + 1
@@ -277,5 +271,5 @@ def climb(
         witness=current,
         start_reward=start.reward,
         moves=moves,
-        changed=changed_groups(start.link, current.link, scenario),
+        changed=changed_groups(start.link, current.link, task.radio()),
     )
