@@ -2,8 +2,9 @@
 
 Reads results/personalities.json, results/optimizers.json, results/complexity.json and
 results/serving.json and the trained negotiator's runs (whichever exist) and writes
-results/fig3a-personalities.png (and results/fig3a-negotiator.png and results/fig3a-persona.png for
-the trained negotiator's and the persona teacher's runs), results/fig3b-optimizers.png (and
+results/fig3a-personalities.png (and results/fig3a-negotiator.png, results/fig3a-persona.png and
+results/fig3a-negotiator-persona.png for the trained negotiator's, the persona teacher's and the shipped
+persona negotiator's runs), results/fig3b-optimizers.png (and
 results/fig3b-negotiator.png), results/complexity.png (the paper's
 Fig. 3a and 3b layouts, with our figures), results/serving.png and results/negotiator.png.
 """
@@ -177,6 +178,10 @@ def main() -> None:
         ("negotiator-distilled-rs1-heldout3.json", negotiator),
         ("personalities-negotiator.json", lambda data: personalities(data, "fig3a-negotiator.png")),
         ("personalities-persona.json", lambda data: personalities(data, "fig3a-persona.png")),
+        (
+            "personalities-negotiator-persona.json",
+            lambda data: personalities(data, "fig3a-negotiator-persona.png"),
+        ),
         ("optimizers-negotiator.json", lambda data: optimizers(data, "fig3b-negotiator.png")),
     ]:
         data = load(name)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `npm run negotiator:distill [-- OUT_DIR [TEACHER [MONITORING_GAMES]]]`: a trained negotiator, reproduced
-# (docs/NEGOTIATOR.md).
+# `npm run negotiator:distill [-- OUT_DIR [TEACHER [MONITORING_GAMES [RS_ROUNDS]]]]`: a trained negotiator,
+# reproduced (docs/NEGOTIATOR.md). The shipped ones: `npm run negotiator:distill` (rule, learner/models/negotiator)
+# and `npm run negotiator:distill -- data/negotiator/runs/distill-persona persona 120 0`
+# (learner/models/negotiator-persona, MAESTRO_NEGOTIATOR=persona).
 #
 #   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
 #      with 120 monitoring games) plays 240 training scenarios (≤ 3 parties) through the real workflow,
@@ -11,7 +13,8 @@
 #      arbitral unit in monitoring mode (flags, no warnings: how bench:personalities plays Fig. 3a), and the
 #      SFT continues one epoch on them (every MAESTRO turn, 200 BO turns), so that a toxic party's moves are
 #      not learned from the warning that always follows its threat under enforcement;
-#   4. one rejection-sampling round: the distilled model, served, plays further training scenarios 3 times
+#   4. one rejection-sampling round (RS_ROUNDS=1, the default; 0 skips it: the persona negotiator, whose
+#      Fig. 3a the round undid): the distilled model, served, plays further training scenarios 3 times
 #      each at T = 0.9 (with monitoring games, 24 more in monitoring mode); each agent's turns from its
 #      best-rewarded rollout (negotiator/rewards.ts) are kept, and the SFT continues one epoch on them;
 #   5. the checkpoint is exported to a GGUF the model server can serve (MAESTRO_CHAT_GGUF).
@@ -22,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher=${2:-rule}
 monitoring=${3:-0}
+rounds=${4:-1}
 out=${1:-data/negotiator/runs/distill-$teacher}
 # the trainable base: the registry GGUF converted once (~40 s)
 [ -f data/models/smollm2-135m-hf/config.json ] || .venv/bin/python -m sixg_learner.export.convert
@@ -48,6 +52,11 @@ fi
 student=$(basename "$out")
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$stage" --out "data/models/$student.gguf"
 
+if [ "$rounds" -eq 0 ]; then
+  echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student.gguf MAESTRO_CHAT_ALIAS=$student MAESTRO_LLM_MODEL=$student npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-heldout3"
+  echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $stage --evaluation results/negotiator-$student-heldout3.json --out learner/models/negotiator-$teacher --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 0'"
+  exit 0
+fi
 served() { MAESTRO_CHAT_GGUF="data/models/$student.gguf" MAESTRO_CHAT_ALIAS="$student" MAESTRO_LLM_MODEL="$student" "$@"; }
 served npm run -s negotiator:rollout -- --split train --n "$rs_n" --from "$rs_from" --samples 3 --max-parties 3 \
   --temperature 0.9 --policy served --tag "$student-train-t0.9" --fresh
@@ -68,4 +77,4 @@ sft --data "data/negotiator/$student-rs1.jsonl" --base "$stage" --out "$out-rs1"
   --out "data/models/$student-rs1.gguf"
 
 echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student-rs1.gguf MAESTRO_CHAT_ALIAS=$student-rs1 MAESTRO_LLM_MODEL=$student-rs1 npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-rs1-heldout3"
-echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-$last --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring'"
+echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-$last --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 1'"
