@@ -187,8 +187,12 @@ def install(shipped: Path = SHIPPED_DIR, base_dir: Path = DEFAULT_OUT_DIR) -> Pa
 
 NEGOTIATOR_DIR = Path("learner/models/negotiator")
 NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
-PERSONA_NEGOTIATOR = (Path("learner/models/negotiator-persona"), Path("data/models/negotiator-persona.gguf"))
-"""The negotiator that plays the personalities (`MAESTRO_NEGOTIATOR=persona`): its folder and its GGUF."""
+NEGOTIATORS: dict[str, tuple[Path, Path]] = {
+    "trained": (NEGOTIATOR_DIR, NEGOTIATOR_GGUF),
+    "persona": (Path("learner/models/negotiator-persona"), Path("data/models/negotiator-persona.gguf")),
+}
+"""The shipped negotiators by `$MAESTRO_NEGOTIATOR` (model-server/serve.py serves them by the same names): the
+folder of adapters and the GGUF `install-negotiator --which NAME` builds from it."""
 
 
 def negotiator_up_to_date(shipped: Path = NEGOTIATOR_DIR, gguf: Path | None = None) -> bool:
@@ -244,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     n = sub.add_parser("install-negotiator", help="build data/models/negotiator.gguf from learner/models/negotiator")
     n.add_argument(
         "--which",
-        choices=("trained", "persona"),
+        choices=tuple(NEGOTIATORS),
         default="trained",
         help="persona: learner/models/negotiator-persona into data/models/negotiator-persona.gguf",
     )
@@ -253,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(pack(args.checkpoint, args.evaluation, args.out, args.reproduce), indent=2))
         return 0
     if args.command == "install-negotiator":
-        shipped, gguf = PERSONA_NEGOTIATOR if args.which == "persona" else (NEGOTIATOR_DIR, NEGOTIATOR_GGUF)
+        shipped, gguf = NEGOTIATORS[args.which]
         if negotiator_up_to_date(shipped, gguf):
             print(f"[negotiator] the served negotiator ({args.which}) is up to date", file=sys.stderr)
             return 0
