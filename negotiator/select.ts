@@ -13,7 +13,13 @@
  *
  * `--max-bo-turns N` keeps every MAESTRO turn and a seeded draw of N BO turns: a teacher's BO turns
  * (open at the ideal value, take the proposal) are many and alike, MAESTRO's are the hard ones, and
- * on two cores the SFT's time goes by the number of turns.
+ * on two cores the SFT's time goes by the number of turns. `--max-maestro-turns N` draws MAESTRO's the
+ * same way.
+ *
+ * `--personalities LIST` and `--from-round R` narrow the kept turns to BOs of those personalities in
+ * rounds ≥ R (MAESTRO's turns are dropped once `--personalities` is given): the turns a student gets
+ * wrong, drawn again from the teacher to be weighted up (docs/NEGOTIATOR.md, "The firm party's later
+ * rounds").
  *
  * Refuses held-out episodes: the held-out split is for measuring, never for training.
  */
@@ -23,6 +29,7 @@ import { parseArgs } from 'node:util';
 import type { Episode } from './episode.ts';
 import type { RecordedTurn } from './policies.ts';
 import { lcg } from '../bench/lib/random.ts';
+import { personalitySchema, type Personality } from '../core/negotiation/schemas.ts';
 
 export interface SftRecord {
   messages: { role: string; content: string }[];
@@ -30,6 +37,8 @@ export interface SftRecord {
   agent: string;
   round: number;
   reward: number;
+  /** A BO's personality (absent on MAESTRO's turns). */
+  personality?: Personality;
 }
 
 function agentReward(episode: Episode, agent: string): number {
@@ -73,8 +82,10 @@ export function selectTurns(episodes: readonly Episode[], options: { requireCons
   const records: SftRecord[] = [];
   for (const [scenarioId, samples] of byScenario) {
     const eligible = samples.filter((e) => e.turns !== null && (!options.requireConsensus || e.reward.consensus));
-    const agents = ['maestro', ...samples[0]!.scenario.request.parties.map((p) => p.id)];
+    const parties = samples[0]!.scenario.request.parties;
+    const agents = ['maestro', ...parties.map((p) => p.id)];
     for (const agent of agents) {
+      const personality = parties.find((p) => p.id === agent)?.personality;
       const best = [...eligible].sort((a, b) => agentReward(b, agent) - agentReward(a, agent))[0];
       if (!best) continue;
       for (const turn of actedTurns(best, agent)) {
@@ -84,6 +95,7 @@ export function selectTurns(episodes: readonly Episode[], options: { requireCons
           agent,
           round: turn.round,
           reward: agentReward(best, agent),
+          ...(personality === undefined ? {} : { personality }),
         });
       }
     }
@@ -91,17 +103,44 @@ export function selectTurns(episodes: readonly Episode[], options: { requireCons
   return records;
 }
 
+/** At most `max` of the records `of` picks, drawn with a seeded shuffle; every other record and the order kept. */
+function capTurns(
+  records: readonly SftRecord[],
+  of: (r: SftRecord) => boolean,
+  max: number,
+  seed: number,
+): SftRecord[] {
+  const pool = records.map((r, i) => (of(r) ? i : -1)).filter((i) => i >= 0);
+  if (pool.length <= max) return [...records];
+  const next = lcg(seed);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  const keep = new Set(pool.slice(0, max));
+  return records.filter((r, i) => !of(r) || keep.has(i));
+}
+
 /** Every MAESTRO record and at most `maxBo` BO records, drawn with a seeded shuffle; order kept. */
 export function capBoTurns(records: readonly SftRecord[], maxBo: number, seed = 1): SftRecord[] {
-  const bo = records.map((r, i) => (r.agent === 'maestro' ? -1 : i)).filter((i) => i >= 0);
-  if (bo.length <= maxBo) return [...records];
-  const next = lcg(seed);
-  for (let i = bo.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [bo[i], bo[j]] = [bo[j]!, bo[i]!];
-  }
-  const keep = new Set(bo.slice(0, maxBo));
-  return records.filter((r, i) => r.agent === 'maestro' || keep.has(i));
+  return capTurns(records, (r) => r.agent !== 'maestro', maxBo, seed);
+}
+
+/** Every BO record and at most `maxMaestro` MAESTRO records, drawn with a seeded shuffle; order kept. */
+export function capMaestroTurns(records: readonly SftRecord[], maxMaestro: number, seed = 1): SftRecord[] {
+  return capTurns(records, (r) => r.agent === 'maestro', maxMaestro, seed);
+}
+
+/** Only BO turns of these personalities (MAESTRO's dropped) when `personalities` is given, only rounds ≥ `fromRound`. */
+export function focusTurns(
+  records: readonly SftRecord[],
+  focus: { personalities: readonly Personality[] | null; fromRound: number },
+): SftRecord[] {
+  return records.filter(
+    (r) =>
+      r.round >= focus.fromRound &&
+      (focus.personalities === null || (r.personality !== undefined && focus.personalities.includes(r.personality))),
+  );
 }
 
 export function readEpisodes(file: string): Episode[] {
@@ -118,6 +157,9 @@ if (import.meta.main) {
       out: { type: 'string' },
       'require-consensus': { type: 'string', default: 'true' },
       'max-bo-turns': { type: 'string' },
+      'max-maestro-turns': { type: 'string' },
+      personalities: { type: 'string' },
+      'from-round': { type: 'string', default: '1' },
     },
   });
   if (!args.episodes?.length || !args.out) {
@@ -126,9 +168,22 @@ if (import.meta.main) {
   if (!['true', 'false'].includes(args['require-consensus'])) throw new Error('--require-consensus is true or false');
   const episodes = args.episodes.flatMap(readEpisodes);
   const selected = selectTurns(episodes, { requireConsensus: args['require-consensus'] === 'true' });
-  const maxBo = args['max-bo-turns'] === undefined ? null : Number(args['max-bo-turns']);
-  if (maxBo !== null && !(Number.isInteger(maxBo) && maxBo >= 0)) throw new Error('--max-bo-turns is an integer ≥ 0');
-  const records = maxBo === null ? selected : capBoTurns(selected, maxBo);
+  const count = (flag: 'max-bo-turns' | 'max-maestro-turns' | 'from-round'): number | null => {
+    const raw = args[flag];
+    if (raw === undefined) return null;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} is an integer ≥ 0, not ${raw}`);
+    return n;
+  };
+  const personalities =
+    args.personalities === undefined
+      ? null
+      : args.personalities.split(',').map((p) => personalitySchema.parse(p.trim()));
+  let records = focusTurns(selected, { personalities, fromRound: count('from-round') ?? 1 });
+  const maxBo = count('max-bo-turns');
+  const maxMaestro = count('max-maestro-turns');
+  if (maxBo !== null) records = capBoTurns(records, maxBo);
+  if (maxMaestro !== null) records = capMaestroTurns(records, maxMaestro);
   if (records.length === 0) throw new Error('no turn was kept: nothing to train on');
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, records.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -57,11 +57,19 @@ export const distillInputSchema = z.strictObject({
   seed: z.number().int(),
   learning_rate: z.number().gt(0).lt(1).nullable().describe("SFT learning rate; null: the learner's default"),
   targets: z
-    .enum(['witness', 'repair', 'rule-repair'])
+    .enum(['witness', 'repair', 'rule-repair', 'polish'])
     .describe(
       "witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else its nearest " +
-        "repair; rule-repair: the same from the hand rule's plan",
+        "repair; rule-repair: the same from the hand rule's plan; polish: as repair, every working answer " +
+        'trimmed by up to polish_moves climb moves on eq. (2)',
     ),
+  polish_moves: z
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .optional()
+    .describe('polish: the most edit-group moves a working answer is trimmed by'),
   target_margin_db: z.number().min(0).max(20).describe('the targets must meet the QoS this many dB below the SNR too'),
   prompt: z
     .enum(['plain', 'link-budget', 'compact'])

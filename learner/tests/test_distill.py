@@ -196,3 +196,35 @@ def test_polished_targets_trim_working_answers_into_leaner_plans_that_keep_the_m
             )
             checked = system_level_evaluator([hard])[0]
             assert checked is not None and judge(checked, hard, task.requirement()).satisfied
+
+
+def test_the_distill_activity_asks_for_polish_targets_with_their_moves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workflow's polish distillation reaches `train distill` with its move budget; other targets without it."""
+    import asyncio
+
+    import sixg_learner.training.activities as activities
+    from temporalio.testing import ActivityEnvironment
+
+    for name in ("train.jsonl", "dev.jsonl"):
+        (tmp_path / name).write_text("")
+    commands: list[list[str]] = []
+
+    async def fake_cli(args: list[str]) -> list[str]:
+        commands.append(args)
+        return []
+
+    monkeypatch.setattr(activities, "_run_cli", fake_cli)
+    common = dict(tasks_file=str(tmp_path / "train.jsonl"), dev_tasks_file=str(tmp_path / "dev.jsonl"), base="b")
+    for targets, moves in (("polish", 3), ("repair", 3)):
+        inp = activities.DistillInput(
+            **common, out_dir=str(tmp_path / targets), epochs=1, targets=targets, polish_moves=moves
+        )
+        with pytest.raises(Exception, match="without writing"):  # the fake wrote no checkpoint
+            asyncio.run(ActivityEnvironment().run(activities.twin_search_distill, inp))
+    polish, repair = commands
+    assert polish[polish.index("--targets") + 1] == "polish" and polish[polish.index("--polish-moves") + 1] == "3"
+    assert "--polish-moves" not in repair
+    with pytest.raises(ValueError):
+        activities.DistillInput(**common, out_dir="o", epochs=1, targets="polish", polish_moves=0)

@@ -16,7 +16,7 @@ import {
 } from '../../negotiator/policies.ts';
 import { meanConcession, rewardEpisode, statesValue, targetConcession } from '../../negotiator/rewards.ts';
 import { drawScenario, drawScenarios, requestOf } from '../../negotiator/scenarios.ts';
-import { capBoTurns, selectTurns, type SftRecord } from '../../negotiator/select.ts';
+import { capBoTurns, capMaestroTurns, focusTurns, selectTurns, type SftRecord } from '../../negotiator/select.ts';
 import { wilson } from '../../negotiator/summary.ts';
 import type { Episode } from '../../negotiator/episode.ts';
 
@@ -404,5 +404,20 @@ describe('negotiator selection (rejection sampling over rollouts)', () => {
     assert.deepEqual(capBoTurns(records, 5), capped);
     assert.notDeepEqual(capBoTurns(records, 5, 2), capped);
     assert.equal(capBoTurns(records, 100).length, 30);
+    const fewerMaestro = capMaestroTurns(records, 3);
+    assert.equal(fewerMaestro.filter((r) => r.agent === 'maestro').length, 3);
+    assert.equal(fewerMaestro.filter((r) => r.agent !== 'maestro').length, 20);
+  });
+  it('narrows to the BO turns of the chosen personalities from a round on, and records each BO’s personality', () => {
+    const records = selectTurns([episode('a', 40, true)], { requireConsensus: true });
+    assert.deepEqual(
+      records.map((r) => r.personality),
+      request.parties.map((p) => p.personality),
+    );
+    const firm = request.parties.find((p) => p.personality !== 'normal')!.personality;
+    const focused = focusTurns(records, { personalities: [firm], fromRound: 1 });
+    assert.ok(focused.length > 0 && focused.every((r) => r.personality === firm && r.agent !== 'maestro'));
+    assert.deepEqual(focusTurns(records, { personalities: null, fromRound: 2 }), []);
+    assert.deepEqual(focusTurns(records, { personalities: null, fromRound: 1 }), records);
   });
 });

@@ -39,10 +39,12 @@ export interface RetrainingInput {
     epochs: number;
     learningRate?: number;
     /**
-     * What the model imitates (default 'witness'): the grid's best plan, its own answer repaired, or the
-     * hand rule's plan repaired.
+     * What the model imitates (default 'witness'): the grid's best plan, its own answer repaired, the
+     * hand rule's plan repaired, or its own answer repaired and trimmed toward the twin's local optimum
+     * by up to `polishMoves` moves (default 2).
      */
-    targets?: 'witness' | 'repair' | 'rule-repair';
+    targets?: 'witness' | 'repair' | 'rule-repair' | 'polish';
+    polishMoves?: number;
     targetMarginDb?: number;
     /** The prompt the model learns with (default: the base's); 'link-budget' adds the task's link budget,
      * 'compact' says the same in at most 400 tokens. */
@@ -115,6 +117,8 @@ export async function retrainingPipelineWorkflow(input: RetrainingInput): Promis
       learning_rate: input.distill.learningRate ?? null,
       targets: input.distill.targets ?? 'witness',
       target_margin_db: input.distill.targetMarginDb ?? 0,
+      // only with polish targets, so that the inputs of earlier distillations replay unchanged
+      ...(input.distill.targets === 'polish' ? { polish_moves: input.distill.polishMoves ?? 2 } : {}),
       prompt: input.distill.prompt ?? null,
       device: input.distill.device ?? 'cpu',
     });

@@ -67,10 +67,14 @@ class DistillInput(BaseModel):
     epochs: int = Field(ge=1, le=20)
     seed: int = 0
     learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: DistillArgs'")
-    targets: Literal["witness", "repair", "rule-repair"] = Field(
+    targets: Literal["witness", "repair", "rule-repair", "polish"] = Field(
         default="witness",
         description="witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else "
-        "its nearest repair; rule-repair: the same from the hand rule's plan",
+        "its nearest repair; rule-repair: the same from the hand rule's plan; polish: as repair, every working "
+        "answer trimmed by up to polish_moves climb moves on eq. (2)",
+    )
+    polish_moves: int = Field(
+        default=2, ge=1, le=8, description="polish: the most edit-group moves a working answer is trimmed by"
     )
     target_margin_db: float = Field(
         default=0.0, ge=0, le=20, description="the targets must meet the QoS this many dB below the SNR too"
@@ -272,6 +276,8 @@ async def twin_search_distill(inp: DistillInput) -> DistillResult:
         args += ["--tasks", inp.tasks_file, "--dev-tasks", inp.dev_tasks_file]
         args += ["--epochs", str(inp.epochs), "--seed", str(inp.seed), *_loop_flags(None, inp.learning_rate)]
         args += ["--targets", inp.targets, "--target-margin-db", str(inp.target_margin_db)]
+        if inp.targets == "polish":
+            args += ["--polish-moves", str(inp.polish_moves)]
         if inp.prompt is not None:
             args += ["--prompt", inp.prompt]
         args += ["--device", inp.device]
