@@ -38,7 +38,10 @@ rm -rf "$out" "$out-monitoring" "$out-rs1"
 sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
   --epochs 1 --learning-rate 3e-4 --eval-size 24
 stage="$out/sft-epoch-1" epoch=1
-# the scenarios each stage plays are disjoint: 0–239 the teacher, 240–263 (or 384– after monitoring games) RS
+# where each stage starts in the train split. --from is a scenario index, and the teacher's 240 scenarios with
+# ≤ 3 parties run from index 0 to 425, so the later stages replay some of the teacher's scenarios (90 of the
+# 120 monitoring games, and RS's), in another mode or sampled. All are train-split scenarios; the held-out
+# split never enters. Kept as it is so that the shipped negotiators reproduce.
 rs_from=240 rs_n=24
 if [ "$monitoring" -gt 0 ]; then
   npm run -s negotiator:rollout -- --split train --from 264 --n "$monitoring" --max-parties 3 --policy "$teacher" \
