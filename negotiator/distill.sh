@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm run negotiator:distill [-- OUT_DIR [TEACHER [MONITORING_GAMES [RS_ROUNDS]]]]`: a trained negotiator,
+# `npm run negotiator:distill [-- OUT_DIR [TEACHER [MONITORING_GAMES [RS_ROUNDS [FOCUS]]]]]`: a trained negotiator,
 # reproduced (docs/NEGOTIATOR.md). The shipped ones: `npm run negotiator:distill` (rule, learner/models/negotiator)
-# and `npm run negotiator:distill -- data/negotiator/runs/distill-persona persona 120 0`
+# and `npm run negotiator:distill -- data/negotiator/runs/distill-persona persona 120 0 1`
 # (learner/models/negotiator-persona, MAESTRO_NEGOTIATOR=persona).
 #
 #   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
@@ -13,6 +13,10 @@
 #      arbitral unit in monitoring mode (flags, no warnings: how bench:personalities plays Fig. 3a), and the
 #      SFT continues one epoch on them (every MAESTRO turn, 200 BO turns), so that a toxic party's moves are
 #      not learned from the warning that always follows its threat under enforcement;
+#   3c. with FOCUS=1, the SFT continues one more epoch on the teacher's turns the student gets wrong: the
+#      disagreeable and toxic parties' turns from round 2 on (hold through the first proposal, take the second),
+#      200 of them from the enforced games and all from the monitoring games, with 120 other BO turns and 60
+#      MAESTRO turns rehearsed beside them (session 19: without it the student held on in round 3);
 #   4. one rejection-sampling round (RS_ROUNDS=1, the default; 0 skips it: the persona negotiator, whose
 #      Fig. 3a the round undid): the distilled model, served, plays further training scenarios 3 times
 #      each at T = 0.9 (with monitoring games, 24 more in monitoring mode); each agent's turns from its
@@ -26,6 +30,7 @@ cd "$(dirname "$0")/.."
 teacher=${2:-rule}
 monitoring=${3:-0}
 rounds=${4:-1}
+focus=${5:-0}
 out=${1:-data/negotiator/runs/distill-$teacher}
 # the trainable base: the registry GGUF converted once (~40 s)
 [ -f data/models/smollm2-135m-hf/config.json ] || .venv/bin/python -m sixg_learner.export.convert
@@ -34,7 +39,7 @@ sft() { .venv/bin/python -m sixg_learner.training.train sft --minibatch-size 8 -
 npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy "$teacher" --tag "$teacher-train3" --fresh
 npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
   --out "data/negotiator/distill-$teacher.jsonl"
-rm -rf "$out" "$out-monitoring" "$out-rs1"
+rm -rf "$out" "$out-monitoring" "$out-focus" "$out-rs1"
 sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
   --epochs 1 --learning-rate 3e-4 --eval-size 24
 stage="$out/sft-epoch-1" epoch=1
@@ -52,12 +57,32 @@ if [ "$monitoring" -gt 0 ]; then
     --epochs 2 --learning-rate 2e-4 --eval-size 16
   stage="$out-monitoring/sft-epoch-2" epoch=2 rs_from=$((264 + monitoring)) rs_n=36
 fi
+if [ "$focus" -gt 0 ]; then
+  rollouts=(--episodes "data/negotiator/rollouts/$teacher-train3.jsonl")
+  firm=(--personalities disagreeable,toxic --from-round 2)
+  npm run -s negotiator:select -- "${rollouts[@]}" "${firm[@]}" --max-bo-turns 200 \
+    --out "data/negotiator/focus-$teacher-enforcement.jsonl"
+  parts=("data/negotiator/focus-$teacher-enforcement.jsonl")
+  if [ "$monitoring" -gt 0 ]; then
+    npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-monitoring-train3.jsonl" "${firm[@]}" \
+      --out "data/negotiator/focus-$teacher-monitoring.jsonl"
+    parts+=("data/negotiator/focus-$teacher-monitoring.jsonl")
+    rollouts+=(--episodes "data/negotiator/rollouts/$teacher-monitoring-train3.jsonl")
+  fi
+  npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 120 --max-maestro-turns 60 \
+    --out "data/negotiator/focus-$teacher-rehearsal.jsonl"
+  cat "${parts[@]}" "data/negotiator/focus-$teacher-rehearsal.jsonl" > "data/negotiator/focus-$teacher.jsonl"
+  rm -rf "$out-focus"
+  sft --data "data/negotiator/focus-$teacher.jsonl" --base "$stage" --out "$out-focus" \
+    --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
+  epoch=$((epoch + 1)) stage="$out-focus/sft-epoch-$epoch"
+fi
 student=$(basename "$out")
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$stage" --out "data/models/$student.gguf"
 
 if [ "$rounds" -eq 0 ]; then
   echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student.gguf MAESTRO_CHAT_ALIAS=$student MAESTRO_LLM_MODEL=$student npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-heldout3"
-  echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $stage --evaluation results/negotiator-$student-heldout3.json --out learner/models/negotiator-$teacher --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 0'"
+  echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $stage --evaluation results/negotiator-$student-heldout3.json --out learner/models/negotiator-$teacher --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 0 $focus'"
   exit 0
 fi
 served() { MAESTRO_CHAT_GGUF="data/models/$student.gguf" MAESTRO_CHAT_ALIAS="$student" MAESTRO_LLM_MODEL="$student" "$@"; }
@@ -80,4 +105,4 @@ sft --data "data/negotiator/$student-rs1.jsonl" --base "$stage" --out "$out-rs1"
   --out "data/models/$student-rs1.gguf"
 
 echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student-rs1.gguf MAESTRO_CHAT_ALIAS=$student-rs1 MAESTRO_LLM_MODEL=$student-rs1 npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-rs1-heldout3"
-echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-$last --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 1'"
+echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-$last --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 1 $focus'"

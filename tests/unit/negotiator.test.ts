@@ -17,6 +17,7 @@ import {
 import { meanConcession, rewardEpisode, statesValue, targetConcession } from '../../negotiator/rewards.ts';
 import { drawScenario, drawScenarios, requestOf } from '../../negotiator/scenarios.ts';
 import { capBoTurns, capMaestroTurns, focusTurns, selectTurns, type SftRecord } from '../../negotiator/select.ts';
+import { bootstrapMean95, comparePaired } from '../../negotiator/compare.ts';
 import { wilson } from '../../negotiator/summary.ts';
 import type { Episode } from '../../negotiator/episode.ts';
 
@@ -419,5 +420,50 @@ describe('negotiator selection (rejection sampling over rollouts)', () => {
     assert.ok(focused.length > 0 && focused.every((r) => r.personality === firm && r.agent !== 'maestro'));
     assert.deepEqual(focusTurns(records, { personalities: null, fromRound: 2 }), []);
     assert.deepEqual(focusTurns(records, { personalities: null, fromRound: 1 }), records);
+  });
+});
+
+describe('negotiator paired comparison against a baseline', () => {
+  const scenario = (index: number) => drawScenario('heldout', index);
+  const episode = (index: number, error: number | null): Episode => {
+    const s = scenario(index);
+    return {
+      scenario: s,
+      sample: 0,
+      workflowId: s.id,
+      state: {} as Episode['state'],
+      wallSeconds: 1,
+      reward: { consensus: error !== null, mediator: { errorToOptimum: error } } as Episode['reward'],
+      turns: null,
+    };
+  };
+  const offIndices = Array.from({ length: 40 }, (_, i) => i)
+    .filter((i) => scenario(i).request.optimizerMode === 'off')
+    .slice(0, 6);
+
+  it('pairs by scenario in one mode, over the games both agreed in', () => {
+    const model = offIndices.map((i, k) => episode(i, k === 0 ? null : 2));
+    const baseline = offIndices.map((i, k) => episode(i, k === 1 ? null : 5));
+    const row = comparePaired(model, baseline, 'off', 'constant');
+    assert.equal(row.paired, 4);
+    assert.equal(row.meanDifferenceMbps, -3);
+    assert.deepEqual(row.ci95, [-3, -3]);
+    assert.equal(row.modelCloser, 4);
+    assert.equal(row.baselineAgreed, 5);
+    assert.equal(comparePaired(model, baseline, 'soft', 'constant').paired, 0);
+    const never = comparePaired(
+      model,
+      offIndices.map((i) => episode(i, null)),
+      'off',
+      'random',
+    );
+    assert.equal(never.meanDifferenceMbps, null);
+    assert.equal(never.ci95, null);
+  });
+  it('gives a bootstrap interval around the mean that narrows with more data', () => {
+    const few = bootstrapMean95([-4, 0, 4]);
+    const many = bootstrapMean95(Array.from({ length: 300 }, (_, i) => [-4, 0, 4][i % 3]!));
+    assert.ok(few[0] < 0 && few[1] > 0);
+    assert.ok(many[1] - many[0] < few[1] - few[0]);
   });
 });
