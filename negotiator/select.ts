@@ -21,6 +21,10 @@
  * wrong, drawn again from the teacher to be weighted up (docs/NEGOTIATOR.md, "The firm party's later
  * rounds").
  *
+ * Episodes are grouped by scenario id alone: games of one scenario played in another arbitration mode
+ * (`negotiator:rollout --arbitration monitoring`) count as further samples of it, and only the best
+ * per agent is kept. Select each mode's file on its own to keep both (negotiator/distill.sh does).
+ *
  * Refuses held-out episodes: the held-out split is for measuring, never for training.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
