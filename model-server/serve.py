@@ -41,6 +41,8 @@ SIXG_GGUF_ENV = "MAESTRO_SIXG_GGUF"
 CHAT_GGUF_ENV = "MAESTRO_CHAT_GGUF"
 CHAT_ALIAS_ENV = "MAESTRO_CHAT_ALIAS"
 NEGOTIATOR_ENV = "MAESTRO_NEGOTIATOR"
+SIXG_DECODING_ENV = "MAESTRO_SIXG_DECODING"
+SIXG_DECODINGS = ("token", "value")
 NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
 NEGOTIATOR_ALIAS = "maestro-negotiator"
 # the shipped negotiators by $MAESTRO_NEGOTIATOR (core/config.ts names them by the same rule)
@@ -184,8 +186,20 @@ def server_config(args: argparse.Namespace) -> dict[str, object]:
             "context_tokens_per_slot": args.context_tokens,
             "threads": args.threads,
         },
-        SIXG_MODEL_ALIAS: None if sixg is None else {"gguf": str(sixg), "decoding": "training grammar (sixg.py)"},
+        SIXG_MODEL_ALIAS: None
+        if sixg is None
+        else {"gguf": str(sixg), "decoding": f"training grammar (sixg.py), greedy by {sixg_decoding()}"},
     }
+
+
+def sixg_decoding() -> str:
+    """How greedy 6G-LLM requests choose a value: "token" (token by token under π_c, as trained: the default)
+    or "value" (the likeliest whole value under the raw model, `sixg_learner.generation.value_search`; measured
+    in docs/RLDTF.md, session 20, no better for the shipped model); `$MAESTRO_SIXG_DECODING` sets it."""
+    chosen = os.environ.get(SIXG_DECODING_ENV) or SIXG_DECODINGS[0]
+    if chosen not in SIXG_DECODINGS:
+        raise ValueError(f"{SIXG_DECODING_ENV}={chosen}: expected one of {', '.join(SIXG_DECODINGS)}")
+    return chosen
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -199,7 +213,13 @@ def serve(args: argparse.Namespace) -> None:
     if sixg_file is not None:
         from sixg import SixgDecoder
 
-        sixg = SixgDecoder(sixg_file, args.threads, args.context_tokens, prompt=promoted_prompt(sixg_file))
+        sixg = SixgDecoder(
+            sixg_file,
+            args.threads,
+            args.context_tokens,
+            prompt=promoted_prompt(sixg_file),
+            whole_values=sixg_decoding() == "value",
+        )
     chat = start_backend(
         args.backend,
         chat_gguf(),

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 from sixg_learner.generation.grammar import AnswerGrammar, RowState, build_grammar
+from sixg_learner.generation.value_search import best_value, log_softmax
 from sixg_learner.tasks.prompting import answer_schema
 
 
@@ -80,9 +81,13 @@ class SixgAnswer:
 class SixgDecoder:
     """One GGUF, decoded under the training grammar; one request at a time (a lock), prefix KV reused."""
 
-    def __init__(self, gguf: Path, threads: int, context_tokens: int = 2048, prompt: str = "plain") -> None:
+    def __init__(
+        self, gguf: Path, threads: int, context_tokens: int = 2048, prompt: str = "plain", whole_values: bool = False
+    ) -> None:
         import llama_cpp
 
+        self.whole_values = whole_values
+        """Greedy requests (temperature 0) choose each value as a whole (`value_search`); False: token by token."""
         self.prompt = prompt
         """The prompt variant these weights were trained with (sixg_learner's `prompting.PROMPTS`): clients
         read it from `GET /v1/models` and build their messages with it."""
@@ -185,11 +190,32 @@ class SixgDecoder:
                     break
                 self.llm.eval(forced)
                 continue
+            if temperature <= 0.0 and self.whole_values and not state.in_literal and not state.value:
+                # greedy: the whole value the model most likely writes, and the literal's first token closing it
+                choice = best_value(grammar, state, log_softmax(self._last_logits()), self._logprobs_after)
+                closing = grammar.literal_ids[state.field_index + 1][0]
+                run = [*choice.tokens, closing][: max_tokens - len(answer)]
+                for token in run:
+                    grammar.advance(state, token)
+                answer += run
+                if len(answer) >= max_tokens:
+                    break
+                self.llm.eval(run)
+                continue
             token = _choose(self._last_logits(), allowed, temperature, rng)
             answer.append(token)
             grammar.advance(state, token)
             self.llm.eval([token])
         return answer
+
+    def _logprobs_after(self, tokens: Sequence[int]) -> np.ndarray:
+        """The raw log-probs after the evaluated context plus `tokens`; the context is left as it was."""
+        written = self.llm.n_tokens
+        self.llm.eval(list(tokens))
+        logprobs = log_softmax(self._last_logits())
+        self.llm._ctx.kv_cache_seq_rm(-1, written, -1)  # noqa: SLF001 - drop the probe's keys/values
+        self.llm.n_tokens = written
+        return logprobs
 
 
 def _choose(logits: np.ndarray, allowed: Sequence[int], temperature: float, rng: np.random.Generator) -> int:

@@ -29,6 +29,7 @@ from sixg_learner.export.export_gguf import (
     permute_for_llama_cpp,
 )
 from tiny import packaged_gguf_or_none
+from twin_bridge.orchestration import Orchestration
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKPOINT = REPO / "data" / "models" / "smollm2-135m-hf"
@@ -279,6 +280,31 @@ def test_the_model_server_answers_as_the_policy_samples(
         assert served.text == policy(task)
     hf_prompt = policy_prompt_ids(base_hf, build_messages(tasks[0]))
     assert decoder.prompt_ids(build_messages(tasks[0])) == hf_prompt  # the GGUF's chat template, the HF one's tokens
+
+
+@needs_gguf
+def test_greedy_by_whole_values_writes_valid_answers_and_leaves_the_context_as_it_found_it(
+    exported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`MAESTRO_SIXG_DECODING=value`: each value chosen whole (value_search), the probes rolled back."""
+    monkeypatch.syspath_prepend(str(REPO / "model-server"))
+    from sixg import SixgDecoder
+    from sixg_learner.tasks.prompting import answer_schema, build_messages, parse_orchestration
+    from sixg_learner.tasks.task import load_tasks
+
+    decoder = SixgDecoder(exported, threads=2, whole_values=True)
+    for task in load_tasks(FIXTURE)[:2]:
+        schema = answer_schema(integer_ranges_as_enums=True, state=task.radio(), complete=True)
+        served = decoder.complete(build_messages(task), schema, max_tokens=160, temperature=0.0, seed=0)
+        assert served.finish_reason == "stop"
+        orchestration = parse_orchestration(served.text, task)
+        assert isinstance(orchestration, Orchestration), orchestration
+        assert orchestration.link.ldpc_iterations <= task.radio().max_ldpc_iterations
+    written = decoder.llm.n_tokens
+    probe = decoder.llm.tokenize(b"12", add_bos=False, special=False)
+    first, second = decoder._logprobs_after(probe), decoder._logprobs_after(probe)  # noqa: SLF001
+    assert decoder.llm.n_tokens == written
+    assert np.allclose(first, second, atol=1e-4) and np.isclose(np.exp(first).sum(), 1.0)
 
 
 def policy_prompt_ids(base_hf: Path, messages: list[dict[str, str]]) -> list[int]:

@@ -60,3 +60,13 @@ def test_a_named_gguf_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(serve.CHAT_GGUF_ENV, str(other))
     assert serve.chat_gguf() == other
     assert serve.chat_alias() == "other-model"
+
+
+def test_greedy_6g_llm_decoding_is_token_level_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(serve.SIXG_DECODING_ENV, raising=False)
+    assert serve.sixg_decoding() == "token"
+    monkeypatch.setenv(serve.SIXG_DECODING_ENV, "value")
+    assert serve.sixg_decoding() == "value"
+    monkeypatch.setenv(serve.SIXG_DECODING_ENV, "beam")
+    with pytest.raises(ValueError, match="expected one of token, value"):
+        serve.sixg_decoding()

@@ -61,7 +61,7 @@ from sixg_learner.evaluation.baselines import ConstantPlanGenerator, RulePlanGen
 from sixg_learner.export.convert import LINEAGE_FILE
 from sixg_learner.export.ship import PROMOTED_FILE
 from sixg_learner.generation.served import OpenAIGenerator
-from sixg_learner.tasks.prompting import ParseFailure, PromptKind, build_messages, parse_answer
+from sixg_learner.tasks.prompting import PROMPTS, ParseFailure, PromptKind, build_messages, parse_answer
 from sixg_learner.tasks.reward import DEFAULT_WEIGHTS, RewardWeights, judge
 from sixg_learner.tasks.scoring import system_level_evaluator
 from sixg_learner.tasks.task import Qos, Task, file_sha256, load_tasks
@@ -610,6 +610,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random baseline / sampling / link-level seed")
     parser.add_argument("--temperature", type=float, default=0.0)
     parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument(
+        "--prompt",
+        choices=sorted(PROMPTS),
+        default=None,
+        help="a served model: the prompt to ask with (default: the one the server lists for the model; "
+        "for a GGUF served by $MAESTRO_SIXG_GGUF outside the promotion record, name the one it was trained with)",
+    )
     parser.add_argument("--json-mode", choices=("llama_cpp", "json_schema", "none"), default="llama_cpp")
     parser.add_argument(
         "--strict-ranges", action="store_true", help="constrain bounded integers as enums (llama.cpp ignores bounds)"
@@ -679,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
                     json_mode=args.json_mode,
                     seed=args.seed,
                     strict_ranges=args.strict_ranges,
+                    prompt=args.prompt,
                 )
                 report = run(generator)
         if not served:

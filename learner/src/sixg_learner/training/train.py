@@ -288,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
         sub.add_argument("--limit", type=int, default=None, help="use only the task file's first N tasks")
         sub.add_argument(
+            "--skip", type=int, default=0, help="leave out the task file's first N tasks (before --limit applies)"
+        )
+        sub.add_argument(
             "--dev-tasks", type=Path, default=None, help="held-out dev tasks: greedy completion decides when RS stops"
         )
         sub.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
@@ -336,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_from_cli(cli)
     cls: type[RsArgs | PpoArgs | DistillArgs] = {"rs": RsArgs, "ppo": PpoArgs, "distill": DistillArgs}[cli.phase]
     args = cls(**{f.name: getattr(cli, f.name) for f in dataclasses.fields(cls)})
-    tasks = load_tasks(cli.tasks)[: cli.limit]
+    tasks = load_tasks(cli.tasks)[cli.skip :][: cli.limit]
     source: Path = cli.init if cli.phase == "ppo" else cli.base
 
     # The policy: resume a checkpoint of this phase, start from another phase's adapters, or from new ones.
