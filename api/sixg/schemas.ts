@@ -4,6 +4,7 @@ import {
   orchestrateTaskResultSchema,
   orchestrationAttemptsSchema,
   orchestrationCandidatesSchema,
+  orchestrationRefineMovesSchema,
   sixgQosSchema,
 } from '../../core/training/contracts.ts';
 import { scenarioConfigSchema } from '../../core/twin/orchestration.ts';
@@ -21,6 +22,7 @@ export const orchestrationRequestSchema = z.strictObject({
     .describe('a model the model server serves; absent: sixg-llm when served, else the base SmolLM2'),
   attempts: orchestrationAttemptsSchema.default(3),
   candidates: orchestrationCandidatesSchema.optional(),
+  refineMoves: orchestrationRefineMovesSchema.optional(),
 });
 export type OrchestrationRequest = z.output<typeof orchestrationRequestSchema>;
 

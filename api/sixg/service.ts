@@ -42,6 +42,7 @@ export class SixgService {
       model: request.model ?? null,
       attempts: request.attempts,
       candidates: request.candidates ?? null,
+      refineMoves: request.refineMoves ?? null,
     };
     const handle = await this.client.workflow.start<typeof sixgOrchestrationWorkflow>('sixgOrchestrationWorkflow', {
       workflowId,

@@ -222,6 +222,16 @@ export const orchestrationCandidatesSchema = z
     'valid plans the digital twin judges before answering; the first that meets the QoS is the answer, else the best-scoring one (none given: the learner default, 4)',
   );
 
+/** Moves the twin may make to trim the chosen plan (the learner's default is 2). */
+export const orchestrationRefineMovesSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(4)
+  .describe(
+    'moves the digital twin may make to trim the chosen plan (fewer LDPC iterations, a higher MCS, fewer PRBs …), each still meeting the QoS 1 dB below the SNR; 0: the model’s plan as it is (none given: the learner default, 2)',
+  );
+
 export const orchestrateTaskInputSchema = z.strictObject({
   task: sixgTaskSchema,
   model: z
@@ -230,6 +240,7 @@ export const orchestrateTaskInputSchema = z.strictObject({
     .describe('the served model to ask; null: `sixg-llm` when the model server lists it, else the base model'),
   attempts: orchestrationAttemptsSchema,
   candidates: orchestrationCandidatesSchema.nullable(),
+  refine_moves: orchestrationRefineMovesSchema.nullable().optional(),
 });
 export type OrchestrateTaskInput = z.infer<typeof orchestrateTaskInputSchema>;
 
@@ -249,6 +260,17 @@ export const orchestrateTaskResultSchema = z.object({
   achieved: z.object({ throughput_mbps: z.number(), latency_ms: z.number(), ber: z.number() }).nullable(),
   fulfilled: z.boolean().describe("the achieved QoS meets the task's needs"),
   score: z.number().nullable().describe('the RLDTF eq. (2) score of the achieved QoS; null without a twin result'),
+  refined: z
+    .object({
+      model_orchestration: orchestrationSchema.describe('the plan the model wrote, before the twin trimmed it'),
+      model_score: z.number().describe("the model's plan's eq. (2) score"),
+      moves: z.number().int().min(0).describe('trimming moves made; 0: no leaner plan held the QoS with the margin'),
+      changed: z.array(z.string()).describe("the edit groups in which the answer differs from the model's plan"),
+      margin_db: z.number().describe('each move still met the QoS this far below the SNR'),
+    })
+    .nullable()
+    .optional()
+    .describe('how the twin trimmed a plan that met the QoS; null or absent: it was not asked to'),
   seconds: z.number().min(0),
 });
 export type OrchestrateTaskResult = z.infer<typeof orchestrateTaskResultSchema>;

@@ -7,7 +7,10 @@ from sixg_learner.generation.served import POLICY_TEMPERATURE
 from sixg_learner.serving import orchestrate as orchestrate_module
 from sixg_learner.serving.orchestrate import orchestrate
 from sixg_learner.tasks.prompting import answer_text
+from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.scoring import system_level_evaluator
 from sixg_learner.tasks.task import Qos, Task
+from twin_bridge.orchestration import Orchestration
 
 from examples import VIDEO_CALL_LINK as EXAMPLE_LINK
 from examples import VIDEO_CALL_TASK as EXAMPLE_TASK
@@ -50,7 +53,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> type[ScriptedModel]:
 
 def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(scripted: type[ScriptedModel]) -> None:
     scripted.answers = ['{"mcs_index": 13, "num_prbs": 400}', answer_text(EXAMPLE_LINK)]
-    answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=3)
+    answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=3, refine_moves=0)
     assert [a.valid for a in answer.attempts] == [False, True]
     assert "num_prbs" in (answer.attempts[0].reason or "")
     assert scripted.temperatures == [0.0, POLICY_TEMPERATURE]  # greedy first, then sampled retries
@@ -60,6 +63,26 @@ def test_an_invalid_answer_is_retried_and_the_valid_one_is_checked_on_the_twin(s
     # the example link meets the example task (8.19 Mbps ≥ 8, 1.29 ms ≤ 3 ms on the system-level twin)
     assert answer.achieved is not None and answer.achieved["throughput_mbps"] == pytest.approx(8.19, abs=0.01)
     assert answer.fulfilled and answer.score is not None and answer.score > 0
+    assert answer.refined is None, "not asked to trim"
+
+
+def test_the_twin_trims_a_plan_that_meets_the_qos_and_keeps_the_models_own(scripted: type[ScriptedModel]) -> None:
+    scripted.answers = [answer_text(EXAMPLE_LINK)]
+    answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=1, candidates=1)  # the default: 2 moves
+    refined = answer.refined
+    assert refined is not None and refined.model_orchestration["link"] == EXAMPLE_LINK.model_dump(mode="json")
+    assert answer.candidates[0].score == refined.model_score
+    assert 1 <= refined.moves <= orchestrate_module.DEFAULT_REFINE_MOVES, "the example over-provisions: it trims"
+    assert answer.fulfilled and answer.score is not None and answer.score > refined.model_score
+    assert answer.orchestration is not None and answer.orchestration["link"] != refined.model_orchestration["link"]
+    assert refined.changed and refined.margin_db == orchestrate_module.REFINE_MARGIN_DB
+    # the margin: the trimmed plan still meets the QoS with the SNR 1 dB lower
+    lower = Orchestration.model_validate(answer.orchestration)
+    lower = lower.model_copy(
+        update={"scenario": lower.scenario.model_copy(update={"snr_db": lower.scenario.snr_db - 1})}
+    )
+    (result,) = system_level_evaluator([lower])
+    assert result is not None and judge(result, lower, EXAMPLE_TASK.requirement()).satisfied
 
 
 def test_a_plan_that_misses_the_qos_is_reported_as_such(scripted: type[ScriptedModel]) -> None:
@@ -75,7 +98,7 @@ def test_the_twin_picks_the_first_candidate_that_meets_the_qos(scripted: type[Sc
     wider = EXAMPLE_LINK.model_copy(update={"num_prbs": 28})
     scripted.answers = [answer_text(EXAMPLE_LINK), answer_text(wider), answer_text(EXAMPLE_LINK)]
     needs_more = EXAMPLE_TASK.model_copy(update={"qos": Qos(min_throughput_mbps=12.0, max_delay_ms=3.0, max_ber=1e-3)})
-    answer = orchestrate(needs_more, "http://unused", "sixg-llm", attempts=3, candidates=4)
+    answer = orchestrate(needs_more, "http://unused", "sixg-llm", attempts=3, candidates=4, refine_moves=0)
     assert [c.fulfilled for c in answer.candidates] == [False, True], "stops at the first that meets"
     assert scripted.temperatures == [0.0, POLICY_TEMPERATURE] and scripted.seeds == [0, 1]
     assert answer.fulfilled and answer.orchestration is not None and answer.orchestration["link"]["num_prbs"] == 28
@@ -100,3 +123,23 @@ def test_no_valid_answer_after_all_attempts_says_why_and_invents_nothing(scripte
     answer = orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", attempts=2)
     assert [a.reason.split(":")[0] for a in answer.attempts if a.reason] == ["no_json", "not_object"]
     assert answer.orchestration is None and answer.twin is None and not answer.fulfilled and answer.score is None
+    assert answer.refined is None
+
+
+def test_a_negative_number_of_moves_is_refused() -> None:
+    with pytest.raises(ValueError, match="refine_moves must be >= 0"):
+        orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", refine_moves=-1)
+
+
+def test_the_serving_bench_reports_the_answer_beside_the_models_own_plan(scripted: type[ScriptedModel]) -> None:
+    from sixg_learner.evaluation.serving_bench import summarise, task_record
+
+    scripted.answers = [answer_text(EXAMPLE_LINK), answer_text(EXAMPLE_LINK)]
+    trimmed = task_record(EXAMPLE_TASK, orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", candidates=1))
+    as_is = task_record(
+        EXAMPLE_TASK, orchestrate(EXAMPLE_TASK, "http://unused", "sixg-llm", candidates=1, refine_moves=0)
+    )
+    assert trimmed["model_score"] == as_is["score"] == as_is["model_score"] and as_is["moves"] == 0
+    summary = summarise([trimmed, as_is])
+    assert summary["completed"] == 2 and summary["trimmed_tasks"] == 1
+    assert summary["avg_score_completed"] > summary["model_avg_score_same_tasks"]

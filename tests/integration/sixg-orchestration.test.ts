@@ -146,6 +146,7 @@ describe('POST /v1/sixg/orchestrations', () => {
       [{ ...validBody(), scenario: { snr_db: 15, channel_model: 'rayleigh' } }, ['scenario', 'channel_model']],
       [{ ...validBody(), attempts: 6 }, ['attempts']],
       [{ ...validBody(), candidates: 9 }, ['candidates']],
+      [{ ...validBody(), refineMoves: 5 }, ['refineMoves']],
       [{ ...validBody(), description: '' }, ['description']],
     ];
     for (const [body, path] of cases) {
@@ -193,17 +194,25 @@ describe('POST /v1/sixg/orchestrations', () => {
       model: null,
       attempts: 3,
       candidates: null,
+      refine_moves: null,
     });
     const description = await env.client.workflow.getHandle(workflowId).describe();
     assert.equal(description.type, 'sixgOrchestrationWorkflow');
     assert.equal(description.taskQueue, 'test-training');
     assert.equal(description.typedSearchAttributes.get(trainingPhaseKey), 'orchestrate');
 
-    const chosen = await post({ ...validBody(), model: 'smollm2-135m-instruct', attempts: 1, candidates: 2 });
+    const chosen = await post({
+      ...validBody(),
+      model: 'smollm2-135m-instruct',
+      attempts: 1,
+      candidates: 2,
+      refineMoves: 0,
+    });
     assert.equal(chosen.status, 200);
     assert.equal(received[1]?.model, 'smollm2-135m-instruct');
     assert.equal(received[1]?.attempts, 1);
     assert.equal(received[1]?.candidates, 2);
+    assert.equal(received[1]?.refine_moves, 0);
   });
 
   it('a task the learner rejects (InvalidTrainingInput) is not retried: 422 with the workflow id', async () => {

@@ -21,6 +21,8 @@ export interface SixgOrchestrationInput {
   attempts?: number;
   /** Valid plans the twin judges before answering, 1..8; null or absent: the learner's default. */
   candidates?: number | null;
+  /** Moves the twin may make to trim the chosen plan, 0..4; null or absent: the learner's default. */
+  refineMoves?: number | null;
 }
 
 export const defaultOrchestrationAttempts = 3;
@@ -38,5 +40,6 @@ export async function sixgOrchestrationWorkflow(input: SixgOrchestrationInput): 
     model: input.model ?? null,
     attempts: input.attempts ?? defaultOrchestrationAttempts,
     candidates: input.candidates ?? null,
+    refine_moves: input.refineMoves ?? null,
   });
 }

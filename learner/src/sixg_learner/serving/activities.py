@@ -25,6 +25,8 @@ class OrchestrateTaskInput(BaseModel):
     attempts: int = Field(default=DEFAULT_ATTEMPTS, ge=1, le=5)
     candidates: int | None = Field(default=None, ge=1, le=8)
     """Valid plans the twin judges before answering; None: orchestrate.DEFAULT_CANDIDATES."""
+    refine_moves: int | None = Field(default=None, ge=0, le=4)
+    """Moves the twin may make to trim the chosen plan; 0: the model's plan as it is; None: the default."""
 
 
 @activity.defn(name="orchestrate_task")
@@ -45,7 +47,7 @@ async def orchestrate_task(inp: OrchestrateTaskInput) -> dict[str, Any]:
         model = await asyncio.to_thread(choose_model, base_url, inp.model)
     except ValueError as err:
         raise invalid_input(str(err)) from err
-    answer = await asyncio.to_thread(orchestrate, task, base_url, model, inp.attempts, inp.candidates)
+    answer = await asyncio.to_thread(orchestrate, task, base_url, model, inp.attempts, inp.candidates, inp.refine_moves)
     return answer.model_dump(mode="json")
 
 

@@ -14,6 +14,13 @@ and the first that meets the QoS is the answer, else the best-scoring one. Every
 the reply. The reply says what the answer achieves, whether that meets the QoS and its eq. (2)
 score. When no draw gives a valid plan, the reply says so with every attempt's reason: the caller
 decides what to fall back on; nothing is invented here.
+
+Then the twin trims the chosen plan (`refine_moves`, default 2): when it meets the QoS, up to that many
+steepest-ascent moves of `repair.climb` (one edit group a move: fewer LDPC iterations, a higher MCS,
+fewer PRBs, …), each kept only if the plan still meets the QoS at the task's SNR lowered by
+`REFINE_MARGIN_DB`, so the leaner plan is not on the edge of failing. This is search at serving time,
+not learning: the reply keeps the model's own plan and score in `refined`, and docs/RLDTF.md reports
+the model's figures apart from the refined ones. `refine_moves = 0` answers with the model's plan.
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from twin_bridge.orchestration import Orchestration
+from twin_bridge.orchestration import Orchestration, TwinResult
 
 from sixg_learner.chat import LOCAL_MODEL_ID, SIXG_MODEL_ID, served_models
 from sixg_learner.generation.served import POLICY_TEMPERATURE, OpenAIGenerator, listed_prompt
+from sixg_learner.tasks.generate import witness_of
 from sixg_learner.tasks.prompting import parse_orchestration
-from sixg_learner.tasks.reward import judge
+from sixg_learner.tasks.repair import climb
+from sixg_learner.tasks.reward import Verdict, judge
 from sixg_learner.tasks.scoring import system_level_evaluator
 from sixg_learner.tasks.task import Task
 
@@ -35,6 +44,10 @@ DEFAULT_ATTEMPTS = 3
 """Invalid answers in a row before giving up (the one default; the activity input takes it from here)."""
 DEFAULT_CANDIDATES = 4
 """Plans judged on the twin before answering (the one default; the API and workflow pass null for it)."""
+DEFAULT_REFINE_MOVES = 2
+"""Moves the twin may make to trim the chosen plan (the one default; the API and workflow pass null for it)."""
+REFINE_MARGIN_DB = 1.0
+"""Each trimming move must still meet the QoS this far below the task's SNR."""
 
 
 class Attempt(BaseModel):
@@ -51,6 +64,16 @@ class Candidate(BaseModel):
     score: float | None
 
 
+class Refinement(BaseModel):
+    """How the twin trimmed the chosen plan; the model's own plan and its score, kept."""
+
+    model_orchestration: dict[str, Any]
+    model_score: float
+    moves: int = Field(ge=0, description="moves made; 0: no leaner plan holds the QoS with the margin")
+    changed: list[str] = Field(description="the edit groups in which the answer differs from the model's plan")
+    margin_db: float
+
+
 class OrchestrationAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str
@@ -61,6 +84,8 @@ class OrchestrationAnswer(BaseModel):
     achieved: dict[str, float] | None = None
     fulfilled: bool = False
     score: float | None = None
+    refined: Refinement | None = None
+    """Set when the twin was asked to trim a plan that meets the QoS (module docstring)."""
     seconds: float = Field(ge=0)
 
 
@@ -79,14 +104,23 @@ def choose_model(base_url: str, requested: str | None) -> str:
 
 
 def orchestrate(
-    task: Task, base_url: str, model: str, attempts: int = DEFAULT_ATTEMPTS, candidates: int | None = None
+    task: Task,
+    base_url: str,
+    model: str,
+    attempts: int = DEFAULT_ATTEMPTS,
+    candidates: int | None = None,
+    refine_moves: int | None = None,
 ) -> OrchestrationAnswer:
-    """Asks `model` for `task`'s link and has the twin judge up to `candidates` valid plans (module docstring)."""
+    """Asks `model` for `task`'s link, has the twin judge up to `candidates` valid plans and trim the chosen one
+    by up to `refine_moves` moves (module docstring)."""
     wanted = DEFAULT_CANDIDATES if candidates is None else candidates
+    moves = DEFAULT_REFINE_MOVES if refine_moves is None else refine_moves
     if attempts < 1:
         raise ValueError(f"attempts must be >= 1, got {attempts}")
     if wanted < 1:
         raise ValueError(f"candidates must be >= 1, got {wanted}")
+    if moves < 0:
+        raise ValueError(f"refine_moves must be >= 0, got {moves}")
     started = time.perf_counter()
     tried: list[Attempt] = []
     judged: list[tuple[Candidate, Orchestration, Any, Any]] = []
@@ -134,6 +168,8 @@ def orchestrate(
     if judged:
         # The first that meets the QoS (the loop stopped there), else the best eq. (2) score.
         _, plan, result, verdict = max(judged, key=lambda j: (j[3].satisfied, j[3].reward))
+        if verdict.satisfied and moves > 0:
+            plan, result, verdict, answer.refined = _refine(task, plan, result, verdict, moves)
         achieved = verdict.achieved
         answer.orchestration = plan.model_dump(mode="json")
         answer.twin = result.model_dump(mode="json")
@@ -146,3 +182,25 @@ def orchestrate(
         answer.score = verdict.reward
     answer.seconds = time.perf_counter() - started
     return answer
+
+
+def _refine(
+    task: Task, plan: Orchestration, result: TwinResult, verdict: Verdict, moves: int
+) -> tuple[Orchestration, TwinResult, Verdict, Refinement]:
+    """The chosen plan after up to `moves` trimming moves on the twin, with its result and verdict, and the record."""
+    trimmed = climb(task, witness_of(plan, result, verdict), max_moves=moves, margin_db=REFINE_MARGIN_DB)
+    record = Refinement(
+        model_orchestration=plan.model_dump(mode="json"),
+        model_score=verdict.reward,
+        moves=trimmed.moves,
+        changed=list(trimmed.changed),
+        margin_db=REFINE_MARGIN_DB,
+    )
+    if trimmed.moves == 0:
+        return plan, result, verdict, record
+    leaner = Orchestration(link=trimmed.witness.link, scenario=plan.scenario)
+    (leaner_result,) = system_level_evaluator([leaner])
+    leaner_verdict = judge(leaner_result, leaner, task.requirement()) if leaner_result is not None else None
+    if leaner_result is None or leaner_verdict is None or not leaner_verdict.satisfied:
+        raise RuntimeError("the twin judged a climbed plan differently the second time")  # climb checked it
+    return leaner, leaner_result, leaner_verdict, record
