@@ -8,7 +8,7 @@ export const sixgContracts = {
     path: '/v1/sixg/orchestrations',
     summary: 'Ask the served 6G-LLM for an orchestration of a task (the operator, or the network plane)',
     description:
-      'Runs a sixgOrchestrationWorkflow: the promoted model (sixg-llm, else the base SmolLM2) is asked for a link configuration in the task’s scenario (invalid answers retried up to `attempts` times in a row); each valid plan is run on the digital twin at system level, up to `candidates` plans (first greedy, then sampled), and the first that meets the QoS is the answer, else the best-scoring one. A plan that meets the QoS is then trimmed on the twin by up to `refineMoves` moves (default 2; each must still meet the QoS 1 dB below the SNR); `refined` keeps the model’s own plan and score. Waits up to 3 minutes for the answer, then answers 202 with the workflow id.',
+      'Runs a sixgOrchestrationWorkflow: the promoted model (sixg-llm, else the base SmolLM2) is asked for a link configuration in the task’s scenario (invalid answers retried up to `attempts` times in a row); each valid plan is run on the digital twin at system level, up to `candidates` plans (first greedy, then sampled), and the first that meets the QoS is the answer, else the best-scoring one. A plan that meets the QoS is then trimmed on the twin by up to `refineMoves` moves (default 8, in practice it stops at a local optimum after about 2; each must still meet the QoS 1 dB below the SNR); `refined` keeps the model’s own plan and score. Waits up to 3 minutes for the answer, then answers 202 with the workflow id.',
     access: 'operator',
     body: { schema: orchestrationRequestSchema },
     responses: {

@@ -227,9 +227,9 @@ export const orchestrationRefineMovesSchema = z
   .number()
   .int()
   .min(0)
-  .max(4)
+  .max(8)
   .describe(
-    'moves the digital twin may make to trim the chosen plan (fewer LDPC iterations, a higher MCS, fewer PRBs …), each still meeting the QoS 1 dB below the SNR; 0: the model’s plan as it is (none given: the learner default, 2)',
+    'moves the digital twin may make to trim the chosen plan (fewer LDPC iterations, a higher MCS, fewer PRBs …), each still meeting the QoS 1 dB below the SNR; 0: the model’s plan as it is (none given: the learner default, 8: in practice the climb stops at a local optimum after about 2)',
   );
 
 export const orchestrateTaskInputSchema = z.strictObject({

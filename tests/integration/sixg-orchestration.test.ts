@@ -146,7 +146,7 @@ describe('POST /v1/sixg/orchestrations', () => {
       [{ ...validBody(), scenario: { snr_db: 15, channel_model: 'rayleigh' } }, ['scenario', 'channel_model']],
       [{ ...validBody(), attempts: 6 }, ['attempts']],
       [{ ...validBody(), candidates: 9 }, ['candidates']],
-      [{ ...validBody(), refineMoves: 5 }, ['refineMoves']],
+      [{ ...validBody(), refineMoves: 9 }, ['refineMoves']],
       [{ ...validBody(), description: '' }, ['description']],
     ];
     for (const [body, path] of cases) {

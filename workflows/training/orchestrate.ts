@@ -21,7 +21,7 @@ export interface SixgOrchestrationInput {
   attempts?: number;
   /** Valid plans the twin judges before answering, 1..8; null or absent: the learner's default. */
   candidates?: number | null;
-  /** Moves the twin may make to trim the chosen plan, 0..4; null or absent: the learner's default. */
+  /** Moves the twin may make to trim the chosen plan, 0..8; null or absent: the learner's default. */
   refineMoves?: number | null;
 }
 

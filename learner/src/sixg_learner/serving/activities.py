@@ -25,7 +25,7 @@ class OrchestrateTaskInput(BaseModel):
     attempts: int = Field(default=DEFAULT_ATTEMPTS, ge=1, le=5)
     candidates: int | None = Field(default=None, ge=1, le=8)
     """Valid plans the twin judges before answering; None: orchestrate.DEFAULT_CANDIDATES."""
-    refine_moves: int | None = Field(default=None, ge=0, le=4)
+    refine_moves: int | None = Field(default=None, ge=0, le=8)
     """Moves the twin may make to trim the chosen plan; 0: the model's plan as it is; None: the default."""
 
 
