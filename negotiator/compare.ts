@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:compare -- --model <episodes.jsonl> --baseline <episodes.jsonl> [--baseline …]
- *    [--mode off] [--out results/<file>.json]`
+ *    [--mode off] [--subset all|firm|no-firm] [--out results/<file>.json]`
  *
  * Does a model land closer to eq. (1)'s optimum than a trivial baseline (docs/NEGOTIATOR.md)? Episodes
  * of the same held-out scenarios are paired by scenario id, in one optimizer mode, over the scenarios
@@ -8,6 +8,10 @@
  * the model is closer) gets a percentile-bootstrap 95 % interval (10,000 resamples, seeded). Each
  * baseline's own agreement count is reported beside it, since a baseline that never agrees (random
  * answers) pairs with nothing.
+ *
+ * `--subset firm` keeps the scenarios where some party is firm (disagreeable or toxic), `no-firm` the
+ * others: a negotiator true to its personalities is dragged toward a firm party (Fig. 3a), which shows
+ * as error to the optimum in the first subset and not in the second.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +22,17 @@ import { optimizerModeSchema, type OptimizerMode } from '../core/negotiation/sch
 import type { Episode } from './episode.ts';
 import { readEpisodes } from './select.ts';
 
+export const subsets = ['all', 'firm', 'no-firm'] as const;
+export type Subset = (typeof subsets)[number];
+const firmPersonalities: ReadonlySet<string> = new Set(['disagreeable', 'toxic']);
+
+/** Whether a scenario is in `subset` (module docstring). */
+export function inSubset(episode: Episode, subset: Subset): boolean {
+  if (subset === 'all') return true;
+  const firm = episode.scenario.request.parties.some((p) => firmPersonalities.has(p.personality));
+  return subset === 'firm' ? firm : !firm;
+}
+
 export interface PairedComparison {
   baseline: string;
   episodes: number;
@@ -25,6 +40,9 @@ export interface PairedComparison {
   modelAgreed: number;
   /** Scenarios where both agreed. */
   paired: number;
+  /** The model's and the baseline's mean error to the optimum over the paired scenarios (Mbps). */
+  modelMeanErrorMbps: number | null;
+  baselineMeanErrorMbps: number | null;
   meanDifferenceMbps: number | null;
   ci95: [number, number] | null;
   modelCloser: number;
@@ -32,10 +50,10 @@ export interface PairedComparison {
 }
 
 /** Error to the optimum per scenario id, for the episodes in `mode` (null where no consensus). */
-function errorsById(episodes: readonly Episode[], mode: OptimizerMode): Map<string, number | null> {
+function errorsById(episodes: readonly Episode[], mode: OptimizerMode, subset: Subset): Map<string, number | null> {
   return new Map(
     episodes
-      .filter((e) => e.scenario.request.optimizerMode === mode)
+      .filter((e) => e.scenario.request.optimizerMode === mode && inSubset(e, subset))
       .map((e) => [e.scenario.id, e.reward.consensus ? (e.reward.mediator.errorToOptimum ?? 0) : null]),
   );
 }
@@ -56,13 +74,18 @@ export function comparePaired(
   baseline: readonly Episode[],
   mode: OptimizerMode,
   name: string,
+  subset: Subset = 'all',
 ): PairedComparison {
-  const ours = errorsById(model, mode);
-  const theirs = errorsById(baseline, mode);
+  const ours = errorsById(model, mode, subset);
+  const theirs = errorsById(baseline, mode, subset);
   const differences: number[] = [];
+  const pairs: [number, number][] = [];
   for (const [id, error] of ours) {
     const other = theirs.get(id);
-    if (error !== null && other !== undefined && other !== null) differences.push(error - other);
+    if (error !== null && other !== undefined && other !== null) {
+      differences.push(error - other);
+      pairs.push([error, other]);
+    }
   }
   const ci = differences.length > 0 ? bootstrapMean95(differences) : null;
   return {
@@ -71,6 +94,8 @@ export function comparePaired(
     baselineAgreed: [...theirs.values()].filter((e) => e !== null).length,
     modelAgreed: [...ours.values()].filter((e) => e !== null).length,
     paired: differences.length,
+    modelMeanErrorMbps: pairs.length > 0 ? round(mean(pairs.map((p) => p[0])), 2) : null,
+    baselineMeanErrorMbps: pairs.length > 0 ? round(mean(pairs.map((p) => p[1])), 2) : null,
     meanDifferenceMbps: differences.length > 0 ? round(mean(differences), 2) : null,
     ci95: ci ? [round(ci[0], 2), round(ci[1], 2)] : null,
     modelCloser: differences.filter((d) => d < -1e-9).length,
@@ -84,6 +109,7 @@ if (import.meta.main) {
       model: { type: 'string' },
       baseline: { type: 'string', multiple: true },
       mode: { type: 'string', default: 'off' },
+      subset: { type: 'string', default: 'all' },
       out: { type: 'string' },
     },
   });
@@ -91,13 +117,15 @@ if (import.meta.main) {
     throw new Error('usage: negotiator:compare --model FILE.jsonl --baseline FILE.jsonl [--baseline …] [--mode off]');
   }
   const mode = optimizerModeSchema.parse(args.mode);
+  const subset = subsets.find((s) => s === args.subset);
+  if (!subset) throw new Error(`--subset ${args.subset}: expected one of ${subsets.join(', ')}`);
   const model = readEpisodes(args.model);
-  const rows = args.baseline.map((file) => comparePaired(model, readEpisodes(file), mode, path.basename(file)));
+  const rows = args.baseline.map((file) => comparePaired(model, readEpisodes(file), mode, path.basename(file), subset));
   for (const row of rows) {
     const diff =
       row.meanDifferenceMbps === null
         ? 'nothing to pair'
-        : `${row.meanDifferenceMbps} Mbps (95 % CI ${row.ci95![0]} to ${row.ci95![1]}), closer in ${row.modelCloser}, farther in ${row.modelFarther}`;
+        : `model ${row.modelMeanErrorMbps} vs ${row.baselineMeanErrorMbps} Mbps, difference ${row.meanDifferenceMbps} Mbps (95 % CI ${row.ci95![0]} to ${row.ci95![1]}), closer in ${row.modelCloser}, farther in ${row.modelFarther}`;
     process.stdout.write(
       `${row.baseline}: agreed ${row.baselineAgreed}/${row.episodes}; model ${row.modelAgreed}; paired ${row.paired}: ${diff}\n`,
     );
@@ -105,6 +133,9 @@ if (import.meta.main) {
   if (args.out) {
     mkdirSync(path.dirname(args.out), { recursive: true });
     const command = `npm run negotiator:compare -- ${process.argv.slice(2).join(' ')}`;
-    writeFileSync(args.out, JSON.stringify({ command, model: args.model, mode, comparisons: rows }, null, 2) + '\n');
+    writeFileSync(
+      args.out,
+      JSON.stringify({ command, model: args.model, mode, subset, comparisons: rows }, null, 2) + '\n',
+    );
   }
 }

@@ -17,7 +17,7 @@ import {
 import { meanConcession, rewardEpisode, statesValue, targetConcession } from '../../negotiator/rewards.ts';
 import { drawScenario, drawScenarios, requestOf } from '../../negotiator/scenarios.ts';
 import { capBoTurns, capMaestroTurns, focusTurns, selectTurns, type SftRecord } from '../../negotiator/select.ts';
-import { bootstrapMean95, comparePaired } from '../../negotiator/compare.ts';
+import { bootstrapMean95, comparePaired, inSubset } from '../../negotiator/compare.ts';
 import { wilson } from '../../negotiator/summary.ts';
 import type { Episode } from '../../negotiator/episode.ts';
 
@@ -459,6 +459,24 @@ describe('negotiator paired comparison against a baseline', () => {
     );
     assert.equal(never.meanDifferenceMbps, null);
     assert.equal(never.ci95, null);
+  });
+  it('splits the pairs by whether some party is firm (disagreeable or toxic)', () => {
+    const model = offIndices.map((i) => episode(i, 2));
+    const baseline = offIndices.map((i) => episode(i, 5));
+    const firm = comparePaired(model, baseline, 'off', 'rule', 'firm');
+    const rest = comparePaired(model, baseline, 'off', 'rule', 'no-firm');
+    assert.equal(firm.paired + rest.paired, offIndices.length);
+    const firmCount = offIndices.filter((i) => inSubset(episode(i, 0), 'firm')).length;
+    assert.equal(firm.paired, firmCount);
+    assert.ok(
+      offIndices.every((i) =>
+        scenario(i).request.parties.some((p) => p.personality === 'disagreeable' || p.personality === 'toxic')
+          ? inSubset(episode(i, 0), 'firm')
+          : inSubset(episode(i, 0), 'no-firm'),
+      ),
+    );
+    if (firm.paired > 0) assert.equal(firm.modelMeanErrorMbps, 2);
+    if (rest.paired > 0) assert.equal(rest.baselineMeanErrorMbps, 5);
   });
   it('gives a bootstrap interval around the mean that narrows with more data', () => {
     const few = bootstrapMean95([-4, 0, 4]);
