@@ -26,7 +26,7 @@ from typing import Any
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint
 from sixg_learner.evaluation.compare import bootstrap_mean_interval, wilson_interval
 from sixg_learner.serving.orchestrate import DEFAULT_CANDIDATES, OrchestrationAnswer, choose_model, orchestrate
-from sixg_learner.tasks.task import Task, load_tasks
+from sixg_learner.tasks.task import Task, file_sha256, load_tasks
 
 
 def task_record(task: Task, answer: OrchestrationAnswer) -> dict[str, Any]:
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(records)
     report = {
         "tasks_file": str(args.tasks),
+        "tasks_sha256": file_sha256(args.tasks),
         "model": model,
         "candidates": args.candidates,
         "refine_moves": args.refine_moves,
