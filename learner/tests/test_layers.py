@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "generation": {"tasks", "chat"},
     "export": {"generation", "tasks", "files"},
     "training": {"tasks", "generation", "export", "files", "chat", "errors"},
-    "evaluation": {"tasks", "generation", "training", "export", "files", "chat"},
+    "evaluation": {"tasks", "generation", "training", "export", "files", "chat", "serving"},
     "serving": {"tasks", "generation", "chat", "errors"},
     # the process hosting the jobs' activities, and its TypeScript contract
     "worker": {"training", "serving"},
