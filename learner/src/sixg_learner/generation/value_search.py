@@ -2,10 +2,11 @@
 
 Why: the grammar spells a value one token at a time (a digit, for the 135M model's tokenizer), so
 token-level greedy picks the likeliest *first digit* on its own. Where the values the model wants share
-a leading digit, that digit collects their mass: a model taught 10 and 15 LDPC iterations writes "1"
-first, and in a cell whose decoder budget is under 10 the grammar can then only close the value, at 1
-(docs/RLDTF.md, session 19: 39 of 60 dev answers). The mode of the model's distribution over whole
-values is what greedy decoding is meant to return, and that is
+a leading digit, that digit collects their mass: a model that wants 10 or 15 LDPC iterations writes "1"
+first, and in a cell whose decoder budget is under 10 the grammar can then only close the value, at 1.
+(Session 19 suspected this behind its polish model's one-iteration answers; its targets asked for one
+iteration, so that was not the cause: docs/RLDTF.md, session 20.) The mode of the model's distribution
+over whole values is what greedy decoding is meant to return, and that is
 
     argmax over allowed values v of  log p(tokens(v)) + log p(end | tokens(v)),
 
