@@ -475,8 +475,9 @@ describe('negotiator paired comparison against a baseline', () => {
           : inSubset(episode(i, 0), 'no-firm'),
       ),
     );
-    if (firm.paired > 0) assert.equal(firm.modelMeanErrorMbps, 2);
-    if (rest.paired > 0) assert.equal(rest.baselineMeanErrorMbps, 5);
+    assert.ok(firm.paired > 0 && rest.paired > 0, 'the drawn scenarios hold both kinds');
+    assert.equal(firm.modelMeanErrorMbps, 2);
+    assert.equal(rest.baselineMeanErrorMbps, 5);
   });
   it('gives a bootstrap interval around the mean that narrows with more data', () => {
     const few = bootstrapMean95([-4, 0, 4]);
