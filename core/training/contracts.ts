@@ -57,10 +57,11 @@ export const distillInputSchema = z.strictObject({
   seed: z.number().int(),
   learning_rate: z.number().gt(0).lt(1).nullable().describe("SFT learning rate; null: the learner's default"),
   targets: z
-    .enum(['witness', 'repair', 'rule-repair', 'polish'])
+    .enum(['witness', 'repair', 'rule-repair', 'lean-repair', 'polish'])
     .describe(
       "witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else its nearest " +
-        "repair; rule-repair: the same from the hand rule's plan; polish: as repair, every working answer " +
+        "repair; rule-repair: the same from the hand rule's plan; lean-repair: the same from the lean " +
+        "rule's plan; polish: as repair, every working answer " +
         'trimmed by up to polish_moves climb moves on eq. (2)',
     ),
   polish_moves: z
@@ -72,11 +73,11 @@ export const distillInputSchema = z.strictObject({
     .describe('polish: the most edit-group moves a working answer is trimmed by'),
   target_margin_db: z.number().min(0).max(20).describe('the targets must meet the QoS this many dB below the SNR too'),
   prompt: z
-    .enum(['plain', 'link-budget', 'compact'])
+    .enum(['plain', 'link-budget', 'compact', 'lean'])
     .nullable()
     .describe(
       "the prompt the model is trained with (link-budget: plus the task's link budget; compact: the " +
-        "same in at most 400 tokens); null: the base's",
+        "same in at most 400 tokens; lean: compact, its budget line naming the leanest plan); null: the base's",
     ),
   device: z
     .string()

@@ -17,7 +17,7 @@ import torch
 from sixg_learner.export.convert import load_gguf_tokenizer
 from sixg_learner.generation.grammar import RowState, StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, load_policy
-from sixg_learner.tasks.link_budget import rule_link
+from sixg_learner.tasks.link_budget import lean_rule_link, rule_link
 from sixg_learner.tasks.prompting import answer_text
 from sixg_learner.tasks.reward import judge
 from sixg_learner.tasks.scoring import system_level_evaluator
@@ -171,6 +171,15 @@ def test_rule_repair_targets_start_from_the_rule_and_keep_it_where_it_works(tmp_
             assert target.witness.link != rule
     assert counts["kept"] >= 1 and counts["kept"] < len(tasks), "the rule works on some of these tasks, not all"
     assert (tmp_path / "targets.key").read_text() == "rule-repair:1.0", "not mistaken for the model's repairs"
+
+
+def test_lean_repair_targets_start_from_the_lean_rule(tmp_path: Path) -> None:
+    tasks = load_tasks(TRAIN_TASKS)[:6]
+    targets, counts = repair_targets(None, tasks, 1.0, tmp_path / "targets.jsonl", 160, start="lean-rule")  # type: ignore[arg-type]
+    assert counts["kept"] >= 1 and counts["kept"] + counts["repaired"] + counts["witness"] == len(tasks)
+    kept = [t for t, task in zip(targets, tasks, strict=True) if t.witness and t.witness.link == lean_rule_link(task)]
+    assert len(kept) == counts["kept"], "kept where the lean rule works, its own plan"
+    assert (tmp_path / "targets.key").read_text() == "lean-rule-repair:1.0", "not mistaken for the rule's targets"
 
 
 def test_polished_targets_trim_working_answers_into_leaner_plans_that_keep_the_margin(tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def test_a_schema_with_other_fields_is_not_the_answers(tokenizer: PreTrainedToke
         grammar_for(tokenizer).narrowing_of(schema)
 
 
-def test_the_compact_prompt_fits_the_issues_400_tokens(tokenizer: PreTrainedTokenizerBase) -> None:
+def test_the_compact_and_lean_prompts_fit_the_issues_400_tokens(tokenizer: PreTrainedTokenizerBase) -> None:
     # issue 13's bound, counted as training and the model server count it: the chat template included
     tasks = load_tasks(next((Path(__file__).parents[1] / "data" / "eval").glob("tasks-*.jsonl")))
 
@@ -168,6 +168,6 @@ def test_the_compact_prompt_fits_the_issues_400_tokens(tokenizer: PreTrainedToke
         return [len(tokenizer(text, add_special_tokens=False)["input_ids"]) for text in texts]
 
     counts = {prompt: tokens(prompt) for prompt in PROMPTS}
-    assert max(counts["compact"]) <= 400
+    assert max(counts["compact"]) <= 400 and max(counts["lean"]) <= 400
     assert sum(counts["compact"]) < sum(counts["link-budget"]) - 50 * len(tasks), "the same task, fewer words"
     assert sum(counts["link-budget"]) > sum(counts["plain"]), "the link budget line is in both longer prompts"

@@ -40,15 +40,15 @@ export interface RetrainingInput {
     learningRate?: number;
     /**
      * What the model imitates (default 'witness'): the grid's best plan, its own answer repaired, the
-     * hand rule's plan repaired, or its own answer repaired and trimmed toward the twin's local optimum
+     * hand rule's plan repaired, the lean rule's plan repaired ('lean-repair'), or its own answer repaired and trimmed toward the twin's local optimum
      * by up to `polishMoves` moves (default 2).
      */
-    targets?: 'witness' | 'repair' | 'rule-repair' | 'polish';
+    targets?: 'witness' | 'repair' | 'rule-repair' | 'lean-repair' | 'polish';
     polishMoves?: number;
     targetMarginDb?: number;
     /** The prompt the model learns with (default: the base's); 'link-budget' adds the task's link budget,
-     * 'compact' says the same in at most 400 tokens. */
-    prompt?: 'plain' | 'link-budget' | 'compact';
+     * 'compact' says the same in at most 400 tokens, 'lean' names the budget's leanest plan too. */
+    prompt?: 'plain' | 'link-budget' | 'compact' | 'lean';
     /** Where the learner worker trains (default 'cpu'); 'cuda' needs a worker on a machine with a GPU. */
     device?: string;
   };

@@ -11,6 +11,8 @@
   receive antennas up to 4, LS estimation, LMMSE, 20 LDPC iterations within the decoder budget, no
   HARQ). It reads the task's state (free PRBs, antennas, decoder budget) only to stay inside it. Its
   constants were set on the training tasks, never on the evaluation tasks.
+- **Lean rule** (`--model lean-rule`, session 21): the rule with the budget's leanest MCS, PRBs and LDPC
+  iterations (`link_budget.lean_fit`), still without the twin; a stronger baseline the issue did not name.
 
 Both answer in the same JSON as the model, so `evaluate` scores them like any other generator.
 """
@@ -32,6 +34,7 @@ from sixg_learner.tasks.link_budget import (
     RULE_LDPC_ITERATIONS,
     RX_ANTENNAS,
     SHORT_DELAY_MS,
+    lean_rule_link,
     rule_link,
 )
 from sixg_learner.tasks.reward import judge
@@ -110,6 +113,23 @@ class RulePlanGenerator:
             "bler_threshold": "the task's max BER, rounded down to a decade",
             "scs_khz": {"default": DEFAULT_SCS_KHZ, f"delay below {SHORT_DELAY_MS} ms": 60},
             "fixed": {"rx_antennas_up_to": RX_ANTENNAS, "ldpc": RULE_LDPC_ITERATIONS, "layers": 1},
+        }
+
+
+class LeanRulePlanGenerator:
+    """The rule with its link budget's leanest plan (`link_budget.lean_fit`): among the MCS up to the budget's, the
+    one whose fewest PRBs land nearest the throughput need, and the fewest LDPC iterations the SINR left over
+    the margin pays for. No twin in the loop; the plan the `lean` prompt's budget line names."""
+
+    def __call__(self, task: Task) -> str:
+        return answer_json(lean_rule_link(task))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **RulePlanGenerator().describe(),
+            "kind": "lean_rule",
+            "lean": "MCS ≤ the rule's and PRBs minimising eq. (2)'s throughput waste plus PRB and decoder shares; "
+            "LDPC iterations from the spare SINR at 0.8 dB per halving",
         }
 
 

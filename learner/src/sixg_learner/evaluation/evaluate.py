@@ -57,7 +57,7 @@ from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig,
 from twin_bridge.service import BatchItem, BatchReport, TwinService, parse_plan
 
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint, served_models
-from sixg_learner.evaluation.baselines import ConstantPlanGenerator, RulePlanGenerator
+from sixg_learner.evaluation.baselines import ConstantPlanGenerator, LeanRulePlanGenerator, RulePlanGenerator
 from sixg_learner.export.convert import LINEAGE_FILE
 from sixg_learner.export.ship import PROMOTED_FILE
 from sixg_learner.generation.served import OpenAIGenerator
@@ -594,7 +594,8 @@ def main(argv: list[str] | None = None) -> int:
         "--model",
         required=True,
         help="a served model id, a baseline ('random' valid plans, the 'constant' plan chosen on training tasks, "
-        "the hand 'rule'), 'promoted', hf:<HF folder>, or policy:<HF folder or training checkpoint> "
+        "the hand 'rule', the 'lean-rule': the rule with its budget's leanest MCS, PRBs and LDPC iterations), "
+        "'promoted', hf:<HF folder>, or policy:<HF folder or training checkpoint> "
         "(the training policy, greedy under the answer grammar)",
     )
     parser.add_argument(
@@ -644,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
             twin=twin,
             num_slots=args.num_slots,
             seed=args.seed,
-            chunk_size=args.chunk_size or (16 if args.model in ("random", "constant", "rule") else 4),
+            chunk_size=args.chunk_size or (16 if args.model in ("random", "constant", "rule", "lean-rule") else 4),
             processes=max(1, args.processes),
             on_record=show,
         )
@@ -663,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
         report = run(ConstantPlanGenerator())
     elif args.model == "rule":
         report = run(RulePlanGenerator())
+    elif args.model == "lean-rule":
+        report = run(LeanRulePlanGenerator())
     elif args.model.startswith("policy:"):
         report = run(PolicyGenerator(args.model[len("policy:") :], tasks, args.max_tokens, args.temperature, args.seed))
     elif args.model.startswith("hf:"):

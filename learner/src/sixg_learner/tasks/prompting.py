@@ -34,7 +34,7 @@ from typing import Any, Literal
 from twin_bridge.orchestration import LinkConfig, Orchestration, ScenarioConfig, schema_document
 from twin_bridge.service import parse_plan
 
-from sixg_learner.tasks.link_budget import hint_text, link_budget
+from sixg_learner.tasks.link_budget import hint_text, lean_fit, lean_hint_text, link_budget
 from sixg_learner.tasks.task import Task
 
 ROLE = (
@@ -65,6 +65,10 @@ COMPACT_ROLE = (
     "state is rejected."
 )
 
+# The `lean` prompt's: compact's without its last sentence, which the grammar enforces anyway (a plan beyond the cell
+# state cannot be written), so that the longer budget line still fits the 400 tokens.
+LEAN_ROLE = COMPACT_ROLE.removesuffix(" A link beyond the cell state is rejected.")
+
 COMPACT_HOW_CHOICES_ACT = (
     "Throughput grows with num_prbs, MCS and num_layers; a higher MCS needs more SINR. Layers split the SINR. "
     "Fading costs SINR unless antennas or PRBs add diversity. With ls estimation a fast UE loses SINR; a shorter "
@@ -94,18 +98,22 @@ def state_text(scenario: ScenarioConfig) -> str:
     )
 
 
-PromptKind = Literal["plain", "link-budget", "compact"]
-PROMPTS: tuple[PromptKind, ...] = ("plain", "link-budget", "compact")
+PromptKind = Literal["plain", "link-budget", "compact", "lean"]
+PROMPTS: tuple[PromptKind, ...] = ("plain", "link-budget", "compact", "lean")
 """`plain`: the task, its needs, its radio and its cell state. `link-budget`: the same and one line more,
 the task's link budget (`tasks.link_budget`: the MCS its SNR carries with a margin, the PRBs for its
 throughput). `compact`: link-budget's user message under a shorter system message (≤ 400 tokens in all
-with SmolLM2's chat template). A model is trained and served with one of them; its checkpoint and manifest
-say which."""
+with SmolLM2's chat template). `lean`: compact's system message less one sentence, and a budget line that also names the
+budget's leanest plan (`link_budget.lean_fit`: the MCS and PRBs nearest the need, the LDPC iterations its
+spare SINR allows), within the same 400 tokens. A model is trained and served with one of them; its checkpoint
+and manifest say which."""
 
 
 @lru_cache(maxsize=len(PROMPTS))
 def system_prompt(prompt: PromptKind = "plain") -> str:
     """Zero-shot: no worked example to copy (a fixed one anchored every greedy answer to its own plan)."""
+    if prompt == "lean":
+        return "\n".join([LEAN_ROLE, COMPACT_HOW_CHOICES_ACT, ANSWER_FORMAT])
     if prompt == "compact":
         return "\n".join([COMPACT_ROLE, COMPACT_HOW_CHOICES_ACT, ANSWER_FORMAT])
     if prompt not in PROMPTS:
@@ -126,6 +134,9 @@ def task_prompt(task: Task, prompt: PromptKind = "plain") -> str:
     )
     if prompt in ("link-budget", "compact"):
         text += "\n" + hint_text(link_budget(task))
+    elif prompt == "lean":
+        budget = link_budget(task)
+        text += "\n" + lean_hint_text(budget, lean_fit(task, budget))
     elif prompt != "plain":
         raise ValueError(f"unknown prompt {prompt!r}: one of {', '.join(PROMPTS)}")
     return text

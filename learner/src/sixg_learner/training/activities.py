@@ -67,10 +67,11 @@ class DistillInput(BaseModel):
     epochs: int = Field(ge=1, le=20)
     seed: int = 0
     learning_rate: float | None = Field(default=None, gt=0, lt=1, description="SFT learning rate; None: DistillArgs'")
-    targets: Literal["witness", "repair", "rule-repair", "polish"] = Field(
+    targets: Literal["witness", "repair", "rule-repair", "lean-repair", "polish"] = Field(
         default="witness",
         description="witness: the grid's best plan; repair: the base's own answer where it meets the QoS, else "
-        "its nearest repair; rule-repair: the same from the hand rule's plan; polish: as repair, every working "
+        "its nearest repair; rule-repair: the same from the hand rule's plan; lean-repair: the same from the lean "
+        "rule's plan; polish: as repair, every working "
         "answer trimmed by up to polish_moves climb moves on eq. (2)",
     )
     polish_moves: int = Field(
@@ -79,10 +80,10 @@ class DistillInput(BaseModel):
     target_margin_db: float = Field(
         default=0.0, ge=0, le=20, description="the targets must meet the QoS this many dB below the SNR too"
     )
-    prompt: Literal["plain", "link-budget", "compact"] | None = Field(
+    prompt: Literal["plain", "link-budget", "compact", "lean"] | None = Field(
         default=None,
         description="the prompt the model is trained with (link-budget: plus the task's link budget; compact: the "
-        "same in at most 400 tokens); null: the base's",
+        "same in at most 400 tokens; lean: compact, its budget line naming the leanest plan); null: the base's",
     )
     device: str = Field(
         default="cpu",

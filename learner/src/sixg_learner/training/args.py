@@ -26,7 +26,7 @@ from sixg_learner.generation.policy import LoraSettings
 from sixg_learner.generation.served import POLICY_TEMPERATURE
 from sixg_learner.tasks.prompting import PROMPTS
 
-DISTILL_TARGETS = ("witness", "repair", "rule-repair", "polish")
+DISTILL_TARGETS = ("witness", "repair", "rule-repair", "lean-repair", "polish")
 
 
 @dataclass
@@ -45,7 +45,8 @@ class Args:
         default=None,
         metadata={
             "help": "the prompt the run trains with: plain, link-budget (plain plus the task's link budget, "
-            "tasks/link_budget.py) or compact (link-budget in at most 400 tokens); unset: the starting "
+            "tasks/link_budget.py), compact (link-budget in at most 400 tokens) or lean (compact, the budget line "
+            "naming its leanest plan); unset: the starting "
             "checkpoint's (plain for a base)"
         },
     )
@@ -91,8 +92,10 @@ class DistillArgs(Args):
         metadata={
             "help": "witness: the grid's best plan per task; repair: the starting model's greedy answer where it "
             "meets the QoS, else its nearest repair on the twin (tasks/repair.py); rule-repair: the same from "
-            "the hand rule's plan instead of the model's answer; polish: as repair, with every answer that meets "
-            "the QoS trimmed by up to polish_moves steepest-ascent moves on eq. (2) (tasks/repair.py climb)"
+            "the hand rule's plan instead of the model's answer; lean-repair: the same from the lean rule's plan "
+            "(tasks/link_budget.py lean_rule_link, the plan the lean prompt names); polish: as repair, with every "
+            "answer that meets the QoS trimmed by up to polish_moves steepest-ascent moves on eq. (2) "
+            "(tasks/repair.py climb)"
         },
     )
     target_margin_db: float = field(

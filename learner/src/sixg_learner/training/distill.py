@@ -25,6 +25,8 @@ model then learns only the corrections the twin found necessary, in its own styl
 answers that already work. With `targets = "rule-repair"` the hand rule's plan stands in for the
 model's answer: the model learns the rule where it works and the twin's nearest fix where it does
 not, which a model reading the link budget in its prompt (`--prompt link-budget`) can learn to write.
+`targets = "lean-repair"` does the same from the lean rule's plan (`link_budget.lean_rule_link`), the
+plan the `lean` prompt's budget line names (`--prompt lean`).
 
 One epoch:
 
@@ -57,7 +59,7 @@ from twin_bridge.orchestration import Orchestration
 from sixg_learner.generation.grammar import AnswerGrammar, RowState, StateLimits, grammar_for
 from sixg_learner.generation.policy import Policy, Sequences, chat_prompts, derive_seed, sample, shared_prefix_len
 from sixg_learner.tasks.generate import find_witness, witness_of
-from sixg_learner.tasks.link_budget import rule_link
+from sixg_learner.tasks.link_budget import lean_rule_link, rule_link
 from sixg_learner.tasks.prompting import ParseFailure, answer_text, parse_orchestration
 from sixg_learner.tasks.repair import climb, repair
 from sixg_learner.tasks.reward import judge
@@ -231,7 +233,7 @@ def repair_targets(
     cache: Path,
     max_new_tokens: int,
     evaluate_plans: PlanEvaluator = system_level_evaluator,
-    start: Literal["model", "rule"] = "model",
+    start: Literal["model", "rule", "lean-rule"] = "model",
     polish_moves: int = 0,
 ) -> tuple[list[Task], dict[str, int]]:
     """The tasks with their witness replaced by what the starting policy should learn, and the counts of each kind.
@@ -245,10 +247,11 @@ def repair_targets(
 
     With `start="rule"` the hand rule's plan (`tasks.link_budget.rule_link`) stands in for the model's
     answer: the targets are the rule where it works and the twin's nearest fix of it where it does not,
-    what a model reading the link budget in its prompt can learn to write.
+    what a model reading the link budget in its prompt can learn to write. With `start="lean-rule"` the lean
+    rule's plan (`lean_rule_link`) does, the plan the `lean` prompt names.
     """
-    # the model's answers depend on the prompt it is asked with; the rule's do not
-    key = f"repair:{margin_db}:{policy.prompt}" if start == "model" else f"rule-repair:{margin_db}"
+    # the model's answers depend on the prompt it is asked with; the rules' do not
+    key = f"repair:{margin_db}:{policy.prompt}" if start == "model" else f"{start}-repair:{margin_db}"
     if polish_moves > 0:
         key += f":polish:{polish_moves}"
     cached = _cached_targets(cache, tasks, key)
@@ -256,8 +259,9 @@ def repair_targets(
         return cached, json.loads(cache.with_suffix(".counts").read_text())
     # and changed_<group> / polished_<group>: how often repairs and trims edit each group
     counts = {"kept": 0, "polished": 0, "repaired": 0, "witness": 0}
-    if start == "rule":
-        texts = [answer_text(rule_link(task)) for task in tasks]
+    if start != "model":
+        rule = rule_link if start == "rule" else lean_rule_link
+        texts = [answer_text(rule(task)) for task in tasks]
     else:
         texts = sample(
             policy,

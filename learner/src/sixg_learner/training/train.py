@@ -193,8 +193,8 @@ def run_distill(
     tasks = list(ctx.tasks)
     cache = ctx.out_dir / "targets.jsonl"
     counts: dict[str, int] = {}
-    if args.targets in ("repair", "rule-repair", "polish"):
-        start = "rule" if args.targets == "rule-repair" else "model"
+    if args.targets in ("repair", "rule-repair", "lean-repair", "polish"):
+        start = {"rule-repair": "rule", "lean-repair": "lean-rule"}.get(args.targets, "model")
         moves = args.polish_moves if args.targets == "polish" else 0
         tasks, counts = repair_targets(
             policy, tasks, args.target_margin_db, cache, args.max_new_tokens, start=start, polish_moves=moves
