@@ -1,5 +1,6 @@
 """`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, 10 PPO steps, one RS round to the
-compact prompt, packed), and the earlier runs with their flags. The stages are recorded, not run."""
+compact prompt, distillation to the lean prompt, packed), and the earlier runs with their flags. The stages are
+recorded, not run."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
 ) -> None:
     commands = _plan(monkeypatch, tmp_path, "--device", "cuda", "--pack")
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
-    assert phases == ["distill", "ppo", "rs"], "RS only for the last step, to the compact prompt"
+    assert phases == ["distill", "ppo", "rs", "distill"], "RS to the compact prompt, then distillation to the lean one"
     distill = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"])
     assert _flag(distill, "--tasks") == "learner/data/train/tasks-4d5b499080ac.jsonl"
     assert _flag(distill, "--prompt") == "link-budget" and _flag(distill, "--targets") == "rule-repair"
@@ -47,16 +48,37 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
     final = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "rs"])
     assert _flag(final, "--base").endswith("ppo/ppo-best") and _flag(final, "--prompt") == "compact"
     assert _flag(final, "--limit") == "800" and _flag(final, "--k") == "4" and _flag(final, "--rounds") == "1"
+    lean = [c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"]][1]
+    assert _flag(lean, "--base").endswith("rs-final/rs-best") and _flag(lean, "--prompt") == "lean"
+    assert _flag(lean, "--targets") == "lean-repair" and _flag(lean, "--target-margin-db") == "1.0"
+    assert (
+        _flag(lean, "--limit") == "800"
+        and _flag(lean, "--epochs") == "2"
+        and _flag(lean, "--learning-rate") == "0.0001"
+    )
+    evaluated = [_flag(c, "--model") for c in commands if c[0] == "sixg_learner.evaluation.evaluate"]
+    assert "lean-rule" in evaluated and "rule" in evaluated, "beside the rule the issue names and the lean rule"
+    compare = next(c for c in commands if c[0] == "sixg_learner.evaluation.compare")
+    assert "lean:lean-rule" in compare, "the model against the rule its prompt names"
     pack = commands[-1]
     assert pack[:2] == ["sixg_learner.export.ship", "pack"]
-    assert _flag(pack, "--checkpoint").endswith("rs-final/rs-best"), "the served prompt must fit 400 tokens"
-    assert _flag(pack, "--evaluation").endswith("eval-final.json")
+    assert _flag(pack, "--checkpoint").endswith("lean/distill-best"), "the lean prompt's model is served"
+    assert _flag(pack, "--evaluation").endswith("eval-lean.json")
+
+
+def test_the_session_17_model_is_packed_without_the_lean_distillation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    commands = _plan(monkeypatch, tmp_path, "--lean-epochs", "0", "--pack")
+    assert [c[1] for c in commands if c[0] == "sixg_learner.training.train"] == ["distill", "ppo", "rs"]
+    assert _flag(commands[-1], "--checkpoint").endswith("rs-final/rs-best"), "the served prompt must fit 400 tokens"
+    assert _flag(commands[-1], "--evaluation").endswith("eval-final.json")
 
 
 def test_the_session_13_model_is_packed_without_the_final_round(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    commands = _plan(monkeypatch, tmp_path, "--final-prompt", "", "--pack")
+    commands = _plan(monkeypatch, tmp_path, "--final-prompt", "", "--lean-epochs", "0", "--pack")
     assert [c[1] for c in commands if c[0] == "sixg_learner.training.train"] == ["distill", "ppo"]
     assert _flag(commands[-1], "--checkpoint").endswith("ppo/ppo-best")
     assert _flag(commands[-1], "--evaluation").endswith("eval-rldtf.json")
@@ -67,7 +89,7 @@ def test_the_earlier_run_is_its_flags_away(monkeypatch: pytest.MonkeyPatch, tmp_
         monkeypatch, tmp_path,
         "--train-tasks", "learner/data/train/tasks-1a94344d2007.jsonl", "--prompt", "plain",
         "--distill-epochs", "0", "--rs-rounds", "2", "--ppo-steps", "40", "--ppo-learning-rate", "1e-4",
-        "--final-prompt", "",
+        "--final-prompt", "", "--lean-epochs", "0",
     )  # fmt: skip
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
     assert phases == ["rs", "ppo"]

@@ -17,17 +17,22 @@ Stages (each resumable: a stage whose result exists is not run again; `train` re
 3b. with `--final-prompt P` (the default: compact), one rejection-sampling round from PPO's best step that moves the
    model to prompt P (`train rs --prompt P`: k answers per task sampled with P, the best that meets the QoS kept,
    SFT on them; session 17: 800 tasks, k = 4, 68 min on 2 CPU cores). The issue bounds the served prompt at 400
-   tokens, which the link-budget prompt exceeds, so when this stage runs its model is the one packed;
+   tokens, which the link-budget prompt exceeds;
+3c. with `--lean-epochs N` (the default: 2), distillation from the model of 3b (else PPO's best step) to the
+   `lean` prompt, on the lean rule's plans and the twin's repairs of them (`train distill --prompt lean
+   --targets lean-repair`; session 21: 800 tasks, about 13 min an epoch on 2 CPU cores), the epoch chosen on
+   dev. The lean prompt names the budget's leanest plan; when this stage runs its model is the one packed;
 4. greedy evaluation of the base and each trained stage on the held-out evaluation tasks (`evaluate --model
-   policy:…`), beside the random, constant and rule baselines, compared with intervals and paired tests;
-5. with `--pack`, the prompt-transfer round when it ran, else the model the dev split chose (PPO's best step,
-   else RS's best round, else the distilled epoch; the evaluation tasks never choose anything) packed into
-   `learner/models/sixg-llm` (`ship pack`).
+   policy:…`), beside the random, constant, rule and lean-rule baselines, compared with intervals and paired tests;
+5. with `--pack`, the lean distillation when it ran, else the prompt-transfer round when it ran, else the model
+   the dev split chose (PPO's best step, else RS's best round, else the distilled epoch; the evaluation tasks
+   never choose anything) packed into `learner/models/sixg-llm` (`ship pack`).
 
 The defaults are the shipped run's (docs/RLDTF.md); `config.json` in the output folder records them. The
 model shipped before it (PPO step 27 of sessions 5–7) is `--train-tasks learner/data/train/tasks-1a94344d2007.jsonl
 --prompt plain --distill-epochs 0 --rs-rounds 2 --ppo-steps 40 --final-prompt ""`; the one shipped in session 13
-(PPO step 10, link-budget prompt) is `--final-prompt ""`. This is a
+(PPO step 10, link-budget prompt) is `--final-prompt "" --lean-epochs 0`; the one shipped in session 17 (compact
+prompt) is `--lean-epochs 0`. This is a
 benchmark, not a test: it takes hours on 2 CPU cores.
 """
 
@@ -88,6 +93,11 @@ class RetrainArgs:
     final_rs_temperature: float = 0.7
     final_rs_epochs: int = 2
     final_rs_learning_rate: float = 2e-4
+    lean_epochs: int = 2
+    """Distillation epochs to the lean prompt after the final round (0: none, the final round's model is packed)."""
+    lean_tasks: int = 800
+    lean_learning_rate: float = 1e-4
+    lean_margin_db: float = 1.0
     skip_ppo: bool = False
     pack: bool = False
 
@@ -180,8 +190,22 @@ def main(argv: list[str] | None = None) -> int:
                   str(args.final_rs_learning_rate), *threads])  # fmt: skip
             (final_dir / "done").write_text("")
         final_best = _best(final_dir)
+    # 3c. distillation to the lean prompt: the lean rule's plans, repaired by the twin where they fail
+    lean_best = None
+    lean_start = final_best or ppo_best
+    if args.lean_epochs > 0 and lean_start is not None:
+        lean_dir = out / "lean"
+        if not (lean_dir / "done").is_file():
+            epochs = sorted(lean_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
+            start = epochs[-1] if epochs else lean_start  # a distill checkpoint as --base resumes at its next epoch
+            _run(["sixg_learner.training.train", "distill", "--base", str(start), "--prompt", "lean", "--targets",
+                  "lean-repair", "--target-margin-db", str(args.lean_margin_db), "--tasks", tasks, "--limit",
+                  str(args.lean_tasks), "--dev-tasks", str(DEV_TASKS), "--out", str(lean_dir), "--epochs",
+                  str(args.lean_epochs), "--learning-rate", str(args.lean_learning_rate), *threads])  # fmt: skip
+            (lean_dir / "done").write_text("")
+        lean_best = _best(lean_dir)
     # 4. held-out evaluation beside the baselines
-    reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule")}
+    reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule", "lean-rule")}
     reports["base"] = _evaluate("base", f"policy:{BASE}", out)
     if distill_best is not None:
         reports["distill"] = _evaluate("distill", f"policy:{distill_best}", out)
@@ -191,18 +215,22 @@ def main(argv: list[str] | None = None) -> int:
         reports["rldtf"] = _evaluate("rldtf", f"policy:{ppo_best}", out)
     if final_best is not None:
         reports["final"] = _evaluate("final", f"policy:{final_best}", out)
+    if lean_best is not None:
+        reports["lean"] = _evaluate("lean", f"policy:{lean_best}", out)
     compare = ["sixg_learner.evaluation.compare", "--out", str(out / "compare.json")]
     for name, report in reports.items():
         compare += ["--report", f"{name}={report}"]
-    for trained in ("distill", "rs", "rldtf", "final"):
+    for trained in ("distill", "rs", "rldtf", "final", "lean"):
         if trained in reports:
             compare += ["--pair", f"{trained}:rule"]
+    if "lean" in reports:
+        compare += ["--pair", "lean:lean-rule"]
     _run(compare)
     # 5. ship the model the dev split chose
     if args.pack:
-        chosen = final_best or ppo_best or rs_best or distill_best
+        chosen = lean_best or final_best or ppo_best or rs_best or distill_best
         if chosen is not None:
-            names = {final_best: "final", ppo_best: "rldtf", rs_best: "rs", distill_best: "distill"}
+            names = {lean_best: "lean", final_best: "final", ppo_best: "rldtf", rs_best: "rs", distill_best: "distill"}
             name = names[chosen]
             _run(["sixg_learner.export.ship", "pack", "--checkpoint", str(chosen), "--evaluation", str(reports[name])])
     return 0
