@@ -59,14 +59,15 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.maestro-stamp 2>/dev/null)" != "
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   say "installing Python packages into .venv (the first build of llama-cpp-python takes 5-15 min on 2 cores; pip caches it)"
   .venv/bin/pip install --quiet --upgrade pip
-  # llama-cpp-python built for AVX2/FMA/F16C, not -march=native: its native build died of SIGILL on a CPU
-  # listing AMX and AVX-512 (scripts/build-llama-server.sh says more). pip's own wheel cache does not key on
-  # CMAKE_ARGS, so the wheel is built once per version into a cache of ours and installed before the rest.
-  llama_version=$(sed -n 's/^llama-cpp-python\(\[[a-z]*\]\)\{0,1\}==\([0-9.]*\).*/\2/p' requirements.txt)
-  llama_wheels="${XDG_CACHE_HOME:-$HOME/.cache}/maestro/llama-cpp-python-$llama_version-avx2"
+  # llama-cpp-python built for the CPU flags of scripts/llama-cpu.sh, not -march=native (why: there). pip's
+  # own wheel cache does not key on CMAKE_ARGS, so the wheel is built once per version and flags into a cache
+  # of ours and installed before the rest.
+  # shellcheck source=scripts/llama-cpu.sh
+  . scripts/llama-cpu.sh
+  llama_wheels="${XDG_CACHE_HOME:-$HOME/.cache}/maestro/llama-cpp-python-$llama_version-$ggml_cpu_tag"
   if ! ls "$llama_wheels"/llama_cpp_python-*.whl > /dev/null 2>&1; then
     say "building llama-cpp-python $llama_version for AVX2 (5-10 min on 2 cores, once per machine)"
-    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
+    CMAKE_ARGS="$ggml_cpu_flags" \
       CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) .venv/bin/pip wheel --quiet --no-cache-dir --no-deps \
       "llama-cpp-python==$llama_version" -w "$llama_wheels"
   fi

@@ -12,14 +12,13 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 say() { printf '[setup] %s\n' "$*" >&2; }
 
-version=$(sed -n 's/^llama-cpp-python\(\[[a-z]*\]\)\{0,1\}==\([0-9.]*\).*/\2/p' requirements.txt)
+# shellcheck source=scripts/llama-cpu.sh
+. "$root/scripts/llama-cpu.sh"
+version=$llama_version
 [ -n "$version" ] || { say "llama-server: no llama-cpp-python pin in requirements.txt"; exit 1; }
-# Not -march=native (GGML_NATIVE): on 2026-12-05 a native build on a CPU that lists AMX and AVX-512 died of
-# SIGILL (signal 4) as soon as it ran the base model's Q4_1 weights, while the f16 6G-LLM ran; the same
-# sources built for AVX2 with FMA and F16C serve both. Those run on any x86-64 CPU of the last decade.
 flags="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
 -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+$ggml_cpu_flags"
 dest="$root/.tools/llama-server"
 stamp="$version $(printf '%s' "$flags" | sha256sum | cut -c1-12)"
 if [ -x "$dest/bin/llama-server" ] && [ "$(cat "$dest/.stamp" 2>/dev/null)" = "$stamp" ]; then
