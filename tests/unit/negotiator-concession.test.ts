@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  evaluateTeacher,
+  personaTeacher,
+  ruleTeacher,
+  simulate,
+  weightPersonaTeacher,
+  weightTeacher,
+  type SimParty,
+} from '../../negotiator/concession.ts';
+import { drawScenarios } from '../../negotiator/scenarios.ts';
+
+const pair = (a: Partial<SimParty>, b: Partial<SimParty>): SimParty[] => [
+  { target: 20, weight: 1, personality: 'normal', ...a },
+  { target: 80, weight: 1, personality: 'normal', ...b },
+];
+
+test('the rule stops at the mean of the targets, whatever the weights', () => {
+  assert.equal(simulate(pair({ weight: 2 }, { weight: 0.5 }), ruleTeacher), 50);
+});
+
+test("the persona teacher ends a quarter of the gap on a firm party's side (Fig. 3a's 65 Mbps)", () => {
+  assert.equal(simulate(pair({ personality: 'vulnerable' }, { personality: 'toxic' }), personaTeacher), 65);
+  assert.equal(simulate(pair({ personality: 'disagreeable' }, { personality: 'toxic' }), personaTeacher), 50);
+});
+
+test("firmness proportional to the weight converges to eq. (1)'s weighted optimum", () => {
+  const parties = pair({ weight: 2 }, { weight: 0.5 }); // optimum (2·20 + 0.5·80) / 2.5 = 32
+  const early = Math.abs(simulate(parties, weightTeacher(0.4, 3)) - 32);
+  const late = Math.abs(simulate(parties, weightTeacher(0.4, 12)) - 32);
+  assert.ok(early < 18, `one round of holding moves toward the optimum (${early})`);
+  assert.ok(late < early && late < 0.05, `more rounds close in on it (${late})`);
+});
+
+test('a firm party still drags a yielding one under the weight-persona teacher', () => {
+  const dragged = simulate(pair({ personality: 'vulnerable' }, { personality: 'toxic' }), weightPersonaTeacher(0.4, 4));
+  assert.ok(dragged > 52 && dragged < 65, `pulled high, less than the persona teacher (${dragged})`);
+});
+
+test('evaluateTeacher reports errors by subset and the Fig. 3a pairs', () => {
+  const scenarios = drawScenarios('train', 40).filter((s) => s.request.optimizerMode === 'off');
+  const rule = evaluateTeacher(scenarios, ruleTeacher);
+  const weight = evaluateTeacher(scenarios, weightTeacher(0.4, 5));
+  assert.ok(weight.errorMbps.all < rule.errorMbps.all);
+  assert.deepEqual(Object.keys(rule.fig3a), ['V-T', 'V-D', 'A-D', 'N-T', 'D-T', 'N-N']);
+  assert.equal(rule.fig3a['N-N'], 50);
+});
