@@ -143,3 +143,19 @@ def test_the_serving_bench_reports_the_answer_beside_the_models_own_plan(scripte
     summary = summarise([trimmed, as_is])
     assert summary["completed"] == 2 and summary["trimmed_tasks"] == 1
     assert summary["avg_score_completed"] > summary["model_avg_score_same_tasks"]
+
+
+def test_two_serving_runs_are_paired_task_by_task() -> None:
+    from sixg_learner.evaluation.serving_bench import paired_with
+
+    def rec(task_id: str, fulfilled: bool, score: float) -> dict[str, object]:
+        return {"task_id": task_id, "fulfilled": fulfilled, "score": score}
+
+    new = [rec("a", True, 0.6), rec("b", True, 0.5), rec("c", False, -0.2), rec("d", True, 0.7)]
+    old = [rec("a", True, 0.5), rec("b", False, -0.1), rec("c", True, 0.4), rec("d", True, 0.7)]
+    result = paired_with(new, old)
+    assert (result["only_this"], result["only_earlier"], result["both_completed"]) == (1, 1, 2)
+    assert result["mcnemar_p"] == 1.0
+    assert abs(result["paired_score_diff"] - 0.05) < 1e-12
+    with pytest.raises(ValueError, match="same tasks"):
+        paired_with(new[:3], old)

@@ -1,6 +1,6 @@
 """`sixg:retrain`'s plan: by default the shipped run (link-budget distillation, 10 PPO steps, one RS round to the
-compact prompt, distillation to the lean prompt, packed), and the earlier runs with their flags. The stages are
-recorded, not run."""
+compact prompt, distillation to the lean prompt, continued on the remaining training tasks, packed), and the
+earlier runs with their flags. The stages are recorded, not run."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
 ) -> None:
     commands = _plan(monkeypatch, tmp_path, "--device", "cuda", "--pack")
     phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
-    assert phases == ["distill", "ppo", "rs", "distill"], "RS to the compact prompt, then distillation to the lean one"
+    assert phases == ["distill", "ppo", "rs", "distill", "distill"], "RS to compact, then two lean distillations"
     distill = next(c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"])
     assert _flag(distill, "--tasks") == "learner/data/train/tasks-4d5b499080ac.jsonl"
     assert _flag(distill, "--prompt") == "link-budget" and _flag(distill, "--targets") == "rule-repair"
@@ -56,14 +56,36 @@ def test_by_default_it_reruns_the_shipped_distillation_and_packs_it(
         and _flag(lean, "--epochs") == "2"
         and _flag(lean, "--learning-rate") == "0.0001"
     )
+    more = [c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"]][2]
+    assert _flag(more, "--base").endswith("lean/distill-best") and "--fresh" in more, "a new run from 3c's best epoch"
+    assert _flag(more, "--skip") == "800" and _flag(more, "--limit") == "1800", "the training tasks 3c did not see"
+    assert _flag(more, "--prompt") == "lean" and _flag(more, "--targets") == "lean-repair"
+    assert _flag(more, "--epochs") == "2" and _flag(more, "--learning-rate") == "0.0001"
     evaluated = [_flag(c, "--model") for c in commands if c[0] == "sixg_learner.evaluation.evaluate"]
     assert "lean-rule" in evaluated and "rule" in evaluated, "beside the rule the issue names and the lean rule"
     compare = next(c for c in commands if c[0] == "sixg_learner.evaluation.compare")
-    assert "lean:lean-rule" in compare, "the model against the rule its prompt names"
+    assert "lean:lean-rule" in compare and "lean-more:lean-rule" in compare, "the models against their prompt's rule"
     pack = commands[-1]
     assert pack[:2] == ["sixg_learner.export.ship", "pack"]
-    assert _flag(pack, "--checkpoint").endswith("lean/distill-best"), "the lean prompt's model is served"
-    assert _flag(pack, "--evaluation").endswith("eval-lean.json")
+    assert _flag(pack, "--checkpoint").endswith("lean-more/distill-best"), "the longest lean run's model is served"
+    assert _flag(pack, "--evaluation").endswith("eval-lean-more.json")
+
+
+def test_the_session_21_model_is_packed_without_the_continued_distillation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    commands = _plan(monkeypatch, tmp_path, "--lean-more-epochs", "0", "--pack")
+    phases = [c[1] for c in commands if c[0] == "sixg_learner.training.train"]
+    assert phases == ["distill", "ppo", "rs", "distill"]
+    assert _flag(commands[-1], "--checkpoint").endswith("lean/distill-best")
+
+
+def test_a_resumed_continuation_picks_up_its_own_last_epoch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    epoch = tmp_path / "run" / "lean-more" / "distill-epoch-1"
+    epoch.mkdir(parents=True)
+    commands = _plan(monkeypatch, tmp_path, "--pack")
+    more = [c for c in commands if c[:2] == ["sixg_learner.training.train", "distill"]][2]
+    assert _flag(more, "--base") == str(epoch) and "--fresh" not in more, "resumed, not restarted"
 
 
 def test_the_session_17_model_is_packed_without_the_lean_distillation(

@@ -423,3 +423,9 @@ def test_rs_rounds_stop_when_the_dev_completion_stops_improving_and_name_the_bes
         assert not best_file.exists(), "no round beat the starting model: no checkpoint is named best"
     # the run ends at the first round that does not improve on the dev split (or at the round limit)
     assert all(m["rs/dev_improved"] for m in trained[:-1])
+
+
+def test_a_checkpoint_of_the_same_phase_resumes_unless_a_fresh_run_is_asked() -> None:
+    assert train.resumes("distill", "distill", fresh=False)
+    assert not train.resumes("distill", "distill", fresh=True), "--fresh: a new run from its adapters"
+    assert not train.resumes("rs", "distill", fresh=False), "another phase's checkpoint only gives the adapters"

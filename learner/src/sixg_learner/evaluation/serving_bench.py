@@ -12,6 +12,13 @@ search's share of the result is visible beside the model's:
 Completion is the share of tasks whose answer meets the QoS (Wilson 95 % interval); the scores are
 eq. (2) averaged over the tasks whose answer meets the QoS (bootstrap 95 % interval), for the answer
 and, on the same tasks, for the model's own plan before trimming.
+
+`--against OLD.json` pairs the run with an earlier one on the same tasks (another model as served): the
+tasks only one completes, McNemar's exact p, and the paired score difference on the tasks both complete
+(bootstrap 95 % interval). `--reuse` reads the records already in `--out` instead of serving again:
+
+    npm run bench:sixg-serving -- --tasks learner/data/eval/tasks-7011393aa72e.jsonl \\
+        --out results/sixg-serving-lean-more.json --reuse --against results/sixg-serving-lean-default.json
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sixg_learner.chat import SIXG_MODEL_ID, model_endpoint
-from sixg_learner.evaluation.compare import bootstrap_mean_interval, wilson_interval
+from sixg_learner.evaluation.compare import bootstrap_mean_interval, mcnemar_exact_p, wilson_interval
 from sixg_learner.serving.orchestrate import DEFAULT_CANDIDATES, OrchestrationAnswer, choose_model, orchestrate
 from sixg_learner.tasks.task import Task, file_sha256, load_tasks
 
@@ -68,6 +75,25 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def paired_with(records: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> dict[str, Any]:
+    """This run against an earlier one, task by task (module docstring); both must hold the same tasks."""
+    before = {r["task_id"]: r for r in earlier}
+    if set(before) != {r["task_id"] for r in records}:
+        raise ValueError("the two serving reports are not on the same tasks")
+    only_new = sum(r["fulfilled"] and not before[r["task_id"]]["fulfilled"] for r in records)
+    only_old = sum(before[r["task_id"]]["fulfilled"] and not r["fulfilled"] for r in records)
+    both = [r for r in records if r["fulfilled"] and before[r["task_id"]]["fulfilled"]]
+    diffs = [float(r["score"]) - float(before[r["task_id"]]["score"]) for r in both]
+    return {
+        "only_this": only_new,
+        "only_earlier": only_old,
+        "mcnemar_p": mcnemar_exact_p(only_new, only_old),
+        "both_completed": len(both),
+        "paired_score_diff": statistics.fmean(diffs) if diffs else None,
+        "paired_score_diff_ci95": bootstrap_mean_interval(diffs),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=Path, required=True)
@@ -77,7 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refine-moves", type=int, default=None, help="default: the serving default")
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--against", type=Path, default=None, help="an earlier serving report to pair with")
+    parser.add_argument("--reuse", action="store_true", help="read the records in --out instead of serving again")
     args = parser.parse_args(argv)
+    if args.reuse:
+        report = json.loads(args.out.read_text())
+        if report["tasks_sha256"] != file_sha256(args.tasks):
+            raise SystemExit(f"{args.out} is not a run on {args.tasks}")
+        return _finish(args, report)
     tasks = load_tasks(args.tasks)[: args.limit]
     records = []
     started = time.perf_counter()
@@ -107,9 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "records": records,
     }
+    return _finish(args, report)
+
+
+def _finish(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    if args.against is not None:
+        earlier = json.loads(args.against.read_text())
+        report["paired"] = {"against": str(args.against), **paired_with(report["records"], earlier["records"])}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
+    print(json.dumps({k: v for k, v in report.items() if k in ("summary", "paired")}, indent=2))
     return 0
 
 

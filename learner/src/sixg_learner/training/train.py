@@ -129,6 +129,13 @@ def _dev_key(metrics: dict[str, Any]) -> tuple[float, float]:
     return (metrics.get("dev/completion", -1.0), metrics.get("dev/mean_reward") or -2.0)
 
 
+def resumes(checkpoint_phase: str, phase: str, fresh: bool) -> bool:
+    """Whether a checkpoint given as the start continues its own run: one of the phase being run does (its
+    optimizer, RNG and step counter), unless `--fresh` asks for a new run from its adapters (e.g. the lean
+    distillation continued on other tasks, `sixg:retrain` stage 3d); another phase's never does."""
+    return checkpoint_phase == phase and not fresh
+
+
 def _resumed_best(ctx: RunContext, start: int) -> tuple[float, float]:
     """The dev key of `<out>/best.json` when the run resumes (it competes with the checkpoints before it)."""
     best_file = ctx.out_dir / "best.json"
@@ -283,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     distill.add_argument(
         "--base", type=Path, required=True, help="HF model folder, a checkpoint, or a distill checkpoint to resume"
     )
+    distill.add_argument(
+        "--fresh",
+        action="store_true",
+        help="a distill checkpoint as --base starts a new run from its adapters (fresh optimizer) instead of resuming",
+    )
     for sub, cls in ((rs, RsArgs), (ppo, PpoArgs), (distill, DistillArgs)):
         sub.add_argument("--tasks", type=Path, required=True, help="task file (JSONL or JSON array, tasks/task.py)")
         sub.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
@@ -349,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     if is_checkpoint(source):
         checkpoint = load_checkpoint(source)
         policy, parent = checkpoint.policy, source
-        if checkpoint.phase == cli.phase:
+        if resumes(checkpoint.phase, cli.phase, fresh=getattr(cli, "fresh", False)):
             start, optimizer_state = checkpoint.step + 1, checkpoint.optimizer_state
             restore_rng(source)
             best = (checkpoint.metrics or {}).get("charts/success_rate", -1.0)
