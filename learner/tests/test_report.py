@@ -22,6 +22,7 @@ def test_a_distill_run_gets_its_own_figure(tmp_path: Path) -> None:
     figure = tmp_path / "r-distill.png"
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(figure) in json.loads((tmp_path / "r.json").read_text())["figures"]
+    assert not (tmp_path / "r-curves.png").exists(), "no empty RS/PPO panels for a distillation alone"
 
 
 def test_metrics_without_distillation_epochs_are_refused(tmp_path: Path) -> None:

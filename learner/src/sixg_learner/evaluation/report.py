@@ -189,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = benchmark_rows(named_paths(args.eval, "--eval"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     curves, bars = Path(f"{args.out}-curves.png"), Path(f"{args.out}-benchmarks.png")
-    plot_curves(runs, curves)
-    figures = [curves]
+    figures = []
+    if any(name in runs for name in ("domain", "rs", "ppo")):  # a distillation alone has no curves to draw
+        plot_curves(runs, curves)
+        figures.append(curves)
     if "distill" in runs:
         figures.append(Path(f"{args.out}-distill.png"))
         plot_distill(runs["distill"], figures[-1], dev_lines(args.dev_line))
