@@ -13,17 +13,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
+import { personalityLetters } from '../core/negotiation/schemas.ts';
 import type { Personality } from '../core/negotiation/types.ts';
 import { policyNames, policyOver, type PolicyName } from '../negotiator/policies.ts';
 import { mean, round, runGames, sd, writeResults, type Game } from './lib/games.ts';
 
-const letters: Record<string, Personality> = {
-  N: 'normal',
-  A: 'agreeable',
-  D: 'disagreeable',
-  V: 'vulnerable',
-  T: 'toxic',
-};
+const letters: Record<string, Personality> = personalityLetters;
 const { values: args } = parseArgs({
   options: {
     games: { type: 'string', default: '5' },

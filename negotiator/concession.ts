@@ -33,7 +33,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mean, round } from '../bench/lib/games.ts';
 import { closedFormOptimum, clip } from '../core/optimizer/consensus.ts';
-import { personalities, type Personality } from '../core/negotiation/schemas.ts';
+import { personalities, personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
 import { drawScenarios, scenarioSplits, scenarioTopic, type Scenario, type ScenarioSplit } from './scenarios.ts';
 
 export interface SimParty {
@@ -99,13 +99,7 @@ interface Row {
   fig3a: Record<string, number>;
 }
 
-const letters: Record<string, Personality> = {
-  N: 'normal',
-  A: 'agreeable',
-  D: 'disagreeable',
-  V: 'vulnerable',
-  T: 'toxic',
-};
+const letters: Record<string, Personality> = personalityLetters;
 /** Fig. 3a's pairs as bench/personalities.ts plays them (cost party first). */
 const fig3aPairs = ['V-T', 'V-D', 'A-D', 'N-T', 'D-T', 'N-N'];
 

@@ -10,6 +10,14 @@ export const optimizerModes = ['off', 'soft', 'hard'] as const;
 export const negotiationStatuses = ['running', 'consensus', 'no_consensus', 'halted', 'cancelled', 'failed'] as const;
 
 export const personalitySchema = z.enum(personalities);
+/** The paper's one-letter names of the personalities (Fig. 3a's pairs, e.g. V-T). */
+export const personalityLetters = {
+  N: 'normal',
+  A: 'agreeable',
+  D: 'disagreeable',
+  V: 'vulnerable',
+  T: 'toxic',
+} as const satisfies Record<string, (typeof personalities)[number]>;
 export const objectiveSchema = z.enum(objectives);
 export const optimizerModeSchema = z.enum(optimizerModes);
 export const negotiationStatusSchema = z.enum(negotiationStatuses);
