@@ -120,6 +120,26 @@ def _best(run_dir: Path) -> Path | None:
     return Path(json.loads(record.read_text())["checkpoint"]) if record.is_file() else None
 
 
+def _distill_base(run_dir: Path, start: Path) -> list[str]:
+    """`--base` of a distillation stage: its own last epoch, resumed, else a new run from `start`'s adapters
+    (`--fresh`: a distill checkpoint of an earlier stage as `start` is not resumed)."""
+    epochs = sorted(run_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
+    return ["--base", str(epochs[-1])] if epochs else ["--base", str(start), "--fresh"]
+
+
+def _lean_distill(args: RetrainArgs, tasks: str, threads: list[str], run_dir: Path, start: Path, *, skip: int,
+                  limit: int, epochs: int) -> Path | None:  # fmt: skip
+    """Stages 3c/3d: distillation with the lean prompt on the lean rule's plans, repaired by the twin where they
+    fail, on the training tasks `skip` … `skip + limit`; the dev split's best epoch."""
+    if not (run_dir / "done").is_file():
+        _run(["sixg_learner.training.train", "distill", *_distill_base(run_dir, start), "--prompt", "lean",
+              "--targets", "lean-repair", "--target-margin-db", str(args.lean_margin_db), "--tasks", tasks,
+              "--skip", str(skip), "--limit", str(limit), "--dev-tasks", str(DEV_TASKS), "--out", str(run_dir),
+              "--epochs", str(epochs), "--learning-rate", str(args.lean_learning_rate), *threads])  # fmt: skip
+        (run_dir / "done").write_text("")
+    return _best(run_dir)
+
+
 def _evaluate(name: str, model: str, out_dir: Path) -> Path:
     report = out_dir / f"eval-{name}.json"
     if not report.is_file():
@@ -151,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.distill_epochs > 0:
         distill_dir = out / "distill"
         if not (distill_dir / "done").is_file():
-            epochs = sorted(distill_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
-            start = epochs[-1] if epochs else BASE  # a distill checkpoint as --base resumes at its next epoch
-            _run(["sixg_learner.training.train", "distill", "--base", str(start), "--tasks", tasks,
+            _run(["sixg_learner.training.train", "distill", *_distill_base(distill_dir, BASE), "--tasks", tasks,
                   "--dev-tasks", str(DEV_TASKS), "--out", str(distill_dir), "--epochs", str(args.distill_epochs),
                   "--learning-rate", str(args.distill_learning_rate), "--prompt", args.prompt,
                   "--targets", args.distill_targets, "--target-margin-db", str(args.distill_margin_db),
@@ -202,31 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     lean_best = None
     lean_start = final_best or ppo_best
     if args.lean_epochs > 0 and lean_start is not None:
-        lean_dir = out / "lean"
-        if not (lean_dir / "done").is_file():
-            epochs = sorted(lean_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
-            start = epochs[-1] if epochs else lean_start  # a distill checkpoint as --base resumes at its next epoch
-            _run(["sixg_learner.training.train", "distill", "--base", str(start), "--prompt", "lean", "--targets",
-                  "lean-repair", "--target-margin-db", str(args.lean_margin_db), "--tasks", tasks, "--limit",
-                  str(args.lean_tasks), "--dev-tasks", str(DEV_TASKS), "--out", str(lean_dir), "--epochs",
-                  str(args.lean_epochs), "--learning-rate", str(args.lean_learning_rate), *threads])  # fmt: skip
-            (lean_dir / "done").write_text("")
-        lean_best = _best(lean_dir)
-    # 3d. the lean distillation continued on the training tasks 3c did not see: more of the twin's repairs
+        lean_best = _lean_distill(args, tasks, threads, out / "lean", lean_start, skip=0, limit=args.lean_tasks,
+                                  epochs=args.lean_epochs)  # fmt: skip
+    # 3d. continued, from 3c's best epoch, on the training tasks 3c did not see: more of the twin's repairs
     lean_more_best = None
     if args.lean_more_epochs > 0 and lean_best is not None:
-        more_dir = out / "lean-more"
-        if not (more_dir / "done").is_file():
-            epochs = sorted(more_dir.glob("distill-epoch-*"), key=lambda p: int(p.name.rsplit("-", 1)[1]))
-            # resume this run's last epoch; else a new run (--fresh) from the adapters of 3c's best epoch
-            start_from = ["--base", str(epochs[-1])] if epochs else ["--base", str(lean_best), "--fresh"]
-            _run(["sixg_learner.training.train", "distill", *start_from, "--prompt", "lean", "--targets",
-                  "lean-repair", "--target-margin-db", str(args.lean_margin_db), "--tasks", tasks, "--skip",
-                  str(args.lean_tasks), "--limit", str(args.lean_more_tasks), "--dev-tasks", str(DEV_TASKS),
-                  "--out", str(more_dir), "--epochs", str(args.lean_more_epochs), "--learning-rate",
-                  str(args.lean_learning_rate), *threads])  # fmt: skip
-            (more_dir / "done").write_text("")
-        lean_more_best = _best(more_dir)
+        lean_more_best = _lean_distill(args, tasks, threads, out / "lean-more", lean_best, skip=args.lean_tasks,
+                                       limit=args.lean_more_tasks, epochs=args.lean_more_epochs)  # fmt: skip
     # 4. held-out evaluation beside the baselines
     reports = {name: _evaluate(name, name, out) for name in ("random", "constant", "rule", "lean-rule")}
     reports["base"] = _evaluate("base", f"policy:{BASE}", out)
