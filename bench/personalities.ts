@@ -59,6 +59,8 @@ const games: Game[] = pairs.flatMap((pair) => {
 const { results, model } = await runGames(policy === 'served' ? 'personalities' : `personalities-${policy}`, games, {
   fresh: args.fresh,
   ...(policy === 'served' ? {} : { wrapChatModel: (m) => policyOver(policy, m), modelName: policy }),
+  // the weighted teacher reads the ladder prompt; the served model, the one its negotiator was trained on
+  ...(policy === 'weighted' ? { boPrompt: 'ladder' as const } : {}),
 });
 const perPair = pairs.map((pair) => {
   const mine = results.filter((r) => r.id.startsWith(`${pair}-`));

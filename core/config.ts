@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { boPromptStyles, type BoPromptStyle } from './negotiation/schemas.ts';
 import { topologyTimeoutsSchema } from './temporal/activity-timeouts.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,8 +60,11 @@ export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
 
 const port = z.coerce.number().int().min(1).max(65535);
 
-/** The shipped negotiators: `trained` (distilled from the rule) and `persona` (plays the personalities). */
-export const negotiatorChoices = ['trained', 'persona', 'base'] as const;
+/**
+ * The shipped negotiators: `trained` (distilled from the rule), `persona` (plays the personalities) and
+ * `weighted` (plays them and holds in proportion to its weight, reading the `ladder` prompt).
+ */
+export const negotiatorChoices = ['trained', 'persona', 'weighted', 'base'] as const;
 export type NegotiatorChoice = (typeof negotiatorChoices)[number];
 type TrainedNegotiator = Exclude<NegotiatorChoice, 'base'>;
 
@@ -68,13 +72,20 @@ type TrainedNegotiator = Exclude<NegotiatorChoice, 'base'>;
 export const trainedNegotiatorGgufs: Record<TrainedNegotiator, string> = {
   trained: path.join(projectRoot, 'data', 'models', 'negotiator.gguf'),
   persona: path.join(projectRoot, 'data', 'models', 'negotiator-persona.gguf'),
+  weighted: path.join(projectRoot, 'data', 'models', 'negotiator-weighted.gguf'),
 };
 
 /** The chat model the local server lists, by model-server/serve.py's own rule (`chat_alias`). */
 export const trainedNegotiatorModels: Record<TrainedNegotiator, string> = {
   trained: 'maestro-negotiator',
   persona: 'maestro-negotiator-persona',
+  weighted: 'maestro-negotiator-weighted',
 };
+
+/** The BO prompt each model was trained on: the weighted negotiator reads the ladder, every other model the plain prompt. */
+export function boPromptFor(chatModel: string): BoPromptStyle {
+  return chatModel === trainedNegotiatorModels.weighted ? 'ladder' : 'plain';
+}
 export function localChatModel(negotiator: NegotiatorChoice, gguf?: string): string {
   if (negotiator === 'base') return 'smollm2-135m-instruct';
   return existsSync(gguf ?? trainedNegotiatorGgufs[negotiator])
@@ -102,6 +113,8 @@ const envSchema = z.object({
    * packaged (docs/NEGOTIATOR.md).
    */
   MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('trained'),
+  /** What a BO's prompt shows (activities/agent/prompts.ts): `auto` is the one the served negotiator was trained on. */
+  MAESTRO_BO_PROMPT: z.enum(['auto', ...boPromptStyles]).default('auto'),
   /**
    * How a JSON schema is passed to the chat endpoint. OpenAI and vLLM take the standard
    * `json_schema` response format; llama-cpp-python's server takes `json_object` with a `schema`.
@@ -166,6 +179,10 @@ export interface MaestroConfig {
   embeddings: EmbeddingsEndpointConfig;
   /** Absolute path of the regulatory vector index folder. */
   regulatoryIndexDir: string;
+  /** Which negotiator the local model server serves (MAESTRO_NEGOTIATOR). */
+  negotiator: NegotiatorChoice;
+  /** What a BO's prompt shows: the style the served negotiator was trained on (MAESTRO_BO_PROMPT). */
+  boPrompt: BoPromptStyle;
   metricsPort: number;
   arbitralJudge: 'off' | 'escalate' | 'decide';
   ranPort: number;
@@ -243,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
       model: e.MAESTRO_EMBEDDING_MODEL,
     },
     regulatoryIndexDir: path.resolve(projectRoot, e.MAESTRO_REGULATORY_INDEX),
+    negotiator: e.MAESTRO_NEGOTIATOR,
+    boPrompt: e.MAESTRO_BO_PROMPT === 'auto' ? boPromptFor(chatModel) : e.MAESTRO_BO_PROMPT,
     metricsPort: e.MAESTRO_METRICS_PORT,
     arbitralJudge:
       e.MAESTRO_ARBITRAL_JUDGE === 'auto' ? (isLocalServer ? 'off' : 'escalate') : e.MAESTRO_ARBITRAL_JUDGE,

@@ -49,6 +49,7 @@ NEGOTIATOR_ALIAS = "maestro-negotiator"
 NEGOTIATORS: dict[str, tuple[Path, str]] = {
     "trained": (NEGOTIATOR_GGUF, NEGOTIATOR_ALIAS),
     "persona": (Path("data/models/negotiator-persona.gguf"), "maestro-negotiator-persona"),
+    "weighted": (Path("data/models/negotiator-weighted.gguf"), "maestro-negotiator-weighted"),
 }
 DEFAULT_SLOTS = 8
 
@@ -65,13 +66,13 @@ def find_packaged_file(distribution: str, suffix: str) -> Path:
 def _negotiator_choice() -> str:
     choice = os.environ.get(NEGOTIATOR_ENV, "trained")
     if choice not in (*NEGOTIATORS, "base"):
-        raise ValueError(f"{NEGOTIATOR_ENV}={choice}: use trained, persona or base")
+        raise ValueError(f"{NEGOTIATOR_ENV}={choice}: use {', '.join(NEGOTIATORS)} or base")
     return choice
 
 
 def trained_negotiator() -> Path | None:
     """The chosen shipped negotiator's GGUF (issue 15; `ship install-negotiator --which NAME` writes it):
-    `$MAESTRO_NEGOTIATOR` trained (the default) or persona; None for base, or where it was not installed.
+    `$MAESTRO_NEGOTIATOR` trained (the default), persona or weighted; None for base, or where it was not installed.
     core/config.ts names the chat model by the same rule."""
     choice = _negotiator_choice()
     if choice == "base":

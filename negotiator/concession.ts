@@ -19,16 +19,19 @@
  * - `persona`: the persona teacher (policies.ts `personaValue`), a disagreeable or toxic party holds
  *   its target in round 2 and takes the next proposal;
  * - `weight κ@A`: fᵢ = min(1, κ·wᵢ) in rounds 2 … A − 1, taking the proposal in round A;
- * - `weight-persona κ@A`: the same, a firm party holding its target (fᵢ = 1) in round 2.
+ * - `weight-persona κ@A`: the same, a firm party holding its target (fᵢ = 1) in round 2;
+ * - `ladder@4`: the teacher built on this (policies.ts `weightedValue`), fᵢ in three bands of the weight.
  *
  * Fig. 3a's pairs (bench/personalities.ts: cost 20, QoS 80, equal weights) are simulated beside, since
  * a teacher that reaches the optimum must still let a firm party drag a yielding one.
  *
- * Caveat: the BO's prompt does not show its weight today (activities/agent/prompts.ts), and a 135M
- * model cannot compute tᵢ + (1 − fᵢ)(p − tᵢ) in its head; both are what a teacher built on this would
- * have to add. This command measures only whether the teacher is worth building.
+ * A 135M model cannot compute tᵢ + (1 − fᵢ)(p − tᵢ) in its head: the `ladder` BO prompt
+ * (activities/agent/prompts.ts) states the weight in words and the rungs a quarter, half and three
+ * quarters of the way, and the built teacher picks one. This command measures teachers before rollouts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { weightBand, type WeightBand } from '../activities/agent/prompts.ts';
+import { weightedAcceptRound } from './policies.ts';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mean, round } from '../bench/lib/games.ts';
@@ -62,6 +65,18 @@ export const weightTeacher = (kappa: number, acceptRound: number): Teacher => ({
   acceptRound,
   firmness: (p) => Math.min(1, kappa * p.weight),
 });
+/** The firmness of the weighted teacher (policies.ts `weightedValue`): the ladder rung its weight's band takes. */
+const bandFirmness: Record<WeightBand, number> = { 'a little': 0.25, moderately: 0.5, 'a lot': 0.75 };
+/**
+ * The teacher built on this (policies.ts `weightedValue`, the `ladder` prompt): the weight in three bands,
+ * each a rung of the ladder the prompt states (hold a quarter, half or three quarters of the distance), a
+ * firm party holding its target through round 2, all taking the proposal in round 4.
+ */
+export const ladderTeacher: Teacher = {
+  name: `ladder@${weightedAcceptRound}`,
+  acceptRound: weightedAcceptRound,
+  firmness: (p, r) => (r === 2 && firm.has(p.personality) ? 1 : bandFirmness[weightBand(p.weight)]),
+};
 export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teacher => ({
   name: `weight-persona ${kappa}@${acceptRound}`,
   acceptRound,
@@ -148,7 +163,7 @@ function main(): void {
   if (!scenarioSplits.includes(split)) throw new Error(`--split must be one of ${scenarioSplits.join(', ')}`);
   const numbers = (text: string): number[] => text.split(',').map(Number);
   const scenarios = drawScenarios(split, Number(values.n)).filter((s) => s.request.optimizerMode === 'off');
-  const teachers: Teacher[] = [ruleTeacher, personaTeacher];
+  const teachers: Teacher[] = [ruleTeacher, personaTeacher, ladderTeacher];
   for (const kappa of numbers(values.kappa))
     for (const accept of numbers(values.accept))
       teachers.push(weightTeacher(kappa, accept), weightPersonaTeacher(kappa, accept));

@@ -28,6 +28,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher=${2:-rule}
+# the BO prompt the teacher's student reads: the weighted teacher's ladder, every other teacher the plain prompt
+prompt=plain
+[ "$teacher" = weighted ] && prompt=ladder
 monitoring=${3:-0}
 rounds=${4:-1}
 focus=${5:-0}
@@ -81,19 +84,19 @@ student=$(basename "$out")
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$stage" --out "data/models/$student.gguf"
 
 if [ "$rounds" -eq 0 ]; then
-  echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student.gguf MAESTRO_CHAT_ALIAS=$student MAESTRO_LLM_MODEL=$student npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-heldout3"
+  echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student.gguf MAESTRO_CHAT_ALIAS=$student MAESTRO_LLM_MODEL=$student npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --prompt $prompt --temperature 0 --tag $student-heldout3"
   echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $stage --evaluation results/negotiator-$student-heldout3.json --out learner/models/negotiator-$teacher --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 0 $focus'"
   exit 0
 fi
 served() { MAESTRO_CHAT_GGUF="data/models/$student.gguf" MAESTRO_CHAT_ALIAS="$student" MAESTRO_LLM_MODEL="$student" "$@"; }
 served npm run -s negotiator:rollout -- --split train --n "$rs_n" --from "$rs_from" --samples 3 --max-parties 3 \
-  --temperature 0.9 --policy served --tag "$student-train-t0.9" --fresh
+  --temperature 0.9 --policy served --prompt "$prompt" --tag "$student-train-t0.9" --fresh
 npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$student-train-t0.9.jsonl" \
   --out "data/negotiator/$student-rs1.jsonl"
 if [ "$monitoring" -gt 0 ]; then
   # the round's games in monitoring mode too, or the selected turns teach the warning again (docs/NEGOTIATOR.md)
   served npm run -s negotiator:rollout -- --split train --n 24 --from $((rs_from + rs_n)) --samples 3 --max-parties 3 \
-    --temperature 0.9 --policy served --arbitration monitoring --tag "$student-monitoring-train-t0.9" --fresh
+    --temperature 0.9 --policy served --prompt "$prompt" --arbitration monitoring --tag "$student-monitoring-train-t0.9" --fresh
   npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$student-monitoring-train-t0.9.jsonl" \
     --out "data/negotiator/$student-monitoring-rs1.jsonl"
   cat "data/negotiator/$student-monitoring-rs1.jsonl" >> "data/negotiator/$student-rs1.jsonl"
@@ -104,5 +107,5 @@ sft --data "data/negotiator/$student-rs1.jsonl" --base "$stage" --out "$out-rs1"
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$out-rs1/sft-epoch-$last" \
   --out "data/models/$student-rs1.gguf"
 
-echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student-rs1.gguf MAESTRO_CHAT_ALIAS=$student-rs1 MAESTRO_LLM_MODEL=$student-rs1 npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --temperature 0 --tag $student-rs1-heldout3"
+echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student-rs1.gguf MAESTRO_CHAT_ALIAS=$student-rs1 MAESTRO_LLM_MODEL=$student-rs1 npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --prompt $prompt --temperature 0 --tag $student-rs1-heldout3"
 echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $out-rs1/sft-epoch-$last --evaluation results/negotiator-$student-rs1-heldout3.json --out learner/models/negotiator --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 1 $focus'"

@@ -15,12 +15,16 @@
  *   its ideal value one round longer before it takes MAESTRO's proposal, so a firm party drags a
  *   yielding one toward its side (the paper's Fig. 3a) with nothing but values the prompt shows to
  *   copy. A teacher tried in session 16; its student did not learn it (docs/NEGOTIATOR.md).
+ * - `weightedPolicy(model)`: the persona teacher that also holds in proportion to its weight, on the
+ *   `ladder` prompt: it takes the ladder's rung for its weight's band in rounds 2–3 and MAESTRO's
+ *   proposal from round 4, so that the demands' mean MAESTRO proposes settles near eq. (1)'s weighted
+ *   optimum (session 23).
  *
- * The shipped negotiator is distilled from the rule. The baselines read only what their prompt shows (the same messages the LLM gets), and hand
+ * The shipped negotiators are distilled from the rule, the persona and the weighted teachers. The baselines read only what their prompt shows (the same messages the LLM gets), and hand
  * every other request (the arbitral judge's) to the wrapped model.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { personalityPrompts } from '../activities/agent/prompts.ts';
+import { ladderRungs, personalityPrompts, type WeightBand } from '../activities/agent/prompts.ts';
 import { lcg } from '../bench/lib/random.ts';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
 import type { Personality } from '../core/negotiation/schemas.ts';
@@ -37,7 +41,7 @@ export interface RecordedTurn {
   temperature: number | null;
 }
 
-export const policyNames = ['served', 'rule', 'constant', 'random', 'tactic', 'persona'] as const;
+export const policyNames = ['served', 'rule', 'constant', 'random', 'tactic', 'persona', 'weighted'] as const;
 export type PolicyName = (typeof policyNames)[number];
 
 const intentSchemaName = 'service_intent';
@@ -216,6 +220,45 @@ export function personaValue(request: StructuredChatRequest): { value: number; r
 
 export const personaPolicy = (inner: ChatModel): ChatModel => answering('persona', inner, personaValue);
 
+/** The rung the weighted teacher takes by how much the topic matters to the BO: the more, the less of the way. */
+const rungByBand: Record<WeightBand, (typeof ladderRungs)[number]> = {
+  'a little': ladderRungs[2],
+  moderately: ladderRungs[1],
+  'a lot': ladderRungs[0],
+};
+/** The round from which the weighted teacher takes MAESTRO's proposal (or the last round, when sooner). */
+export const weightedAcceptRound = 4;
+
+/**
+ * The weighted teacher's answer to one turn, from the `ladder` prompt alone (MAESTRO's turns are the
+ * rule's). With the optimizer off, a BO keeps a share of its distance to MAESTRO's proposal that grows
+ * with its weight: it moves three quarters of the way when the topic matters a little to it, half when
+ * moderately, a quarter when a lot, each a line of the ladder its prompt states; from round 4 (or the
+ * last round) it takes the proposal. MAESTRO still proposes the demands' mean, whose fixed point is then
+ * the firmness-weighted mean of the targets, near eq. (1)'s optimum Σ wᵢtᵢ / Σ wᵢ, though MAESTRO never
+ * sees a weight (`npm run negotiator:concession`, docs/NEGOTIATOR.md). A firm party (disagreeable, toxic)
+ * first holds its ideal value through round 2, as the persona teacher's does, so Fig. 3a's drag remains.
+ * Where the prompt shows no ladder (soft or hard mode, the optimizer's value in view) it is the persona teacher.
+ */
+export function weightedValue(request: StructuredChatRequest): { value: number; reasoning: string } {
+  if (system(request).startsWith('You are MAESTRO')) return ruleValue(request);
+  const user = roundMessage(request);
+  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
+  const ladder = new RegExp(String.raw`^From your ideal ${num} toward MAESTRO's ${num}: (.*)\.$`, 'm').exec(user);
+  if (proposal === null || ladder === null) return personaValue(request);
+  const { round, maxRounds } = roundOf(request);
+  if (round >= Math.min(weightedAcceptRound, maxRounds)) return ruleValue(request);
+  if (round === 2 && firmPersonalities.has(personalityOf(request))) return personaValue(request);
+  const band = /the topic matters (a little|moderately|a lot) to you/.exec(user)?.[1] as WeightBand | undefined;
+  if (band === undefined) throw new Error('the ladder prompt states no weight band ("the topic matters … to you")');
+  const rung = rungByBand[band];
+  const value = numberAfter(ladder[3]!, new RegExp(String.raw`${rung.words} is ${num}`));
+  if (value === null) throw new Error(`the ladder states no "${rung.words}" rung`);
+  return { value, reasoning: `The topic matters ${band} to me, so I move ${rung.words} toward MAESTRO: ${value}.` };
+}
+
+export const weightedPolicy = (inner: ChatModel): ChatModel => answering('weighted', inner, weightedValue);
+
 /** FNV-1a over a string: a seed that depends only on the turn, so reruns draw the same values. */
 function hash32(text: string): number {
   let h = 0x811c9dc5;
@@ -253,6 +296,7 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
   random: randomPolicy,
   tactic: tacticPolicy,
   persona: personaPolicy,
+  weighted: weightedPolicy,
 };
 
 /** The policy by name over the served model: the model itself, or a baseline wrapped around it. */

@@ -1,7 +1,7 @@
 /**
  * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
- *    [--policy served|rule|constant|random|tactic|persona] [--temperature T] [--arbitration enforced|monitoring]
- *    [--tag NAME] [--fresh] [--out FILE]`
+ *    [--policy served|rule|constant|random|tactic|persona|weighted] [--temperature T] [--arbitration enforced|monitoring]
+ *    [--prompt plain|ladder] [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
@@ -25,7 +25,12 @@ import type { ChatModel } from '../core/llm/chat-model.ts';
 import { runGames, writeResults, type Game } from '../bench/lib/games.ts';
 import { policyNames, policyOver, recording, type PolicyName, type RecordedTurn } from './policies.ts';
 import { rewardEpisode } from './rewards.ts';
-import { negotiationRequestSchema, type NegotiationRequest } from '../core/negotiation/schemas.ts';
+import {
+  boPromptStyles,
+  negotiationRequestSchema,
+  type BoPromptStyle,
+  type NegotiationRequest,
+} from '../core/negotiation/schemas.ts';
 import { drawScenarios, requestOf, scenarioSplits, type Scenario, type ScenarioSplit } from './scenarios.ts';
 import type { Episode } from './episode.ts';
 import { summarise } from './summary.ts';
@@ -44,6 +49,8 @@ const { values: args } = parseArgs({
     // monitoring: the arbitral unit flags but sends no warnings, as bench:personalities plays Fig. 3a;
     // a teacher's games in both modes keep a student from reading "toxic" off the warning alone
     arbitration: { type: 'string', default: 'enforced' },
+    // the BO prompt's style: default the ladder for the weighted teacher, else the configured negotiator's
+    prompt: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -72,6 +79,11 @@ const arbitration = args.arbitration;
 if (arbitration !== 'enforced' && arbitration !== 'monitoring') {
   throw new Error(`--arbitration must be enforced or monitoring, got ${arbitration}`);
 }
+if (args.prompt !== undefined && !(boPromptStyles as readonly string[]).includes(args.prompt)) {
+  throw new Error(`--prompt must be one of ${boPromptStyles.join(', ')}, got ${args.prompt}`);
+}
+const boPrompt: BoPromptStyle | undefined =
+  (args.prompt as BoPromptStyle | undefined) ?? (policy === 'weighted' ? 'ladder' : undefined);
 const scenarios = drawScenarios(split, count, from, maxParties);
 const requestFor = (scenario: Scenario): NegotiationRequest =>
   arbitration === 'monitoring'
@@ -103,6 +115,7 @@ const wrap = (model: ChatModel): ChatModel => {
 const { results, model } = await runGames(`negotiator-${tag}`, games, {
   wrapChatModel: wrap,
   ...(policy === 'served' ? {} : { modelName: policy }),
+  ...(boPrompt ? { boPrompt } : {}),
 });
 
 const byId = new Map(scenarios.map((s) => [s.id, s]));
@@ -127,13 +140,14 @@ process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episo
 const command =
   `npm run negotiator:rollout -- --split ${split} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
   `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}` +
-  `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.tag ? ` --tag ${tag}` : ''}`;
+  `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.prompt ? ` --prompt ${args.prompt}` : ''}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
   command,
   model,
   split,
   scenarios: `the first ${count} of ${split} from index ${from}${maxParties < 10 ? ` with at most ${maxParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
   samplesPerScenario: samples,
+  boPrompt: boPrompt ?? 'configured',
   temperature: temperature ?? 'configured',
   episodesFile: path.relative(projectRoot, episodesFile),
   ...summarise(episodes),

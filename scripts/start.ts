@@ -71,13 +71,13 @@ async function main(): Promise<void> {
     // The trained negotiator (learner/models/negotiator) the same way, into data/models/negotiator.gguf
     // (~1 min on first start), which the model server then serves as its chat model; without it the
     // base model answers (MAESTRO_NEGOTIATOR=base asks for the base anyway).
-    if (process.env.MAESTRO_NEGOTIATOR !== 'base') {
+    if (config.negotiator !== 'base') {
       const negotiator = startService('negotiator-install', venvBin('python'), [
         '-m',
         'sixg_learner.export.ship',
         'install-negotiator',
         '--which',
-        process.env.MAESTRO_NEGOTIATOR === 'persona' ? 'persona' : 'trained',
+        config.negotiator,
       ]);
       const code = await negotiator.exited;
       if (code !== 0) console.error(`[maestro] the shipped negotiator could not be built (exit ${code})`);

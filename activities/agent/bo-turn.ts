@@ -57,6 +57,7 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
       // 6. LLM.
       const answer = await askForIntent(deps.chatModel, {
         messages: buildBoMessages({
+          style: deps.boPrompt ?? 'plain',
           topic,
           party,
           others: input.others,

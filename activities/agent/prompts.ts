@@ -6,7 +6,14 @@
  * MAESTRO's proposal (docs/NEGOTIATION.md, "Privacy").
  */
 import type { ChatMessage } from '../../core/llm/chat-model.ts';
-import type { Objective, OptimizerMode, Party, Personality, Topic } from '../../core/negotiation/schemas.ts';
+import type {
+  BoPromptStyle,
+  Objective,
+  OptimizerMode,
+  Party,
+  Personality,
+  Topic,
+} from '../../core/negotiation/schemas.ts';
 import type { ContextContribution, MediatorFeedback } from '../../core/negotiation/types.ts';
 import { round2 } from './validation.ts';
 
@@ -56,7 +63,27 @@ export function exampleReasoning(party: Pick<Party, 'objective' | 'personality'>
   }
 }
 
+/** The weight in words: the three bands the weighted teacher concedes by (policies.ts `weightedValue`). */
+export type WeightBand = 'a little' | 'moderately' | 'a lot';
+export function weightBand(weight: number): WeightBand {
+  if (weight < 0.875) return 'a little';
+  return weight < 1.5 ? 'moderately' : 'a lot';
+}
+
+/** The ladder's rungs: the share of the way from the ideal value to MAESTRO's proposal, and its words. */
+export const ladderRungs = [
+  { share: 0.25, words: 'a quarter of the way' },
+  { share: 0.5, words: 'half' },
+  { share: 0.75, words: 'three quarters' },
+] as const;
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** The value `share` of the way from `ideal` to `proposal`, as the ladder line states it (0.1 precision). */
+export const ladderValue = (ideal: number, proposal: number, share: number): number =>
+  round1(ideal + (proposal - ideal) * share);
+
 export interface BoPromptInput {
+  /** Default `plain`. */
+  style?: BoPromptStyle;
   topic: Topic;
   party: Party;
   others: { id: string; objective: Objective }[];
@@ -74,6 +101,9 @@ export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
     `You are the negotiation agent of business operator ${party.id}, sharing one 5G cell with other operators.`,
     `Topic: the ${topic.name} in ${topic.unit}, allowed from ${topic.min} to ${topic.max}.`,
     `Your goal: ${objectivePrompts[party.objective](topic)}. Your ideal value is ${party.target} ${topic.unit}.`,
+    input.style === 'ladder'
+      ? `The topic matters ${weightBand(party.weight)} to you (your weight: ${round2(party.weight)}).`
+      : '',
     party.businessIntent ? `Your business intent: ${party.businessIntent}` : '',
     `Other operators: ${others.map((o) => `${o.id} ${publicObjective[o.objective]}`).join('; ')}.`,
     `Personality: ${personalityPrompts[party.personality]}`,
@@ -93,6 +123,7 @@ const ordinals = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seven
 const nthProposal = (n: number): string => (ordinals[n - 1] ? `${ordinals[n - 1]} proposal` : `proposal number ${n}`);
 
 function boRoundMessage({
+  style,
   topic,
   party,
   round,
@@ -111,11 +142,24 @@ function boRoundMessage({
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (optimizerMode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
   if (optimizerMode === 'hard') lines.push(`Directive: propose ${round2(optimizerProposal)} ${topic.unit}.`);
+  const ladder = style === 'ladder' && feedback !== null;
+  // The ladder only with the optimizer off: soft and hard modes have the optimizer's own value.
+  if (ladder && optimizerMode === 'off') {
+    const proposal = round2(feedback.proposal);
+    const rungs = ladderRungs.map((r) => `${r.words} is ${ladderValue(party.target, proposal, r.share)}`);
+    lines.push(`From your ideal ${party.target} toward MAESTRO's ${proposal}: ${rungs.join(', ')}.`);
+  }
   // The personality and how far the negotiation has come, restated next to the answer: a 135M model
   // reads the last lines far more than one line of a long system prompt, and a personality's move
   // depends on both (a firm party holds through the first proposal; session 16's student, without
   // this line, held at the same rate whatever its personality; docs/NEGOTIATOR.md).
-  if (feedback !== null) lines.push(`You are ${party.personality}; this is MAESTRO's ${nthProposal(round - 1)}.`);
+  if (ladder) {
+    lines.push(
+      `You are ${party.personality} and the topic matters ${weightBand(party.weight)} to you; this is MAESTRO's ${nthProposal(round - 1)}.`,
+    );
+  } else if (feedback !== null) {
+    lines.push(`You are ${party.personality}; this is MAESTRO's ${nthProposal(round - 1)}.`);
+  }
   lines.push('Your JSON:');
   return lines.join('\n');
 }

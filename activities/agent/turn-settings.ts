@@ -3,6 +3,7 @@ import type { ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationMetrics } from '../../core/observability/metrics.ts';
 import type { ContextUnit } from './context-units.ts';
 import type { IntentAnswer } from './llm-unit.ts';
+import type { BoPromptStyle } from '../../core/negotiation/schemas.ts';
 
 export interface AgentDependencies {
   chatModel: ChatModel;
@@ -11,6 +12,8 @@ export interface AgentDependencies {
   maxLlmAttempts?: number;
   /** Answer length cap: intents are one value and one sentence (default 96 tokens). */
   maxAnswerTokens?: number;
+  /** What a BO's prompt shows (prompts.ts `boPromptStyles`); it goes with the negotiator served (default `plain`). */
+  boPrompt?: BoPromptStyle;
   /** Prometheus metrics of the worker process, when it serves them. */
   metrics?: NegotiationMetrics;
 }

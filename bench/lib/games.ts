@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../../core/config.ts';
+import type { BoPromptStyle } from '../../core/negotiation/schemas.ts';
 import { createChatModel, type ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { ensureModelServer, registerMissingSearchAttributes, stopService } from '../../scripts/services.ts';
@@ -47,6 +48,8 @@ export async function runGames(
     wrapChatModel?: (model: ChatModel) => ChatModel;
     /** The model name reported with the results, when the wrapper answers in place of the configured one. */
     modelName?: string;
+    /** The BO prompt's style; default the configured negotiator's (config.boPrompt). */
+    boPrompt?: BoPromptStyle;
   } = {},
 ): Promise<{ results: GameResult[]; model: string }> {
   const config = loadConfig();
@@ -64,6 +67,7 @@ export async function runGames(
     const agentModel = options.wrapChatModel ? options.wrapChatModel(chatModel) : chatModel;
     const worker = await negotiationWorker(env, taskQueue, agentModel, {
       contextUnits: await readyContextUnits(config, chatModel),
+      boPrompt: options.boPrompt ?? config.boPrompt,
     });
     const results: GameResult[] = [];
     const started = Date.now();

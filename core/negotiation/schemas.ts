@@ -222,3 +222,13 @@ export type NetworkState = z.infer<typeof networkStateSchema>;
 export const withdrawalSchema = z.strictObject({
   reason: z.string().trim().min(1).max(200).default('withdrawn by the BO'),
 });
+
+/**
+ * What a BO's prompt shows beyond the paper's: `plain` as the rule's and the persona's students were
+ * trained on; `ladder` adds the BO's own weight, in words, and (optimizer off) the concession ladder
+ * from its ideal value to MAESTRO's proposal, so that a 135M model can hold in proportion to how much
+ * the topic matters to it by choosing a line instead of computing a number (docs/NEGOTIATOR.md,
+ * "The weighted negotiator").
+ */
+export const boPromptStyles = ['plain', 'ladder'] as const;
+export type BoPromptStyle = (typeof boPromptStyles)[number];

@@ -110,7 +110,8 @@ export async function negotiationWorker(
     connection: env.nativeConnection,
     namespace: config.namespace,
     taskQueue,
-    agents: { chatModel, ...agents },
+    // the BO prompt the configured negotiator reads, unless the caller says otherwise
+    agents: { chatModel, boPrompt: loadConfig().boPrompt, ...agents },
     timeouts: config.topology.timeouts,
     ...(southbound ? { southbound } : {}),
     workflowBundle: await workflowBundle(),

@@ -54,6 +54,15 @@ describe('configuration', () => {
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'negotiator-rs1' }).model.model, 'negotiator-rs1');
     assert.throws(() => loadConfig({ MAESTRO_NEGOTIATOR: 'trainee' }), ConfigError);
   });
+  it('gives the BO the prompt its negotiator was trained on: the ladder for the weighted one, else plain', () => {
+    assert.equal(loadConfig({}).boPrompt, 'plain');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-weighted' }).boPrompt, 'ladder');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-weighted' }).model.temperature, 0, 'greedy');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-persona' }).boPrompt, 'plain');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'gpt-4o', MAESTRO_BO_PROMPT: 'ladder' }).boPrompt, 'ladder');
+    assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'weighted' }).negotiator, 'weighted');
+    assert.throws(() => loadConfig({ MAESTRO_BO_PROMPT: 'verbose' }), ConfigError);
+  });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
     const config = loadConfig({
       OPENAI_BASE_URL: 'https://api.openai.com/v1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildBoMessages, buildMediatorMessages } from '../../activities/agent/prompts.ts';
+import { buildBoMessages, buildMediatorMessages, weightBand } from '../../activities/agent/prompts.ts';
 import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
 import { negotiationRequestSchema, type NegotiationRequest, type Personality } from '../../core/negotiation/schemas.ts';
 import type { NegotiationState, RoundRecord } from '../../core/negotiation/types.ts';
@@ -8,6 +8,7 @@ import {
   concededShare,
   constantPolicy,
   personaValue,
+  weightedValue,
   randomValue,
   recording,
   rulePolicy,
@@ -278,6 +279,68 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
       assert.equal(personaValue(tacticRequest(p, 2, 50)).value, 50);
     }
     assert.equal(personaValue(mediatorRequest).value, 50.5);
+  });
+  it('the weighted teacher moves down the ladder its prompt states, less of the way the more its weight', () => {
+    const ladderRequest = (
+      personality: Personality,
+      weight: number,
+      round: number,
+      proposal: number | null,
+      optimizerMode: 'off' | 'soft' = 'off',
+    ): StructuredChatRequest => ({
+      ...boRequest(null),
+      messages: buildBoMessages({
+        style: 'ladder',
+        topic,
+        party: { ...party, personality, weight },
+        others: [{ id: 'qos', objective: 'qos' }],
+        round,
+        maxRounds: 5,
+        optimizerMode,
+        feedback:
+          proposal === null
+            ? null
+            : { round, message: 'Meet.', proposal, optimizer: { proposal: 50, price: 0, penalty: 1 } },
+        optimizerProposal: 44,
+        context: [],
+      }),
+    });
+    const prompt = ladderRequest('normal', 1.6, 2, 50).messages;
+    assert.match(prompt[0]!.content, /^The topic matters a lot to you \(your weight: 1\.6\)\.$/m);
+    assert.match(
+      prompt[1]!.content,
+      /^From your ideal 20 toward MAESTRO's 50: a quarter of the way is 27\.5, half is 35, three quarters is 42\.5\.$/m,
+    );
+    assert.match(
+      prompt[1]!.content,
+      /^You are normal and the topic matters a lot to you; this is MAESTRO's first proposal\.$/m,
+    );
+    // the plain prompt, which the rule's and the persona's students read, shows neither
+    assert.doesNotMatch(
+      boRequest(50)
+        .messages.map((m) => m.content)
+        .join('\n'),
+      /weight|ideal 20 toward/,
+    );
+    assert.equal(weightBand(0.5), 'a little');
+    assert.equal(weightBand(0.875), 'moderately');
+    assert.equal(weightBand(1.5), 'a lot');
+    // opening at the ideal value; then a quarter, half or three quarters of the way by the weight's band
+    assert.equal(weightedValue(ladderRequest('normal', 1.6, 1, null)).value, 20);
+    assert.equal(weightedValue(ladderRequest('normal', 1.6, 2, 50)).value, 27.5);
+    assert.equal(weightedValue(ladderRequest('agreeable', 1, 3, 50)).value, 35);
+    assert.equal(weightedValue(ladderRequest('vulnerable', 0.6, 2, 50)).value, 42.5);
+    assert.match(weightedValue(ladderRequest('vulnerable', 0.6, 2, 50)).reasoning, /42\.5/);
+    // a firm party holds through the first proposal, then takes the ladder like the others
+    assert.equal(weightedValue(ladderRequest('toxic', 0.6, 2, 50)).value, 20);
+    assert.equal(weightedValue(ladderRequest('disagreeable', 0.6, 3, 50)).value, 42.5);
+    // from round 4 every party takes MAESTRO's proposal
+    assert.equal(weightedValue(ladderRequest('toxic', 2, 4, 47.25)).value, 47.25);
+    // soft mode shows the optimizer's value, not the ladder: the persona teacher's moves
+    assert.doesNotMatch(ladderRequest('normal', 1.6, 2, 50, 'soft').messages[1]!.content, /toward MAESTRO's/);
+    assert.equal(weightedValue(ladderRequest('normal', 1.6, 2, 50, 'soft')).value, 50);
+    assert.equal(weightedValue(ladderRequest('toxic', 1.6, 2, 50, 'soft')).value, 20);
+    assert.equal(weightedValue(mediatorRequest).value, 50.5);
   });
   it('the random baseline answers a valid value, the same one for the same turn', () => {
     const values = Array.from(

@@ -190,6 +190,7 @@ NEGOTIATOR_GGUF = Path("data/models/negotiator.gguf")
 NEGOTIATORS: dict[str, tuple[Path, Path]] = {
     "trained": (NEGOTIATOR_DIR, NEGOTIATOR_GGUF),
     "persona": (Path("learner/models/negotiator-persona"), Path("data/models/negotiator-persona.gguf")),
+    "weighted": (Path("learner/models/negotiator-weighted"), Path("data/models/negotiator-weighted.gguf")),
 }
 """The shipped negotiators by `$MAESTRO_NEGOTIATOR` (model-server/serve.py serves them by the same names): the
 folder of adapters and the GGUF `install-negotiator --which NAME` builds from it."""
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         "--which",
         choices=tuple(NEGOTIATORS),
         default="trained",
-        help="persona: learner/models/negotiator-persona into data/models/negotiator-persona.gguf",
+        help="which one: learner/models/negotiator[-persona|-weighted] into data/models/negotiator*.gguf",
     )
     args = parser.parse_args(argv)
     if args.command == "pack":
