@@ -2,7 +2,9 @@
 # `npm run negotiator:distill [-- OUT_DIR [TEACHER [MONITORING_GAMES [RS_ROUNDS [FOCUS]]]]]`: a trained negotiator,
 # reproduced (docs/NEGOTIATOR.md). The shipped ones: `npm run negotiator:distill` (rule, learner/models/negotiator)
 # and `npm run negotiator:distill -- data/negotiator/runs/distill-persona persona 120 0 1`
-# (learner/models/negotiator-persona, MAESTRO_NEGOTIATOR=persona).
+# (learner/models/negotiator-persona, MAESTRO_NEGOTIATOR=persona), and
+# `npm run negotiator:distill -- data/negotiator/runs/distill-weighted weighted 120 0 1`
+# (learner/models/negotiator-weighted, MAESTRO_NEGOTIATOR=weighted: the ladder prompt).
 #
 #   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
 #      with 120 monitoring games) plays 240 training scenarios (≤ 3 parties) through the real workflow,
@@ -62,17 +64,26 @@ if [ "$monitoring" -gt 0 ]; then
 fi
 if [ "$focus" -gt 0 ]; then
   rollouts=(--episodes "data/negotiator/rollouts/$teacher-train3.jsonl")
-  firm=(--personalities disagreeable,toxic --from-round 2)
-  npm run -s negotiator:select -- "${rollouts[@]}" "${firm[@]}" --max-bo-turns 200 \
+  # persona: the firm parties' later rounds (hold, then take); weighted: every BO's later rounds (the ladder
+  # rung its weight's band takes, the round-4 acceptance, the firm hold), which its first two stages left
+  # wrong in most off-mode games (session 23)
+  if [ "$teacher" = weighted ]; then
+    firm=(--personalities normal,agreeable,disagreeable,vulnerable,toxic --from-round 2)
+    enforced_cap=400 monitoring_cap=(--max-bo-turns 250) rehearsal_bo=60
+  else
+    firm=(--personalities disagreeable,toxic --from-round 2)
+    enforced_cap=200 monitoring_cap=() rehearsal_bo=120
+  fi
+  npm run -s negotiator:select -- "${rollouts[@]}" "${firm[@]}" --max-bo-turns "$enforced_cap" \
     --out "data/negotiator/focus-$teacher-enforcement.jsonl"
   parts=("data/negotiator/focus-$teacher-enforcement.jsonl")
   if [ "$monitoring" -gt 0 ]; then
     npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-monitoring-train3.jsonl" "${firm[@]}" \
-      --out "data/negotiator/focus-$teacher-monitoring.jsonl"
+      "${monitoring_cap[@]}" --out "data/negotiator/focus-$teacher-monitoring.jsonl"
     parts+=("data/negotiator/focus-$teacher-monitoring.jsonl")
     rollouts+=(--episodes "data/negotiator/rollouts/$teacher-monitoring-train3.jsonl")
   fi
-  npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 120 --max-maestro-turns 60 \
+  npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns "$rehearsal_bo" --max-maestro-turns 60 \
     --out "data/negotiator/focus-$teacher-rehearsal.jsonl"
   cat "${parts[@]}" "data/negotiator/focus-$teacher-rehearsal.jsonl" > "data/negotiator/focus-$teacher.jsonl"
   rm -rf "$out-focus"
