@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import { personalityLetters } from '../core/negotiation/schemas.ts';
 import type { Personality } from '../core/negotiation/types.ts';
-import { policyNames, policyOver, type PolicyName } from '../negotiator/policies.ts';
+import { policyNames, policyOver, promptOfPolicy, type PolicyName } from '../negotiator/policies.ts';
 import { mean, round, runGames, sd, writeResults, type Game } from './lib/games.ts';
 
 const letters: Record<string, Personality> = personalityLetters;
@@ -56,11 +56,12 @@ const games: Game[] = pairs.flatMap((pair) => {
   }));
 });
 
+const boPrompt = promptOfPolicy(policy);
 const { results, model } = await runGames(policy === 'served' ? 'personalities' : `personalities-${policy}`, games, {
   fresh: args.fresh,
   ...(policy === 'served' ? {} : { wrapChatModel: (m) => policyOver(policy, m), modelName: policy }),
-  // the weighted teacher reads the ladder prompt; the served model, the one its negotiator was trained on
-  ...(policy === 'weighted' ? { boPrompt: 'ladder' as const } : {}),
+  // a baseline that reads another prompt than the configured negotiator's (the weighted teacher's ladder)
+  ...(boPrompt ? { boPrompt } : {}),
 });
 const perPair = pairs.map((pair) => {
   const mine = results.filter((r) => r.id.startsWith(`${pair}-`));

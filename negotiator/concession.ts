@@ -30,10 +30,10 @@
  * quarters of the way, and the built teacher picks one. This command measures teachers before rollouts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { weightBand, type WeightBand } from '../activities/agent/prompts.ts';
-import { weightedAcceptRound } from './policies.ts';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { weightBand } from '../activities/agent/prompts.ts';
+import { rungByBand, weightedAcceptRound } from './policies.ts';
 import { mean, round } from '../bench/lib/games.ts';
 import { closedFormOptimum, clip } from '../core/optimizer/consensus.ts';
 import { personalities, personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
@@ -65,8 +65,6 @@ export const weightTeacher = (kappa: number, acceptRound: number): Teacher => ({
   acceptRound,
   firmness: (p) => Math.min(1, kappa * p.weight),
 });
-/** The firmness of the weighted teacher (policies.ts `weightedValue`): the ladder rung its weight's band takes. */
-const bandFirmness: Record<WeightBand, number> = { 'a little': 0.25, moderately: 0.5, 'a lot': 0.75 };
 /**
  * The teacher built on this (policies.ts `weightedValue`, the `ladder` prompt): the weight in three bands,
  * each a rung of the ladder the prompt states (hold a quarter, half or three quarters of the distance), a
@@ -75,7 +73,7 @@ const bandFirmness: Record<WeightBand, number> = { 'a little': 0.25, moderately:
 export const ladderTeacher: Teacher = {
   name: `ladder@${weightedAcceptRound}`,
   acceptRound: weightedAcceptRound,
-  firmness: (p, r) => (r === 2 && firm.has(p.personality) ? 1 : bandFirmness[weightBand(p.weight)]),
+  firmness: (p, r) => (r === 2 && firm.has(p.personality) ? 1 : 1 - rungByBand[weightBand(p.weight)].share),
 };
 export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teacher => ({
   name: `weight-persona ${kappa}@${acceptRound}`,

@@ -27,7 +27,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { ladderRungs, personalityPrompts, type WeightBand } from '../activities/agent/prompts.ts';
 import { lcg } from '../bench/lib/random.ts';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
-import type { Personality } from '../core/negotiation/schemas.ts';
+import type { BoPromptStyle, Personality } from '../core/negotiation/schemas.ts';
 import { targetConcession } from './rewards.ts';
 
 export interface RecordedTurn {
@@ -221,7 +221,7 @@ export function personaValue(request: StructuredChatRequest): { value: number; r
 export const personaPolicy = (inner: ChatModel): ChatModel => answering('persona', inner, personaValue);
 
 /** The rung the weighted teacher takes by how much the topic matters to the BO: the more, the less of the way. */
-const rungByBand: Record<WeightBand, (typeof ladderRungs)[number]> = {
+export const rungByBand: Record<WeightBand, (typeof ladderRungs)[number]> = {
   'a little': ladderRungs[2],
   moderately: ladderRungs[1],
   'a lot': ladderRungs[0],
@@ -298,6 +298,14 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
   persona: personaPolicy,
   weighted: weightedPolicy,
 };
+
+/**
+ * The BO prompt a baseline reads when it is not the configured negotiator's (the weighted teacher reads the
+ * ladder it picks from); rollouts and benches pass it to the worker (bench/lib/games.ts `runGames`).
+ */
+export function promptOfPolicy(name: PolicyName): BoPromptStyle | undefined {
+  return name === 'weighted' ? 'ladder' : undefined;
+}
 
 /** The policy by name over the served model: the model itself, or a baseline wrapped around it. */
 export function policyOver(name: PolicyName, model: ChatModel): ChatModel {

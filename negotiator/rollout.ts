@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../core/config.ts';
 import type { ChatModel } from '../core/llm/chat-model.ts';
 import { runGames, writeResults, type Game } from '../bench/lib/games.ts';
-import { policyNames, policyOver, recording, type PolicyName, type RecordedTurn } from './policies.ts';
+import { policyNames, policyOver, promptOfPolicy, recording, type PolicyName, type RecordedTurn } from './policies.ts';
 import { rewardEpisode } from './rewards.ts';
 import {
   boPromptStyles,
@@ -82,8 +82,7 @@ if (arbitration !== 'enforced' && arbitration !== 'monitoring') {
 if (args.prompt !== undefined && !(boPromptStyles as readonly string[]).includes(args.prompt)) {
   throw new Error(`--prompt must be one of ${boPromptStyles.join(', ')}, got ${args.prompt}`);
 }
-const boPrompt: BoPromptStyle | undefined =
-  (args.prompt as BoPromptStyle | undefined) ?? (policy === 'weighted' ? 'ladder' : undefined);
+const boPrompt: BoPromptStyle | undefined = (args.prompt as BoPromptStyle | undefined) ?? promptOfPolicy(policy);
 const scenarios = drawScenarios(split, count, from, maxParties);
 const requestFor = (scenario: Scenario): NegotiationRequest =>
   arbitration === 'monitoring'

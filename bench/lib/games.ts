@@ -48,7 +48,7 @@ export async function runGames(
     wrapChatModel?: (model: ChatModel) => ChatModel;
     /** The model name reported with the results, when the wrapper answers in place of the configured one. */
     modelName?: string;
-    /** The BO prompt's style; default the configured negotiator's (config.boPrompt). */
+    /** The BO prompt's style; default the configured negotiator's (config.boPrompt, scripts/lib/stack.ts). */
     boPrompt?: BoPromptStyle;
   } = {},
 ): Promise<{ results: GameResult[]; model: string }> {
@@ -67,7 +67,7 @@ export async function runGames(
     const agentModel = options.wrapChatModel ? options.wrapChatModel(chatModel) : chatModel;
     const worker = await negotiationWorker(env, taskQueue, agentModel, {
       contextUnits: await readyContextUnits(config, chatModel),
-      boPrompt: options.boPrompt ?? config.boPrompt,
+      ...(options.boPrompt ? { boPrompt: options.boPrompt } : {}),
     });
     const results: GameResult[] = [];
     const started = Date.now();

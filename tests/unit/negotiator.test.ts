@@ -9,6 +9,7 @@ import {
   constantPolicy,
   personaValue,
   weightedValue,
+  promptOfPolicy,
   randomValue,
   recording,
   rulePolicy,
@@ -341,6 +342,9 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     assert.equal(weightedValue(ladderRequest('normal', 1.6, 2, 50, 'soft')).value, 50);
     assert.equal(weightedValue(ladderRequest('toxic', 1.6, 2, 50, 'soft')).value, 20);
     assert.equal(weightedValue(mediatorRequest).value, 50.5);
+    // rollouts and benches give the weighted teacher the ladder, every other baseline the configured prompt
+    assert.equal(promptOfPolicy('weighted'), 'ladder');
+    assert.equal(promptOfPolicy('persona'), undefined);
   });
   it('the random baseline answers a valid value, the same one for the same turn', () => {
     const values = Array.from(
