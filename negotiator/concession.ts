@@ -20,7 +20,8 @@
  *   its target in round 2 and takes the next proposal;
  * - `weight κ@A`: fᵢ = min(1, κ·wᵢ) in rounds 2 … A − 1, taking the proposal in round A;
  * - `weight-persona κ@A`: the same, a firm party holding its target (fᵢ = 1) in round 2;
- * - `ladder@4`: the teacher built on this (policies.ts `weightedValue`), fᵢ in three bands of the weight.
+ * - `ladder@4`: the teacher built on this (policies.ts `weightedValue`), fᵢ in three bands of the weight;
+ * - `take-half-hold@3`: its three-round successor (policies.ts `weighted3Value`): fᵢ = 0, ½ or 1 by band.
  *
  * Fig. 3a's pairs (bench/personalities.ts: cost 20, QoS 80, equal weights) are simulated beside, since
  * a teacher that reaches the optimum must still let a firm party drag a yielding one.
@@ -33,7 +34,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { weightBand } from '../activities/agent/prompts.ts';
-import { rungByBand, weightedAcceptRound } from './policies.ts';
+import {
+  firmerMove,
+  moveByBand,
+  rungByBand,
+  weighted3AcceptRound,
+  weightedAcceptRound,
+  type Move,
+} from './policies.ts';
 import { mean, round } from '../bench/lib/games.ts';
 import { closedFormOptimum, clip } from '../core/optimizer/consensus.ts';
 import { personalities, personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
@@ -74,6 +82,20 @@ export const ladderTeacher: Teacher = {
   name: `ladder@${weightedAcceptRound}`,
   acceptRound: weightedAcceptRound,
   firmness: (p, r) => (r === 2 && firm.has(p.personality) ? 1 : 1 - rungByBand[weightBand(p.weight)].share),
+};
+const firmnessOfMove: Record<Move, number> = { take: 0, half: 0.5, hold: 1 };
+/**
+ * The three-round weighted teacher (policies.ts `weighted3Value`): in round 2 a party takes MAESTRO's proposal,
+ * moves half of the way or holds its target by its weight's band, a firm party one move firmer; all take the
+ * proposal in round 3.
+ */
+export const takeHalfHoldTeacher: Teacher = {
+  name: `take-half-hold@${weighted3AcceptRound}`,
+  acceptRound: weighted3AcceptRound,
+  firmness: (p) => {
+    const move = moveByBand[weightBand(p.weight)];
+    return firmnessOfMove[firm.has(p.personality) ? firmerMove[move] : move];
+  },
 };
 export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teacher => ({
   name: `weight-persona ${kappa}@${acceptRound}`,
@@ -161,7 +183,7 @@ function main(): void {
   if (!scenarioSplits.includes(split)) throw new Error(`--split must be one of ${scenarioSplits.join(', ')}`);
   const numbers = (text: string): number[] => text.split(',').map(Number);
   const scenarios = drawScenarios(split, Number(values.n)).filter((s) => s.request.optimizerMode === 'off');
-  const teachers: Teacher[] = [ruleTeacher, personaTeacher, ladderTeacher];
+  const teachers: Teacher[] = [ruleTeacher, personaTeacher, ladderTeacher, takeHalfHoldTeacher];
   for (const kappa of numbers(values.kappa))
     for (const accept of numbers(values.accept))
       teachers.push(weightTeacher(kappa, accept), weightPersonaTeacher(kappa, accept));

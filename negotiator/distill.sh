@@ -4,7 +4,10 @@
 # and `npm run negotiator:distill -- data/negotiator/runs/distill-persona persona 120 0 1`
 # (learner/models/negotiator-persona, MAESTRO_NEGOTIATOR=persona), and
 # `npm run negotiator:distill -- data/negotiator/runs/distill-weighted weighted 120 0 1`
-# (learner/models/negotiator-weighted, MAESTRO_NEGOTIATOR=weighted: the ladder prompt).
+# (session 23's weighted negotiator: the ladder prompt), and since session 24
+# `npm run negotiator:distill -- data/negotiator/runs/distill-weighted3 weighted3 120 0 1 data/negotiator/runs/distill-weighted-focus/sft-epoch-3`
+# (learner/models/negotiator-weighted, MAESTRO_NEGOTIATOR=weighted: the three-round teacher's focus epoch on
+# session 23's student).
 #
 #   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
 #      with 120 monitoring games) plays 240 training scenarios (≤ 3 parties) through the real workflow,
@@ -23,6 +26,9 @@
 #      Fig. 3a the round undid): the distilled model, served, plays further training scenarios 3 times
 #      each at T = 0.9 (with monitoring games, 24 more in monitoring mode); each agent's turns from its
 #      best-rewarded rollout (negotiator/rewards.ts) are kept, and the SFT continues one epoch on them;
+#   FROM_CHECKPOINT (6th argument): a trained student to continue instead of stages 3 and 3b. The teacher's
+#      games are still played (the focus epoch selects from them); only its focus epoch trains (FOCUS=1), on the
+#      student's own LoRA and optimizer. Session 24 taught session 23's student the three-round teacher so.
 #   5. the checkpoint is exported to a GGUF the model server can serve (MAESTRO_CHAT_GGUF).
 # About 30 minutes on two cores (40 with monitoring games). Run it with no model server on port 8000:
 # step 4 starts its own, serving the distilled model. `ship pack` then commits the result (the command
@@ -32,10 +38,16 @@ cd "$(dirname "$0")/.."
 teacher=${2:-rule}
 # the BO prompt the teacher's student reads: the weighted teacher's ladder, every other teacher the plain prompt
 prompt=plain
-[ "$teacher" = weighted ] && prompt=ladder
+case "$teacher" in weighted | weighted3) prompt=ladder ;; esac
 monitoring=${3:-0}
 rounds=${4:-1}
 focus=${5:-0}
+from=${6:-}
+from=${from%/}
+if [ -n "$from" ] && { [ ! -f "$from/checkpoint.json" ] || ! [[ $from =~ sft-epoch-[0-9]+$ ]]; }; then
+  echo "distill: FROM_CHECKPOINT must be a student's sft-epoch-N checkpoint directory, got $from" >&2
+  exit 2
+fi
 out=${1:-data/negotiator/runs/distill-$teacher}
 # the trainable base: the registry GGUF converted once (~40 s)
 [ -f data/models/smollm2-135m-hf/config.json ] || .venv/bin/python -m sixg_learner.export.convert
@@ -45,9 +57,14 @@ npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy 
 npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
   --out "data/negotiator/distill-$teacher.jsonl"
 rm -rf "$out" "$out-monitoring" "$out-focus" "$out-rs1"
-sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
-  --epochs 1 --learning-rate 3e-4 --eval-size 24
-stage="$out/sft-epoch-1" epoch=1
+if [ -z "$from" ]; then
+  sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
+    --epochs 1 --learning-rate 3e-4 --eval-size 24
+  stage="$out/sft-epoch-1" epoch=1
+else
+  # the checkpoint's directory is named sft-epoch-N: the focus epoch is N + 1
+  stage="$from" epoch=${from##*sft-epoch-}
+fi
 # where each stage starts in the train split. --from is a scenario index, and the teacher's 240 scenarios with
 # ≤ 3 parties run from index 0 to 425, so the later stages replay some of the teacher's scenarios (90 of the
 # 120 monitoring games, and RS's), in another mode or sampled. All are train-split scenarios; the held-out
@@ -58,16 +75,19 @@ if [ "$monitoring" -gt 0 ]; then
     --arbitration monitoring --tag "$teacher-monitoring-train3" --fresh
   npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-monitoring-train3.jsonl" \
     --max-bo-turns 200 --out "data/negotiator/distill-$teacher-monitoring.jsonl"
-  sft --data "data/negotiator/distill-$teacher-monitoring.jsonl" --base "$stage" --out "$out-monitoring" \
-    --epochs 2 --learning-rate 2e-4 --eval-size 16
-  stage="$out-monitoring/sft-epoch-2" epoch=2 rs_from=$((264 + monitoring)) rs_n=36
+  if [ -z "$from" ]; then
+    sft --data "data/negotiator/distill-$teacher-monitoring.jsonl" --base "$stage" --out "$out-monitoring" \
+      --epochs 2 --learning-rate 2e-4 --eval-size 16
+    stage="$out-monitoring/sft-epoch-2" epoch=2
+  fi
+  rs_from=$((264 + monitoring)) rs_n=36
 fi
 if [ "$focus" -gt 0 ]; then
   rollouts=(--episodes "data/negotiator/rollouts/$teacher-train3.jsonl")
   # persona: the firm parties' later rounds (hold, then take); weighted: every BO's later rounds (the ladder
   # rung its weight's band takes, the round-4 acceptance, the firm hold), which its first two stages left
   # wrong in most off-mode games (session 23)
-  if [ "$teacher" = weighted ]; then
+  if [ "$teacher" = weighted ] || [ "$teacher" = weighted3 ]; then
     firm=(--personalities normal,agreeable,disagreeable,vulnerable,toxic --from-round 2)
     enforced_cap=400 monitoring_cap=(--max-bo-turns 250) rehearsal_bo=60
   else

@@ -41,7 +41,16 @@ export interface RecordedTurn {
   temperature: number | null;
 }
 
-export const policyNames = ['served', 'rule', 'constant', 'random', 'tactic', 'persona', 'weighted'] as const;
+export const policyNames = [
+  'served',
+  'rule',
+  'constant',
+  'random',
+  'tactic',
+  'persona',
+  'weighted',
+  'weighted3',
+] as const;
 export type PolicyName = (typeof policyNames)[number];
 
 const intentSchemaName = 'service_intent';
@@ -230,6 +239,24 @@ export const rungByBand: Record<WeightBand, (typeof ladderRungs)[number]> = {
 export const weightedAcceptRound = 4;
 
 /**
+ * A BO turn of the `ladder` prompt with the ladder in view (optimizer off, after MAESTRO's first proposal):
+ * the round, MAESTRO's proposal, the BO's weight band and the ladder's rungs as the prompt states them.
+ * Null for MAESTRO's turns, openings and soft or hard mode, where the weighted teachers are the persona one.
+ */
+function ladderTurn(
+  request: StructuredChatRequest,
+): { round: number; maxRounds: number; proposal: number; band: WeightBand; rungs: string } | null {
+  if (system(request).startsWith('You are MAESTRO')) return null;
+  const user = roundMessage(request);
+  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
+  const ladder = new RegExp(String.raw`^From your ideal ${num} toward MAESTRO's ${num}: (.*)\.$`, 'm').exec(user);
+  if (proposal === null || ladder === null) return null;
+  const band = /the topic matters (a little|moderately|a lot) to you/.exec(user)?.[1] as WeightBand | undefined;
+  if (band === undefined) throw new Error('the ladder prompt states no weight band ("the topic matters … to you")');
+  return { ...roundOf(request), proposal, band, rungs: ladder[3]! };
+}
+
+/**
  * The weighted teacher's answer to one turn, from the `ladder` prompt alone (MAESTRO's turns are the
  * rule's). With the optimizer off, a BO keeps a share of its distance to MAESTRO's proposal that grows
  * with its weight: it moves three quarters of the way when the topic matters a little to it, half when
@@ -241,23 +268,57 @@ export const weightedAcceptRound = 4;
  * Where the prompt shows no ladder (soft or hard mode, the optimizer's value in view) it is the persona teacher.
  */
 export function weightedValue(request: StructuredChatRequest): { value: number; reasoning: string } {
-  if (system(request).startsWith('You are MAESTRO')) return ruleValue(request);
-  const user = roundMessage(request);
-  const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
-  const ladder = new RegExp(String.raw`^From your ideal ${num} toward MAESTRO's ${num}: (.*)\.$`, 'm').exec(user);
-  if (proposal === null || ladder === null) return personaValue(request);
-  const { round, maxRounds } = roundOf(request);
+  const turn = ladderTurn(request);
+  if (turn === null) return system(request).startsWith('You are MAESTRO') ? ruleValue(request) : personaValue(request);
+  const { round, maxRounds, band, rungs } = turn;
   if (round >= Math.min(weightedAcceptRound, maxRounds)) return ruleValue(request);
   if (round === 2 && firmPersonalities.has(personalityOf(request))) return personaValue(request);
-  const band = /the topic matters (a little|moderately|a lot) to you/.exec(user)?.[1] as WeightBand | undefined;
-  if (band === undefined) throw new Error('the ladder prompt states no weight band ("the topic matters … to you")');
   const rung = rungByBand[band];
-  const value = numberAfter(ladder[3]!, new RegExp(String.raw`${rung.words} is ${num}`));
+  const value = numberAfter(rungs, new RegExp(String.raw`${rung.words} is ${num}`));
   if (value === null) throw new Error(`the ladder states no "${rung.words}" rung`);
   return { value, reasoning: `The topic matters ${band} to me, so I move ${rung.words} toward MAESTRO: ${value}.` };
 }
 
 export const weightedPolicy = (inner: ChatModel): ChatModel => answering('weighted', inner, weightedValue);
+
+/** What the three-round weighted teacher does in round 2, by how much the topic matters to the BO. */
+export type Move = 'take' | 'half' | 'hold';
+export const moveByBand: Record<WeightBand, Move> = { 'a little': 'take', moderately: 'half', 'a lot': 'hold' };
+/** A firm party (disagreeable, toxic) makes the next firmer move than its band's: take → half → hold. */
+export const firmerMove: Record<Move, Move> = { take: 'half', half: 'hold', hold: 'hold' };
+/** The round from which the three-round weighted teacher takes MAESTRO's proposal (or the last round, when sooner). */
+export const weighted3AcceptRound = 3;
+
+/**
+ * The three-round weighted teacher (session 24): the weighted teacher's idea in one concession round instead
+ * of two, so an off-mode game agrees in round 3, not 4 (the two-party wall time, issue 15). In round 2 a BO
+ * takes MAESTRO's proposal when the topic matters a little to it, moves half of the way when moderately and
+ * holds its ideal when a lot; a firm party (disagreeable, toxic) makes the next firmer move. In round 3 every
+ * BO takes the proposal. With MAESTRO proposing the demands' mean, one round of these moves lands as near
+ * eq. (1)'s optimum as two rounds of the ladder's rungs (`npm run negotiator:concession`: 3.44 Mbps against
+ * the ladder's 2.98 and the rule's 5.74 on the train split), because a taker gives away its whole distance
+ * and a holder none. Every move copies a number the `ladder` prompt states: the proposal, the half rung or
+ * the ideal value. Where the prompt shows no ladder (soft or hard mode) it is the persona teacher.
+ */
+export function weighted3Value(request: StructuredChatRequest): { value: number; reasoning: string } {
+  const turn = ladderTurn(request);
+  if (turn === null) return system(request).startsWith('You are MAESTRO') ? ruleValue(request) : personaValue(request);
+  const { round, maxRounds, band, rungs, proposal } = turn;
+  if (round >= Math.min(weighted3AcceptRound, maxRounds)) return ruleValue(request);
+  const firm = firmPersonalities.has(personalityOf(request));
+  const move = firm ? firmerMove[moveByBand[band]] : moveByBand[band];
+  const why = firm ? `I stand firm and the topic matters ${band} to me` : `The topic matters ${band} to me`;
+  if (move === 'take') return { value: proposal, reasoning: `${why}, so I take MAESTRO's ${proposal}.` };
+  if (move === 'hold') {
+    const ideal = idealOf(request);
+    return { value: ideal, reasoning: `${why}, so I hold my ideal ${ideal}.` };
+  }
+  const value = numberAfter(rungs, new RegExp(String.raw`half is ${num}`));
+  if (value === null) throw new Error('the ladder states no "half" rung');
+  return { value, reasoning: `${why}, so I move half way toward MAESTRO: ${value}.` };
+}
+
+export const weighted3Policy = (inner: ChatModel): ChatModel => answering('weighted3', inner, weighted3Value);
 
 /** FNV-1a over a string: a seed that depends only on the turn, so reruns draw the same values. */
 function hash32(text: string): number {
@@ -297,6 +358,7 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
   tactic: tacticPolicy,
   persona: personaPolicy,
   weighted: weightedPolicy,
+  weighted3: weighted3Policy,
 };
 
 /**
@@ -304,7 +366,7 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
  * ladder it picks from); rollouts and benches pass it to the worker (bench/lib/games.ts `runGames`).
  */
 export function promptOfPolicy(name: PolicyName): BoPromptStyle | undefined {
-  return name === 'weighted' ? 'ladder' : undefined;
+  return name === 'weighted' || name === 'weighted3' ? 'ladder' : undefined;
 }
 
 /** The policy by name over the served model: the model itself, or a baseline wrapped around it. */

@@ -5,6 +5,7 @@ import {
   personaTeacher,
   ruleTeacher,
   simulate,
+  takeHalfHoldTeacher,
   weightPersonaTeacher,
   weightTeacher,
   type SimParty,
@@ -45,4 +46,19 @@ test('evaluateTeacher reports errors by subset and the Fig. 3a pairs', () => {
   assert.ok(weight.errorMbps.all < rule.errorMbps.all);
   assert.deepEqual(Object.keys(rule.fig3a), ['V-T', 'V-D', 'A-D', 'N-T', 'D-T', 'N-N']);
   assert.equal(rule.fig3a['N-N'], 50);
+});
+
+test("the three-round teacher lands nearer the optimum than the rule in one concession round, and keeps Fig. 3a's drag", () => {
+  // weights 0.6 ("a little": takes the proposal) and 1.6 ("a lot": holds): 50 → (50 + 80) / 2 = 65,
+  // the optimum (0.6·20 + 1.6·80) / 2.2 = 63.6, the rule's 50
+  assert.equal(simulate(pair({ weight: 0.6 }, { weight: 1.6 }), takeHalfHoldTeacher), 65);
+  const scenarios = drawScenarios('train', 400).filter((s) => s.request.optimizerMode === 'off');
+  const rule = evaluateTeacher(scenarios, ruleTeacher);
+  const fast = evaluateTeacher(scenarios, takeHalfHoldTeacher);
+  assert.equal(fast.rounds, 3);
+  assert.ok(fast.errorMbps.all < rule.errorMbps.all - 1, `${fast.errorMbps.all} vs the rule's ${rule.errorMbps.all}`);
+  // a firm QoS party drags a yielding cost party up; two firm ones, or two normal ones, meet in the middle
+  assert.ok(fast.fig3a['V-T']! > 55 && fast.fig3a['A-D']! > 55, JSON.stringify(fast.fig3a));
+  assert.equal(fast.fig3a['D-T'], 50);
+  assert.equal(fast.fig3a['N-N'], 50);
 });

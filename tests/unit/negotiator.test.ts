@@ -9,6 +9,7 @@ import {
   constantPolicy,
   personaValue,
   weightedValue,
+  weighted3Value,
   promptOfPolicy,
   randomValue,
   recording,
@@ -281,31 +282,32 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     }
     assert.equal(personaValue(mediatorRequest).value, 50.5);
   });
+  /** A BO's request under the `ladder` prompt (the weighted teachers read it). */
+  const ladderRequest = (
+    personality: Personality,
+    weight: number,
+    round: number,
+    proposal: number | null,
+    optimizerMode: 'off' | 'soft' = 'off',
+  ): StructuredChatRequest => ({
+    ...boRequest(null),
+    messages: buildBoMessages({
+      style: 'ladder',
+      topic,
+      party: { ...party, personality, weight },
+      others: [{ id: 'qos', objective: 'qos' }],
+      round,
+      maxRounds: 5,
+      optimizerMode,
+      feedback:
+        proposal === null
+          ? null
+          : { round, message: 'Meet.', proposal, optimizer: { proposal: 50, price: 0, penalty: 1 } },
+      optimizerProposal: 44,
+      context: [],
+    }),
+  });
   it('the weighted teacher moves down the ladder its prompt states, less of the way the more its weight', () => {
-    const ladderRequest = (
-      personality: Personality,
-      weight: number,
-      round: number,
-      proposal: number | null,
-      optimizerMode: 'off' | 'soft' = 'off',
-    ): StructuredChatRequest => ({
-      ...boRequest(null),
-      messages: buildBoMessages({
-        style: 'ladder',
-        topic,
-        party: { ...party, personality, weight },
-        others: [{ id: 'qos', objective: 'qos' }],
-        round,
-        maxRounds: 5,
-        optimizerMode,
-        feedback:
-          proposal === null
-            ? null
-            : { round, message: 'Meet.', proposal, optimizer: { proposal: 50, price: 0, penalty: 1 } },
-        optimizerProposal: 44,
-        context: [],
-      }),
-    });
     const prompt = ladderRequest('normal', 1.6, 2, 50).messages;
     assert.match(prompt[0]!.content, /^The topic matters a lot to you \(your weight: 1\.6\)\.$/m);
     assert.match(
@@ -345,6 +347,33 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     // rollouts and benches give the weighted teacher the ladder, every other baseline the configured prompt
     assert.equal(promptOfPolicy('weighted'), 'ladder');
     assert.equal(promptOfPolicy('persona'), undefined);
+  });
+  it('the three-round weighted teacher takes, halves or holds by its band, one move firmer when firm, and takes in round 3', () => {
+    // opening at the ideal value
+    assert.equal(weighted3Value(ladderRequest('normal', 1.6, 1, null)).value, 20);
+    // round 2: a little → MAESTRO's proposal, moderately → the half rung, a lot → the ideal value
+    assert.equal(weighted3Value(ladderRequest('vulnerable', 0.6, 2, 50)).value, 50);
+    assert.equal(weighted3Value(ladderRequest('agreeable', 1, 2, 50)).value, 35);
+    assert.equal(weighted3Value(ladderRequest('normal', 1.6, 2, 50)).value, 20);
+    // the reasoning names the band and states the value (issue 15's "reasoning states the numbers")
+    assert.match(
+      weighted3Value(ladderRequest('agreeable', 1, 2, 50)).reasoning,
+      /matters moderately .* half way .*35\.$/,
+    );
+    assert.match(weighted3Value(ladderRequest('normal', 1.6, 2, 50)).reasoning, /hold my ideal 20\.$/);
+    // a firm party makes the next firmer move: a little → half, moderately → hold, a lot → hold
+    assert.equal(weighted3Value(ladderRequest('toxic', 0.6, 2, 50)).value, 35);
+    assert.equal(weighted3Value(ladderRequest('disagreeable', 1, 2, 50)).value, 20);
+    assert.equal(weighted3Value(ladderRequest('toxic', 2, 2, 50)).value, 20);
+    assert.match(weighted3Value(ladderRequest('toxic', 0.6, 2, 50)).reasoning, /^I stand firm/);
+    // from round 3 every party takes MAESTRO's proposal
+    assert.equal(weighted3Value(ladderRequest('toxic', 2, 3, 47.25)).value, 47.25);
+    assert.equal(weighted3Value(ladderRequest('vulnerable', 0.6, 3, 47.25)).value, 47.25);
+    // soft mode: the persona teacher's moves; MAESTRO: the rule's
+    assert.equal(weighted3Value(ladderRequest('normal', 1.6, 2, 50, 'soft')).value, 50);
+    assert.equal(weighted3Value(ladderRequest('toxic', 1.6, 2, 50, 'soft')).value, 20);
+    assert.equal(weighted3Value(mediatorRequest).value, 50.5);
+    assert.equal(promptOfPolicy('weighted3'), 'ladder');
   });
   it('the random baseline answers a valid value, the same one for the same turn', () => {
     const values = Array.from(
