@@ -56,7 +56,7 @@ sft() { .venv/bin/python -m sixg_learner.training.train sft --minibatch-size 8 -
 npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy "$teacher" --tag "$teacher-train3" --fresh
 npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
   --out "data/negotiator/distill-$teacher.jsonl"
-rm -rf "$out" "$out-monitoring" "$out-focus" "$out-rs1"
+rm -rf "$out" "$out-monitoring" "$out-focus" "$out-firm" "$out-rs1"
 if [ -z "$from" ]; then
   sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
     --epochs 1 --learning-rate 3e-4 --eval-size 24
@@ -110,13 +110,32 @@ if [ "$focus" -gt 0 ]; then
   sft --data "data/negotiator/focus-$teacher.jsonl" --base "$stage" --out "$out-focus" \
     --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
   epoch=$((epoch + 1)) stage="$out-focus/sft-epoch-$epoch"
+  if [ "$teacher" = weighted3 ]; then
+    # 3d. the firm parties' round-2 moves, the one rule the focus epoch left unlearned (session 24: a firm party
+    # to which the topic matters a little moves half way, and the student held in 0 of 5 dev-slice turns). All
+    # firm round-2 turns with the ladder, those of the "a little" band twice, and 100 BO and 40 MAESTRO turns
+    # rehearsed beside them.
+    firm_turns='Round 2 of[\s\S]*You are (disagreeable|toxic) and the topic matters'
+    npm run -s negotiator:select -- "${rollouts[@]}" --prompt-matches "$firm_turns" \
+      --out "data/negotiator/firm-$teacher.jsonl"
+    npm run -s negotiator:select -- "${rollouts[@]}" --prompt-matches "$firm_turns a little" \
+      --out "data/negotiator/firm-$teacher-little.jsonl"
+    npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 100 --max-maestro-turns 40 \
+      --out "data/negotiator/firm-$teacher-rehearsal.jsonl"
+    cat "data/negotiator/firm-$teacher.jsonl" "data/negotiator/firm-$teacher-little.jsonl" \
+      "data/negotiator/firm-$teacher-rehearsal.jsonl" > "data/negotiator/firm-$teacher-all.jsonl"
+    rm -rf "$out-firm"
+    sft --data "data/negotiator/firm-$teacher-all.jsonl" --base "$stage" --out "$out-firm" \
+      --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
+    epoch=$((epoch + 1)) stage="$out-firm/sft-epoch-$epoch"
+  fi
 fi
 student=$(basename "$out")
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$stage" --out "data/models/$student.gguf"
 
 if [ "$rounds" -eq 0 ]; then
   echo "evaluate: MAESTRO_CHAT_GGUF=data/models/$student.gguf MAESTRO_CHAT_ALIAS=$student MAESTRO_LLM_MODEL=$student npm run negotiator:rollout -- --split heldout --n 30 --max-parties 3 --policy served --prompt $prompt --temperature 0 --tag $student-heldout3"
-  echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $stage --evaluation results/negotiator-$student-heldout3.json --out learner/models/negotiator-$teacher --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 0 $focus'"
+  echo "ship it:  .venv/bin/python -m sixg_learner.export.ship pack --checkpoint $stage --evaluation results/negotiator-$student-heldout3.json --out learner/models/negotiator-$teacher --reproduce 'npm run negotiator:distill -- $out $teacher $monitoring 0 $focus${from:+ $from}'"
   exit 0
 fi
 served() { MAESTRO_CHAT_GGUF="data/models/$student.gguf" MAESTRO_CHAT_ALIAS="$student" MAESTRO_LLM_MODEL="$student" "$@"; }

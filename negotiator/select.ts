@@ -138,12 +138,18 @@ export function capMaestroTurns(records: readonly SftRecord[], maxMaestro: numbe
 /** Only BO turns of these personalities (MAESTRO's dropped) when `personalities` is given, only rounds ≥ `fromRound`. */
 export function focusTurns(
   records: readonly SftRecord[],
-  focus: { personalities: readonly Personality[] | null; fromRound: number },
+  focus: { personalities: readonly Personality[] | null; fromRound: number; promptMatches?: RegExp },
 ): SftRecord[] {
+  const prompt = (r: SftRecord): string =>
+    r.messages
+      .filter((m) => m.role !== 'assistant')
+      .map((m) => m.content)
+      .join('\n');
   return records.filter(
     (r) =>
       r.round >= focus.fromRound &&
-      (focus.personalities === null || (r.personality !== undefined && focus.personalities.includes(r.personality))),
+      (focus.personalities === null || (r.personality !== undefined && focus.personalities.includes(r.personality))) &&
+      (focus.promptMatches === undefined || focus.promptMatches.test(prompt(r))),
   );
 }
 
@@ -164,6 +170,8 @@ if (import.meta.main) {
       'max-maestro-turns': { type: 'string' },
       personalities: { type: 'string' },
       'from-round': { type: 'string', default: '1' },
+      /** Keep only the turns whose prompt (system and user messages) matches this regular expression. */
+      'prompt-matches': { type: 'string' },
     },
   });
   if (!args.episodes?.length || !args.out) {
@@ -183,7 +191,12 @@ if (import.meta.main) {
     args.personalities === undefined
       ? null
       : args.personalities.split(',').map((p) => personalitySchema.parse(p.trim()));
-  let records = focusTurns(selected, { personalities, fromRound: count('from-round') ?? 1 });
+  const promptMatches = args['prompt-matches'] === undefined ? undefined : new RegExp(args['prompt-matches']);
+  let records = focusTurns(selected, {
+    personalities,
+    fromRound: count('from-round') ?? 1,
+    ...(promptMatches ? { promptMatches } : {}),
+  });
   const maxBo = count('max-bo-turns');
   const maxMaestro = count('max-maestro-turns');
   if (maxBo !== null) records = capBoTurns(records, maxBo);

@@ -516,6 +516,18 @@ describe('negotiator selection (rejection sampling over rollouts)', () => {
     assert.ok(focused.length > 0 && focused.every((r) => r.personality === firm && r.agent !== 'maestro'));
     assert.deepEqual(focusTurns(records, { personalities: null, fromRound: 2 }), []);
     assert.deepEqual(focusTurns(records, { personalities: null, fromRound: 1 }), records);
+    // and to the turns whose prompt matches (the system message is part of the prompt, the answer is not)
+    const first = request.parties[0]!.id;
+    const own = focusTurns(records, {
+      personalities: null,
+      fromRound: 1,
+      promptMatches: new RegExp(`^you are ${first}$`, 'm'),
+    });
+    assert.ok(own.length > 0 && own.every((r) => r.agent === first));
+    assert.deepEqual(
+      focusTurns(records, { personalities: null, fromRound: 1, promptMatches: /"reasoning":"I accept/ }),
+      [],
+    );
   });
 });
 
