@@ -113,17 +113,23 @@ if [ "$focus" -gt 0 ]; then
   if [ "$teacher" = weighted3 ]; then
     # 3d. the firm parties' round-2 moves, the one rule the focus epoch left unlearned (session 24: a firm party
     # to which the topic matters a little moves half way, and the student held in 0 of 5 dev-slice turns). All
-    # firm round-2 turns with the ladder, those of the "a little" band twice, and 100 BO and 40 MAESTRO turns
-    # rehearsed beside them.
+    # firm round-2 turns with the ladder, those of the "a little" band twice, the yielding parties' "a little"
+    # round-2 turns, and 100 BO and 40 MAESTRO turns rehearsed beside them.
     firm_turns='Round 2 of[\s\S]*You are (disagreeable|toxic) and the topic matters'
     npm run -s negotiator:select -- "${rollouts[@]}" --prompt-matches "$firm_turns" \
       --out "data/negotiator/firm-$teacher.jsonl"
     npm run -s negotiator:select -- "${rollouts[@]}" --prompt-matches "$firm_turns a little" \
       --out "data/negotiator/firm-$teacher-little.jsonl"
+    # the yielding parties' round-2 turns of the same band (they take the proposal) beside them: without them
+    # the student moved half way in the "a little" band whatever its personality (4 of 5 dev turns)
+    npm run -s negotiator:select -- "${rollouts[@]}" \
+      --prompt-matches 'Round 2 of[\s\S]*You are (normal|agreeable|vulnerable) and the topic matters a little' \
+      --out "data/negotiator/firm-$teacher-little-yielding.jsonl"
     npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 100 --max-maestro-turns 40 \
       --out "data/negotiator/firm-$teacher-rehearsal.jsonl"
     cat "data/negotiator/firm-$teacher.jsonl" "data/negotiator/firm-$teacher-little.jsonl" \
-      "data/negotiator/firm-$teacher-rehearsal.jsonl" > "data/negotiator/firm-$teacher-all.jsonl"
+      "data/negotiator/firm-$teacher-little-yielding.jsonl" "data/negotiator/firm-$teacher-rehearsal.jsonl" \
+      > "data/negotiator/firm-$teacher-all.jsonl"
     rm -rf "$out-firm"
     sft --data "data/negotiator/firm-$teacher-all.jsonl" --base "$stage" --out "$out-firm" \
       --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
