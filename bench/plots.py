@@ -4,9 +4,10 @@ Reads results/personalities.json, results/optimizers.json, results/complexity.js
 results/serving.json and the trained negotiator's runs (whichever exist) and writes
 results/fig3a-personalities.png (and results/fig3a-negotiator.png, results/fig3a-persona.png and
 results/fig3a-negotiator-persona.png for the trained negotiator's, the persona teacher's and the shipped
-persona negotiator's runs), results/fig3b-optimizers.png (and
-results/fig3b-negotiator.png), results/complexity.png (the paper's
-Fig. 3a and 3b layouts, with our figures), results/serving.png and results/negotiator.png.
+persona negotiator's runs, and results/fig3a-negotiator-weighted3.png for the default negotiator of session
+24), results/fig3b-optimizers.png (and results/fig3b-negotiator.png, results/fig3b-negotiator-weighted3.png),
+results/complexity.png (the paper's Fig. 3a and 3b layouts, with our figures), results/serving.png and
+results/negotiator.png.
 """
 
 from __future__ import annotations
@@ -183,6 +184,12 @@ def main() -> None:
             lambda data: personalities(data, "fig3a-negotiator-persona.png"),
         ),
         ("optimizers-negotiator.json", lambda data: optimizers(data, "fig3b-negotiator.png")),
+        # the default negotiator since session 24 (the three-round weighted one)
+        (
+            "personalities-negotiator-weighted3.json",
+            lambda data: personalities(data, "fig3a-negotiator-weighted3.png"),
+        ),
+        ("optimizers-negotiator-weighted3.json", lambda data: optimizers(data, "fig3b-negotiator-weighted3.png")),
     ]:
         data = load(name)
         if data is None:

@@ -61,8 +61,9 @@ export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
 const port = z.coerce.number().int().min(1).max(65535);
 
 /**
- * The shipped negotiators: `trained` (distilled from the rule), `persona` (plays the personalities) and
- * `weighted` (plays them and holds in proportion to its weight, reading the `ladder` prompt).
+ * The shipped negotiators: `weighted` (the default since session 24: reads the `ladder` prompt, takes, halves
+ * or holds by how much the topic matters to it, plays the personalities; docs/NEGOTIATOR.md), `trained`
+ * (distilled from the rule, the default of sessions 15–23) and `persona` (plays the personalities).
  */
 export const negotiatorChoices = ['trained', 'persona', 'weighted', 'base'] as const;
 export type NegotiatorChoice = (typeof negotiatorChoices)[number];
@@ -106,13 +107,14 @@ const envSchema = z.object({
   /** The chat model's name; default: the one the local model server serves (localChatModel). */
   MAESTRO_LLM_MODEL: z.string().min(1).optional(),
   /**
-   * Which negotiator the local model server serves as its chat model: `trained`, the shipped one
-   * (learner/models/negotiator, built into data/models/negotiator.gguf by `npm start`) when it is
-   * installed; `persona`, the one that plays the parties' personalities (learner/models/negotiator-persona:
-   * firm parties hold through MAESTRO's first proposal, Fig. 3a's ordering); `base`, SmolLM2-135M-Instruct as
-   * packaged (docs/NEGOTIATOR.md).
+   * Which negotiator the local model server serves as its chat model, when it is installed (`npm start`
+   * builds the chosen one's GGUF from learner/models/): `weighted`, the default (learner/models/negotiator-weighted,
+   * the three-round weighted teacher's student: nearer eq. (1)'s optimum than the rule, Fig. 3a's ordering);
+   * `trained`, the rule's student (learner/models/negotiator); `persona`, the one that plays the parties'
+   * personalities (learner/models/negotiator-persona); `base`, SmolLM2-135M-Instruct as packaged
+   * (docs/NEGOTIATOR.md).
    */
-  MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('trained'),
+  MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('weighted'),
   /** What a BO's prompt shows (activities/agent/prompts.ts): `auto` is the one the served negotiator was trained on. */
   MAESTRO_BO_PROMPT: z.enum(['auto', ...boPromptStyles]).default('auto'),
   /**

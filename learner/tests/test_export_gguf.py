@@ -247,6 +247,8 @@ def test_the_server_config_adds_sixg_llm_when_there_is_a_promoted_gguf(
     gguf = tmp_path / "promoted.gguf"
     gguf.write_bytes(b"GGUF")
     monkeypatch.setenv("MAESTRO_SIXG_GGUF", str(gguf))
+    # the base chat model whatever negotiator this checkout has installed
+    monkeypatch.setenv("MAESTRO_NEGOTIATOR", "base")
     config = serve.server_config(args)
     assert config["sixg-llm"]["gguf"] == str(gguf) and config["chat"]["alias"] == "smollm2-135m-instruct"
     assert config["chat"]["slots"] == 1  # llama-cpp-python's server answers one request at a time

@@ -250,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument(
         "--which",
         choices=tuple(NEGOTIATORS),
-        default="trained",
-        help="which one: learner/models/negotiator[-persona|-weighted] into data/models/negotiator*.gguf",
+        default="weighted",
+        help="which one (default: weighted, the served default): learner/models/negotiator[-persona|-weighted] "
+        "into data/models/negotiator*.gguf",
     )
     args = parser.parse_args(argv)
     if args.command == "pack":
