@@ -13,12 +13,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StructuredChatRequest } from '../core/llm/chat-model.ts';
 import type { OptimizerMode } from '../core/negotiation/schemas.ts';
-import type { Episode } from './episode.ts';
+import { answeredValue, readEpisodes } from './select.ts';
 import {
   firmPersonalities,
   personaValue,
   personalityOf,
   ruleValue,
+  statedBand,
   tacticValue,
   weighted3Value,
   weightedValue,
@@ -52,21 +53,10 @@ const sameValue = 0.05;
 export function groupOf(turn: RecordedTurn, mode: OptimizerMode | 'unknown'): string {
   if (turn.agent === 'maestro') return `maestro ${mode} r${turn.round}`;
   const user = turn.messages.find((m) => m.role === 'user')?.content ?? '';
-  const band = /the topic matters (a little|moderately|a lot) to you/.exec(user)?.[1];
+  const band = statedBand(user);
   const request = { messages: turn.messages } as StructuredChatRequest;
   const firm = firmPersonalities.has(personalityOf(request)) ? 'firm' : 'yielding';
   return `bo ${mode} r${turn.round}${band ? ` ${band}` : ''} ${firm}`;
-}
-
-/** The student's value in a recorded answer, or null when it is not the JSON the unit asks for. */
-function answeredValue(answer: string): number | null {
-  try {
-    const parsed: unknown = JSON.parse(answer);
-    const value = (parsed as { value?: unknown }).value;
-    return typeof value === 'number' && Number.isFinite(value) ? value : null;
-  } catch {
-    return null;
-  }
 }
 
 export function agreement(
@@ -77,7 +67,7 @@ export function agreement(
   const groups = new Map<string, { turns: number; agree: number; invalid: number; gap: number }>();
   for (const turn of turns) {
     if (turn.attempt !== 0) continue;
-    const student = answeredValue(turn.answer);
+    const student = answeredValue(turn);
     const expected = teacherValues[teacher]({ messages: turn.messages } as StructuredChatRequest).value;
     const key = groupOf(turn, modeOf(turn.negotiationId));
     const g = groups.get(key) ?? { turns: 0, agree: 0, invalid: 0, gap: 0 };
@@ -106,20 +96,15 @@ function main(): void {
   if (!values.turns) throw new Error('--turns FILE.turns.jsonl is required');
   const teacher = values.teacher as TeacherName;
   if (!(teacher in teacherValues)) throw new Error(`--teacher must be one of ${Object.keys(teacherValues).join(', ')}`);
-  const lines = (file: string): string[] =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-  const turns = lines(values.turns).map((l) => JSON.parse(l) as RecordedTurn);
+  const turns = readFileSync(values.turns, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as RecordedTurn);
   // the episodes beside the turns say each game's optimizer mode
   const episodesFile = values.turns.replace(/\.turns\.jsonl$/, '.jsonl');
   const modes = new Map<string, OptimizerMode>();
-  if (episodesFile !== values.turns) {
-    for (const l of lines(episodesFile)) {
-      const e = JSON.parse(l) as Episode;
-      modes.set(e.workflowId, e.scenario.request.optimizerMode);
-    }
-  }
+  if (episodesFile !== values.turns)
+    for (const e of readEpisodes(episodesFile)) modes.set(e.workflowId, e.scenario.request.optimizerMode);
   const rows = agreement(turns, teacher, (id) => modes.get(id) ?? 'unknown');
   const total = rows.reduce((s, r) => ({ turns: s.turns + r.turns, agree: s.agree + r.agree }), { turns: 0, agree: 0 });
   console.log(`${values.turns}: ${total.agree}/${total.turns} first-attempt turns take the ${teacher} teacher's value`);

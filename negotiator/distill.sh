@@ -54,10 +54,10 @@ out=${1:-data/negotiator/runs/distill-$teacher}
 sft() { .venv/bin/python -m sixg_learner.training.train sft --minibatch-size 8 --microbatch-size 8 --threads 2 --seed 1 "$@"; }
 
 npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy "$teacher" --tag "$teacher-train3" --fresh
-npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
-  --out "data/negotiator/distill-$teacher.jsonl"
 rm -rf "$out" "$out-monitoring" "$out-focus" "$out-firm" "$out-rs1"
 if [ -z "$from" ]; then
+  npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
+    --out "data/negotiator/distill-$teacher.jsonl"
   sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
     --epochs 1 --learning-rate 3e-4 --eval-size 24
   stage="$out/sft-epoch-1" epoch=1

@@ -238,6 +238,11 @@ export const rungByBand: Record<WeightBand, (typeof ladderRungs)[number]> = {
 /** The round from which the weighted teacher takes MAESTRO's proposal (or the last round, when sooner). */
 export const weightedAcceptRound = 4;
 
+/** The weight band a `ladder` prompt states ("the topic matters … to you"), if it states one. */
+export function statedBand(text: string): WeightBand | undefined {
+  return /the topic matters (a little|moderately|a lot) to you/.exec(text)?.[1] as WeightBand | undefined;
+}
+
 /**
  * A BO turn of the `ladder` prompt with the ladder in view (optimizer off, after MAESTRO's first proposal):
  * the round, MAESTRO's proposal, the BO's weight band and the ladder's rungs as the prompt states them.
@@ -251,7 +256,7 @@ function ladderTurn(
   const proposal = numberAfter(user, new RegExp(String.raw`MAESTRO proposes ${num}`));
   const ladder = new RegExp(String.raw`^From your ideal ${num} toward MAESTRO's ${num}: (.*)\.$`, 'm').exec(user);
   if (proposal === null || ladder === null) return null;
-  const band = /the topic matters (a little|moderately|a lot) to you/.exec(user)?.[1] as WeightBand | undefined;
+  const band = statedBand(user);
   if (band === undefined) throw new Error('the ladder prompt states no weight band ("the topic matters … to you")');
   return { ...roundOf(request), proposal, band, rungs: ladder[3]! };
 }

@@ -51,10 +51,10 @@ function agentReward(episode: Episode, agent: string): number {
 }
 
 /** The value this agent's answer stated, if it parses (the answer is the model's raw JSON text). */
-function answeredValue(turn: RecordedTurn): number | null {
+export function answeredValue(turn: RecordedTurn): number | null {
   try {
     const parsed = JSON.parse(turn.answer) as { value?: unknown };
-    return typeof parsed.value === 'number' ? parsed.value : null;
+    return typeof parsed.value === 'number' && Number.isFinite(parsed.value) ? parsed.value : null;
   } catch {
     return null;
   }
