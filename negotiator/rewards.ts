@@ -163,16 +163,30 @@ function mediatorTurns(state: NegotiationState): TurnQuality[] {
     }));
 }
 
+/**
+ * D and Q of MAESTRO's reward for an ending: the consensus value `outcome` (null: none) after `rounds` rounds.
+ * The PPO environment (turn-env.ts) scores a counterfactual ending with the same terms.
+ */
+export function outcomeTerms(
+  request: { topic: { min: number; max: number }; maxRounds: number },
+  outcome: number | null,
+  rounds: number,
+  optimum: number,
+): Pick<MediatorReward, 'errorToOptimum' | 'distance' | 'roundsTerm'> {
+  const range = request.topic.max - request.topic.min;
+  const errorToOptimum = outcome === null ? null : Math.abs(outcome - optimum);
+  const distance = errorToOptimum === null ? -1 : Math.max(-1, 1 - errorToOptimum / (range / 4));
+  const roundsTerm = outcome === null ? 0 : -(rounds - 1) / request.maxRounds;
+  return { errorToOptimum, distance, roundsTerm };
+}
+
 /** Every agent's reward for one finished negotiation. */
 export function rewardEpisode(request: NegotiationRequest, state: NegotiationState): EpisodeReward {
   const rounds = state.rounds.length;
   const outcome = state.status === 'consensus' && state.consensus !== null ? state.consensus.value : null;
   const agreement = outcome === null ? -1 : 1 - (rounds - 1) / request.maxRounds;
-  const range = request.topic.max - request.topic.min;
   const optimum = state.optimum.value;
-  const errorToOptimum = outcome === null ? null : Math.abs(outcome - optimum);
-  const distance = errorToOptimum === null ? -1 : Math.max(-1, 1 - errorToOptimum / (range / 4));
-  const roundsTerm = outcome === null ? 0 : -(rounds - 1) / request.maxRounds;
+  const { errorToOptimum, distance, roundsTerm } = outcomeTerms(request, outcome, rounds, optimum);
   const turns = mediatorTurns(state);
   const validity = turns.length > 0 ? mean(turns.map(turnScore)) : 0;
   return {

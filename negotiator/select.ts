@@ -61,7 +61,7 @@ export function answeredValue(turn: RecordedTurn): number | null {
 }
 
 /** The turns of `agent` in `episode` that were answered at the first ask with the value the round kept. */
-function actedTurns(episode: Episode, agent: string): RecordedTurn[] {
+export function actedTurns(episode: Episode, agent: string): RecordedTurn[] {
   const turns = episode.turns ?? [];
   return turns.filter((turn) => {
     if (turn.agent !== agent || turn.attempt !== 0) return false;

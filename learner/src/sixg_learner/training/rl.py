@@ -175,7 +175,8 @@ def ppo_iteration(
         args.temperature,
         seed,
         constrained=bool(args.constrained),
-        limits=[StateLimits.of(task.radio()) for task in step_tasks],
+        # the grammar's state limits are the radio's; an unconstrained answer (the negotiator's) has none
+        limits=[StateLimits.of(task.radio()) for task in step_tasks] if args.constrained else None,
     )
     mask = rollout.sequences.response_mask  # (B, G)
     lap("rollout")

@@ -113,7 +113,7 @@ def dev_metrics(policy: Policy, ctx: RunContext) -> dict[str, Any]:
         score=False,
         constrained=ctx.constrained,
         greedy=True,
-        limits=[StateLimits.of(task.radio()) for task in ctx.dev_tasks],
+        limits=[StateLimits.of(task.radio()) for task in ctx.dev_tasks] if ctx.constrained else None,
     )
     scores = ctx.scorer.score(ctx.dev_tasks, rollout.texts)
     completed = [s.reward for s in scores if s.satisfied]

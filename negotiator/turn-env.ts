@@ -1,0 +1,204 @@
+/**
+ * Negotiation turns as the learner's PPO environment (issue 15, item 3): one BO turn of a recorded game is a
+ * task, an answer to it is scored by how the game would have ended had the BO answered so.
+ *
+ * Why turns, not whole games. PPO needs several answers to the same state and a reward for each; a game through
+ * the workflow takes 2–4 s with the model served, and the torch policy PPO updates is not the served GGUF. A
+ * turn's answer can instead be scored exactly as the workflow would have judged it, in microseconds:
+ *
+ * 1. the answer goes through the LLM unit's own extraction and bounds check (`extractServiceIntent`,
+ *    `boundsProblem`): anything the workflow would reject is invalid;
+ * 2. the round's demands are the recorded ones with this BO's replaced (the others answered the same prompt
+ *    state at the same time, so they do not depend on this answer), judged by the workflow's rule
+ *    (`judgeRound`: consensus within the tolerance at the weighted mean);
+ * 3. a round that continues ends as the three-round teacher continues it (`weighted3Value`, which the shipped
+ *    student follows in 315 of 320 dev turns): MAESTRO proposes the demands' mean (`ruleValue`), and every BO
+ *    takes it in the next round, judged again by `judgeRound`;
+ * 4. the ending is scored by MAESTRO's terms of rewards.ts (`outcomeTerms`) and the turn's own quality term:
+ *
+ *      R = D + ½·Q + ½·v      (an invalid answer: R = −1.5, the least R can be)
+ *
+ *    D = max(−1, 1 − |x − x*| / (Δ/4)) the distance of the ending to eq. (1)'s optimum, Q = −(r − 1)/R the
+ *    rounds used, v the turn's quality (1 when its reasoning states the value, ½ when not).
+ *
+ * Which reward, and why not the BO's own Rᵢ. In Rᵢ the utility term changes by about 0.01 for a few Mbps
+ * (−wᵢ((x − tᵢ)/Δ)² with Δ = 134) while the personality term changes by up to 1, so PPO on Rᵢ would learn each
+ * personality's fixed concession (the persona teacher, 12 Mbps from the optimum on held-out games), and a
+ * party's own utility alone rewards holding, which stops at the rule's unweighted mean. The issue's measure
+ * is the distance to the optimum, so the parties are trained as a team on MAESTRO's D and Q. The firm parties'
+ * round-2 turns stay out (`turnTasks`): their firmness is their personality (Fig. 3a: a toxic party drags an
+ * agreeable one), which the team reward would train away. Later rounds' turns can be asked for (`isTrainedTurn`):
+ * there every party takes the proposal, and copying it wrongly costs a round and the distance (session 24's "5"
+ * for 54), but holding can also pay for a fourth round.
+ */
+import { z } from 'zod';
+import { extractServiceIntent } from '../activities/agent/extraction.ts';
+import { boundsProblem, round2 } from '../activities/agent/validation.ts';
+import { judgeRound } from '../core/negotiation/rules.ts';
+import { personalitySchema, type Personality } from '../core/negotiation/schemas.ts';
+import { clip } from '../core/optimizer/consensus.ts';
+import type { Episode } from './episode.ts';
+import { firmPersonalities, weighted3Value } from './policies.ts';
+import { outcomeTerms, statesValue, turnScore } from './rewards.ts';
+import { actedTurns } from './select.ts';
+
+/** The reward of an answer the workflow would reject: D = −1, Q = 0, v = −1. */
+export const invalidTurnReward = -1.5;
+
+const chatMessageSchema = z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+
+/** One BO turn as a task: the prompt its agent read, and what scoring an answer to it needs. */
+export const turnTaskSchema = z.strictObject({
+  id: z.string().describe('episode workflow id, agent and round'),
+  scenario: z.string(),
+  agent: z.string(),
+  personality: personalitySchema,
+  round: z.number().int().min(2),
+  messages: z.array(chatMessageSchema).min(2).describe('the chat the agent answered (system and round message)'),
+  recordedAnswer: z.string().describe('what the agent answered in the recorded game'),
+  game: z.strictObject({
+    parties: z.array(z.strictObject({ id: z.string(), weight: z.number().positive() })).min(2),
+    values: z.record(z.string(), z.number()).describe("the round's recorded demands, this agent's included"),
+    bounds: z.strictObject({ min: z.number(), max: z.number() }),
+    tolerance: z.number().nonnegative(),
+    maxRounds: z.number().int().min(2),
+    optimum: z.number(),
+  }),
+});
+export type TurnTask = z.infer<typeof turnTaskSchema>;
+
+/** A request to the reward server (`turn-reward-server.ts`): one answer to one task. */
+export const turnRewardRequestSchema = z.strictObject({ id: z.string(), text: z.string() });
+
+/** The server's answer, one line per request, in order. */
+export const turnRewardSchema = z.strictObject({
+  id: z.string(),
+  reward: z.number(),
+  valid: z.boolean(),
+  /** Valid, and its ending is as near the optimum as the three-round teacher's answer to the same prompt. */
+  satisfied: z.boolean(),
+  value: z.number().nullable(),
+  outcome: z.number().nullable(),
+  rounds: z.number().int(),
+  errorToOptimum: z.number().nullable(),
+});
+export type TurnReward = z.infer<typeof turnRewardSchema>;
+
+/**
+ * The environment's contract with the learner as JSON Schema: `negotiator/turn-env.schema.json`, written by
+ * `npm run negotiator:turns -- --write-schema`, checked against these zod schemas by
+ * tests/unit/negotiator-turn-env.test.ts and read by the learner's tests (learner/tests/test_negotiation.py).
+ */
+export function turnEnvJsonSchema(): Record<string, unknown> {
+  return {
+    turnTask: z.toJSONSchema(turnTaskSchema),
+    rewardRequest: z.toJSONSchema(turnRewardRequestSchema),
+    reward: z.toJSONSchema(turnRewardSchema),
+  };
+}
+
+/** The game's ending when `agent` answers `value` in `round` and the teacher plays on (header, steps 2–3). */
+export function continueGame(task: TurnTask, value: number): { outcome: number | null; rounds: number } {
+  const { game, round } = task;
+  const judge = (values: number[], r: number) =>
+    judgeRound({ parties: game.parties, values, tolerance: game.tolerance, round: r, maxRounds: game.maxRounds });
+  const demands = game.parties.map((p) => (p.id === task.agent ? value : game.values[p.id]!));
+  const now = judge(demands, round);
+  if (now.decision === 'consensus') return { outcome: now.consensusValue, rounds: round };
+  if (now.decision !== 'continue') return { outcome: null, rounds: round };
+  // MAESTRO's rule (policies.ts ruleValue): the demands' mean, as its answer rounds it
+  const proposal = clip(round2(demands.reduce((s, x) => s + x, 0) / demands.length), game.bounds);
+  const next = judge(
+    game.parties.map(() => proposal),
+    round + 1,
+  );
+  return { outcome: next.decision === 'consensus' ? next.consensusValue : null, rounds: round + 1 };
+}
+
+/** R of one answer text (header). */
+export function scoreTurn(task: TurnTask, text: string): TurnReward {
+  const failed = { id: task.id, reward: invalidTurnReward, valid: false, satisfied: false };
+  const extracted = extractServiceIntent(text);
+  if (!extracted.ok || boundsProblem(extracted.intent.value, task.game.bounds) !== null) {
+    return {
+      ...failed,
+      value: extracted.ok ? extracted.intent.value : null,
+      outcome: null,
+      rounds: task.round,
+      errorToOptimum: null,
+    };
+  }
+  const { value, reasoning } = extracted.intent;
+  const ending = continueGame(task, value);
+  const request = { topic: task.game.bounds, maxRounds: task.game.maxRounds };
+  const terms = outcomeTerms(request, ending.outcome, ending.rounds, task.game.optimum);
+  const quality = turnScore({ valid: true, statesValue: statesValue(reasoning, value) });
+  const teacher = continueGame(task, teacherAnswer(task).value);
+  const teacherError = teacher.outcome === null ? Infinity : Math.abs(teacher.outcome - task.game.optimum);
+  return {
+    id: task.id,
+    reward: terms.distance + 0.5 * terms.roundsTerm + 0.5 * quality,
+    valid: true,
+    satisfied: terms.errorToOptimum !== null && terms.errorToOptimum <= teacherError + 1e-6,
+    value,
+    outcome: ending.outcome,
+    rounds: ending.rounds,
+    errorToOptimum: terms.errorToOptimum,
+  };
+}
+
+/** The three-round teacher's answer to the task's prompt. */
+export function teacherAnswer(task: TurnTask): { value: number; reasoning: string } {
+  return weighted3Value({ messages: task.messages, schemaName: 'service_intent', jsonSchema: {}, maxTokens: 1 });
+}
+
+/**
+ * Which turns are PPO tasks: a BO's off-mode turns of the `rounds` asked for (round 2 by default), the firm
+ * parties' round-2 turns left out. Why round 2 alone by default: from round 3 on every party takes MAESTRO's
+ * proposal, and under R a party that holds instead buys distance with a fourth round (on the train turns the
+ * best stated value of a round-3 turn lands 2.7 Mbps from the optimum against the recorded 4.3): the four-round
+ * ladder's trade, which session 24 gave up for the two-party wall time.
+ */
+export function isTrainedTurn(personality: Personality, round: number, rounds: readonly number[] = [2]): boolean {
+  if (!rounds.includes(round) || round < 2) return false;
+  return round !== 2 || !firmPersonalities.has(personality);
+}
+
+/**
+ * The PPO tasks of recorded games: every BO turn answered at the first ask with the value the round kept
+ * (select.ts `actedTurns`), in off mode (the ladder prompt; soft mode has the optimizer's value), that
+ * `isTrainedTurn` keeps. MAESTRO's turns stay out: its rule is the demands' mean, which it does not know the weights
+ * to improve on.
+ */
+export function turnTasks(episodes: readonly Episode[], rounds: readonly number[] = [2]): TurnTask[] {
+  const tasks: TurnTask[] = [];
+  for (const episode of episodes) {
+    const request = episode.state.request;
+    if (request.optimizerMode !== 'off' || episode.turns === null) continue;
+    for (const party of request.parties) {
+      for (const turn of actedTurns(episode, party.id)) {
+        if (!isTrainedTurn(party.personality, turn.round, rounds)) continue;
+        const record = episode.state.rounds.find((r) => r.round === turn.round)!;
+        const bounds = record.bounds ?? { min: request.topic.min, max: request.topic.max };
+        tasks.push({
+          id: `${episode.workflowId}/${party.id}/r${turn.round}`,
+          scenario: episode.scenario.id,
+          agent: party.id,
+          personality: party.personality,
+          round: turn.round,
+          messages: turn.messages.map((m) => ({ role: m.role, content: m.content })),
+          recordedAnswer: turn.answer,
+          game: {
+            parties: request.parties.map((p) => ({ id: p.id, weight: p.weight })),
+            values: record.values,
+            bounds,
+            tolerance: request.tolerance,
+            maxRounds: request.maxRounds,
+            optimum: episode.state.optimum.value,
+          },
+        });
+      }
+    }
+  }
+  return tasks;
+}

@@ -1,0 +1,217 @@
+/**
+ * The negotiator's PPO environment (negotiator/turn-env.ts, turn-reward-server.ts): an answer is judged by the
+ * workflow's own extraction and consensus rule, the game continues as the three-round teacher plays it, and
+ * the reward is MAESTRO's D and Q of rewards.ts with the turn's quality.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { buildBoMessages } from '../../activities/agent/prompts.ts';
+import { negotiationRequestSchema, type Personality } from '../../core/negotiation/schemas.ts';
+import type { NegotiationState, RoundRecord } from '../../core/negotiation/types.ts';
+import type { Episode } from '../../negotiator/episode.ts';
+import type { RecordedTurn } from '../../negotiator/policies.ts';
+import { outcomeTerms } from '../../negotiator/rewards.ts';
+import { answerLine } from '../../negotiator/turn-reward-server.ts';
+import { turnEnvSchemaFile } from '../../negotiator/turns.ts';
+import {
+  continueGame,
+  invalidTurnReward,
+  isTrainedTurn,
+  scoreTurn,
+  turnEnvJsonSchema,
+  turnTaskSchema,
+  turnTasks,
+  type TurnTask,
+} from '../../negotiator/turn-env.ts';
+
+const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
+
+/** Round 2 of a two-party game: cost (ideal 20, weight 1.6, "a lot") and qos (ideal 80, weight 0.8), MAESTRO at 50. */
+function task(personality: Personality = 'normal', round = 2, qosValue = 80): TurnTask {
+  return turnTaskSchema.parse({
+    id: `g1/cost/r${round}`,
+    scenario: 'train-0001',
+    agent: 'cost',
+    personality,
+    round,
+    messages: buildBoMessages({
+      style: 'ladder',
+      topic,
+      party: { id: 'cost', objective: 'cost', target: 20, weight: 1.6, personality },
+      others: [{ id: 'qos', objective: 'qos' }],
+      round,
+      maxRounds: 5,
+      optimizerMode: 'off',
+      feedback: { round, message: 'Meet at 50.', proposal: 50, optimizer: { proposal: 50, price: 0, penalty: 1 } },
+      optimizerProposal: 44,
+      context: [],
+    }),
+    recordedAnswer: JSON.stringify({ reasoning: 'I hold my ideal 20.', value: 20 }),
+    game: {
+      parties: [
+        { id: 'cost', weight: 1.6 },
+        { id: 'qos', weight: 0.8 },
+      ],
+      values: { cost: 20, qos: qosValue },
+      bounds: { min: 0, max: 100 },
+      tolerance: 2,
+      maxRounds: 5,
+      optimum: 40,
+    },
+  });
+}
+
+const near = (actual: number | null, expected: number, why = ''): void =>
+  assert.ok(actual !== null && Math.abs(actual - expected) < 1e-9, `${why} ${actual} ≠ ${expected}`);
+/** The ending, its value compared to float rounding (the consensus is a weighted mean). */
+function assertEnding(
+  ending: { outcome: number | null; rounds: number },
+  outcome: number | null,
+  rounds: number,
+): void {
+  assert.equal(ending.rounds, rounds);
+  if (outcome === null) assert.equal(ending.outcome, null);
+  else near(ending.outcome, outcome);
+}
+
+const answer = (value: number, reasoning = `I say ${value}.`) => JSON.stringify({ reasoning, value });
+
+describe('negotiator PPO environment (turn-env.ts)', () => {
+  it('continues a round that goes on as the teacher does: MAESTRO proposes the mean, all take it next round', () => {
+    // cost holds 20, qos 80: the mean 50 is taken in round 3
+    assertEnding(continueGame(task(), 20), 50, 3);
+    // cost answers 0: the mean is 40, the optimum
+    assertEnding(continueGame(task(), 0), 40, 3);
+    // within the tolerance of qos (79 vs 80): consensus now, at the weighted mean (1.6·79 + 0.8·80) / 2.4
+    assertEnding(continueGame(task(), 79), (1.6 * 79 + 0.8 * 80) / 2.4, 2);
+    // the last round with a spread: no consensus
+    assertEnding(continueGame(task('normal', 5), 20), null, 5);
+  });
+
+  it("rewards D + ½Q + ½v of the ending, with rewards.ts's terms", () => {
+    const held = scoreTurn(task(), answer(20));
+    const terms = outcomeTerms({ topic, maxRounds: 5 }, 50, 3, 40);
+    near(held.reward, terms.distance + 0.5 * terms.roundsTerm + 0.5 * 1);
+    near(held.errorToOptimum, 10);
+    // the same value with reasoning silent on the number: v = ½
+    const silent = scoreTurn(task(), answer(20, 'I hold my ideal.'));
+    near(held.reward - silent.reward, 0.25);
+    // nearer the optimum scores more
+    assert.ok(scoreTurn(task(), answer(0)).reward > held.reward);
+  });
+
+  it('scores what the workflow would reject as invalid, at the least reward', () => {
+    for (const text of ['not json', answer(150), '{"value": 20}']) {
+      const scored = scoreTurn(task(), text);
+      assert.equal(scored.valid, false, text);
+      assert.equal(scored.reward, invalidTurnReward);
+    }
+  });
+
+  it("is satisfied when the ending is as near the optimum as the three-round teacher's answer", () => {
+    // the teacher: "a lot" → hold 20, ending at 50 (10 from the optimum)
+    assert.equal(scoreTurn(task(), answer(20)).satisfied, true);
+    assert.equal(scoreTurn(task(), answer(0)).satisfied, true);
+    assert.equal(scoreTurn(task(), answer(50)).satisfied, false); // takes: 65, 25 away
+  });
+
+  it("trains a BO's round-2 turns by default, the firm parties' left to their personality", () => {
+    assert.equal(isTrainedTurn('agreeable', 2), true);
+    assert.equal(isTrainedTurn('toxic', 2), false);
+    assert.equal(isTrainedTurn('toxic', 3), false);
+    assert.equal(isTrainedTurn('toxic', 3, [2, 3]), true);
+    assert.equal(isTrainedTurn('normal', 1, [1, 2]), false);
+  });
+
+  it("makes tasks of a recorded off-mode game's acted BO turns, with the round's demands", () => {
+    const request = negotiationRequestSchema.parse({
+      topic,
+      parties: [
+        { id: 'cost', objective: 'cost', target: 20, weight: 1.6, personality: 'normal' },
+        { id: 'qos', objective: 'qos', target: 80, weight: 0.8, personality: 'toxic' },
+      ],
+      maxRounds: 5,
+      tolerance: 2,
+      optimizerMode: 'off',
+    });
+    const record = (round: number, values: Record<string, number>, proposal: number): RoundRecord => ({
+      round,
+      values,
+      reasoning: {},
+      decision: 'continue',
+      spread: 0,
+      mediator: { proposal, message: '', optimizerProposal: proposal },
+      warnings: [],
+      llm: { calls: 0, attempts: 0, latencyMs: 0 },
+      targetChanges: [],
+    });
+    const turn = (agent: string, round: number, value: number, attempt = 0): RecordedTurn => ({
+      negotiationId: 'g1',
+      round,
+      agent,
+      attempt,
+      temperature: 0,
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: `Round ${round} of 5.` },
+      ],
+      answer: answer(value),
+    });
+    const state = {
+      id: 'g1',
+      status: 'consensus',
+      currentRound: 3,
+      request,
+      rounds: [
+        record(1, { cost: 20, qos: 80 }, 50),
+        record(2, { cost: 20, qos: 80 }, 50),
+        record(3, { cost: 50, qos: 50 }, 50),
+      ],
+      consensus: { value: 50, round: 3 },
+      optimum: { value: 40 },
+      lastValues: { cost: 50, qos: 50 },
+    } as NegotiationState;
+    const episode = {
+      scenario: { id: 'train-0001' },
+      workflowId: 'g1',
+      state,
+      turns: [turn('cost', 1, 20), turn('cost', 2, 20), turn('qos', 2, 80), turn('cost', 3, 50), turn('qos', 3, 50)],
+    } as unknown as Episode;
+    const tasks = turnTasks([episode]);
+    // cost's round 2; the toxic qos party's round 2 is its personality's
+    assert.deepEqual(
+      tasks.map((t) => t.id),
+      ['g1/cost/r2'],
+    );
+    // with round 3 asked for: both parties' round-3 turns too
+    assert.deepEqual(
+      turnTasks([episode], [2, 3]).map((t) => t.id),
+      ['g1/cost/r2', 'g1/cost/r3', 'g1/qos/r3'],
+    );
+    assert.deepEqual(tasks[0]!.game.values, { cost: 20, qos: 80 });
+    assert.equal(tasks[0]!.game.optimum, 40);
+    // soft mode: no task
+    assert.deepEqual(
+      turnTasks([{ ...episode, state: { ...state, request: { ...request, optimizerMode: 'soft' } } }]),
+      [],
+    );
+  });
+
+  it('answers the learner one line per request, and an error line for a bad one', () => {
+    const tasks = new Map([[task().id, task()]]);
+    const good = JSON.parse(answerLine(tasks, JSON.stringify({ id: task().id, text: answer(20) }))) as {
+      reward: number;
+    };
+    near(good.reward, scoreTurn(task(), answer(20)).reward);
+    assert.match(answerLine(tasks, JSON.stringify({ id: 'nope', text: 'x' })), /"error":"no task nope"/);
+    assert.match(answerLine(tasks, 'not json'), /"error":"bad request line/);
+  });
+});
+
+describe('the PPO environment contract (negotiator/turn-env.schema.json)', () => {
+  it('is what the zod schemas say (npm run negotiator:turns -- --write-schema rewrites it)', () => {
+    const committed = JSON.parse(readFileSync(turnEnvSchemaFile, 'utf8')) as unknown;
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(turnEnvJsonSchema())));
+  });
+});
