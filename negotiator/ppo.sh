@@ -39,7 +39,7 @@ last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last
 .venv/bin/python -m sixg_learner.training.negotiation --turns data/negotiator/ppo/turns-train.jsonl \
   --dev-turns data/negotiator/ppo/turns-dev.jsonl --init "$init" --out "$out" --steps "$steps" --k 8 \
-  --tasks-per-step 4 --learning-rate 1e-4 --critic-warmup-steps 3 --save-every 10 --dev-every 10 --threads 2
+  --tasks-per-step 4 --learning-rate 1e-4 --save-every 10 --dev-every 10 --threads 2
 .venv/bin/python -m sixg_learner.evaluation.report --run "ppo=$out" --out "results/negotiator-$name"
 last=$(ls -d "$out"/ppo-step-* | sort | tail -1)
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$last" --out "data/models/negotiator-$name.gguf"

@@ -294,6 +294,19 @@ def test_during_the_critic_warm_up_only_the_value_head_and_the_shared_adapters_l
     assert not metrics["critic_warmup"] and metrics["losses/kl_ref"] > 0  # then the policy moves too
 
 
+def test_a_critic_off_the_backbone_warms_up_without_moving_the_policy(tiny_dir: Path) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = tiny_ppo_args(critic_warmup_steps=1, critic_backbone=0)
+    optimizer = make_optimizer(policy, args.learning_rate)
+    head = policy.value_head.linear.weight.detach().clone()
+    adapters = {n: p.detach().clone() for n, p in policy.adapter_parameters().items()}
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=1)
+    assert metrics["critic_warmup"] and not torch.equal(policy.value_head.linear.weight, head)
+    assert all(torch.equal(p, adapters[n]) for n, p in policy.adapter_parameters().items())  # π untouched
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=2)
+    assert metrics["losses/kl_ref"] > 0  # eq. (6) moves it once the warm-up is over
+
+
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`python -m sixg_learner.training.train …` with the fake twin and the plain test prompts."""
     monkeypatch.setattr(train, "TwinScorer", FakeTwin)

@@ -61,6 +61,11 @@ class ValueHead(nn.Module):
     A `Linear(hidden, 1)` on the backbone's last hidden state; the backbone is shared with the policy
     (LoRA adapters train both), as the paper's critic "retains the backbone of the foundation model".
     Zero-initialised, so every V starts at 0 and the first advantages are the raw rewards.
+
+    With `trains_backbone` False the head reads the backbone's states detached: eq. (7) then trains the
+    head alone and cannot move the policy. The negotiator needs it: its rewards sit near 1.2, and a value
+    loss that large, sent through the shared adapters, pulled the policy off its answers in two warm-up
+    steps (KL to π_ref 0.44, a third of the answers invalid; docs/NEGOTIATOR.md, "PPO on the negotiator").
     """
 
     def __init__(self, hidden_size: int) -> None:
@@ -68,10 +73,12 @@ class ValueHead(nn.Module):
         self.linear = nn.Linear(hidden_size, 1)
         nn.init.zeros_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)
+        self.trains_backbone = True
 
     def forward(self, hidden_states: Tensor) -> Tensor:
         """hidden_states (B, T, H) → values (B, T)."""
-        return self.linear(hidden_states.float()).squeeze(-1)
+        states = hidden_states if self.trains_backbone else hidden_states.detach()
+        return self.linear(states.float()).squeeze(-1)
 
 
 @dataclass(frozen=True)

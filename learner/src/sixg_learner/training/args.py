@@ -168,6 +168,13 @@ class PpoArgs(LoopArgs):
     critic_warmup_steps: int = field(
         default=2, metadata={"help": "first iterations that train only the critic (eq. 7), the policy held"}
     )
+    critic_backbone: int = field(
+        default=1,
+        metadata={
+            "help": "1: the value loss (eq. 7) also trains the shared LoRA backbone (the paper's critic); "
+            "0: the value head alone, so only eqs. (6) and (8) move the policy"
+        },
+    )
     save_every: int = field(default=10, metadata={"help": "checkpoint every this many steps (and the last)"})
     dev_every: int = field(
         default=10, metadata={"help": "greedy dev completion every this many steps (and the last), with a checkpoint"}

@@ -36,8 +36,9 @@ import torch
 from sixg_learner.tasks.scoring import Score
 
 # The negotiator's PPO defaults where they differ from the 6G-LLM's (`args.PpoArgs`): a turn's answer is a
-# one-sentence JSON of ~30 tokens, unconstrained, and a step of 4 turns × 4 answers costs about a minute on
-# 2 cores (docs/NEGOTIATOR.md).
+# one-sentence JSON of ~30 tokens, unconstrained; a step of 4 turns × 8 answers takes about 40 s on 2 cores.
+# The critic trains its head alone (`critic_backbone` 0): through the shared adapters its value loss (rewards
+# near 1.2, a critic starting at 0) pulled the policy off its answers in two warm-up steps.
 NEGOTIATION_DEFAULTS: dict[str, Any] = {
     "constrained": 0,
     "max_new_tokens": 64,
@@ -50,6 +51,8 @@ NEGOTIATION_DEFAULTS: dict[str, Any] = {
     "dev_every": 10,
     "tw_max_answers": 4,
     "tw_perturbations": 2,
+    "critic_backbone": 0,
+    "critic_warmup_steps": 5,
 }
 
 

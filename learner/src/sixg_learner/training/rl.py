@@ -10,7 +10,8 @@
 6. every `ref_refresh_steps` iterations, π_ref ← π_θ (the paper: at checkpoint-saving intervals).
 
 The first `critic_warmup_steps` iterations train the critic alone (eq. 7): the value head starts at
-zero, and an untrained critic makes every advantage the raw reward.
+zero, and an untrained critic makes every advantage the raw reward. With `critic_backbone` = 0 the value
+loss trains the head alone (`policy.ValueHead.trains_backbone`), and a warm-up leaves the policy as it was.
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ def ppo_iteration(
     step: int,
 ) -> dict[str, Any]:
     """One PPO iteration (module docstring); returns its metrics."""
+    policy.value_head.trains_backbone = bool(args.critic_backbone)
     seed = derive_seed(args.seed, "ppo", step)
     rng = random.Random(seed)
     timings: dict[str, float] = {}

@@ -39,9 +39,11 @@ def backward_in_microbatches(
         loss = micro_loss(micro_rows, micro, leaves) * (micro.response_mask.sum() / total_tokens)
         loss.backward()
     if prefix is not None and leaves is not None:
-        outputs = [t for pair in prefix for t in pair]
-        grads = [t.grad for pair in leaves for t in pair]
-        torch.autograd.backward(outputs, grads)
+        # a loss that never reached the prefix (a warm-up of a critic off the backbone) leaves no gradient
+        flowing = [(out, leaf.grad) for pair, leaf_pair in zip(prefix, leaves, strict=True)
+                   for out, leaf in zip(pair, leaf_pair, strict=True) if leaf.grad is not None]  # fmt: skip
+        if flowing:
+            torch.autograd.backward([out for out, _ in flowing], [grad for _, grad in flowing])
 
 
 def minibatches(n: int, size: int, generator: torch.Generator, group: int = 1) -> list[list[int]]:
