@@ -7,8 +7,10 @@ import math
 import pytest
 import torch
 from sixg_learner.generation.policy import ValueHead
+from sixg_learner.training.args import PpoArgs
 from sixg_learner.training.ppo import (
     choice_mask,
+    group_advantages,
     masked_mean,
     policy_loss,
     regularization,
@@ -166,3 +168,17 @@ def test_the_choice_mask_keeps_the_tokens_with_more_than_one_allowed() -> None:
     allowed = torch.tensor([[[5, -1], [6, 7], [8, -1], [9, 10]]])  # forced, choice, forced, padding
     assert choice_mask(response, allowed).tolist() == [[0.0, 1.0, 0.0, 0.0]]
     assert torch.equal(choice_mask(response, None), response)  # unconstrained: every answer token
+
+
+def test_group_advantages_subtract_each_prompts_mean_reward() -> None:
+    rewards = torch.tensor([1.0, 3.0, 10.0, 10.0, 10.0])
+    groups = torch.tensor([0, 0, 1, 1, 1])
+    advantages = group_advantages(rewards, groups, width=2)
+    assert advantages.shape == (5, 2)
+    torch.testing.assert_close(advantages[:, 0], torch.tensor([-1.0, 1.0, 0.0, 0.0, 0.0]))
+    torch.testing.assert_close(advantages[:, 1], advantages[:, 0])  # every token of an answer
+
+
+def test_the_baseline_is_checked() -> None:
+    with pytest.raises(ValueError, match="baseline must be critic or group"):
+        PpoArgs(baseline="mean")

@@ -168,6 +168,13 @@ class PpoArgs(LoopArgs):
     critic_warmup_steps: int = field(
         default=2, metadata={"help": "first iterations that train only the critic (eq. 7), the policy held"}
     )
+    baseline: str = field(
+        default="critic",
+        metadata={
+            "help": "the advantage's baseline: critic (A = R − V(s_t), eq. 6) or group (A = R − the mean reward "
+            "of the task's k answers, GRPO's)"
+        },
+    )
     critic_backbone: int = field(
         default=1,
         metadata={
@@ -179,6 +186,11 @@ class PpoArgs(LoopArgs):
     dev_every: int = field(
         default=10, metadata={"help": "greedy dev completion every this many steps (and the last), with a checkpoint"}
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.baseline not in ("critic", "group"):
+            raise ValueError(f"baseline must be critic or group, not {self.baseline!r}")
 
 
 def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type[Args]) -> None:

@@ -53,6 +53,19 @@ def token_advantages(rewards: Tensor, values: Tensor) -> Tensor:
     return (rewards.unsqueeze(-1) - values).detach()
 
 
+def group_advantages(rewards: Tensor, groups: Tensor, width: int) -> Tensor:
+    """A_t = R − R̄_g for every token of an answer, R̄_g the mean reward of the answers to the same prompt.
+
+    rewards (B,), groups (B,) the prompt of each answer, width the token positions G → (B, G). GRPO's
+    baseline in place of the critic's V_φ(s_t): where the rewards of one prompt's answers differ by
+    hundredths and those of different prompts by tenths (the negotiator's turns), a critic's error in
+    telling prompts apart outweighs the differences between answers, and the k answers' own mean does not.
+    """
+    count = torch.bincount(groups).to(rewards.dtype)
+    means = torch.zeros_like(count).index_add_(0, groups, rewards) / count.clamp(min=1.0)
+    return (rewards - means[groups]).unsqueeze(-1).expand(-1, width).clone()
+
+
 def whiten(advantages: Tensor, mask: Tensor, eps: float = 1e-8) -> Tensor:
     """Advantages shifted and scaled to mean 0, std 1 over the masked tokens (the usual PPO normalisation).
 

@@ -44,6 +44,7 @@ from sixg_learner.tasks.task import Task
 from sixg_learner.training.args import PpoArgs
 from sixg_learner.training.ppo import (
     choice_mask,
+    group_advantages,
     masked_mean,
     policy_loss,
     regularization,
@@ -193,8 +194,13 @@ def ppo_iteration(
     # 4. advantages A_t = R − V_φ(s_t), eq. (6), with the critic of the rollout, on the choice tokens,
     #    whitened over the batch; during the critic's warm-up only eq. (7) trains (a zero-initialised
     #    critic makes A_t = R: the policy would chase the raw reward's offset)
+    #    (with `baseline` = group, R − the mean reward of the task's k answers instead: GRPO's baseline)
     choices = choice_mask(mask, rollout.sequences.allowed)  # (B, G)
-    advantages = whiten(token_advantages(rewards, rollout.values), choices)  # (B, G)
+    if args.baseline == "group":
+        raw = group_advantages(rewards, torch.tensor(rollout.prompt_index), rollout.values.shape[1])
+    else:
+        raw = token_advantages(rewards, rollout.values)
+    advantages = whiten(raw, choices)  # (B, G)
     warming_up = step <= args.critic_warmup_steps
     # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed. π_ref does not change within
     #    the iteration: under the grammar its logits are computed once per answer, on π_c's support,
