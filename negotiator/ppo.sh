@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
-# `npm run negotiator:ppo [-- OUT_DIR [STEPS]]`: PPO with the learner's token weights on the shipped negotiator
-# (issue 15, item 3; docs/NEGOTIATOR.md, "PPO on the negotiator").
+# `npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE]]]]]`: PPO with the learner's token
+# weights on the shipped negotiator (issue 15, item 3; docs/NEGOTIATOR.md, "PPO on the negotiator"). BASELINE is
+# the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default) or `critic` (eq. 6).
+# ROUNDS: the BO rounds whose turns are tasks (default 2,3). Session 25 ran
+# `npm run negotiator:ppo -- data/negotiator/runs/ppo 60 critic 2 1e-4` (it broke the round-3 acceptance it
+# never trained on) and then `npm run negotiator:ppo -- data/negotiator/runs/ppo-r23 30 group 2,3 5e-5`.
 #
 #   1. the shipped negotiator (learner/models/negotiator-weighted), served, plays 240 training scenarios
 #      (≤ 3 parties, greedy, two slices clear of the dev slice 700–739) and the 40 dev-slice scenarios;
-#   2. `negotiator:turns` makes their off-mode round-2 BO turns PPO tasks (negotiator/turn-env.ts), the firm
-#      parties' left out;
+#   2. `negotiator:turns` makes their off-mode BO turns of ROUNDS PPO tasks (negotiator/turn-env.ts), the firm
+#      parties' round-2 turns left out;
 #   3. the learner's PPO iteration (rl.py, eqs. 3–9 with token weights) on those turns, the reward
 #      R = D + ½Q + ½v from negotiator/turn-reward-server.ts; a checkpoint every 10 steps, greedy dev turns
 #      every 10 (dev/completion: the share as near the optimum as the teacher). Interrupted, the same command
 #      resumes from the last checkpoint;
-#   4. the curves (results/negotiator-ppo-curves.png) and the last checkpoint exported to a GGUF.
+#   4. the curves (results/negotiator-<run>-curves.png), and the checkpoint of the best dev figures
+#      (<out>/best.json) exported to a GGUF, data/models/negotiator-<run>.gguf.
 # About 45 minutes on two cores (12 of them the served games). Run it with no model server on port 8000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/negotiator/runs/ppo}
 steps=${2:-60}
+baseline=${3:-group}
+rounds=${4:-2,3}
+learning_rate=${5:-5e-5}
 name=$(basename "$out")
 served() { MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf MAESTRO_CHAT_ALIAS=negotiator-weighted \
   MAESTRO_LLM_MODEL=negotiator-weighted "$@"; }
@@ -30,17 +38,19 @@ rollout weighted-student-train-a 450 120
 rollout weighted-student-train-b 760 120
 rollout weighted-student-traindev 700 40
 npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-train-a.jsonl \
-  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl --out data/negotiator/ppo/turns-train.jsonl
+  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl --rounds "$rounds" --out "$out-turns-train.jsonl"
 npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-traindev.jsonl \
-  --out data/negotiator/ppo/turns-dev.jsonl
+  --rounds "$rounds" --out "$out-turns-dev.jsonl"
 # resume from the last checkpoint of an interrupted run
 init=learner/models/negotiator-weighted
 last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last
-.venv/bin/python -m sixg_learner.training.negotiation --turns data/negotiator/ppo/turns-train.jsonl \
-  --dev-turns data/negotiator/ppo/turns-dev.jsonl --init "$init" --out "$out" --steps "$steps" --k 8 \
-  --tasks-per-step 4 --learning-rate 1e-4 --save-every 10 --dev-every 10 --threads 2
+.venv/bin/python -m sixg_learner.training.negotiation --turns "$out-turns-train.jsonl" \
+  --dev-turns "$out-turns-dev.jsonl" --init "$init" --out "$out" --steps "$steps" --k 8 \
+  --baseline "$baseline" \
+  --tasks-per-step 4 --learning-rate "$learning_rate" --save-every 10 --dev-every 10 --threads 2
 .venv/bin/python -m sixg_learner.evaluation.report --run "ppo=$out" --out "results/negotiator-$name"
-last=$(ls -d "$out"/ppo-step-* | sort | tail -1)
-.venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$last" --out "data/models/negotiator-$name.gguf"
+best=$(.venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/best.json")
+echo "best dev checkpoint: $best"
+.venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$best" --out "data/models/negotiator-$name.gguf"
 echo "evaluate: MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run negotiator:rollout -- --split train --from 700 --n 40 --max-parties 3 --policy served --prompt ladder --temperature 0 --tag negotiator-$name-traindev"

@@ -35,3 +35,19 @@ def test_a_dev_line_is_a_completion_rate() -> None:
     for bad in ("rule=71.7", "rule=high", "rule"):
         with pytest.raises(SystemExit):
             dev_lines([bad])
+
+
+def test_a_ppo_run_alone_gets_its_two_panels(tmp_path: Path) -> None:
+    """The negotiator's PPO run has no domain step or RS round: its figure is its losses and rewards, 1 × 2."""
+    from PIL import Image
+
+    run = tmp_path / "run"
+    run.mkdir()
+    metric = {"losses/policy": 0.0, "losses/value": 0.1, "losses/kl_ref": 0.01, "charts/mean_reward": 1.1}
+    lines = [
+        {"phase": "ppo", "step": s, **metric, "charts/success_rate": 0.5, "charts/valid_rate": 1.0} for s in (1, 2)
+    ]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
+    assert main(["--run", f"ppo={run}", "--out", str(tmp_path / "r")]) == 0
+    width, height = Image.open(tmp_path / "r-curves.png").size
+    assert width > 2 * height  # one row of two panels (the 6G-LLM's report is 2 × 2)

@@ -83,8 +83,22 @@ def benchmark_rows(evals: dict[str, Path]) -> list[dict[str, Any]]:
 
 
 def plot_curves(runs: dict[str, list[dict[str, Any]]], dst: Path) -> None:
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
-    (a_sft, a_rs), (a_loss, a_reward) = axes
+    if set(runs) <= {"ppo"}:  # a PPO run alone (the negotiator's): its two panels, not two empty ones beside
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        a_loss, a_reward = axes
+    else:
+        fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+        (a_sft, a_rs), (a_loss, a_reward) = axes
+        _plot_sft_and_rs(runs, a_sft, a_rs)
+    _plot_ppo(runs.get("ppo", []), a_loss, a_reward)
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(dst, dpi=120)
+    plt.close(fig)
+
+
+def _plot_sft_and_rs(runs: dict[str, list[dict[str, Any]]], a_sft: Any, a_rs: Any) -> None:  # noqa: ANN401 - axes
     sft = [m for m in runs.get("domain", []) if "losses/sft" in m]
     if sft:
         a_sft.plot([m["step"] for m in sft], [m["losses/sft"] for m in sft], color="tab:gray", lw=1)
@@ -102,26 +116,25 @@ def plot_curves(runs: dict[str, list[dict[str, Any]]], dst: Path) -> None:
     if rs or dev:
         a_rs.legend(loc="best", fontsize=8)
     a_rs.set(title="Rejection sampling (Section III-B)", xlabel="round (measured before its SFT)")
-    ppo = [m for m in runs.get("ppo", []) if m.get("phase") == "ppo"]
+
+
+def _plot_ppo(metrics: list[dict[str, Any]], a_loss: Any, a_reward: Any) -> None:  # noqa: ANN401 - axes
+    ppo = [m for m in metrics if m.get("phase") == "ppo"]
     if ppo:
         steps = [m["step"] for m in ppo]
         a_loss.plot(steps, [m["losses/policy"] for m in ppo], label="policy loss, eq. (6)")
         a_loss.plot(steps, [m["losses/value"] for m in ppo], label="value loss, eq. (7)")
         a_loss.plot(steps, [m["losses/kl_ref"] for m in ppo], label="KL to π_ref, eq. (8)")
         a_loss.legend(loc="best", fontsize=8)
-        a_reward.plot(steps, [m["charts/mean_reward"] for m in ppo], "o-", label="mean reward (eq. 2)")
+        a_reward.plot(steps, [m["charts/mean_reward"] for m in ppo], "o-", label="mean reward of the samples")
         a_reward.plot(steps, [m["charts/success_rate"] for m in ppo], "s--", label="success rate")
+        a_reward.plot(steps, [m["charts/valid_rate"] for m in ppo], ":", color="tab:gray", label="valid rate")
         dev = [m for m in ppo if "dev/completion" in m]
         if dev:
             a_reward.plot([m["step"] for m in dev], [m["dev/completion"] for m in dev], "^", label="dev completion")
         a_reward.legend(loc="best", fontsize=8)
     a_loss.set(title="PPO losses (cf. paper Fig. 4)", xlabel="PPO iteration")
     a_reward.set(title="PPO reward on training tasks (cf. paper Fig. 5)", xlabel="PPO iteration")
-    for ax in axes.flat:
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(dst, dpi=120)
-    plt.close(fig)
 
 
 def plot_distill(metrics: list[dict[str, Any]], dst: Path, dev_lines: dict[str, float] | None = None) -> None:
