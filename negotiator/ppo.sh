@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE]]]]]`: PPO with the learner's token
-# weights on the shipped negotiator (issue 15, item 3; docs/NEGOTIATOR.md, "PPO on the negotiator"). BASELINE is
-# the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default) or `critic` (eq. 6).
-# ROUNDS: the BO rounds whose turns are tasks (default 2,3). Session 25 ran
-# `npm run negotiator:ppo -- data/negotiator/runs/ppo 60 critic 2 1e-4` (it broke the round-3 acceptance it
-# never trained on) and then `npm run negotiator:ppo -- data/negotiator/runs/ppo-r23 30 group 2,3 5e-5`.
+# `npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`: PPO with the learner's
+# token weights on the shipped negotiator (issue 15, item 3; docs/NEGOTIATOR.md, "PPO on the negotiator").
+# BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default) or `critic`
+# (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`
+# or trained under their `personality` term (the default; turn-env.ts `firmPersonalityTerm`). Session 25 ran
+# `npm run negotiator:ppo -- data/negotiator/runs/ppo 60 critic 2 1e-4 out` (it broke the round-3 acceptance it
+# never trained on), `npm run negotiator:ppo -- data/negotiator/runs/ppo-r23 30 group 2,3 5e-5 out` (Fig. 3a
+# lost) and `npm run negotiator:ppo -- data/negotiator/runs/ppo-firm 30 group 2,3 5e-5 personality`.
 #
 #   1. the shipped negotiator (learner/models/negotiator-weighted), served, plays 240 training scenarios
 #      (≤ 3 parties, greedy, two slices clear of the dev slice 700–739) and the 40 dev-slice scenarios;
@@ -24,6 +26,7 @@ steps=${2:-60}
 baseline=${3:-group}
 rounds=${4:-2,3}
 learning_rate=${5:-5e-5}
+firm=${6:-personality}
 name=$(basename "$out")
 served() { MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf MAESTRO_CHAT_ALIAS=negotiator-weighted \
   MAESTRO_LLM_MODEL=negotiator-weighted "$@"; }
@@ -38,9 +41,9 @@ rollout weighted-student-train-a 450 120
 rollout weighted-student-train-b 760 120
 rollout weighted-student-traindev 700 40
 npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-train-a.jsonl \
-  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl --rounds "$rounds" --out "$out-turns-train.jsonl"
+  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl --rounds "$rounds" --firm "$firm" --out "$out-turns-train.jsonl"
 npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-traindev.jsonl \
-  --rounds "$rounds" --out "$out-turns-dev.jsonl"
+  --rounds "$rounds" --firm "$firm" --out "$out-turns-dev.jsonl"
 # resume from the last checkpoint of an interrupted run
 init=learner/models/negotiator-weighted
 last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)

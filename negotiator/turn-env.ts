@@ -39,7 +39,7 @@ import { personalitySchema, type Personality } from '../core/negotiation/schemas
 import { clip } from '../core/optimizer/consensus.ts';
 import type { Episode } from './episode.ts';
 import { firmPersonalities, weighted3Value } from './policies.ts';
-import { outcomeTerms, statesValue, turnScore } from './rewards.ts';
+import { outcomeTerms, statesValue, targetConcession, turnScore } from './rewards.ts';
 import { actedTurns } from './select.ts';
 
 /** The reward of an answer the workflow would reject: D = −1, Q = 0, v = −1. */
@@ -63,6 +63,10 @@ export const turnTaskSchema = z.strictObject({
     tolerance: z.number().nonnegative(),
     maxRounds: z.number().int().min(2),
     optimum: z.number(),
+    previous: z
+      .strictObject({ value: z.number(), proposal: z.number() })
+      .optional()
+      .describe("this agent's demand and MAESTRO's proposal in the round before: a firm party's concession"),
   }),
 });
 export type TurnTask = z.infer<typeof turnTaskSchema>;
@@ -133,11 +137,12 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
   const request = { topic: task.game.bounds, maxRounds: task.game.maxRounds };
   const terms = outcomeTerms(request, ending.outcome, ending.rounds, task.game.optimum);
   const quality = turnScore({ valid: true, statesValue: statesValue(reasoning, value) });
+  const personality = firmPersonalityTerm(task, value);
   const teacher = continueGame(task, teacherAnswer(task).value);
   const teacherError = teacher.outcome === null ? Infinity : Math.abs(teacher.outcome - task.game.optimum);
   return {
     id: task.id,
-    reward: terms.distance + 0.5 * terms.roundsTerm + 0.5 * quality,
+    reward: terms.distance + 0.5 * terms.roundsTerm + 0.5 * quality + 0.5 * personality,
     valid: true,
     satisfied: terms.errorToOptimum !== null && terms.errorToOptimum <= teacherError + 1e-6,
     value,
@@ -145,6 +150,22 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
     rounds: ending.rounds,
     errorToOptimum: terms.errorToOptimum,
   };
+}
+
+/**
+ * P of rewards.ts for a firm party's round-2 turn alone: 1 − 2·|c − c*| with c the share of its gap to MAESTRO's
+ * proposal it closes (clipped to [0, 1]) and c* = 0.2; 0 for every other turn, and where the gap is within the
+ * tolerance. It holds a firm party to its firmness when its turns are trained (`isTrainedTurn` with `firm`
+ * "personality"): under the team's D alone a firm party would learn to yield (session 25, first runs). Round 3
+ * and later, where every party takes the proposal, keep no such term.
+ */
+export function firmPersonalityTerm(task: TurnTask, value: number): number {
+  const previous = task.game.previous;
+  if (task.round !== 2 || !firmPersonalities.has(task.personality) || previous === undefined) return 0;
+  const gap = previous.value - previous.proposal;
+  if (Math.abs(gap) <= task.game.tolerance) return 0;
+  const closed = Math.min(1, Math.max(0, (previous.value - value) / gap));
+  return 1 - 2 * Math.abs(closed - targetConcession[task.personality]);
 }
 
 /** The three-round teacher's answer to the task's prompt. */
@@ -159,10 +180,19 @@ export function teacherAnswer(task: TurnTask): { value: number; reasoning: strin
  * best stated value of a round-3 turn lands 2.7 Mbps from the optimum against the recorded 4.3): the four-round
  * ladder's trade, which session 24 gave up for the two-party wall time.
  */
-export function isTrainedTurn(personality: Personality, round: number, rounds: readonly number[] = [2]): boolean {
+export function isTrainedTurn(
+  personality: Personality,
+  round: number,
+  rounds: readonly number[] = [2],
+  firm: FirmTurns = 'out',
+): boolean {
   if (!rounds.includes(round) || round < 2) return false;
-  return round !== 2 || !firmPersonalities.has(personality);
+  return round !== 2 || firm === 'personality' || !firmPersonalities.has(personality);
 }
+
+/** The firm parties' round-2 turns: left out, or trained under `firmPersonalityTerm`. */
+export const firmTurnsOptions = ['out', 'personality'] as const;
+export type FirmTurns = (typeof firmTurnsOptions)[number];
 
 /**
  * The PPO tasks of recorded games: every BO turn answered at the first ask with the value the round kept
@@ -170,15 +200,21 @@ export function isTrainedTurn(personality: Personality, round: number, rounds: r
  * `isTrainedTurn` keeps. MAESTRO's turns stay out: its rule is the demands' mean, which it does not know the weights
  * to improve on.
  */
-export function turnTasks(episodes: readonly Episode[], rounds: readonly number[] = [2]): TurnTask[] {
+export function turnTasks(
+  episodes: readonly Episode[],
+  rounds: readonly number[] = [2],
+  firm: FirmTurns = 'out',
+): TurnTask[] {
   const tasks: TurnTask[] = [];
   for (const episode of episodes) {
     const request = episode.state.request;
     if (request.optimizerMode !== 'off' || episode.turns === null) continue;
     for (const party of request.parties) {
       for (const turn of actedTurns(episode, party.id)) {
-        if (!isTrainedTurn(party.personality, turn.round, rounds)) continue;
+        if (!isTrainedTurn(party.personality, turn.round, rounds, firm)) continue;
         const record = episode.state.rounds.find((r) => r.round === turn.round)!;
+        const before = episode.state.rounds.find((r) => r.round === turn.round - 1);
+        const previousValue = before?.values[party.id];
         const bounds = record.bounds ?? { min: request.topic.min, max: request.topic.max };
         tasks.push({
           id: `${episode.workflowId}/${party.id}/r${turn.round}`,
@@ -195,6 +231,9 @@ export function turnTasks(episodes: readonly Episode[], rounds: readonly number[
             tolerance: request.tolerance,
             maxRounds: request.maxRounds,
             optimum: episode.state.optimum.value,
+            ...(before && previousValue !== undefined
+              ? { previous: { value: previousValue, proposal: before.mediator.proposal } }
+              : {}),
           },
         });
       }

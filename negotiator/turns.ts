@@ -1,5 +1,6 @@
 /**
- * `npm run negotiator:turns -- --episodes FILE [--episodes FILE …] --out FILE.jsonl [--rounds 2]`
+ * `npm run negotiator:turns -- --episodes FILE [--episodes FILE …] --out FILE.jsonl [--rounds 2]
+ *    [--firm out|personality]`
  * `npm run negotiator:turns -- --write-schema` (negotiator/turn-env.schema.json, the learner's contract)
  *
  * The PPO tasks of recorded games (turn-env.ts `turnTasks`), one JSON line each, and on stderr how the
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEpisodes } from './select.ts';
 import { projectRoot } from '../core/config.ts';
-import { scoreTurn, teacherAnswer, turnEnvJsonSchema, turnTasks, type TurnTask } from './turn-env.ts';
+import { firmTurnsOptions, scoreTurn, teacherAnswer, turnEnvJsonSchema, turnTasks, type TurnTask } from './turn-env.ts';
 
 export const turnEnvSchemaFile = path.join(projectRoot, 'negotiator', 'turn-env.schema.json');
 
@@ -35,6 +36,7 @@ if (import.meta.main) {
       out: { type: 'string' },
       rounds: { type: 'string', default: '2' },
       'write-schema': { type: 'boolean', default: false },
+      firm: { type: 'string', default: 'out' },
     },
   });
   if (args['write-schema']) {
@@ -51,7 +53,9 @@ if (import.meta.main) {
       throw new Error(`--rounds lists rounds ≥ 2 (a BO's opening is its ideal), not ${r}`);
     return n;
   });
-  const tasks = turnTasks(args.episodes.flatMap(readEpisodes), rounds);
+  const firm = firmTurnsOptions.find((f) => f === args.firm);
+  if (firm === undefined) throw new Error(`--firm is ${firmTurnsOptions.join(' or ')}, not ${args.firm}`);
+  const tasks = turnTasks(args.episodes.flatMap(readEpisodes), rounds, firm);
   if (tasks.length === 0) throw new Error('no off-mode BO turn to train on in these episodes');
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, tasks.map((t) => JSON.stringify(t)).join('\n') + '\n');

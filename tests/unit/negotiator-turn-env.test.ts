@@ -16,6 +16,7 @@ import { answerLine } from '../../negotiator/turn-reward-server.ts';
 import { turnEnvSchemaFile } from '../../negotiator/turns.ts';
 import {
   continueGame,
+  firmPersonalityTerm,
   invalidTurnReward,
   isTrainedTurn,
   scoreTurn,
@@ -116,6 +117,30 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     assert.equal(scoreTurn(task(), answer(50)).satisfied, false); // takes: 65, 25 away
   });
 
+  it("holds a firm party's round-2 turn to its firmness when its turns are trained", () => {
+    // disagreeable cost party: 20 last round, MAESTRO at 50; c* = 0.2
+    const firm = turnTaskSchema.parse({
+      ...task('disagreeable'),
+      game: { ...task().game, previous: { value: 20, proposal: 50 } },
+    });
+    near(firmPersonalityTerm(firm, 20), 1 - 2 * 0.2); // holds: c = 0
+    near(firmPersonalityTerm(firm, 26), 1); // a fifth of the way: c = c*
+    near(firmPersonalityTerm(firm, 27.5), 0.9); // the ladder's quarter rung
+    near(firmPersonalityTerm(firm, 50), 1 - 2 * 0.8); // takes the proposal
+    // the term enters R with ½: a move of c = c* scores ½ more than the same ending without it
+    const fitting = scoreTurn(firm, answer(26));
+    const plain = scoreTurn({ ...firm, personality: 'normal' }, answer(26));
+    near(fitting.reward - plain.reward, 0.5);
+    // yielding parties, later rounds and gaps within the tolerance keep none
+    assert.equal(firmPersonalityTerm({ ...firm, personality: 'agreeable' }, 20), 0);
+    assert.equal(firmPersonalityTerm({ ...firm, round: 3 }, 20), 0);
+    assert.equal(
+      firmPersonalityTerm({ ...firm, game: { ...firm.game, previous: { value: 49, proposal: 50 } } }, 20),
+      0,
+    );
+    assert.equal(isTrainedTurn('toxic', 2, [2], 'personality'), true);
+  });
+
   it("trains a BO's round-2 turns by default, the firm parties' left to their personality", () => {
     assert.equal(isTrainedTurn('agreeable', 2), true);
     assert.equal(isTrainedTurn('toxic', 2), false);
@@ -190,6 +215,7 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
       ['g1/cost/r2', 'g1/cost/r3', 'g1/qos/r3'],
     );
     assert.deepEqual(tasks[0]!.game.values, { cost: 20, qos: 80 });
+    assert.deepEqual(tasks[0]!.game.previous, { value: 20, proposal: 50 });
     assert.equal(tasks[0]!.game.optimum, 40);
     // soft mode: no task
     assert.deepEqual(
