@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`: PPO with the learner's
-# token weights on the shipped negotiator (issue 15, item 3; docs/NEGOTIATOR.md, "PPO on the negotiator").
+# `[PPO_INIT=CHECKPOINT] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
+# PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
+# docs/NEGOTIATOR.md, "PPO on the negotiator").
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default) or `critic`
 # (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`
 # or trained under their `personality` term (the default; turn-env.ts `firmPersonalityTerm`). Session 25 ran
@@ -8,7 +9,7 @@
 # never trained on), `npm run negotiator:ppo -- data/negotiator/runs/ppo-r23 30 group 2,3 5e-5 out` (Fig. 3a
 # lost) and `npm run negotiator:ppo -- data/negotiator/runs/ppo-firm 30 group 2,3 5e-5 personality`.
 #
-#   1. the shipped negotiator (learner/models/negotiator-weighted), served, plays 240 training scenarios
+#   1. the negotiator it starts from (learner/models/negotiator-weighted, or PPO_INIT), served, plays 240 training scenarios
 #      (≤ 3 parties, greedy, two slices clear of the dev slice 700–739) and the 40 dev-slice scenarios;
 #   2. `negotiator:turns` makes their off-mode BO turns of ROUNDS PPO tasks (negotiator/turn-env.ts), the firm
 #      parties' round-2 turns left out;
@@ -28,9 +29,18 @@ rounds=${4:-2,3}
 learning_rate=${5:-5e-5}
 firm=${6:-personality}
 name=$(basename "$out")
-served() { MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf MAESTRO_CHAT_ALIAS=negotiator-weighted \
-  MAESTRO_LLM_MODEL=negotiator-weighted "$@"; }
-[ -f data/models/negotiator-weighted.gguf ] || .venv/bin/python -m sixg_learner.export.ship install-negotiator --which weighted
+# the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
+# names its distilled start), else the shipped weighted negotiator; it plays the recorded games, served
+init=${PPO_INIT:-learner/models/negotiator-weighted}
+if [ -f "$init/checkpoint.json" ]; then
+  gguf=data/models/ppo-start-$(basename "$(dirname "$init")").gguf
+  [ -f "$gguf" ] || .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$init" --out "$gguf"
+else
+  gguf=data/models/negotiator-weighted.gguf
+  [ -f "$gguf" ] || .venv/bin/python -m sixg_learner.export.ship install-negotiator --which weighted
+fi
+alias=$(basename "$gguf" .gguf)
+served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }
 rollout() { # TAG FROM N [--split …]
   local tag=$1 from=$2 n=$3
   [ -f "data/negotiator/rollouts/$tag.jsonl" ] && [ "$(wc -l < "data/negotiator/rollouts/$tag.jsonl")" -ge "$n" ] && return
@@ -45,7 +55,6 @@ npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-stud
 npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-traindev.jsonl \
   --rounds "$rounds" --firm "$firm" --out "$out-turns-dev.jsonl"
 # resume from the last checkpoint of an interrupted run
-init=learner/models/negotiator-weighted
 last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last
 .venv/bin/python -m sixg_learner.training.negotiation --turns "$out-turns-train.jsonl" \
