@@ -58,9 +58,8 @@ npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-stud
 last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last
 .venv/bin/python -m sixg_learner.training.negotiation --turns "$out-turns-train.jsonl" \
-  --dev-turns "$out-turns-dev.jsonl" --init "$init" --out "$out" --steps "$steps" --k 8 \
-  --baseline "$baseline" \
-  --tasks-per-step 4 --learning-rate "$learning_rate" --save-every 10 --dev-every 10 --threads 2
+  --dev-turns "$out-turns-dev.jsonl" --init "$init" --out "$out" --steps "$steps" \
+  --baseline "$baseline" --learning-rate "$learning_rate" --save-every 10 --threads 2
 .venv/bin/python -m sixg_learner.evaluation.report --run "ppo=$out" --out "results/negotiator-$name"
 best=$(.venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/best.json")
 echo "best dev checkpoint: $best"

@@ -26,8 +26,9 @@
  * personality's fixed concession (the persona teacher, 12 Mbps from the optimum on held-out games), and a
  * party's own utility alone rewards holding, which stops at the rule's unweighted mean. The issue's measure
  * is the distance to the optimum, so the parties are trained as a team on MAESTRO's D and Q. The firm parties'
- * round-2 turns stay out (`turnTasks`): their firmness is their personality (Fig. 3a: a toxic party drags an
- * agreeable one), which the team reward would train away. Later rounds' turns can be asked for (`isTrainedTurn`):
+ * round-2 turns stay out by default (`isTrainedTurn`): their firmness is their personality (Fig. 3a: a toxic
+ * party drags an agreeable one), which the team reward would train away; with `firm` "personality" they are
+ * trained with their personality term added (`firmPersonalityTerm`). Later rounds' turns can be asked for:
  * there every party takes the proposal, and copying it wrongly costs a round and the distance (session 24's "5"
  * for 54), but holding can also pay for a fourth round.
  */

@@ -36,14 +36,14 @@ import torch
 from sixg_learner.tasks.scoring import Score
 
 # The negotiator's PPO defaults where they differ from the 6G-LLM's (`args.PpoArgs`): a turn's answer is a
-# one-sentence JSON of ~30 tokens, unconstrained; a step of 4 turns × 8 answers takes about 40 s on 2 cores.
+# one-sentence JSON of ~30 tokens, unconstrained; a step of 4 turns × 8 answers took 31–35 s on 2 cores.
 # The critic trains its head alone (`critic_backbone` 0): through the shared adapters its value loss (rewards
 # near 1.2, a critic starting at 0) pulled the policy off its answers in two warm-up steps.
 NEGOTIATION_DEFAULTS: dict[str, Any] = {
     "constrained": 0,
     "max_new_tokens": 64,
     "tasks_per_step": 4,
-    "k": 4,
+    "k": 8,
     "minibatch_size": 8,
     "microbatch_size": 4,
     "steps": 30,
@@ -196,11 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sixg_learner.export.ship import is_shipped, shipped_policy
-    from sixg_learner.generation.policy import LoraSettings, load_policy, refresh_reference
+    from sixg_learner.generation.policy import LoraSettings
     from sixg_learner.training.args import PpoArgs
-    from sixg_learner.training.checkpoints import is_checkpoint, load_checkpoint, restore_rng
-    from sixg_learner.training.train import RunContext, progress_line, resumes, run_ppo
+    from sixg_learner.training.train import RunContext, progress_line, run_ppo, start_from
     from sixg_learner.training.updates import make_optimizer
 
     cli = build_parser().parse_args(argv)
@@ -210,23 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     if cli.threads is not None:
         torch.set_num_threads(cli.threads)
     turns = load_turns(cli.turns)
-    start, parent, optimizer_state = 1, None, None
-    if is_checkpoint(cli.init):
-        checkpoint = load_checkpoint(cli.init)
-        policy, parent = checkpoint.policy, cli.init
-        if resumes(checkpoint.phase, "ppo", fresh=False):
-            start, optimizer_state = checkpoint.step + 1, checkpoint.optimizer_state
-            restore_rng(cli.init)
-        else:
-            refresh_reference(policy)
-    elif is_shipped(cli.init):
-        policy = shipped_policy(cli.init)
-        refresh_reference(policy)  # π_ref: the distilled negotiator PPO starts from
-    else:
-        policy = load_policy(cli.init, LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
+    begun = start_from(cli.init, "ppo", LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
+    policy, start = begun.policy, begun.step
     optimizer = make_optimizer(policy, args.learning_rate)
-    if optimizer_state is not None:
-        optimizer.load_state_dict(optimizer_state)
+    if begun.optimizer_state is not None:
+        optimizer.load_state_dict(begun.optimizer_state)
     task_files = [cli.turns] if cli.dev_turns is None else [cli.turns, cli.dev_turns]
     with TurnScorer(task_files) as scorer:
         ctx = RunContext(
@@ -244,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             dev = load_turns(cli.dev_turns)
             ctx.dev_tasks, ctx.dev_prompts = dev, turn_prompts(dev, policy.tokenizer)  # type: ignore[assignment]
         print(f"ppo (negotiator): {len(turns)} turns, from {cli.init}, steps {start}..{args.steps}", flush=True)
-        history = run_ppo(policy, optimizer, ctx, args, start, parent)
+        history = run_ppo(policy, optimizer, ctx, args, start, begun.parent)
     saved = [m["checkpoint"] for m in history if "checkpoint" in m]
     print(json.dumps({"steps": len(history), "last_checkpoint": saved[-1] if saved else None}))
     return 0

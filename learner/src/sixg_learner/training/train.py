@@ -136,6 +136,37 @@ def resumes(checkpoint_phase: str, phase: str, fresh: bool) -> bool:
     return checkpoint_phase == phase and not fresh
 
 
+@dataclass
+class Start:
+    """Where a phase's run starts: the policy, the first step, and what a resumed checkpoint carries."""
+
+    policy: Policy
+    step: int = 1
+    parent: Path | None = None
+    optimizer_state: dict[str, Any] | None = None
+    resumed_metrics: dict[str, Any] = field(default_factory=dict)
+    """The checkpoint's metrics when the run resumes it (empty otherwise)."""
+
+
+def start_from(source: Path, phase: str, lora: LoraSettings, fresh: bool = False) -> Start:
+    """Resume a checkpoint of this phase, start from another phase's or a shipped model's adapters (π_ref their
+    copy, a fresh optimizer), or put new adapters on an HF folder."""
+    if is_checkpoint(source):
+        checkpoint = load_checkpoint(source)
+        if resumes(checkpoint.phase, phase, fresh):
+            restore_rng(source)
+            return Start(
+                checkpoint.policy, checkpoint.step + 1, source, checkpoint.optimizer_state, checkpoint.metrics or {}
+            )
+        refresh_reference(checkpoint.policy)  # π_ref starts as the model PPO starts from
+        return Start(checkpoint.policy, parent=source)
+    if is_shipped(source):
+        policy = shipped_policy(source)  # the shipped model's adapters, trained further (fresh optimizer)
+        refresh_reference(policy)
+        return Start(policy)
+    return Start(load_policy(source, lora))
+
+
 def _resumed_best(ctx: RunContext, start: int) -> tuple[float, float]:
     """The dev key of `<out>/best.json` when the run resumes (it competes with the checkpoints before it)."""
     best_file = ctx.out_dir / "best.json"
@@ -355,24 +386,12 @@ def main(argv: list[str] | None = None) -> int:
     source: Path = cli.init if cli.phase == "ppo" else cli.base
 
     # The policy: resume a checkpoint of this phase, start from another phase's adapters, or from new ones.
-    start, best, parent = 1, -1.0, None
-    best_dev: dict[str, Any] = {}
-    optimizer_state = None
-    if is_checkpoint(source):
-        checkpoint = load_checkpoint(source)
-        policy, parent = checkpoint.policy, source
-        if resumes(checkpoint.phase, cli.phase, fresh=getattr(cli, "fresh", False)):
-            start, optimizer_state = checkpoint.step + 1, checkpoint.optimizer_state
-            restore_rng(source)
-            best = (checkpoint.metrics or {}).get("charts/success_rate", -1.0)
-            best_dev = {k: v for k, v in (checkpoint.metrics or {}).items() if k.startswith("dev/")}
-        else:
-            refresh_reference(policy)  # π_ref starts as the model PPO starts from
-    elif is_shipped(source):
-        policy = shipped_policy(source)  # the shipped model's adapters, trained further (fresh optimizer)
-        refresh_reference(policy)
-    else:
-        policy = load_policy(source, LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
+    begun = start_from(
+        source, cli.phase, LoraSettings(r=args.lora_r, alpha=args.lora_alpha), getattr(cli, "fresh", False)
+    )
+    policy, start, parent = begun.policy, begun.step, begun.parent
+    best = begun.resumed_metrics.get("charts/success_rate", -1.0)
+    best_dev = {k: v for k, v in begun.resumed_metrics.items() if k.startswith("dev/")}
     if args.prompt is not None and args.prompt != policy.prompt:
         if start > 1:  # a resumed run: its first steps were trained with the checkpoint's prompt
             raise SystemExit(f"{source} was trained with the {policy.prompt} prompt: resume it with that one")
@@ -380,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     if cli.device != "cpu":
         place_policy(policy, cli.device)  # before the optimizer, whose state lives beside the parameters
     optimizer = make_optimizer(policy, args.learning_rate)
-    if optimizer_state is not None:
-        optimizer.load_state_dict(optimizer_state)
+    if begun.optimizer_state is not None:
+        optimizer.load_state_dict(begun.optimizer_state)
 
     ctx = RunContext(
         tasks=tasks,
