@@ -3,16 +3,18 @@
 # PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
 # docs/NEGOTIATOR.md, "PPO on the negotiator").
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default) or `critic`
-# (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`
-# or trained under their `personality` term (the default; turn-env.ts `firmPersonalityTerm`). Session 25 ran
+# (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`,
+# trained under their `personality` term (turn-env.ts `firmPersonalityTerm`) or within their personality's `bound`
+# (the default; turn-env.ts `firmBoundBroken`). Session 25 ran
 # `npm run negotiator:ppo -- data/negotiator/runs/ppo 60 critic 2 1e-4 out` (it broke the round-3 acceptance it
 # never trained on), `npm run negotiator:ppo -- data/negotiator/runs/ppo-r23 30 group 2,3 5e-5 out` (Fig. 3a
-# lost) and `npm run negotiator:ppo -- data/negotiator/runs/ppo-firm 30 group 2,3 5e-5 personality`.
+# lost) and `npm run negotiator:ppo -- data/negotiator/runs/ppo-firm 30 group 2,3 5e-5 personality`; session 26
+# `PPO_INIT=data/negotiator/runs/distill-weighted3-firm/sft-epoch-5 npm run negotiator:ppo -- data/negotiator/runs/ppo-bound 30 group 2,3 5e-5 bound`.
 #
 #   1. the negotiator it starts from (learner/models/negotiator-weighted, or PPO_INIT), served, plays 240 training scenarios
 #      (≤ 3 parties, greedy, two slices clear of the dev slice 700–739) and the 40 dev-slice scenarios;
 #   2. `negotiator:turns` makes their off-mode BO turns of ROUNDS PPO tasks (negotiator/turn-env.ts), the firm
-#      parties' round-2 turns left out;
+#      parties' round-2 turns as FIRM says;
 #   3. the learner's PPO iteration (rl.py, eqs. 3–9 with token weights) on those turns, the reward
 #      R = D + ½Q + ½v from negotiator/turn-reward-server.ts; a checkpoint every 10 steps, greedy dev turns
 #      every 10 (dev/completion: the share as near the optimum as the teacher). Interrupted, the same command
@@ -27,7 +29,7 @@ steps=${2:-60}
 baseline=${3:-group}
 rounds=${4:-2,3}
 learning_rate=${5:-5e-5}
-firm=${6:-personality}
+firm=${6:-bound}
 name=$(basename "$out")
 # the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
 # names its distilled start), else the shipped weighted negotiator; it plays the recorded games, served

@@ -27,8 +27,10 @@
  * party's own utility alone rewards holding, which stops at the rule's unweighted mean. The issue's measure
  * is the distance to the optimum, so the parties are trained as a team on MAESTRO's D and Q. The firm parties'
  * round-2 turns stay out by default (`isTrainedTurn`): their firmness is their personality (Fig. 3a: a toxic
- * party drags an agreeable one), which the team reward would train away; with `firm` "personality" they are
- * trained with their personality term added (`firmPersonalityTerm`). Later rounds' turns can be asked for:
+ * party drags an agreeable one), which the team reward would train away. With `firm` "personality" they are
+ * trained with their personality term added (`firmPersonalityTerm`); with `firm` "bound" they are trained under
+ * the team's R within their personality's bound (`firmBoundBroken`): an answer that closes more of the gap to
+ * MAESTRO than the firm teacher's move scores as low as an invalid one. Later rounds' turns can be asked for:
  * there every party takes the proposal, and copying it wrongly costs a round and the distance (session 24's "5"
  * for 54), but holding can also pay for a fourth round.
  */
@@ -39,7 +41,7 @@ import { judgeRound } from '../core/negotiation/rules.ts';
 import { personalitySchema, type Personality } from '../core/negotiation/schemas.ts';
 import { clip } from '../core/optimizer/consensus.ts';
 import type { Episode } from './episode.ts';
-import { firmPersonalities, weighted3Value } from './policies.ts';
+import { firmerMove, firmPersonalities, moveByBand, statedBand, weighted3Value, type Move } from './policies.ts';
 import { outcomeTerms, statesValue, targetConcession, turnScore } from './rewards.ts';
 import { actedTurns } from './select.ts';
 
@@ -69,6 +71,12 @@ export const turnTaskSchema = z.strictObject({
       .optional()
       .describe("this agent's demand and MAESTRO's proposal in the round before: a firm party's concession"),
   }),
+  firmRule: z
+    .enum(['term', 'bound'])
+    .optional()
+    .describe(
+      "how a firm party's round-2 turn is held to its personality: its term added to R (the default) or a bound on its move",
+    ),
 });
 export type TurnTask = z.infer<typeof turnTaskSchema>;
 
@@ -134,11 +142,17 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
     };
   }
   const { value, reasoning } = extracted.intent;
+  if (task.firmRule === 'bound' && firmBoundBroken(task, value)) {
+    // out of character: scored as the workflow's rejection, the least R can be (header)
+    const ending = continueGame(task, value);
+    const error = ending.outcome === null ? null : Math.abs(ending.outcome - task.game.optimum);
+    return { ...failed, valid: true, value, outcome: ending.outcome, rounds: ending.rounds, errorToOptimum: error };
+  }
   const ending = continueGame(task, value);
   const request = { topic: task.game.bounds, maxRounds: task.game.maxRounds };
   const terms = outcomeTerms(request, ending.outcome, ending.rounds, task.game.optimum);
   const quality = turnScore({ valid: true, statesValue: statesValue(reasoning, value) });
-  const personality = firmPersonalityTerm(task, value);
+  const personality = task.firmRule === 'bound' ? 0 : firmPersonalityTerm(task, value);
   const teacher = continueGame(task, teacherAnswer(task).value);
   const teacherError = teacher.outcome === null ? Infinity : Math.abs(teacher.outcome - task.game.optimum);
   return {
@@ -169,6 +183,29 @@ export function firmPersonalityTerm(task: TurnTask, value: number): number {
   return 1 - 2 * Math.abs(closed - targetConcession[task.personality]);
 }
 
+/** The share of its gap to MAESTRO's proposal a party closes with each of the three-round teacher's moves. */
+export const moveShare: Record<Move, number> = { take: 1, half: 0.5, hold: 0 };
+
+/**
+ * Whether a firm party's round-2 answer breaks its personality's bound: it closes more of its gap to MAESTRO's
+ * proposal than the three-round teacher's firm move for its weight band (`firmerMove`: hold when the topic
+ * matters moderately or a lot to it, half way when a little), by more than 2 % of the gap (the ladder's
+ * rounding). Why a bound and not a term: the ½-weighted term of the third run (`firmPersonalityTerm`) moved R by
+ * a tenth between holding and the half move while D moved it by more, and the firm parties yielded (session 26,
+ * docs/NEGOTIATOR.md). Within the bound the team's R chooses. False for every other turn, and where the gap is
+ * within the tolerance.
+ */
+export function firmBoundBroken(task: TurnTask, value: number): boolean {
+  const previous = task.game.previous;
+  if (task.round !== 2 || !firmPersonalities.has(task.personality) || previous === undefined) return false;
+  const gap = previous.value - previous.proposal;
+  if (Math.abs(gap) <= task.game.tolerance) return false;
+  const band = statedBand(task.messages.map((m) => m.content).join('\n'));
+  if (band === undefined) return false;
+  const closed = (previous.value - value) / gap;
+  return closed > moveShare[firmerMove[moveByBand[band]]] + 0.02;
+}
+
 /** The three-round teacher's answer to the task's prompt. */
 export function teacherAnswer(task: TurnTask): { value: number; reasoning: string } {
   return weighted3Value({ messages: task.messages, schemaName: 'service_intent', jsonSchema: {}, maxTokens: 1 });
@@ -188,11 +225,11 @@ export function isTrainedTurn(
   firm: FirmTurns = 'out',
 ): boolean {
   if (!rounds.includes(round) || round < 2) return false;
-  return round !== 2 || firm === 'personality' || !firmPersonalities.has(personality);
+  return round !== 2 || firm !== 'out' || !firmPersonalities.has(personality);
 }
 
-/** The firm parties' round-2 turns: left out, or trained under `firmPersonalityTerm`. */
-export const firmTurnsOptions = ['out', 'personality'] as const;
+/** The firm parties' round-2 turns: left out, trained under `firmPersonalityTerm`, or within `firmBoundBroken`. */
+export const firmTurnsOptions = ['out', 'personality', 'bound'] as const;
 export type FirmTurns = (typeof firmTurnsOptions)[number];
 
 /**
@@ -217,6 +254,7 @@ export function turnTasks(
         const before = episode.state.rounds.find((r) => r.round === turn.round - 1);
         const previousValue = before?.values[party.id];
         const bounds = record.bounds ?? { min: request.topic.min, max: request.topic.max };
+        const firmTurn = turn.round === 2 && firmPersonalities.has(party.personality);
         tasks.push({
           id: `${episode.workflowId}/${party.id}/r${turn.round}`,
           scenario: episode.scenario.id,
@@ -236,6 +274,7 @@ export function turnTasks(
               ? { previous: { value: previousValue, proposal: before.mediator.proposal } }
               : {}),
           },
+          ...(firmTurn && firm === 'bound' ? { firmRule: 'bound' as const } : {}),
         });
       }
     }

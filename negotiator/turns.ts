@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:turns -- --episodes FILE [--episodes FILE …] --out FILE.jsonl [--rounds 2]
- *    [--firm out|personality]`
+ *    [--firm out|personality|bound]`
  * `npm run negotiator:turns -- --write-schema` (negotiator/turn-env.schema.json, the learner's contract)
  *
  * The PPO tasks of recorded games (turn-env.ts `turnTasks`), one JSON line each, and on stderr how the

@@ -16,6 +16,7 @@ import { answerLine } from '../../negotiator/turn-reward-server.ts';
 import { turnEnvSchemaFile } from '../../negotiator/turns.ts';
 import {
   continueGame,
+  firmBoundBroken,
   firmPersonalityTerm,
   invalidTurnReward,
   isTrainedTurn,
@@ -141,6 +142,49 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     assert.equal(isTrainedTurn('toxic', 2, [2], 'personality'), true);
   });
 
+  it("bounds a firm party's round-2 move by the firm teacher's under `bound`, the team's R within it", () => {
+    // disagreeable cost party, the topic "a lot" to it (weight 1.6): the firm move is to hold its 20 against 50
+    const firm = turnTaskSchema.parse({
+      ...task('disagreeable'),
+      game: { ...task().game, previous: { value: 20, proposal: 50 } },
+      firmRule: 'bound',
+    });
+    assert.equal(firmBoundBroken(firm, 20), false);
+    assert.equal(firmBoundBroken(firm, 20.5), false); // within 2 % of the gap
+    assert.equal(firmBoundBroken(firm, 21), true);
+    assert.equal(firmBoundBroken(firm, 10), false); // further from MAESTRO: the team's R judges it
+    const broken = scoreTurn(firm, answer(35));
+    assert.equal(broken.valid, true);
+    assert.equal(broken.satisfied, false);
+    assert.equal(broken.reward, invalidTurnReward);
+    // within the bound: R without the personality term
+    const held = scoreTurn(firm, answer(20));
+    near(held.reward, scoreTurn({ ...firm, personality: 'normal' }, answer(20)).reward);
+    // the topic "a little" to it (weight 0.5): a firm party may move half way, not take
+    const light = turnTaskSchema.parse({
+      ...firm,
+      messages: buildBoMessages({
+        style: 'ladder',
+        topic,
+        party: { id: 'cost', objective: 'cost', target: 20, weight: 0.5, personality: 'disagreeable' },
+        others: [{ id: 'qos', objective: 'qos' }],
+        round: 2,
+        maxRounds: 5,
+        optimizerMode: 'off',
+        feedback: { round: 2, message: 'Meet at 50.', proposal: 50, optimizer: { proposal: 50, price: 0, penalty: 1 } },
+        optimizerProposal: 44,
+        context: [],
+      }),
+    });
+    assert.equal(firmBoundBroken(light, 35), false);
+    assert.equal(firmBoundBroken(light, 50), true);
+    // yielding parties, round 3 and tasks without the rule are not bound
+    assert.equal(firmBoundBroken({ ...firm, personality: 'agreeable' }, 50), false);
+    assert.equal(firmBoundBroken({ ...firm, round: 3 }, 50), false);
+    assert.notEqual(scoreTurn({ ...firm, firmRule: undefined }, answer(35)).reward, invalidTurnReward);
+    assert.equal(isTrainedTurn('toxic', 2, [2], 'bound'), true);
+  });
+
   it("trains a BO's round-2 turns by default, the firm parties' left to their personality", () => {
     assert.equal(isTrainedTurn('agreeable', 2), true);
     assert.equal(isTrainedTurn('toxic', 2), false);
@@ -217,6 +261,17 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     assert.deepEqual(tasks[0]!.game.values, { cost: 20, qos: 80 });
     assert.deepEqual(tasks[0]!.game.previous, { value: 20, proposal: 50 });
     assert.equal(tasks[0]!.game.optimum, 40);
+    // under `bound` the toxic party's round-2 turn is a task, bound; the others carry no rule
+    const bound = turnTasks([episode], [2, 3], 'bound');
+    assert.deepEqual(
+      bound.map((t) => [t.id, t.firmRule]),
+      [
+        ['g1/cost/r2', undefined],
+        ['g1/cost/r3', undefined],
+        ['g1/qos/r2', 'bound'],
+        ['g1/qos/r3', undefined],
+      ],
+    );
     // soft mode: no task
     assert.deepEqual(
       turnTasks([{ ...episode, state: { ...state, request: { ...request, optimizerMode: 'soft' } } }]),
