@@ -30,7 +30,7 @@
  * party drags an agreeable one), which the team reward would train away. With `firm` "personality" they are
  * trained with their personality term added (`firmPersonalityTerm`); with `firm` "bound" they are trained under
  * the team's R within their personality's bound (`firmBoundBroken`): an answer that closes more of the gap to
- * MAESTRO than the firm teacher's move scores as low as an invalid one. Later rounds' turns can be asked for:
+ * MAESTRO than the firm teacher's move loses `firmBoundPenalty`. Later rounds' turns can be asked for:
  * there every party takes the proposal, and copying it wrongly costs a round and the distance (session 24's "5"
  * for 54), but holding can also pay for a fourth round.
  */
@@ -142,12 +142,7 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
     };
   }
   const { value, reasoning } = extracted.intent;
-  if (task.firmRule === 'bound' && firmBoundBroken(task, value)) {
-    // out of character: scored as the workflow's rejection, the least R can be (header)
-    const ending = continueGame(task, value);
-    const error = ending.outcome === null ? null : Math.abs(ending.outcome - task.game.optimum);
-    return { ...failed, valid: true, value, outcome: ending.outcome, rounds: ending.rounds, errorToOptimum: error };
-  }
+  const outOfCharacter = task.firmRule === 'bound' && firmBoundBroken(task, value);
   const ending = continueGame(task, value);
   const request = { topic: task.game.bounds, maxRounds: task.game.maxRounds };
   const terms = outcomeTerms(request, ending.outcome, ending.rounds, task.game.optimum);
@@ -157,9 +152,14 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
   const teacherError = teacher.outcome === null ? Infinity : Math.abs(teacher.outcome - task.game.optimum);
   return {
     id: task.id,
-    reward: terms.distance + 0.5 * terms.roundsTerm + 0.5 * quality + 0.5 * personality,
+    reward:
+      terms.distance +
+      0.5 * terms.roundsTerm +
+      0.5 * quality +
+      0.5 * personality -
+      (outOfCharacter ? firmBoundPenalty : 0),
     valid: true,
-    satisfied: terms.errorToOptimum !== null && terms.errorToOptimum <= teacherError + 1e-6,
+    satisfied: !outOfCharacter && terms.errorToOptimum !== null && terms.errorToOptimum <= teacherError + 1e-6,
     value,
     outcome: ending.outcome,
     rounds: ending.rounds,
@@ -182,6 +182,15 @@ export function firmPersonalityTerm(task: TurnTask, value: number): number {
   const closed = Math.min(1, Math.max(0, (previous.value - value) / gap));
   return 1 - 2 * Math.abs(closed - targetConcession[task.personality]);
 }
+
+/**
+ * What R loses when a firm party's answer breaks its bound (`firmBoundBroken`). Half a unit: more than D gains by
+ * the yielding move in Fig. 3a's game (a firm party's half move brings the ending from 57.5 to the optimum 50,
+ * +0.3 in D), so holding pays, and of the order of the yielding turns' own differences, so the bound does not
+ * drown them. Session 26's first bound run scored a broken bound as an invalid answer (−1.5): after whitening those
+ * few answers outweighed every yielding turn, and the yielding parties stopped moving too (docs/NEGOTIATOR.md).
+ */
+export const firmBoundPenalty = 0.5;
 
 /** The share of its gap to MAESTRO's proposal a party closes with each of the three-round teacher's moves. */
 export const moveShare: Record<Move, number> = { take: 1, half: 0.5, hold: 0 };

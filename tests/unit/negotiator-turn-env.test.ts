@@ -17,6 +17,7 @@ import { turnEnvSchemaFile } from '../../negotiator/turns.ts';
 import {
   continueGame,
   firmBoundBroken,
+  firmBoundPenalty,
   firmPersonalityTerm,
   invalidTurnReward,
   isTrainedTurn,
@@ -153,13 +154,15 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     assert.equal(firmBoundBroken(firm, 20.5), false); // within 2 % of the gap
     assert.equal(firmBoundBroken(firm, 21), true);
     assert.equal(firmBoundBroken(firm, 10), false); // further from MAESTRO: the team's R judges it
+    // a broken bound costs firmBoundPenalty on the same ending, and is never satisfied
     const broken = scoreTurn(firm, answer(35));
     assert.equal(broken.valid, true);
     assert.equal(broken.satisfied, false);
-    assert.equal(broken.reward, invalidTurnReward);
+    near(broken.reward, scoreTurn({ ...firm, personality: 'normal' }, answer(35)).reward - firmBoundPenalty);
     // within the bound: R without the personality term
     const held = scoreTurn(firm, answer(20));
     near(held.reward, scoreTurn({ ...firm, personality: 'normal' }, answer(20)).reward);
+    assert.equal(held.satisfied, true);
     // the topic "a little" to it (weight 0.5): a firm party may move half way, not take
     const light = turnTaskSchema.parse({
       ...firm,
@@ -181,7 +184,10 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     // yielding parties, round 3 and tasks without the rule are not bound
     assert.equal(firmBoundBroken({ ...firm, personality: 'agreeable' }, 50), false);
     assert.equal(firmBoundBroken({ ...firm, round: 3 }, 50), false);
-    assert.notEqual(scoreTurn({ ...firm, firmRule: undefined }, answer(35)).reward, invalidTurnReward);
+    near(
+      scoreTurn({ ...firm, firmRule: undefined }, answer(35)).reward,
+      scoreTurn({ ...firm, personality: 'normal' }, answer(35)).reward + 0.5 * firmPersonalityTerm(firm, 35),
+    );
     assert.equal(isTrainedTurn('toxic', 2, [2], 'bound'), true);
   });
 

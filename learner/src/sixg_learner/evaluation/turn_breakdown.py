@@ -1,0 +1,108 @@
+"""Greedy answers of negotiators on PPO turn tasks, by kind of turn (issue 15; docs/NEGOTIATOR.md).
+
+    python -m sixg_learner.evaluation.turn_breakdown --turns F [--model recorded] [--model CHECKPOINT ...]
+        [--out results/F.json]
+
+A PPO run's `dev/completion` is one number over every dev turn. What decides whether a negotiator keeps
+Fig. 3a is which turns moved: the firm parties' round-2 turns against the yielding ones', by how much the topic
+matters to the party (the three-round teacher's weight band, policies.ts `weighted3Value`). This scores each
+model's greedy answers with the run's own reward server (`negotiation.TurnScorer`, R of turn-env.ts) and
+groups them as "r<round> <firm|yielding> <band>". `recorded` is the answers of the recorded games (the served
+student the tasks came from); a checkpoint folder is a learner checkpoint or a shipped negotiator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sixg_learner.training.negotiation import NegotiationTurn, TurnScorer, load_turns, turn_prompts
+
+FIRM_PERSONALITIES = frozenset({"disagreeable", "toxic"})  # policies.ts `firmPersonalities`
+_BAND = re.compile(r"the topic matters (a little|moderately|a lot) to you")
+
+
+def turn_kind(turn: NegotiationTurn) -> str:
+    """ "r<round> <firm|yielding> <band>": the teacher's move depends on these three alone."""
+    found = _BAND.search("\n".join(m["content"] for m in turn.messages))
+    band = found.group(1) if found else "no band"
+    side = "firm" if turn.personality in FIRM_PERSONALITIES else "yielding"
+    return f"r{turn.round} {side} {band}"
+
+
+def breakdown(turns: Sequence[NegotiationTurn], rewards: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per kind and over all: turns, mean R, the share as near the optimum as the teacher, mean error (Mbps)."""
+    if len(turns) != len(rewards):
+        raise ValueError(f"{len(turns)} turns but {len(rewards)} rewards")
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for turn, reward in zip(turns, rewards, strict=True):
+        kinds.setdefault(turn_kind(turn), []).append(reward)
+
+    def summary(group: list[dict[str, Any]]) -> dict[str, Any]:
+        errors = [r["errorToOptimum"] for r in group if r["errorToOptimum"] is not None]
+        return {
+            "turns": len(group),
+            "meanReward": round(sum(r["reward"] for r in group) / len(group), 4),
+            "satisfied": sum(bool(r["satisfied"]) for r in group),
+            "valid": sum(bool(r["valid"]) for r in group),
+            "meanErrorToOptimumMbps": round(sum(errors) / len(errors), 2) if errors else None,
+        }
+
+    return {"all": summary(list(rewards)), "byKind": {k: summary(v) for k, v in sorted(kinds.items())}}
+
+
+def greedy_answers(model: Path, turns: Sequence[NegotiationTurn], max_new_tokens: int) -> list[str]:
+    from sixg_learner.generation.policy import LoraSettings, sample
+    from sixg_learner.training.train import start_from
+
+    policy = start_from(model, "breakdown", LoraSettings()).policy
+    prompts = turn_prompts(turns, policy.tokenizer)
+    return sample(policy, prompts, 1, max_new_tokens, 1.0, 0, score=False, constrained=False, greedy=True).texts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sixg_learner.evaluation.turn_breakdown", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--turns", type=Path, required=True, help="turn tasks (npm run negotiator:turns)")
+    parser.add_argument("--model", action="append", default=[], help="`recorded` or a checkpoint folder")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="write the breakdowns as JSON")
+    cli = parser.parse_args(argv)
+    if cli.threads is not None:
+        import torch
+
+        torch.set_num_threads(cli.threads)
+    turns = load_turns(cli.turns)
+    report: dict[str, Any] = {"turns": str(cli.turns), "models": {}}
+    with TurnScorer([cli.turns]) as scorer:
+        for model in cli.model or ["recorded"]:
+            texts = (
+                [str(t.record["recordedAnswer"]) for t in turns]
+                if model == "recorded"
+                else greedy_answers(Path(model), turns, cli.max_new_tokens)
+            )
+            result = breakdown(turns, scorer.rewards(turns, texts))
+            report["models"][model] = result
+            overall = result["all"]
+            near = f"{overall['satisfied']}/{overall['turns']} as near as the teacher"
+            print(f"{model}: mean R {overall['meanReward']}, {near}")
+            for kind, row in result["byKind"].items():
+                print(
+                    f"  {kind:24s} {row['turns']:3d} turns  R {row['meanReward']:.3f}  as near {row['satisfied']:3d}"
+                    f"  error {row['meanErrorToOptimumMbps']} Mbps"
+                )
+    if cli.out is not None:
+        cli.out.parent.mkdir(parents=True, exist_ok=True)
+        cli.out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

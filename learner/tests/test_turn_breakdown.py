@@ -1,0 +1,47 @@
+"""The negotiator's turn breakdown (evaluation/turn_breakdown.py): kinds of turn and their figures, scored by the
+TypeScript reward server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sixg_learner.evaluation.turn_breakdown import breakdown, main, turn_kind
+from sixg_learner.training.negotiation import NegotiationTurn
+
+FIXTURE = Path(__file__).parent / "fixtures" / "negotiation-turn.json"
+
+
+def fixture_turn(**changes: object) -> NegotiationTurn:
+    return NegotiationTurn.parse({**json.loads(FIXTURE.read_text()), **changes})
+
+
+def test_a_turn_is_kinded_by_round_firmness_and_band() -> None:
+    assert turn_kind(fixture_turn()) == "r2 yielding a little"
+    assert turn_kind(fixture_turn(personality="toxic", round=3)) == "r3 firm a little"
+    assert turn_kind(fixture_turn(messages=[{"role": "user", "content": "Round 2."}])) == "r2 yielding no band"
+
+
+def test_breakdown_groups_rewards_and_counts_what_is_satisfied() -> None:
+    turns = [fixture_turn(), fixture_turn(id="b"), fixture_turn(id="c", personality="disagreeable")]
+    rewards = [
+        {"reward": 1.0, "satisfied": True, "valid": True, "errorToOptimum": 2.0},
+        {"reward": -1.5, "satisfied": False, "valid": False, "errorToOptimum": None},
+        {"reward": 0.5, "satisfied": False, "valid": True, "errorToOptimum": 10.0},
+    ]
+    result = breakdown(turns, rewards)
+    assert result["all"] == {
+        "turns": 3, "meanReward": 0.0, "satisfied": 1, "valid": 2, "meanErrorToOptimumMbps": 6.0,
+    }  # fmt: skip
+    assert result["byKind"]["r2 yielding a little"]["meanReward"] == -0.25
+    assert result["byKind"]["r2 firm a little"]["meanErrorToOptimumMbps"] == 10.0
+
+
+def test_the_recorded_answers_are_scored_by_the_reward_server(tmp_path: Path) -> None:
+    turns_file = tmp_path / "turns.jsonl"
+    turns_file.write_text(json.dumps(json.loads(FIXTURE.read_text())) + "\n")
+    out = tmp_path / "breakdown.json"
+    assert main(["--turns", str(turns_file), "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    row = report["models"]["recorded"]["byKind"]["r2 yielding a little"]
+    assert row["turns"] == 1 and row["valid"] == 1 and row["meanReward"] > 0
