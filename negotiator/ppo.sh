@@ -2,8 +2,8 @@
 # `[PPO_INIT=CHECKPOINT] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
 # PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
 # docs/NEGOTIATOR.md, "PPO on the negotiator").
-# BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default) or `critic`
-# (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`,
+# BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default), `group-std`
+# (that, over the k rewards' std: GRPO's advantage) or `critic` (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`,
 # trained under their `personality` term (turn-env.ts `firmPersonalityTerm`) or within their personality's `bound`
 # (the default; turn-env.ts `firmBoundBroken`). Session 25 ran
 # `npm run negotiator:ppo -- data/negotiator/runs/ppo 60 critic 2 1e-4 out` (it broke the round-3 acceptance it

@@ -179,6 +179,16 @@ def test_group_advantages_subtract_each_prompts_mean_reward() -> None:
     torch.testing.assert_close(advantages[:, 1], advantages[:, 0])  # every token of an answer
 
 
+def test_scaled_group_advantages_weigh_every_prompt_the_same() -> None:
+    # group 0 differs by 2 (σ 1), group 1 by 0.2 (σ 0.1), group 2 not at all: each becomes ±1 or 0
+    rewards = torch.tensor([1.0, 3.0, 0.1, 0.3, 5.0, 5.0], dtype=torch.float64)
+    groups = torch.tensor([0, 0, 1, 1, 2, 2])
+    advantages = group_advantages(rewards, groups, width=1, scaled=True, eps=0.0)
+    torch.testing.assert_close(advantages[:4, 0], torch.tensor([-1.0, 1.0, -1.0, 1.0], dtype=torch.float64))
+    # no spread: no signal, eps keeps 0 / 0 from a NaN
+    assert group_advantages(rewards, groups, width=1, scaled=True)[4:].abs().max() == 0
+
+
 def test_the_baseline_is_checked() -> None:
-    with pytest.raises(ValueError, match="baseline must be critic or group"):
+    with pytest.raises(ValueError, match="baseline must be critic, group or group-std"):
         PpoArgs(baseline="mean")

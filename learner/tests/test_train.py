@@ -307,6 +307,16 @@ def test_a_critic_off_the_backbone_warms_up_without_moving_the_policy(tiny_dir: 
     assert metrics["losses/kl_ref"] > 0  # eq. (6) moves it once the warm-up is over
 
 
+def test_a_group_baseline_needs_no_warm_up(tiny_dir: Path) -> None:
+    policy, twin = tiny_policy(tiny_dir), FakeTwin()
+    args = tiny_ppo_args(critic_warmup_steps=3, critic_backbone=0, baseline="group-std")
+    optimizer = make_optimizer(policy, args.learning_rate)
+    adapters = {n: p.detach().clone() for n, p in policy.adapter_parameters().items()}
+    metrics = ppo_iteration(policy, optimizer, TASKS, PROMPTS, twin, args, step=1)
+    assert not metrics["critic_warmup"]
+    assert any(not torch.equal(p, adapters[n]) for n, p in policy.adapter_parameters().items())  # π moved at once
+
+
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`python -m sixg_learner.training.train …` with the fake twin and the plain test prompts."""
     monkeypatch.setattr(train, "TwinScorer", FakeTwin)

@@ -171,8 +171,9 @@ class PpoArgs(LoopArgs):
     baseline: str = field(
         default="critic",
         metadata={
-            "help": "the advantage's baseline: critic (A = R − V(s_t), eq. 6) or group (A = R − the mean reward "
-            "of the task's k answers, GRPO's)"
+            "help": "the advantage's baseline: critic (A = R − V(s_t), eq. 6), group (A = R − the mean reward "
+            "of the task's k answers, GRPO's baseline) or group-std (that, divided by the k rewards' std: GRPO's "
+            "advantage)"
         },
     )
     critic_backbone: int = field(
@@ -189,8 +190,8 @@ class PpoArgs(LoopArgs):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.baseline not in ("critic", "group"):
-            raise ValueError(f"baseline must be critic or group, not {self.baseline!r}")
+        if self.baseline not in ("critic", "group", "group-std"):
+            raise ValueError(f"baseline must be critic, group or group-std, not {self.baseline!r}")
 
 
 def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type[Args]) -> None:

@@ -53,17 +53,26 @@ def token_advantages(rewards: Tensor, values: Tensor) -> Tensor:
     return (rewards.unsqueeze(-1) - values).detach()
 
 
-def group_advantages(rewards: Tensor, groups: Tensor, width: int) -> Tensor:
+def group_advantages(rewards: Tensor, groups: Tensor, width: int, scaled: bool = False, eps: float = 1e-4) -> Tensor:
     """A_t = R − R̄_g for every token of an answer, R̄_g the mean reward of the answers to the same prompt.
 
     rewards (B,), groups (B,) the prompt of each answer, width the token positions G → (B, G). GRPO's
     baseline in place of the critic's V_φ(s_t): where the rewards of one prompt's answers differ by
     hundredths and those of different prompts by tenths (the negotiator's turns), a critic's error in
     telling prompts apart outweighs the differences between answers, and the k answers' own mean does not.
+
+    `scaled`: A_t = (R − R̄_g) / (σ_g + eps), GRPO's full form, σ_g the population std of the group's rewards.
+    Each prompt then weighs the same in the batch. Without it, the whitening after (`whiten`) lets the few groups
+    with an invalid answer (R = −1.5 against ≈ 1.2) outweigh every group whose answers differ by a tenth, which
+    is where a negotiator's moves differ (session 26, docs/NEGOTIATOR.md).
     """
-    count = torch.bincount(groups).to(rewards.dtype)
-    means = torch.zeros_like(count).index_add_(0, groups, rewards) / count.clamp(min=1.0)
-    return (rewards - means[groups]).unsqueeze(-1).expand(-1, width).clone()
+    count = torch.bincount(groups).to(rewards.dtype).clamp(min=1.0)
+    means = torch.zeros_like(count).index_add_(0, groups, rewards) / count
+    centred = rewards - means[groups]
+    if scaled:
+        variances = torch.zeros_like(count).index_add_(0, groups, centred**2) / count
+        centred = centred / (variances.sqrt()[groups] + eps)
+    return centred.unsqueeze(-1).expand(-1, width).clone()
 
 
 def whiten(advantages: Tensor, mask: Tensor, eps: float = 1e-8) -> Tensor:

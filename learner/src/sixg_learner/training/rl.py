@@ -194,14 +194,18 @@ def ppo_iteration(
     # 4. advantages A_t = R − V_φ(s_t), eq. (6), with the critic of the rollout, on the choice tokens,
     #    whitened over the batch; during the critic's warm-up only eq. (7) trains (a zero-initialised
     #    critic makes A_t = R: the policy would chase the raw reward's offset)
-    #    (with `baseline` = group, R − the mean reward of the task's k answers instead: GRPO's baseline)
+    #    (with `baseline` = group, R − the mean reward of the task's k answers instead: GRPO's baseline;
+    #    group-std divides by the k rewards' std too, GRPO's full advantage)
     choices = choice_mask(mask, rollout.sequences.allowed)  # (B, G)
-    if args.baseline == "group":
-        raw = group_advantages(rewards, torch.tensor(rollout.prompt_index), rollout.values.shape[1])
+    if args.baseline in ("group", "group-std"):
+        groups = torch.tensor(rollout.prompt_index)
+        raw = group_advantages(rewards, groups, rollout.values.shape[1], scaled=args.baseline == "group-std")
     else:
         raw = token_advantages(rewards, rollout.values)
     advantages = whiten(raw, choices)  # (B, G)
-    warming_up = step <= args.critic_warmup_steps
+    # the critic's warm-up holds the policy only where its advantage reads the critic: a group baseline does not,
+    # and held the negotiator's first five PPO steps for nothing (session 25's runs)
+    warming_up = args.baseline == "critic" and step <= args.critic_warmup_steps
     # 5. PPO epochs on L_total, eq. (9), with π_θold's log-probs fixed. π_ref does not change within
     #    the iteration: under the grammar its logits are computed once per answer, on π_c's support,
     #    and reused by every epoch (unconstrained, they are recomputed per micro-batch)
