@@ -40,8 +40,10 @@ def test_breakdown_groups_rewards_and_counts_what_is_satisfied() -> None:
 def test_the_recorded_answers_are_scored_by_the_reward_server(tmp_path: Path) -> None:
     turns_file = tmp_path / "turns.jsonl"
     turns_file.write_text(json.dumps(json.loads(FIXTURE.read_text())) + "\n")
-    out = tmp_path / "breakdown.json"
-    assert main(["--turns", str(turns_file), "--out", str(out)]) == 0
+    out, plot = tmp_path / "breakdown.json", tmp_path / "breakdown.png"
+    argv = ["--turns", str(turns_file), "--model", "student=recorded", "--out", str(out), "--plot", str(plot)]
+    assert main(argv) == 0
     report = json.loads(out.read_text())
-    row = report["models"]["recorded"]["byKind"]["r2 yielding a little"]
+    assert plot.stat().st_size > 0
+    row = report["models"]["student"]["byKind"]["r2 yielding a little"]
     assert row["turns"] == 1 and row["valid"] == 1 and row["meanReward"] > 0
