@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `[PPO_INIT=CHECKPOINT] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
+# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
 # PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
 # docs/NEGOTIATOR.md, "PPO on the negotiator").
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default), `group-std`
@@ -61,9 +61,12 @@ last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last
 .venv/bin/python -m sixg_learner.training.negotiation --turns "$out-turns-train.jsonl" \
   --dev-turns "$out-turns-dev.jsonl" --init "$init" --out "$out" --steps "$steps" \
-  --baseline "$baseline" --learning-rate "$learning_rate" --save-every 10 --threads 2
+  --baseline "$baseline" --learning-rate "$learning_rate" --save-every 10 --threads 2 ${PPO_EXTRA:-}
 .venv/bin/python -m sixg_learner.evaluation.report --run "ppo=$out" --out "results/negotiator-$name"
 best=$(.venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/best.json")
 echo "best dev checkpoint: $best"
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$best" --out "data/models/negotiator-$name.gguf"
+# the bench and the rollout serve this model under its own alias: the ladder prompt must be asked for, since
+# `auto` (core/config.ts boPromptFor) gives it to the shipped weighted negotiator's alias alone
+echo "Fig. 3a: MAESTRO_BO_PROMPT=ladder MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run bench:personalities -- --games 2 --fresh --out results/personalities-negotiator-$name.json"
 echo "evaluate: MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run negotiator:rollout -- --split train --from 700 --n 40 --max-parties 3 --policy served --prompt ladder --temperature 0 --tag negotiator-$name-traindev"

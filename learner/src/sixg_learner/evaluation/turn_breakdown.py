@@ -76,7 +76,7 @@ def plot_round2(report: dict[str, Any], dst: Path) -> None:
     models = report["models"]
     kinds = sorted({k for m in models.values() for k in m["byKind"] if k.startswith("r2 ")})
     width = 0.8 / max(1, len(models))
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = plt.subplots(figsize=(11, 4))
     for i, (name, result) in enumerate(models.items()):
         shares = [
             result["byKind"][k]["satisfied"] / result["byKind"][k]["turns"] if k in result["byKind"] else 0.0
@@ -88,7 +88,7 @@ def plot_round2(report: dict[str, Any], dst: Path) -> None:
     ax.set_ylabel("round-2 turns as near the optimum as the teacher")
     ax.set_ylim(0, 1.05)
     ax.set_title(f"greedy answers by kind of turn ({report['turns']})", fontsize=9)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     dst.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(dst, dpi=120)
