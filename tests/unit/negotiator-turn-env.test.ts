@@ -30,6 +30,22 @@ import {
 
 const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
 
+/** The cost party's ladder prompt, MAESTRO at 50 (weight 1.6: the topic matters "a lot" to it). */
+function ladderMessages(personality: Personality, round: number, weight = 1.6) {
+  return buildBoMessages({
+    style: 'ladder',
+    topic,
+    party: { id: 'cost', objective: 'cost', target: 20, weight, personality },
+    others: [{ id: 'qos', objective: 'qos' }],
+    round,
+    maxRounds: 5,
+    optimizerMode: 'off',
+    feedback: { round, message: 'Meet at 50.', proposal: 50, optimizer: { proposal: 50, price: 0, penalty: 1 } },
+    optimizerProposal: 44,
+    context: [],
+  });
+}
+
 /** Round 2 of a two-party game: cost (ideal 20, weight 1.6, "a lot") and qos (ideal 80, weight 0.8), MAESTRO at 50. */
 function task(personality: Personality = 'normal', round = 2, qosValue = 80): TurnTask {
   return turnTaskSchema.parse({
@@ -38,18 +54,7 @@ function task(personality: Personality = 'normal', round = 2, qosValue = 80): Tu
     agent: 'cost',
     personality,
     round,
-    messages: buildBoMessages({
-      style: 'ladder',
-      topic,
-      party: { id: 'cost', objective: 'cost', target: 20, weight: 1.6, personality },
-      others: [{ id: 'qos', objective: 'qos' }],
-      round,
-      maxRounds: 5,
-      optimizerMode: 'off',
-      feedback: { round, message: 'Meet at 50.', proposal: 50, optimizer: { proposal: 50, price: 0, penalty: 1 } },
-      optimizerProposal: 44,
-      context: [],
-    }),
+    messages: ladderMessages(personality, round),
     recordedAnswer: JSON.stringify({ reasoning: 'I hold my ideal 20.', value: 20 }),
     game: {
       parties: [
@@ -166,18 +171,7 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     // the topic "a little" to it (weight 0.5): a firm party may move half way, not take
     const light = turnTaskSchema.parse({
       ...firm,
-      messages: buildBoMessages({
-        style: 'ladder',
-        topic,
-        party: { id: 'cost', objective: 'cost', target: 20, weight: 0.5, personality: 'disagreeable' },
-        others: [{ id: 'qos', objective: 'qos' }],
-        round: 2,
-        maxRounds: 5,
-        optimizerMode: 'off',
-        feedback: { round: 2, message: 'Meet at 50.', proposal: 50, optimizer: { proposal: 50, price: 0, penalty: 1 } },
-        optimizerProposal: 44,
-        context: [],
-      }),
+      messages: ladderMessages('disagreeable', 2, 0.5),
     });
     assert.equal(firmBoundBroken(light, 35), false);
     assert.equal(firmBoundBroken(light, 50), true);
