@@ -40,6 +40,7 @@ import { boundsProblem, round2 } from '../activities/agent/validation.ts';
 import { judgeRound } from '../core/negotiation/rules.ts';
 import { personalitySchema, type Personality } from '../core/negotiation/schemas.ts';
 import { clip } from '../core/optimizer/consensus.ts';
+import { groupOf } from './agreement.ts';
 import type { Episode } from './episode.ts';
 import { firmerMove, firmPersonalities, moveByBand, statedBand, weighted3Value, type Move } from './policies.ts';
 import { outcomeTerms, statesValue, targetConcession, turnScore } from './rewards.ts';
@@ -59,6 +60,10 @@ export const turnTaskSchema = z.strictObject({
   round: z.number().int().min(2),
   messages: z.array(chatMessageSchema).min(2).describe('the chat the agent answered (system and round message)'),
   recordedAnswer: z.string().describe('what the agent answered in the recorded game'),
+  kind: z
+    .string()
+    .optional()
+    .describe("the turn's group of negotiator:agreement (agreement.ts groupOf): mode, round, weight band, firmness"),
   game: z.strictObject({
     parties: z.array(z.strictObject({ id: z.string(), weight: z.number().positive() })).min(2),
     values: z.record(z.string(), z.number()).describe("the round's recorded demands, this agent's included"),
@@ -272,6 +277,7 @@ export function turnTasks(
           round: turn.round,
           messages: turn.messages.map((m) => ({ role: m.role, content: m.content })),
           recordedAnswer: turn.answer,
+          kind: groupOf(turn, 'off'),
           game: {
             parties: request.parties.map((p) => ({ id: p.id, weight: p.weight })),
             values: record.values,

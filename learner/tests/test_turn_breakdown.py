@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sixg_learner.evaluation.turn_breakdown import breakdown, main, turn_kind
 from sixg_learner.training.negotiation import NegotiationTurn
 
@@ -16,14 +17,14 @@ def fixture_turn(**changes: object) -> NegotiationTurn:
     return NegotiationTurn.parse({**json.loads(FIXTURE.read_text()), **changes})
 
 
-def test_a_turn_is_kinded_by_round_firmness_and_band() -> None:
-    assert turn_kind(fixture_turn()) == "r2 yielding a little"
-    assert turn_kind(fixture_turn(personality="toxic", round=3)) == "r3 firm a little"
-    assert turn_kind(fixture_turn(messages=[{"role": "user", "content": "Round 2."}])) == "r2 yielding no band"
+def test_a_turn_is_kinded_as_negotiator_turns_wrote_it() -> None:
+    assert turn_kind(fixture_turn()) == "bo off r2 a little yielding"
+    with pytest.raises(ValueError, match="write the tasks again"):
+        turn_kind(fixture_turn(kind=None))
 
 
 def test_breakdown_groups_rewards_and_counts_what_is_satisfied() -> None:
-    turns = [fixture_turn(), fixture_turn(id="b"), fixture_turn(id="c", personality="disagreeable")]
+    turns = [fixture_turn(), fixture_turn(id="b"), fixture_turn(id="c", kind="bo off r2 a little firm")]
     rewards = [
         {"reward": 1.0, "satisfied": True, "valid": True, "errorToOptimum": 2.0},
         {"reward": -1.5, "satisfied": False, "valid": False, "errorToOptimum": None},
@@ -33,8 +34,8 @@ def test_breakdown_groups_rewards_and_counts_what_is_satisfied() -> None:
     assert result["all"] == {
         "turns": 3, "meanReward": 0.0, "satisfied": 1, "valid": 2, "meanErrorToOptimumMbps": 6.0,
     }  # fmt: skip
-    assert result["byKind"]["r2 yielding a little"]["meanReward"] == -0.25
-    assert result["byKind"]["r2 firm a little"]["meanErrorToOptimumMbps"] == 10.0
+    assert result["byKind"]["bo off r2 a little yielding"]["meanReward"] == -0.25
+    assert result["byKind"]["bo off r2 a little firm"]["meanErrorToOptimumMbps"] == 10.0
 
 
 def test_the_recorded_answers_are_scored_by_the_reward_server(tmp_path: Path) -> None:
@@ -45,5 +46,5 @@ def test_the_recorded_answers_are_scored_by_the_reward_server(tmp_path: Path) ->
     assert main(argv) == 0
     report = json.loads(out.read_text())
     assert plot.stat().st_size > 0
-    row = report["models"]["student"]["byKind"]["r2 yielding a little"]
+    row = report["models"]["student"]["byKind"]["bo off r2 a little yielding"]
     assert row["turns"] == 1 and row["valid"] == 1 and row["meanReward"] > 0

@@ -221,10 +221,7 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
       agent,
       attempt,
       temperature: 0,
-      messages: [
-        { role: 'system', content: 's' },
-        { role: 'user', content: `Round ${round} of 5.` },
-      ],
+      messages: ladderMessages(agent === 'qos' ? 'toxic' : 'normal', round),
       answer: answer(value),
     });
     const state = {
@@ -260,6 +257,7 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     );
     assert.deepEqual(tasks[0]!.game.values, { cost: 20, qos: 80 });
     assert.deepEqual(tasks[0]!.game.previous, { value: 20, proposal: 50 });
+    assert.equal(tasks[0]!.kind, 'bo off r2 a lot yielding'); // negotiator:agreement's group of the turn
     assert.equal(tasks[0]!.game.optimum, 40);
     // under `bound` the toxic party's round-2 turn is a task, bound; the others carry no rule
     const bound = turnTasks([episode], [2, 3], 'bound');

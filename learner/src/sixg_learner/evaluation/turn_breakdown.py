@@ -7,16 +7,16 @@ A PPO run's `dev/completion` is one number over every dev turn. What decides whe
 Fig. 3a is which turns moved: the firm parties' round-2 turns against the yielding ones', by how much the topic
 matters to the party (the three-round teacher's weight band, policies.ts `weighted3Value`). This scores each
 model's greedy answers with the run's own reward server (`negotiation.TurnScorer`, R of turn-env.ts) and
-groups them as "r<round> <firm|yielding> <band>". `recorded` is the answers of the recorded games (the served
-student the tasks came from); a checkpoint folder is a learner checkpoint or a shipped negotiator, named
-`NAME=FOLDER` for the tables and the plot (round-2 kinds, the share of turns as near the optimum as the teacher).
+groups them by the task's `kind` ("bo off r<round> <band> <firm|yielding>"). `recorded` is the answers of the
+recorded games (the served student the tasks came from); a checkpoint folder is a learner checkpoint or a
+shipped negotiator, named `NAME=FOLDER` for the tables and the plot (round-2 kinds, the share of turns as
+near the optimum as the teacher).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,16 +24,14 @@ from typing import Any
 
 from sixg_learner.training.negotiation import NegotiationTurn, TurnScorer, load_turns, turn_prompts
 
-FIRM_PERSONALITIES = frozenset({"disagreeable", "toxic"})  # policies.ts `firmPersonalities`
-_BAND = re.compile(r"the topic matters (a little|moderately|a lot) to you")
-
 
 def turn_kind(turn: NegotiationTurn) -> str:
-    """ "r<round> <firm|yielding> <band>": the teacher's move depends on these three alone."""
-    found = _BAND.search("\n".join(m["content"] for m in turn.messages))
-    band = found.group(1) if found else "no band"
-    side = "firm" if turn.personality in FIRM_PERSONALITIES else "yielding"
-    return f"r{turn.round} {side} {band}"
+    """The task's `kind`, written by `npm run negotiator:turns` with negotiator:agreement's grouping (agreement.ts
+    `groupOf`: mode, round, weight band, firmness), so the two tools and the teacher's rules share one reading."""
+    kind = turn.record.get("kind")
+    if not isinstance(kind, str):
+        raise ValueError(f"turn {turn.id} has no kind: write the tasks again with npm run negotiator:turns")
+    return kind
 
 
 def breakdown(turns: Sequence[NegotiationTurn], rewards: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -74,7 +72,7 @@ def plot_round2(report: dict[str, Any], dst: Path) -> None:
     import matplotlib.pyplot as plt
 
     models = report["models"]
-    kinds = sorted({k for m in models.values() for k in m["byKind"] if k.startswith("r2 ")})
+    kinds = sorted({k for m in models.values() for k in m["byKind"] if " r2 " in k})
     width = 0.8 / max(1, len(models))
     fig, ax = plt.subplots(figsize=(11, 4))
     for i, (name, result) in enumerate(models.items()):
@@ -84,7 +82,7 @@ def plot_round2(report: dict[str, Any], dst: Path) -> None:
         ]
         ax.bar([x + i * width for x in range(len(kinds))], shares, width, label=name)
     ax.set_xticks([x + width * (len(models) - 1) / 2 for x in range(len(kinds))])
-    ax.set_xticklabels([k.removeprefix("r2 ").replace(" ", "\n", 1) for k in kinds])
+    ax.set_xticklabels(["\n".join(k.removeprefix("bo off r2 ").rsplit(" ", 1)) for k in kinds])
     ax.set_ylabel("round-2 turns as near the optimum as the teacher")
     ax.set_ylim(0, 1.05)
     ax.set_title(f"greedy answers by kind of turn ({report['turns']})", fontsize=9)
@@ -130,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label}: mean R {overall['meanReward']}, {near}")
             for kind, row in result["byKind"].items():
                 print(
-                    f"  {kind:24s} {row['turns']:3d} turns  R {row['meanReward']:.3f}  as near {row['satisfied']:3d}"
+                    f"  {kind:32s} {row['turns']:3d} turns  R {row['meanReward']:.3f}  as near {row['satisfied']:3d}"
                     f"  error {row['meanErrorToOptimumMbps']} Mbps"
                 )
     if cli.out is not None:
