@@ -17,6 +17,13 @@ import { personalityLetters } from '../core/negotiation/schemas.ts';
 import type { Personality } from '../core/negotiation/types.ts';
 import { policyNames, policyOver, promptOfPolicy, type PolicyName } from '../negotiator/policies.ts';
 import { mean, round, runGames, sd, writeResults, type Game } from './lib/games.ts';
+import {
+  fig3aCostTargetMbps,
+  fig3aFairMbps,
+  fig3aOrdering,
+  fig3aQosTargetMbps,
+  fig3aTopic,
+} from '../negotiator/fig3a.ts';
 
 const letters: Record<string, Personality> = personalityLetters;
 const { values: args } = parseArgs({
@@ -37,7 +44,7 @@ for (const pair of pairs) {
   if (!/^[NADVT]-[NADVT]$/.test(pair)) throw new Error(`pair ${pair}: use two of N, A, D, V, T joined by '-'`);
 }
 
-const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
+const topic = fig3aTopic;
 const games: Game[] = pairs.flatMap((pair) => {
   const [costLetter, qosLetter] = pair.split('-') as [string, string];
   return Array.from({ length: gamesPerPair }, (_, g) => ({
@@ -45,8 +52,8 @@ const games: Game[] = pairs.flatMap((pair) => {
     request: {
       topic,
       parties: [
-        { id: 'cost', objective: 'cost', target: 20, personality: letters[costLetter] },
-        { id: 'qos', objective: 'qos', target: 80, personality: letters[qosLetter] },
+        { id: 'cost', objective: 'cost', target: fig3aCostTargetMbps, personality: letters[costLetter] },
+        { id: 'qos', objective: 'qos', target: fig3aQosTargetMbps, personality: letters[qosLetter] },
       ],
       maxRounds: 5,
       tolerance: 2,
@@ -87,11 +94,26 @@ const perPair = pairs.map((pair) => {
     finals,
   };
 });
+// the ordering over the pairs played (a pair not played fails its check)
+const toxicFinals = perPair.filter((p) => p.pair.includes('T')).flatMap((p) => p.finals);
+const ordering = fig3aOrdering(
+  Object.fromEntries(perPair.map((p) => [p.pair, p.outcomeMbps.mean])),
+  toxicFinals.length ? toxicFinals.filter((f) => f.flags > 0).length / toxicFinals.length : null,
+);
 writeResults(args.out, {
   command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}${policy === 'served' ? '' : ` --policy ${policy}`}`,
   model,
-  setup: { topic, costTarget: 20, qosTarget: 80, fairMbps: 50, maxRounds: 5, tolerance: 2, optimizerMode: 'off' },
+  setup: {
+    topic,
+    costTarget: fig3aCostTargetMbps,
+    qosTarget: fig3aQosTargetMbps,
+    fairMbps: fig3aFairMbps,
+    maxRounds: 5,
+    tolerance: 2,
+    optimizerMode: 'off',
+  },
   pairs: perPair,
+  ordering,
 });
 console.log('pair   agree  outcome (mean ± sd)  rounds  s to consensus  flags/game');
 for (const p of perPair) {
@@ -99,3 +121,5 @@ for (const p of perPair) {
     `${p.pair.padEnd(6)} ${String(p.agreementRate).padEnd(6)} ${`${p.outcomeMbps.mean} ± ${p.outcomeMbps.sd}`.padEnd(20)} ${String(p.meanRounds).padEnd(7)} ${String(p.meanSecondsToConsensus ?? '—').padEnd(15)} ${p.flagsPerGame}`,
   );
 }
+console.log(`Fig. 3a ordering ${ordering.holds ? 'holds' : 'does not hold'}:`);
+for (const c of ordering.checks) console.log(`  ${c.holds ? '✓' : '✗'} ${c.check}: ${c.value ?? '—'}`);

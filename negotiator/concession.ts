@@ -34,6 +34,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { weightBand } from '../activities/agent/prompts.ts';
+import { fig3aPairs } from './fig3a.ts';
 import {
   firmerMove,
   moveByBand,
@@ -135,8 +136,6 @@ interface Row {
 }
 
 const letters: Record<string, Personality> = personalityLetters;
-/** Fig. 3a's pairs as bench/personalities.ts plays them (cost party first). */
-const fig3aPairs = ['V-T', 'V-D', 'A-D', 'N-T', 'D-T', 'N-N'];
 
 export function evaluateTeacher(scenarios: readonly Scenario[], teacher: Teacher): Row {
   const errors = scenarios.map((s) => {

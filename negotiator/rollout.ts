@@ -1,5 +1,5 @@
 /**
- * `npm run negotiator:rollout -- [--split heldout] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
+ * `npm run negotiator:rollout -- [--split heldout] [--draw mixed|pairs [--pairs V-D,D-T,…]] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
  *    [--policy served|rule|constant|random|tactic|persona|weighted] [--temperature T] [--arbitration enforced|monitoring]
  *    [--prompt plain|ladder] [--tag NAME] [--fresh] [--out FILE]`
  *
@@ -8,8 +8,10 @@
  * `runGames`), so a rollout uses the serving path's prompts, optimizer, validation, arbitration and
  * consensus rule and cannot drift from it. `--samples k` plays each scenario k times (different
  * workflow ids, so different sampling seeds); `--max-parties` keeps the split's scenarios with at most
- * that many parties (the first n of them from index `from`). Every finished negotiation is scored per agent
- * (negotiator/rewards.ts).
+ * that many parties (the first n of them from index `from`). `--draw pairs` plays Fig. 3a's setting instead
+ * (scenarios.ts `drawPairScenario`: two parties of equal weight, the 25 personality pairs in turn, targets
+ * drawn; `--pairs` keeps the named ones), and the summary adds each pair's outcome on Fig. 3a's scale and the ordering checked (fig3a.ts).
+ * Every finished negotiation is scored per agent (negotiator/rewards.ts).
  *
  * Writes the episodes (scenario, final state, rewards, and every turn's messages and answer: the
  * data rejection sampling keeps from, or with a baseline policy a teacher's examples) to
@@ -31,13 +33,25 @@ import {
   type BoPromptStyle,
   type NegotiationRequest,
 } from '../core/negotiation/schemas.ts';
-import { drawScenarios, requestOf, scenarioSplits, type Scenario, type ScenarioSplit } from './scenarios.ts';
+import {
+  drawPairScenarios,
+  drawScenarios,
+  requestOf,
+  scenarioDraws,
+  scenarioSplits,
+  type Scenario,
+  type ScenarioDraw,
+  type ScenarioSplit,
+} from './scenarios.ts';
 import type { Episode } from './episode.ts';
 import { summarise } from './summary.ts';
 
 const { values: args } = parseArgs({
   options: {
     split: { type: 'string', default: 'heldout' },
+    draw: { type: 'string', default: 'mixed' },
+    // with --draw pairs: only these personality pairs (cost party first), e.g. Fig. 3a's
+    pairs: { type: 'string' },
     n: { type: 'string', default: '40' },
     from: { type: 'string', default: '0' },
     samples: { type: 'string', default: '1' },
@@ -62,6 +76,9 @@ function positiveInt(name: string, text: string, min = 1): number {
 }
 const split = args.split as ScenarioSplit;
 if (!scenarioSplits.includes(split)) throw new Error(`--split must be one of ${scenarioSplits.join(', ')}`);
+const draw = args.draw as ScenarioDraw;
+if (!scenarioDraws.includes(draw))
+  throw new Error(`--draw must be one of ${scenarioDraws.join(', ')}, got ${args.draw}`);
 const policy = args.policy as PolicyName;
 if (!policyNames.includes(policy)) throw new Error(`--policy must be one of ${policyNames.join(', ')}`);
 const count = positiveInt('n', args.n);
@@ -83,7 +100,10 @@ if (args.prompt !== undefined && !(boPromptStyles as readonly string[]).includes
   throw new Error(`--prompt must be one of ${boPromptStyles.join(', ')}, got ${args.prompt}`);
 }
 const boPrompt: BoPromptStyle | undefined = (args.prompt as BoPromptStyle | undefined) ?? promptOfPolicy(policy);
-const scenarios = drawScenarios(split, count, from, maxParties);
+if (args.pairs !== undefined && draw !== 'pairs') throw new Error('--pairs goes with --draw pairs');
+const onlyPairs = args.pairs?.split(',').map((p) => p.trim());
+const scenarios =
+  draw === 'pairs' ? drawPairScenarios(split, count, from, onlyPairs) : drawScenarios(split, count, from, maxParties);
 const requestFor = (scenario: Scenario): NegotiationRequest =>
   arbitration === 'monitoring'
     ? negotiationRequestSchema.parse({ ...scenario.request, arbitration: { enabled: false } })
@@ -137,14 +157,14 @@ writeFileSync(episodesFile, episodes.map((e) => JSON.stringify(e)).join('\n') + 
 process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episodes.length} episodes)\n`);
 
 const command =
-  `npm run negotiator:rollout -- --split ${split} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
+  `npm run negotiator:rollout -- --split ${split}${draw === 'mixed' ? '' : ` --draw ${draw}`}${onlyPairs ? ` --pairs ${onlyPairs.join(',')}` : ''} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
   `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}` +
   `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.prompt ? ` --prompt ${args.prompt}` : ''}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
   command,
   model,
   split,
-  scenarios: `the first ${count} of ${split} from index ${from}${maxParties < 10 ? ` with at most ${maxParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
+  scenarios: `the first ${count} ${draw === 'pairs' ? 'pair scenarios ' : ''}of ${split} from index ${from}${draw === 'mixed' && maxParties < 10 ? ` with at most ${maxParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
   samplesPerScenario: samples,
   boPrompt: boPrompt ?? 'configured',
   temperature: temperature ?? 'configured',

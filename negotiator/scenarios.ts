@@ -20,6 +20,7 @@ import {
   type Personality,
 } from '../core/negotiation/schemas.ts';
 import { lcg } from '../bench/lib/random.ts';
+import { fig3aTopic, pairName } from './fig3a.ts';
 
 export const scenarioSplits = ['train', 'heldout'] as const;
 export type ScenarioSplit = (typeof scenarioSplits)[number];
@@ -28,7 +29,7 @@ export type ScenarioSplit = (typeof scenarioSplits)[number];
 export const splitSeeds: Record<ScenarioSplit, number> = { train: 15_001, heldout: 915_013 };
 
 export const scenarioSchema = z.strictObject({
-  id: z.string().regex(/^(train|heldout)-\d{4}$/),
+  id: z.string().regex(/^(train|heldout)-(pair-)?\d{4}$/),
   split: z.enum(scenarioSplits),
   request: z.strictObject({
     topic: z.strictObject({ name: z.string(), unit: z.string(), min: z.number(), max: z.number() }),
@@ -104,6 +105,67 @@ export function drawScenarios(split: ScenarioSplit, count: number, from = 0, max
   for (let index = from; scenarios.length < count; index++) {
     const scenario = drawScenario(split, index);
     if (scenario.request.parties.length <= maxParties) scenarios.push(scenario);
+  }
+  return scenarios;
+}
+
+/** How a rollout draws its scenarios: `mixed` (drawScenario) or Fig. 3a's `pairs` (drawPairScenario). */
+export const scenarioDraws = ['mixed', 'pairs'] as const;
+export type ScenarioDraw = (typeof scenarioDraws)[number];
+
+/**
+ * The personality pair of a pair scenario, cost party first, as bench/personalities.ts names them
+ * ("V-D"). The index walks the 25 pairs in turn, so any 25 consecutive scenarios hold each once.
+ */
+export function pairOf(index: number): [Personality, Personality] {
+  const cost = personalities[Math.floor(index / personalities.length) % personalities.length]!;
+  const qos = personalities[index % personalities.length]!;
+  return [cost, qos];
+}
+
+/**
+ * A scenario in Fig. 3a's setting (bench/personalities.ts): a cost party against a QoS party of equal
+ * weight, the optimizer off, five rounds. Where the bench fixes the targets at 20 and 80 Mbps, a pair
+ * scenario draws them (cost 5–40, QoS 60–95), so a run on the train split's pairs ranks checkpoints by
+ * how they play the personalities without playing the bench itself. Ids `train-pair-0000`: their own
+ * seed offset, apart from the mixed draws.
+ */
+export function drawPairScenario(split: ScenarioSplit, index: number): Scenario {
+  const rand = lcg(splitSeeds[split] + 500_009 + 7_919 * index);
+  const [costPersonality, qosPersonality] = pairOf(index);
+  const scenario: Scenario = {
+    id: `${split}-pair-${String(index).padStart(4, '0')}`,
+    split,
+    request: {
+      topic: fig3aTopic,
+      parties: [
+        { id: 'cost', objective: 'cost', target: Math.round(5 + rand() * 35), weight: 1, personality: costPersonality },
+        { id: 'qos', objective: 'qos', target: Math.round(60 + rand() * 35), weight: 1, personality: qosPersonality },
+      ],
+      maxRounds: 5,
+      tolerance: 2,
+      optimizerMode: 'off',
+    },
+  };
+  return scenarioSchema.parse(scenario);
+}
+
+const allPairNames = Array.from({ length: personalities.length ** 2 }, (_, i) => pairName(...pairOf(i)));
+
+/**
+ * The first `count` pair scenarios of a split from index `from`, only of the pairs named in `only` ("V-D",
+ * cost party first) when given.
+ */
+export function drawPairScenarios(split: ScenarioSplit, count: number, from = 0, only?: readonly string[]): Scenario[] {
+  if (only) {
+    const unknown = only.filter((name) => !allPairNames.includes(name));
+    if (unknown.length > 0)
+      throw new Error(`unknown personality pairs ${unknown.join(', ')}: use two of N, A, D, V, T`);
+  }
+  const scenarios: Scenario[] = [];
+  for (let index = from; scenarios.length < count; index++) {
+    if (only && !only.includes(pairName(...pairOf(index)))) continue;
+    scenarios.push(drawPairScenario(split, index));
   }
   return scenarios;
 }

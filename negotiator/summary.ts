@@ -7,6 +7,7 @@
 import { personalities } from '../core/negotiation/schemas.ts';
 import { mean, percentile, round, sd } from '../bench/lib/games.ts';
 import type { Episode } from './episode.ts';
+import { fig3aOrdering, onFig3aScale, pairName } from './fig3a.ts';
 
 /** NaN (no data) is written as null in the results file. */
 const r = (x: number, digits = 3): number => round(x, digits);
@@ -40,10 +41,64 @@ function outcomes(episodes: readonly Episode[]): Record<string, unknown> {
   };
 }
 
+/** A pair scenario's outcome: the consensus, else the mean of the two last values (as bench:personalities). */
+function pairOutcomeMbps(e: Episode): number {
+  const [cost, qos] = e.scenario.request.parties;
+  if (!cost || !qos) throw new Error(`${e.scenario.id}: a pair scenario holds two parties`);
+  const last = (id: string): number => e.state.lastValues[id] ?? Number.NaN;
+  const outcome = e.state.consensus?.value ?? (last(cost.id) + last(qos.id)) / 2;
+  return onFig3aScale(outcome, cost.target, qos.target);
+}
+
+/**
+ * Over pair scenarios (scenarios.ts `drawPairScenario`): each personality pair's outcome on Fig. 3a's
+ * 20 → 80 Mbps scale, and Fig. 3a's ordering checked on them (fig3a.ts). Null when no episode is a pair draw.
+ */
+export function summarisePairs(episodes: readonly Episode[]): Record<string, unknown> | null {
+  const pairEpisodes = episodes.filter((e) => e.scenario.id.includes('-pair-'));
+  if (pairEpisodes.length === 0) return null;
+  const byPair = new Map<string, Episode[]>();
+  for (const e of pairEpisodes) {
+    const [cost, qos] = e.scenario.request.parties;
+    const name = pairName(cost!.personality, qos!.personality);
+    byPair.set(name, [...(byPair.get(name) ?? []), e]);
+  }
+  const pairs = Object.fromEntries(
+    [...byPair.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, mine]) => {
+        const outcomes = mine.map(pairOutcomeMbps);
+        return [
+          name,
+          {
+            games: mine.length,
+            agreementRate: r(mine.filter((e) => e.reward.consensus).length / mine.length),
+            outcomeOnFig3aScaleMbps: { mean: r(mean(outcomes), 1), sd: r(sd(outcomes), 1) },
+          },
+        ];
+      }),
+  );
+  const toxicGames = pairEpisodes.filter((e) => e.reward.parties.some((p) => p.personality === 'toxic'));
+  const flagged = toxicGames.filter((e) =>
+    e.reward.parties.some((p) => p.personality === 'toxic' && p.flaggedRounds > 0),
+  ).length;
+  const toxicFlaggedShare = toxicGames.length ? flagged / toxicGames.length : null;
+  const meanByPair = Object.fromEntries(
+    Object.entries(pairs).map(([name, p]) => [name, p.outcomeOnFig3aScaleMbps.mean]),
+  );
+  return {
+    games: pairEpisodes.length,
+    toxicFlaggedShare: toxicFlaggedShare === null ? null : r(toxicFlaggedShare),
+    ordering: fig3aOrdering(meanByPair, toxicFlaggedShare),
+    pairs,
+  };
+}
+
 export function summarise(episodes: readonly Episode[]): Record<string, unknown> {
   const modes = ['off', 'soft'] as const;
   const parties = episodes.flatMap((e) => e.reward.parties);
   const turns = episodes.flatMap((e) => e.turns ?? []);
+  const pairs = summarisePairs(episodes);
   return {
     all: outcomes(episodes),
     byMode: Object.fromEntries(
@@ -75,5 +130,6 @@ export function summarise(episodes: readonly Episode[]): Record<string, unknown>
       }),
     ),
     recordedTurns: turns.length,
+    ...(pairs ? { fig3aPairs: pairs } : {}),
   };
 }
