@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
+# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=125] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
 # PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
 # docs/NEGOTIATOR.md, "PPO on the negotiator").
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default), `group-std`
@@ -13,6 +13,9 @@
 #
 #   1. the negotiator it starts from (learner/models/negotiator-weighted, or PPO_INIT), served, plays 240 training scenarios
 #      (≤ 3 parties, greedy, two slices clear of the dev slice 700–739) and the 40 dev-slice scenarios;
+#      With PPO_PAIRS=N it also plays N Fig. 3a pair scenarios of the train split (scenarios.ts `drawPairScenario`,
+#      from index 1000, the 25 personality pairs in turn), whose turns join the training turns, and 30 of Fig. 3a's six
+#      pairs from index 0 (the pair dev set), whose turns join the dev turns; arbitration in monitoring, as the bench;
 #   2. `negotiator:turns` makes their off-mode BO turns of ROUNDS PPO tasks (negotiator/turn-env.ts), the firm
 #      parties' round-2 turns as FIRM says;
 #   3. the learner's PPO iteration (rl.py, eqs. 3–9 with token weights) on those turns, the reward
@@ -43,19 +46,28 @@ else
 fi
 alias=$(basename "$gguf" .gguf)
 served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }
-rollout() { # TAG FROM N [--split …]
+rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
   local tag=$1 from=$2 n=$3
+  shift 3
   [ -f "data/negotiator/rollouts/$tag.jsonl" ] && [ "$(wc -l < "data/negotiator/rollouts/$tag.jsonl")" -ge "$n" ] && return
   served npm run -s negotiator:rollout -- --split train --from "$from" --n "$n" --max-parties 3 --policy served \
-    --prompt ladder --temperature 0 --tag "$tag" --fresh
+    --prompt ladder --temperature 0 --tag "$tag" --fresh "$@"
 }
 rollout weighted-student-train-a 450 120
 rollout weighted-student-train-b 760 120
 rollout weighted-student-traindev 700 40
-npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-train-a.jsonl \
-  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl --rounds "$rounds" --firm "$firm" --out "$out-turns-train.jsonl"
-npm run -s negotiator:turns -- --episodes data/negotiator/rollouts/weighted-student-traindev.jsonl \
-  --rounds "$rounds" --firm "$firm" --out "$out-turns-dev.jsonl"
+train_episodes=(--episodes data/negotiator/rollouts/weighted-student-train-a.jsonl
+  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl)
+dev_episodes=(--episodes data/negotiator/rollouts/weighted-student-traindev.jsonl)
+pairs=${PPO_PAIRS:-0}
+if [ "$pairs" -gt 0 ]; then
+  rollout "weighted-student-pairs-train-$pairs" 1000 "$pairs" --draw pairs --arbitration monitoring
+  rollout weighted-student-pairdev 0 30 --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --arbitration monitoring
+  train_episodes+=(--episodes "data/negotiator/rollouts/weighted-student-pairs-train-$pairs.jsonl")
+  dev_episodes+=(--episodes data/negotiator/rollouts/weighted-student-pairdev.jsonl)
+fi
+npm run -s negotiator:turns -- "${train_episodes[@]}" --rounds "$rounds" --firm "$firm" --out "$out-turns-train.jsonl"
+npm run -s negotiator:turns -- "${dev_episodes[@]}" --rounds "$rounds" --firm "$firm" --out "$out-turns-dev.jsonl"
 # resume from the last checkpoint of an interrupted run
 last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last
@@ -69,4 +81,5 @@ echo "best dev checkpoint: $best"
 # the bench and the rollout serve this model under its own alias: the ladder prompt must be asked for, since
 # `auto` (core/config.ts boPromptFor) gives it to the shipped weighted negotiator's alias alone
 echo "Fig. 3a: MAESTRO_BO_PROMPT=ladder MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run bench:personalities -- --games 2 --fresh --out results/personalities-negotiator-$name.json"
+echo "pair dev: MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run negotiator:rollout -- --split train --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --n 30 --policy served --prompt ladder --temperature 0 --arbitration monitoring --tag negotiator-$name-pairdev"
 echo "evaluate: MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run negotiator:rollout -- --split train --from 700 --n 40 --max-parties 3 --policy served --prompt ladder --temperature 0 --tag negotiator-$name-traindev"
