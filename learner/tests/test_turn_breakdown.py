@@ -38,6 +38,18 @@ def test_breakdown_groups_rewards_and_counts_what_is_satisfied() -> None:
     assert result["byKind"]["bo off r2 a little firm"]["meanErrorToOptimumMbps"] == 10.0
 
 
+def test_breakdown_by_personality_splits_a_kind() -> None:
+    turns = [fixture_turn(personality="vulnerable"), fixture_turn(id="b", personality="agreeable")]
+    rewards = [
+        {"reward": 1.0, "satisfied": True, "valid": True, "errorToOptimum": 2.0},
+        {"reward": 0.0, "satisfied": False, "valid": True, "errorToOptimum": 4.0},
+    ]
+    assert list(breakdown(turns, rewards)["byKind"]) == ["bo off r2 a little yielding"]
+    split = breakdown(turns, rewards, by_personality=True)["byKind"]
+    assert split["bo off r2 a little yielding vulnerable"]["satisfied"] == 1
+    assert split["bo off r2 a little yielding agreeable"]["satisfied"] == 0
+
+
 def test_the_recorded_answers_are_scored_by_the_reward_server(tmp_path: Path) -> None:
     turns_file = tmp_path / "turns.jsonl"
     turns_file.write_text(json.dumps(json.loads(FIXTURE.read_text())) + "\n")

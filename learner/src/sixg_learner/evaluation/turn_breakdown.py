@@ -34,13 +34,18 @@ def turn_kind(turn: NegotiationTurn) -> str:
     return kind
 
 
-def breakdown(turns: Sequence[NegotiationTurn], rewards: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Per kind and over all: turns, mean R, the share as near the optimum as the teacher, mean error (Mbps)."""
+def breakdown(
+    turns: Sequence[NegotiationTurn], rewards: Sequence[dict[str, Any]], by_personality: bool = False
+) -> dict[str, Any]:
+    """Per kind (and the party's personality, if asked) and over all: turns, mean R, the share as near the optimum
+    as the teacher, mean error (Mbps). The personality tells apart what a kind lumps together: a vulnerable and an
+    agreeable party are both "yielding", and Fig. 3a's V-D and A-D differ in that alone."""
     if len(turns) != len(rewards):
         raise ValueError(f"{len(turns)} turns but {len(rewards)} rewards")
     kinds: dict[str, list[dict[str, Any]]] = {}
     for turn, reward in zip(turns, rewards, strict=True):
-        kinds.setdefault(turn_kind(turn), []).append(reward)
+        key = f"{turn_kind(turn)} {turn.record['personality']}" if by_personality else turn_kind(turn)
+        kinds.setdefault(key, []).append(reward)
 
     def summary(group: list[dict[str, Any]]) -> dict[str, Any]:
         errors = [r["errorToOptimum"] for r in group if r["errorToOptimum"] is not None]
@@ -103,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None, help="write the breakdowns as JSON")
     parser.add_argument("--plot", type=Path, default=None, help="draw the round-2 kinds as bars (PNG)")
+    parser.add_argument("--by-personality", action="store_true", help="split each kind by the party's personality")
     cli = parser.parse_args(argv)
     if cli.threads is not None:
         import torch
@@ -121,14 +127,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             if name:
                 report.setdefault("checkpoints", {})[name] = folder
-            result = breakdown(turns, scorer.rewards(turns, texts))
+            result = breakdown(turns, scorer.rewards(turns, texts), cli.by_personality)
             report["models"][label] = result
             overall = result["all"]
             near = f"{overall['satisfied']}/{overall['turns']} as near as the teacher"
             print(f"{label}: mean R {overall['meanReward']}, {near}")
             for kind, row in result["byKind"].items():
                 print(
-                    f"  {kind:32s} {row['turns']:3d} turns  R {row['meanReward']:.3f}  as near {row['satisfied']:3d}"
+                    f"  {kind:44s} {row['turns']:3d} turns  R {row['meanReward']:.3f}  as near {row['satisfied']:3d}"
                     f"  error {row['meanErrorToOptimumMbps']} Mbps"
                 )
     if cli.out is not None:
