@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=125] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM]]]]]]`:
+# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=125] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM [YIELDING]]]]]]]`:
 # PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
 # docs/NEGOTIATOR.md, "PPO on the negotiator").
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default), `group-std`
 # (that, over the k rewards' std: GRPO's advantage) or `critic` (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`,
 # trained under their `personality` term (turn-env.ts `firmPersonalityTerm`) or within their personality's `bound`
-# (the default; turn-env.ts `firmBoundBroken`). Session 25 ran
+# (the default; turn-env.ts `firmBoundBroken`). YIELDING: the yielding parties' round-2 turns `free` under the team's
+# R (the default) or held to at least their personality's move, `floor` (turn-env.ts `yieldingFloorBroken`). Session 25 ran
 # `npm run negotiator:ppo -- data/negotiator/runs/ppo 60 critic 2 1e-4 out` (it broke the round-3 acceptance it
 # never trained on), `npm run negotiator:ppo -- data/negotiator/runs/ppo-r23 30 group 2,3 5e-5 out` (Fig. 3a
 # lost) and `npm run negotiator:ppo -- data/negotiator/runs/ppo-firm 30 group 2,3 5e-5 personality`; session 26
@@ -33,6 +34,7 @@ baseline=${3:-group}
 rounds=${4:-2,3}
 learning_rate=${5:-5e-5}
 firm=${6:-bound}
+yielding=${7:-free}
 name=$(basename "$out")
 # the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
 # names its distilled start), else the shipped weighted negotiator; it plays the recorded games, served
@@ -66,8 +68,10 @@ if [ "$pairs" -gt 0 ]; then
   train_episodes+=(--episodes "data/negotiator/rollouts/weighted-student-pairs-train-$pairs.jsonl")
   dev_episodes+=(--episodes data/negotiator/rollouts/weighted-student-pairdev.jsonl)
 fi
-npm run -s negotiator:turns -- "${train_episodes[@]}" --rounds "$rounds" --firm "$firm" --out "$out-turns-train.jsonl"
-npm run -s negotiator:turns -- "${dev_episodes[@]}" --rounds "$rounds" --firm "$firm" --out "$out-turns-dev.jsonl"
+npm run -s negotiator:turns -- "${train_episodes[@]}" --rounds "$rounds" --firm "$firm" --yielding "$yielding" \
+  --out "$out-turns-train.jsonl"
+npm run -s negotiator:turns -- "${dev_episodes[@]}" --rounds "$rounds" --firm "$firm" --yielding "$yielding" \
+  --out "$out-turns-dev.jsonl"
 # resume from the last checkpoint of an interrupted run
 last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 [ -n "$last" ] && init=$last

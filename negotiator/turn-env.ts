@@ -30,7 +30,10 @@
  * party drags an agreeable one), which the team reward would train away. With `firm` "personality" they are
  * trained with their personality term added (`firmPersonalityTerm`); with `firm` "bound" they are trained under
  * the team's R within their personality's bound (`firmBoundBroken`): an answer that closes more of the gap to
- * MAESTRO than the firm teacher's move loses `firmBoundPenalty`. Later rounds' turns can be asked for:
+ * MAESTRO than the firm teacher's move loses `firmBoundPenalty`. The yielding parties' round-2 turns can be held
+ * from the other side (`yielding` "floor", `yieldingFloorBroken`): under D alone a yielding party facing a firm one
+ * learns to hold too, since the firm party's drag moves the ending off eq. (1)'s optimum, and Fig. 3a's V-D drag is
+ * gone (session 27). Later rounds' turns can be asked for:
  * there every party takes the proposal, and copying it wrongly costs a round and the distance (session 24's "5"
  * for 54), but holding can also pay for a fourth round.
  */
@@ -43,6 +46,7 @@ import { clip } from '../core/optimizer/consensus.ts';
 import { groupOf } from './agreement.ts';
 import type { Episode } from './episode.ts';
 import { firmerMove, firmPersonalities, moveByBand, statedBand, weighted3Value, type Move } from './policies.ts';
+import type { WeightBand } from '../activities/agent/prompts.ts';
 import { outcomeTerms, statesValue, targetConcession, turnScore } from './rewards.ts';
 import { actedTurns } from './select.ts';
 
@@ -81,6 +85,12 @@ export const turnTaskSchema = z.strictObject({
     .optional()
     .describe(
       "how a firm party's round-2 turn is held to its personality: its term added to R (the default) or a bound on its move",
+    ),
+  yieldingRule: z
+    .enum(['floor'])
+    .optional()
+    .describe(
+      "a yielding party's round-2 turn held to at least its personality's move (turn-env.ts yieldingFloorBroken)",
     ),
 });
 export type TurnTask = z.infer<typeof turnTaskSchema>;
@@ -147,7 +157,9 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
     };
   }
   const { value, reasoning } = extracted.intent;
-  const outOfCharacter = task.firmRule === 'bound' && firmBoundBroken(task, value);
+  const outOfCharacter =
+    (task.firmRule === 'bound' && firmBoundBroken(task, value)) ||
+    (task.yieldingRule === 'floor' && yieldingFloorBroken(task, value));
   const ending = continueGame(task, value);
   const request = { topic: task.game.bounds, maxRounds: task.game.maxRounds };
   const terms = outcomeTerms(request, ending.outcome, ending.rounds, task.game.optimum);
@@ -210,14 +222,38 @@ export const moveShare: Record<Move, number> = { take: 1, half: 0.5, hold: 0 };
  * within the tolerance.
  */
 export function firmBoundBroken(task: TurnTask, value: number): boolean {
+  if (!firmPersonalities.has(task.personality)) return false;
+  const move = round2Move(task, value);
+  return move !== null && move.closed > moveShare[firmerMove[moveByBand[move.band]]] + 0.02;
+}
+
+/**
+ * Whether a yielding party's round-2 answer closes less of its gap to MAESTRO's proposal than the three-round
+ * teacher's move for its weight band (`moveByBand`: take when the topic matters a little to it, half way when
+ * moderately, hold when a lot), by more than 2 % of the gap: the mirror of `firmBoundBroken`, with the same
+ * penalty. Why: in Fig. 3a's V-D game the disagreeable party holds 80 and the vulnerable one's half move ends the
+ * game at 57.5, 7.5 Mbps off the equal-weight optimum; holding too ends it at 50, +0.22 in D, which the group-std
+ * run learned (session 26's V-D at 50). The floor costs more than that. False for every other turn, and where the
+ * gap is within the tolerance.
+ */
+export function yieldingFloorBroken(task: TurnTask, value: number): boolean {
+  if (firmPersonalities.has(task.personality)) return false;
+  const move = round2Move(task, value);
+  return move !== null && move.closed < moveShare[moveByBand[move.band]] - 0.02;
+}
+
+/**
+ * The share of its round-1 gap to MAESTRO's proposal a round-2 answer closes, and the weight band the prompt
+ * states; null off round 2, without the round before, where the gap is within the tolerance or no band is stated.
+ */
+function round2Move(task: TurnTask, value: number): { closed: number; band: WeightBand } | null {
   const previous = task.game.previous;
-  if (task.round !== 2 || !firmPersonalities.has(task.personality) || previous === undefined) return false;
+  if (task.round !== 2 || previous === undefined) return null;
   const gap = previous.value - previous.proposal;
-  if (Math.abs(gap) <= task.game.tolerance) return false;
+  if (Math.abs(gap) <= task.game.tolerance) return null;
   const band = statedBand(task.messages.map((m) => m.content).join('\n'));
-  if (band === undefined) return false;
-  const closed = (previous.value - value) / gap;
-  return closed > moveShare[firmerMove[moveByBand[band]]] + 0.02;
+  if (band === undefined) return null;
+  return { closed: (previous.value - value) / gap, band };
 }
 
 /** The three-round teacher's answer to the task's prompt. */
@@ -245,6 +281,9 @@ export function isTrainedTurn(
 /** The firm parties' round-2 turns: left out, trained under `firmPersonalityTerm`, or within `firmBoundBroken`. */
 export const firmTurnsOptions = ['out', 'personality', 'bound'] as const;
 export type FirmTurns = (typeof firmTurnsOptions)[number];
+/** The yielding parties' round-2 turns: `free` under the team's R, or within `yieldingFloorBroken`. */
+export const yieldingTurnsOptions = ['free', 'floor'] as const;
+export type YieldingTurns = (typeof yieldingTurnsOptions)[number];
 
 /**
  * The PPO tasks of recorded games: every BO turn answered at the first ask with the value the round kept
@@ -256,6 +295,7 @@ export function turnTasks(
   episodes: readonly Episode[],
   rounds: readonly number[] = [2],
   firm: FirmTurns = 'out',
+  yielding: YieldingTurns = 'free',
 ): TurnTask[] {
   const tasks: TurnTask[] = [];
   for (const episode of episodes) {
@@ -290,6 +330,7 @@ export function turnTasks(
               : {}),
           },
           ...(firmTurn && firm === 'bound' ? { firmRule: 'bound' as const } : {}),
+          ...(turn.round === 2 && !firmTurn && yielding === 'floor' ? { yieldingRule: 'floor' as const } : {}),
         });
       }
     }

@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:turns -- --episodes FILE [--episodes FILE …] --out FILE.jsonl [--rounds 2]
- *    [--firm out|personality|bound]`
+ *    [--firm out|personality|bound] [--yielding free|floor]`
  * `npm run negotiator:turns -- --write-schema` (negotiator/turn-env.schema.json, the learner's contract)
  *
  * The PPO tasks of recorded games (turn-env.ts `turnTasks`), one JSON line each, and on stderr how the
@@ -12,7 +12,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEpisodes } from './select.ts';
 import { projectRoot } from '../core/config.ts';
-import { firmTurnsOptions, scoreTurn, teacherAnswer, turnEnvJsonSchema, turnTasks, type TurnTask } from './turn-env.ts';
+import {
+  firmTurnsOptions,
+  scoreTurn,
+  teacherAnswer,
+  turnEnvJsonSchema,
+  turnTasks,
+  yieldingTurnsOptions,
+  type TurnTask,
+} from './turn-env.ts';
 
 export const turnEnvSchemaFile = path.join(projectRoot, 'negotiator', 'turn-env.schema.json');
 
@@ -37,6 +45,7 @@ if (import.meta.main) {
       rounds: { type: 'string', default: '2' },
       'write-schema': { type: 'boolean', default: false },
       firm: { type: 'string', default: 'out' },
+      yielding: { type: 'string', default: 'free' },
     },
   });
   if (args['write-schema']) {
@@ -55,7 +64,10 @@ if (import.meta.main) {
   });
   const firm = firmTurnsOptions.find((f) => f === args.firm);
   if (firm === undefined) throw new Error(`--firm is ${firmTurnsOptions.join(' or ')}, not ${args.firm}`);
-  const tasks = turnTasks(args.episodes.flatMap(readEpisodes), rounds, firm);
+  const yielding = yieldingTurnsOptions.find((y) => y === args.yielding);
+  if (yielding === undefined)
+    throw new Error(`--yielding is ${yieldingTurnsOptions.join(' or ')}, not ${args.yielding}`);
+  const tasks = turnTasks(args.episodes.flatMap(readEpisodes), rounds, firm, yielding);
   if (tasks.length === 0) throw new Error('no off-mode BO turn to train on in these episodes');
   mkdirSync(path.dirname(args.out), { recursive: true });
   writeFileSync(args.out, tasks.map((t) => JSON.stringify(t)).join('\n') + '\n');

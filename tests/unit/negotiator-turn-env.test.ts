@@ -17,6 +17,7 @@ import { turnEnvSchemaFile } from '../../negotiator/turns.ts';
 import {
   continueGame,
   firmBoundBroken,
+  yieldingFloorBroken,
   firmBoundPenalty,
   firmPersonalityTerm,
   invalidTurnReward,
@@ -185,6 +186,34 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     assert.equal(isTrainedTurn('toxic', 2, [2], 'bound'), true);
   });
 
+  it("holds a yielding party's round-2 move to at least its teacher's under the floor, the mirror of the bound", () => {
+    // agreeable cost party, the topic moderately to it (weight 1): the yielding move is half way from 20 to 50
+    const yielding = turnTaskSchema.parse({
+      ...task('agreeable'),
+      messages: ladderMessages('agreeable', 2, 1),
+      game: { ...task().game, previous: { value: 20, proposal: 50 } },
+      yieldingRule: 'floor',
+    });
+    assert.equal(yieldingFloorBroken(yielding, 35), false);
+    assert.equal(yieldingFloorBroken(yielding, 34.5), false); // within 2 % of the gap
+    assert.equal(yieldingFloorBroken(yielding, 34), true);
+    assert.equal(yieldingFloorBroken(yielding, 20), true); // holding: Fig. 3a's V-D lost
+    assert.equal(yieldingFloorBroken(yielding, 50), false); // further toward MAESTRO: the team's R judges it
+    const held = scoreTurn(yielding, answer(20));
+    assert.equal(held.satisfied, false);
+    near(held.reward, scoreTurn({ ...yielding, yieldingRule: undefined }, answer(20)).reward - firmBoundPenalty);
+    near(
+      scoreTurn(yielding, answer(35)).reward,
+      scoreTurn({ ...yielding, yieldingRule: undefined }, answer(35)).reward,
+    );
+    // the topic "a little" to it: take the proposal; "a lot": hold is its move, so no floor binds
+    assert.equal(yieldingFloorBroken({ ...yielding, messages: ladderMessages('agreeable', 2, 0.5) }, 40), true);
+    assert.equal(yieldingFloorBroken({ ...yielding, messages: ladderMessages('agreeable', 2, 1.8) }, 20), false);
+    // firm parties and round 3 are not floored
+    assert.equal(yieldingFloorBroken({ ...yielding, personality: 'toxic' }, 20), false);
+    assert.equal(yieldingFloorBroken({ ...yielding, round: 3 }, 20), false);
+  });
+
   it("trains a BO's round-2 turns by default, the firm parties' left to their personality", () => {
     assert.equal(isTrainedTurn('agreeable', 2), true);
     assert.equal(isTrainedTurn('toxic', 2), false);
@@ -268,6 +297,16 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
         ['g1/cost/r3', undefined],
         ['g1/qos/r2', 'bound'],
         ['g1/qos/r3', undefined],
+      ],
+    );
+    // with the yielding floor: the yielding party's round-2 turn alone carries it
+    assert.deepEqual(
+      turnTasks([episode], [2, 3], 'bound', 'floor').map((t) => [t.id, t.firmRule, t.yieldingRule]),
+      [
+        ['g1/cost/r2', undefined, 'floor'],
+        ['g1/cost/r3', undefined, undefined],
+        ['g1/qos/r2', 'bound', undefined],
+        ['g1/qos/r3', undefined, undefined],
       ],
     );
     // soft mode: no task
