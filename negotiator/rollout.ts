@@ -157,7 +157,7 @@ writeFileSync(episodesFile, episodes.map((e) => JSON.stringify(e)).join('\n') + 
 process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episodes.length} episodes)\n`);
 
 const command =
-  `npm run negotiator:rollout -- --split ${split}${draw === 'mixed' ? '' : ` --draw ${draw}`}${onlyPairs ? ` --pairs ${onlyPairs.join(',')}` : ''} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
+  `npm run negotiator:rollout -- --split ${split}${draw === 'mixed' ? '' : ` --draw ${draw}`}${onlyPairs ? ` --pairs ${onlyPairs.join(',')}` : ''} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${draw === 'mixed' && maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
   `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}` +
   `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.prompt ? ` --prompt ${args.prompt}` : ''}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
