@@ -23,6 +23,7 @@ import {
   fig3aOrdering,
   fig3aQosTargetMbps,
   fig3aTopic,
+  toxicFlaggedShare,
 } from '../negotiator/fig3a.ts';
 
 const letters: Record<string, Personality> = personalityLetters;
@@ -95,10 +96,9 @@ const perPair = pairs.map((pair) => {
   };
 });
 // the ordering over the pairs played (a pair not played fails its check)
-const toxicFinals = perPair.filter((p) => p.pair.includes('T')).flatMap((p) => p.finals);
 const ordering = fig3aOrdering(
   Object.fromEntries(perPair.map((p) => [p.pair, p.outcomeMbps.mean])),
-  toxicFinals.length ? toxicFinals.filter((f) => f.flags > 0).length / toxicFinals.length : null,
+  toxicFlaggedShare(results.map((r) => r.state)),
 );
 writeResults(args.out, {
   command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}${policy === 'served' ? '' : ` --policy ${policy}`}`,

@@ -9,6 +9,7 @@
  * (policies.ts `weighted3Value`) ends V-D at 57.5, 7.5 Mbps above the fair 50.
  */
 import { personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
+import type { NegotiationState } from '../core/negotiation/types.ts';
 
 /** Fig. 3a's pairs, cost party first. */
 export const fig3aPairs = ['V-T', 'V-D', 'A-D', 'N-T', 'D-T', 'N-N'] as const;
@@ -40,6 +41,22 @@ export function onFig3aScale(outcomeMbps: number, costTargetMbps: number, qosTar
   }
   const share = (outcomeMbps - costTargetMbps) / (qosTargetMbps - costTargetMbps);
   return fig3aCostTargetMbps + share * (fig3aQosTargetMbps - fig3aCostTargetMbps);
+}
+
+/**
+ * Of the games with a toxic party, the share in which the arbitral unit flagged a toxic party at least once
+ * (a flag on the other party does not count); null without such a game.
+ */
+export function toxicFlaggedShare(states: readonly NegotiationState[]): number | null {
+  const toxicIds = (state: NegotiationState): Set<string> =>
+    new Set(state.request.parties.filter((p) => p.personality === 'toxic').map((p) => p.id));
+  const games = states.filter((state) => toxicIds(state).size > 0);
+  if (games.length === 0) return null;
+  const flagged = games.filter((state) => {
+    const toxic = toxicIds(state);
+    return state.rounds.some((round) => round.arbitration?.flags.some((flag) => toxic.has(flag.partyId)));
+  });
+  return flagged.length / games.length;
 }
 
 export interface OrderingCheck {

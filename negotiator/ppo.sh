@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=125] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM [YIELDING]]]]]]]`:
+# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=100] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM [YIELDING]]]]]]]`:
 # PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
 # docs/NEGOTIATOR.md, "PPO on the negotiator").
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default), `group-std`

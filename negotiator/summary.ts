@@ -7,7 +7,7 @@
 import { personalities } from '../core/negotiation/schemas.ts';
 import { mean, percentile, round, sd } from '../bench/lib/games.ts';
 import type { Episode } from './episode.ts';
-import { fig3aOrdering, onFig3aScale, pairName } from './fig3a.ts';
+import { fig3aOrdering, onFig3aScale, pairName, toxicFlaggedShare } from './fig3a.ts';
 
 /** NaN (no data) is written as null in the results file. */
 const r = (x: number, digits = 3): number => round(x, digits);
@@ -61,7 +61,8 @@ export function summarisePairs(episodes: readonly Episode[]): Record<string, unk
   for (const e of pairEpisodes) {
     const [cost, qos] = e.scenario.request.parties;
     const name = pairName(cost!.personality, qos!.personality);
-    byPair.set(name, [...(byPair.get(name) ?? []), e]);
+    byPair.set(name, byPair.get(name) ?? []);
+    byPair.get(name)!.push(e);
   }
   const pairs = Object.fromEntries(
     [...byPair.entries()]
@@ -78,18 +79,14 @@ export function summarisePairs(episodes: readonly Episode[]): Record<string, unk
         ];
       }),
   );
-  const toxicGames = pairEpisodes.filter((e) => e.reward.parties.some((p) => p.personality === 'toxic'));
-  const flagged = toxicGames.filter((e) =>
-    e.reward.parties.some((p) => p.personality === 'toxic' && p.flaggedRounds > 0),
-  ).length;
-  const toxicFlaggedShare = toxicGames.length ? flagged / toxicGames.length : null;
+  const flaggedShare = toxicFlaggedShare(pairEpisodes.map((e) => e.state));
   const meanByPair = Object.fromEntries(
     Object.entries(pairs).map(([name, p]) => [name, p.outcomeOnFig3aScaleMbps.mean]),
   );
   return {
     games: pairEpisodes.length,
-    toxicFlaggedShare: toxicFlaggedShare === null ? null : r(toxicFlaggedShare),
-    ordering: fig3aOrdering(meanByPair, toxicFlaggedShare),
+    toxicFlaggedShare: flaggedShare === null ? null : r(flaggedShare),
+    ordering: fig3aOrdering(meanByPair, flaggedShare),
     pairs,
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import type { Episode } from '../../negotiator/episode.ts';
-import { fig3aOrdering, onFig3aScale, pairName, pulledHighMbps } from '../../negotiator/fig3a.ts';
+import { fig3aOrdering, onFig3aScale, pairName, pulledHighMbps, toxicFlaggedShare } from '../../negotiator/fig3a.ts';
 import { rewardEpisode } from '../../negotiator/rewards.ts';
 import { drawPairScenario, drawPairScenarios, drawScenarios, pairOf, requestOf } from '../../negotiator/scenarios.ts';
 import { summarisePairs } from '../../negotiator/summary.ts';
@@ -133,5 +133,18 @@ describe('the pair summary (negotiator/summary.ts summarisePairs)', () => {
     const ordering = summary.ordering as ReturnType<typeof fig3aOrdering>;
     assert.equal(ordering.holds, false); // V-D at the fair 50, V-T and D-T unplayed
     assert.equal(summarisePairs([]), null);
+  });
+  it('counts a toxic game as flagged only when the flag falls on a toxic party', () => {
+    const flagged = episode(4, 50, true).state; // pairOf(4): normal cost party against a toxic QoS party
+    const onTheOther: NegotiationState = {
+      ...flagged,
+      rounds: flagged.rounds.map((round) => ({
+        ...round,
+        arbitration: { flags: round.arbitration!.flags.map((f) => ({ ...f, partyId: 'cost' })), incentives: [] },
+      })),
+    };
+    assert.equal(toxicFlaggedShare([flagged]), 1);
+    assert.equal(toxicFlaggedShare([flagged, onTheOther]), 0.5);
+    assert.equal(toxicFlaggedShare([episode(0, 50, false).state]), null); // N-N: no toxic party
   });
 });
