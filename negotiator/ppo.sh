@@ -82,8 +82,6 @@ last=$(ls -d "$out"/ppo-step-* 2>/dev/null | sort | tail -1 || true)
 best=$(.venv/bin/python -c "import json, sys; print(json.load(open(sys.argv[1]))['checkpoint'])" "$out/best.json")
 echo "best dev checkpoint: $best"
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$best" --out "data/models/negotiator-$name.gguf"
-# the bench and the rollout serve this model under its own alias: the ladder prompt must be asked for, since
-# `auto` (core/config.ts boPromptFor) gives it to the shipped weighted negotiator's alias alone
-echo "Fig. 3a: MAESTRO_BO_PROMPT=ladder MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run bench:personalities -- --games 2 --fresh --out results/personalities-negotiator-$name.json"
-echo "pair dev: MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run negotiator:rollout -- --split train --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --n 30 --policy served --prompt ladder --temperature 0 --arbitration monitoring --tag negotiator-$name-pairdev"
-echo "evaluate: MAESTRO_CHAT_GGUF=data/models/negotiator-$name.gguf MAESTRO_CHAT_ALIAS=negotiator-$name MAESTRO_LLM_MODEL=negotiator-$name npm run negotiator:rollout -- --split train --from 700 --n 40 --max-parties 3 --policy served --prompt ladder --temperature 0 --tag negotiator-$name-traindev"
+# the candidate gate (negotiator/gate.sh): the pair dev set, the dev slice against the student and the bench's Fig. 3a,
+# each only when the one before it passed, on a checkpoint of this run (best.json's, or any <out>/ppo-step-N)
+echo "gate: npm run negotiator:gate -- $name $best"
