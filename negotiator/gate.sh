@@ -6,7 +6,7 @@
 #      on the ladder prompt, greedy;
 #   2. the pair dev set (30 train-split games of Fig. 3a's six pairs): the ordering must hold
 #      (negotiator/fig3a.ts `fig3aOrdering`);
-#   3. the dev slice (120 train scenarios from index 2000, ≤ 3 parties, about 50 of them off-mode; no training
+#   3. the dev slice (120 train scenarios from index 2000, ≤ 3 parties, 63 of them off-mode; no training
 #      draw reaches it), paired by scenario with the shipped student's games there: off-mode consensus at least
 #      the student's, and the 95 % CI of the error difference to the optimum (candidate − student) wholly below 0.
 #      Session 28 widened it from the 17 off-mode games of train scenarios 700–739 (`--from 700 --n 40`): a
