@@ -58,19 +58,22 @@ if [ "$(field "$pairdev" "d['fig3aPairs']['ordering']['holds']")" != true ]; the
 fi
 
 # 3. the dev slice against the student, paired by scenario (negotiator:compare's bootstrap CI)
-dev_slice() { # TAG [ENV …]: the dev slice's games, unless its episodes are already there
+dev_slice() { # TAG [ENV …]: the dev slice's games with the model ENV names
   local tag=$1
   shift
-  [ -f "data/negotiator/rollouts/$tag.jsonl" ] && [ "$(wc -l < "data/negotiator/rollouts/$tag.jsonl")" -ge "$dev_n" ] && return
   env "$@" npm run -s negotiator:rollout -- --split train --from "$dev_from" --n "$dev_n" --max-parties 3 \
     --policy served --prompt ladder --temperature 0 --tag "$tag" --fresh > /dev/null
 }
-dev_slice "weighted-student-dev$dev_n" MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf \
-  MAESTRO_CHAT_ALIAS=negotiator-weighted MAESTRO_LLM_MODEL=negotiator-weighted
-dev_slice "$name-dev$dev_n" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias"
-paired=results/negotiator-$name-vs-student-dev$dev_n.json
-npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-dev$dev_n.jsonl" \
-  --baseline "data/negotiator/rollouts/weighted-student-dev$dev_n.jsonl" --mode off --subset all --out "$paired" > /dev/null
+# the student's games are played once per slice and kept (its tag names the slice); the candidate's every time,
+# since another checkpoint may come under the same NAME
+student_tag=weighted-student-dev$dev_from-$dev_n
+[ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||
+  dev_slice "$student_tag" MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf \
+    MAESTRO_CHAT_ALIAS=negotiator-weighted MAESTRO_LLM_MODEL=negotiator-weighted
+dev_slice "$name-dev$dev_from-$dev_n" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias"
+paired=results/negotiator-$name-vs-student-dev$dev_from-$dev_n.json
+npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-dev$dev_from-$dev_n.jsonl" \
+  --baseline "data/negotiator/rollouts/$student_tag.jsonl" --mode off --subset all --out "$paired" > /dev/null
 offmode=$(field "$paired" "d['comparisons'][0]")
 better=$(field "$paired" "(lambda c: c['modelAgreed'] >= c['baselineAgreed'] and c['ci95'][1] < 0)(d['comparisons'][0])")
 if [ "$better" != true ]; then
