@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:concession -- [--split train] [--n 400] [--kappa 0.2,0.3,0.4] [--accept 3,4,5]
- *    [--out results/negotiator-concession-train.json]`
+ *    [--split-at 1,1.1,1.2,1.25,1.3] [--out results/negotiator-concession-train.json]`
  *
  * Can a teacher beat the rule's distance to eq. (1)'s optimum without MAESTRO knowing the weights? A
  * closed-form simulation of teacher rules (no LLM, no workflow) on the off-mode scenarios of a split,
@@ -21,7 +21,9 @@
  * - `weight κ@A`: fᵢ = min(1, κ·wᵢ) in rounds 2 … A − 1, taking the proposal in round A;
  * - `weight-persona κ@A`: the same, a firm party holding its target (fᵢ = 1) in round 2;
  * - `ladder@4`: the teacher built on this (policies.ts `weightedValue`), fᵢ in three bands of the weight;
- * - `take-half-hold@3`: its three-round successor (policies.ts `weighted3Value`): fᵢ = 0, ½ or 1 by band.
+ * - `take-half-hold@3`: its three-round successor (policies.ts `weighted3Value`): fᵢ = 0, ½ or 1 by band;
+ * - `take-splitW-hold@3`: that with the "moderately" band split at weight W (policies.ts `weighted3SplitValue`):
+ *   fᵢ = ¼ below W, ¾ from W on, a firm party ½ firmer (session 29).
  *
  * Fig. 3a's pairs (bench/personalities.ts: cost 20, QoS 80, equal weights) are simulated beside, since
  * a teacher that reaches the optimum must still let a firm party drag a yielding one.
@@ -38,7 +40,10 @@ import { fig3aPairs } from './fig3a.ts';
 import {
   firmerMove,
   moveByBand,
+  moderatelySplitWeight,
   rungByBand,
+  splitMove,
+  splitMoveShare,
   weighted3AcceptRound,
   weightedAcceptRound,
   type Move,
@@ -98,6 +103,15 @@ export const takeHalfHoldTeacher: Teacher = {
     return firmnessOfMove[firm.has(p.personality) ? firmerMove[move] : move];
   },
 };
+/**
+ * The split teacher (policies.ts `weighted3SplitValue`): the three-round teacher with its "moderately" band split
+ * at weight `at`, three quarters of the way below it and a quarter at or above, a firm party two rungs firmer.
+ */
+export const splitTeacher = (at = moderatelySplitWeight): Teacher => ({
+  name: `take-split${at}-hold@${weighted3AcceptRound}`,
+  acceptRound: weighted3AcceptRound,
+  firmness: (p) => 1 - splitMoveShare[splitMove(p.weight, firm.has(p.personality), at)],
+});
 export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teacher => ({
   name: `weight-persona ${kappa}@${acceptRound}`,
   acceptRound,
@@ -175,6 +189,7 @@ function main(): void {
       n: { type: 'string', default: '400' },
       kappa: { type: 'string', default: '0.2,0.3,0.4' },
       accept: { type: 'string', default: '3,4,5' },
+      'split-at': { type: 'string', default: '1,1.1,1.2,1.25,1.3' },
       out: { type: 'string' },
     },
   });
@@ -183,6 +198,7 @@ function main(): void {
   const numbers = (text: string): number[] => text.split(',').map(Number);
   const scenarios = drawScenarios(split, Number(values.n)).filter((s) => s.request.optimizerMode === 'off');
   const teachers: Teacher[] = [ruleTeacher, personaTeacher, ladderTeacher, takeHalfHoldTeacher];
+  for (const at of numbers(values['split-at'])) teachers.push(splitTeacher(at));
   for (const kappa of numbers(values.kappa))
     for (const accept of numbers(values.accept))
       teachers.push(weightTeacher(kappa, accept), weightPersonaTeacher(kappa, accept));

@@ -38,14 +38,17 @@ cd "$(dirname "$0")/.."
 teacher=${2:-rule}
 # the BO prompt the teacher's student reads: the weighted teacher's ladder, every other teacher the plain prompt
 prompt=plain
-case "$teacher" in weighted | weighted3) prompt=ladder ;; esac
+case "$teacher" in weighted | weighted3 | weighted3split) prompt=ladder ;; esac
 monitoring=${3:-0}
 rounds=${4:-1}
 focus=${5:-0}
 from=${6:-}
 from=${from%/}
-if [ -n "$from" ] && { [ ! -f "$from/checkpoint.json" ] || ! [[ $from =~ sft-epoch-[0-9]+$ ]]; }; then
-  echo "distill: FROM_CHECKPOINT must be a student's sft-epoch-N checkpoint directory, got $from" >&2
+# FROM_CHECKPOINT: a student's sft-epoch-N checkpoint, or a shipped negotiator (learner/models/…: its adapters, a fresh
+# optimizer, epochs counted from 1)
+if [ -n "$from" ] && [ ! -f "$from/manifest.json" ] &&
+  { [ ! -f "$from/checkpoint.json" ] || ! [[ $from =~ sft-epoch-[0-9]+$ ]]; }; then
+  echo "distill: FROM_CHECKPOINT must be a student's sft-epoch-N checkpoint directory or a shipped negotiator, got $from" >&2
   exit 2
 fi
 out=${1:-data/negotiator/runs/distill-$teacher}
@@ -61,6 +64,8 @@ if [ -z "$from" ]; then
   sft --data "data/negotiator/distill-$teacher.jsonl" --base data/models/smollm2-135m-hf --out "$out" \
     --epochs 1 --learning-rate 3e-4 --eval-size 24
   stage="$out/sft-epoch-1" epoch=1
+elif [ -f "$from/manifest.json" ]; then
+  stage="$from" epoch=0 # a shipped negotiator: the focus epoch is the first of a new run
 else
   # the checkpoint's directory is named sft-epoch-N: the focus epoch is N + 1
   stage="$from" epoch=${from##*sft-epoch-}
@@ -87,7 +92,7 @@ if [ "$focus" -gt 0 ]; then
   # persona: the firm parties' later rounds (hold, then take); weighted: every BO's later rounds (the ladder
   # rung its weight's band takes, the round-4 acceptance, the firm hold), which its first two stages left
   # wrong in most off-mode games (session 23)
-  if [ "$teacher" = weighted ] || [ "$teacher" = weighted3 ]; then
+  if [ "$teacher" = weighted ] || [ "$teacher" = weighted3 ] || [ "$teacher" = weighted3split ]; then
     firm=(--personalities normal,agreeable,disagreeable,vulnerable,toxic --from-round 2)
     enforced_cap=400 monitoring_cap=(--max-bo-turns 250) rehearsal_bo=60
   else
@@ -110,7 +115,7 @@ if [ "$focus" -gt 0 ]; then
   sft --data "data/negotiator/focus-$teacher.jsonl" --base "$stage" --out "$out-focus" \
     --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
   epoch=$((epoch + 1)) stage="$out-focus/sft-epoch-$epoch"
-  if [ "$teacher" = weighted3 ]; then
+  if [ "$teacher" = weighted3 ] || [ "$teacher" = weighted3split ]; then
     # 3d. the firm parties' round-2 moves, the one rule the focus epoch left unlearned (session 24: a firm party
     # to which the topic matters a little moves half way, and the student held in 0 of 5 dev-slice turns). All
     # firm round-2 turns with the ladder, those of the "a little" band twice, the yielding parties' "a little"
@@ -127,8 +132,17 @@ if [ "$focus" -gt 0 ]; then
       --out "data/negotiator/firm-$teacher-little-yielding.jsonl"
     npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 100 --max-maestro-turns 40 \
       --out "data/negotiator/firm-$teacher-rehearsal.jsonl"
+    split=()
+    if [ "$teacher" = weighted3split ]; then
+      # the split teacher's new moves: the yielding parties' round-2 turns of the "moderately" band, whose rung the
+      # stated weight now decides (three quarters of the way under 1.1, a quarter from it on)
+      npm run -s negotiator:select -- "${rollouts[@]}" \
+        --prompt-matches 'Round 2 of[\s\S]*You are (normal|agreeable|vulnerable) and the topic matters moderately' \
+        --out "data/negotiator/firm-$teacher-moderately-yielding.jsonl"
+      split=("data/negotiator/firm-$teacher-moderately-yielding.jsonl")
+    fi
     cat "data/negotiator/firm-$teacher.jsonl" "data/negotiator/firm-$teacher-little.jsonl" \
-      "data/negotiator/firm-$teacher-little-yielding.jsonl" "data/negotiator/firm-$teacher-rehearsal.jsonl" \
+      "data/negotiator/firm-$teacher-little-yielding.jsonl" "${split[@]}" "data/negotiator/firm-$teacher-rehearsal.jsonl" \
       > "data/negotiator/firm-$teacher-all.jsonl"
     rm -rf "$out-firm"
     sft --data "data/negotiator/firm-$teacher-all.jsonl" --base "$stage" --out "$out-firm" \

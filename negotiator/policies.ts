@@ -24,7 +24,7 @@
  * every other request (the arbitral judge's) to the wrapped model.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { ladderRungs, personalityPrompts, type WeightBand } from '../activities/agent/prompts.ts';
+import { ladderRungs, personalityPrompts, weightBand, type WeightBand } from '../activities/agent/prompts.ts';
 import { lcg } from '../bench/lib/random.ts';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
 import type { BoPromptStyle, Personality } from '../core/negotiation/schemas.ts';
@@ -50,6 +50,7 @@ export const policyNames = [
   'persona',
   'weighted',
   'weighted3',
+  'weighted3split',
 ] as const;
 export type PolicyName = (typeof policyNames)[number];
 
@@ -325,6 +326,78 @@ export function weighted3Value(request: StructuredChatRequest): { value: number;
 
 export const weighted3Policy = (inner: ChatModel): ChatModel => answering('weighted3', inner, weighted3Value);
 
+/**
+ * The weight at which the split teacher's "moderately" band turns from moving three quarters of the way to moving
+ * a quarter of it. Chosen in the closed-form simulation on the train split's off-mode scenarios only
+ * (`npm run negotiator:concession -- --splits …`, docs/NEGOTIATOR.md, "The moderately band split").
+ */
+export const moderatelySplitWeight = 1.1;
+
+/** The split teacher's round-2 moves: the share of the way from the ideal value to MAESTRO's proposal. */
+export type SplitMove = 'take' | 'three quarters' | 'half' | 'a quarter' | 'hold';
+export const splitMoveShare: Record<SplitMove, number> = {
+  take: 1,
+  'three quarters': 0.75,
+  half: 0.5,
+  'a quarter': 0.25,
+  hold: 0,
+};
+const splitMoves: readonly SplitMove[] = ['take', 'three quarters', 'half', 'a quarter', 'hold'];
+
+/**
+ * The split teacher's move for a weight and personality: the three-round teacher's, but the "moderately" band
+ * split at `moderatelySplitWeight` into three quarters and a quarter of the way, and a firm party two rungs
+ * firmer (a share of the way half a distance smaller, as `firmerMove` makes take → half → hold).
+ */
+export function splitMove(weight: number, firm: boolean, at = moderatelySplitWeight): SplitMove {
+  const band = weightBand(weight);
+  const yielding: SplitMove =
+    band === 'a little' ? 'take' : band === 'a lot' ? 'hold' : weight < at ? 'three quarters' : 'a quarter';
+  const index = splitMoves.indexOf(yielding);
+  return firm ? splitMoves[Math.min(splitMoves.length - 1, index + 2)]! : yielding;
+}
+
+/** A BO's weight, as the `ladder` prompt's system message states it ("(your weight: 1.16)"). */
+function statedWeight(request: StructuredChatRequest): number {
+  const weight = numberAfter(system(request), new RegExp(String.raw`\(your weight: ${num}\)`));
+  if (weight === null) throw new Error('the ladder prompt states no weight ("your weight: W")');
+  return weight;
+}
+
+/**
+ * The three-round split teacher (session 29): `weighted3Value` with the "moderately" band split by the stated
+ * weight (`splitMove`). The reasoning copies the weight and says which side of the split it is on before it
+ * names the move and the number, so the token that decides sits next to what decides it. Round 1, round 3 on,
+ * MAESTRO, soft and hard mode are `weighted3Value`'s, so the student keeps every other move it has.
+ */
+export function weighted3SplitValue(request: StructuredChatRequest): { value: number; reasoning: string } {
+  const turn = ladderTurn(request);
+  if (turn === null) return weighted3Value(request);
+  const { round, maxRounds, band, rungs, proposal } = turn;
+  if (round >= Math.min(weighted3AcceptRound, maxRounds)) return weighted3Value(request);
+  const firm = firmPersonalities.has(personalityOf(request));
+  const weight = statedWeight(request);
+  const move = splitMove(weight, firm);
+  const side =
+    band === 'moderately'
+      ? ` and my weight ${weight} is ${weight < moderatelySplitWeight ? 'under' : 'at least'} ${moderatelySplitWeight}`
+      : '';
+  const why = `${firm ? 'I stand firm and the' : 'The'} topic matters ${band} to me${side}`;
+  if (move === 'take') return { value: proposal, reasoning: `${why}, so I take MAESTRO's ${proposal}.` };
+  if (move === 'hold') {
+    const ideal = idealOf(request);
+    return { value: ideal, reasoning: `${why}, so I hold my ideal ${ideal}.` };
+  }
+  const rung = ladderRungs.find((r) => r.share === splitMoveShare[move]);
+  const value = rung === undefined ? null : numberAfter(rungs, new RegExp(String.raw`${rung.words} is ${num}`));
+  if (value === null) throw new Error(`the ladder states no "${move}" rung`);
+  const words = move === 'half' ? 'half way' : `${move} of the way`;
+  return { value, reasoning: `${why}, so I move ${words} toward MAESTRO: ${value}.` };
+}
+
+export const weighted3SplitPolicy = (inner: ChatModel): ChatModel =>
+  answering('weighted3split', inner, weighted3SplitValue);
+
 /** FNV-1a over a string: a seed that depends only on the turn, so reruns draw the same values. */
 function hash32(text: string): number {
   let h = 0x811c9dc5;
@@ -364,6 +437,7 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
   persona: personaPolicy,
   weighted: weightedPolicy,
   weighted3: weighted3Policy,
+  weighted3split: weighted3SplitPolicy,
 };
 
 /**
@@ -371,7 +445,7 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
  * ladder it picks from); rollouts and benches pass it to the worker (bench/lib/games.ts `runGames`).
  */
 export function promptOfPolicy(name: PolicyName): BoPromptStyle | undefined {
-  return name === 'weighted' || name === 'weighted3' ? 'ladder' : undefined;
+  return name === 'weighted' || name === 'weighted3' || name === 'weighted3split' ? 'ladder' : undefined;
 }
 
 /** The policy by name over the served model: the model itself, or a baseline wrapped around it. */

@@ -5,6 +5,7 @@ import {
   personaTeacher,
   ruleTeacher,
   simulate,
+  splitTeacher,
   takeHalfHoldTeacher,
   weightPersonaTeacher,
   weightTeacher,
@@ -61,4 +62,20 @@ test("the three-round teacher lands nearer the optimum than the rule in one conc
   assert.ok(fast.fig3a['V-T']! > 55 && fast.fig3a['A-D']! > 55, JSON.stringify(fast.fig3a));
   assert.equal(fast.fig3a['D-T'], 50);
   assert.equal(fast.fig3a['N-N'], 50);
+});
+
+test("the split teacher moves the 'moderately' band by the weight and keeps the three-round teacher's Fig. 3a", () => {
+  // weights 1.0 (under the split: three quarters of the way) and 1.3 (at or over it: a quarter of the way):
+  // 20 → 20 + 0.75·30 = 42.5, 80 → 80 − 0.25·30 = 72.5, so 57.5; the optimum (20 + 1.3·80) / 2.3 = 53.9, the
+  // three-round teacher's 50 (both halve)
+  assert.equal(simulate(pair({ weight: 1 }, { weight: 1.3 }), splitTeacher()), 57.5);
+  assert.equal(simulate(pair({ weight: 1 }, { weight: 1.3 }), takeHalfHoldTeacher), 50);
+  // a split that no weight reaches is the three-quarters move for the whole band
+  assert.equal(simulate(pair({ weight: 1 }, { weight: 1.3 }), splitTeacher(9)), 50);
+  const scenarios = drawScenarios('train', 400).filter((s) => s.request.optimizerMode === 'off');
+  const split = evaluateTeacher(scenarios, splitTeacher());
+  const halves = evaluateTeacher(scenarios, takeHalfHoldTeacher);
+  assert.equal(split.rounds, 3);
+  assert.ok(split.errorMbps.all < halves.errorMbps.all - 0.4, `${split.errorMbps.all} vs ${halves.errorMbps.all}`);
+  assert.deepEqual(split.fig3a, halves.fig3a);
 });

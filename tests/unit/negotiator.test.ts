@@ -10,6 +10,8 @@ import {
   personaValue,
   weightedValue,
   weighted3Value,
+  weighted3SplitValue,
+  splitMove,
   promptOfPolicy,
   randomValue,
   recording,
@@ -374,6 +376,40 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     assert.equal(weighted3Value(ladderRequest('toxic', 1.6, 2, 50, 'soft')).value, 20);
     assert.equal(weighted3Value(mediatorRequest).value, 50.5);
     assert.equal(promptOfPolicy('weighted3'), 'ladder');
+  });
+  it("the split teacher splits the 'moderately' band at weight 1.1, says which side in its reasoning, and is the three-round teacher elsewhere", () => {
+    // round 2, ideal 20 toward MAESTRO's 50: a quarter of the way 27.5, half 35, three quarters 42.5
+    assert.equal(weighted3SplitValue(ladderRequest('agreeable', 1, 2, 50)).value, 42.5);
+    assert.equal(weighted3SplitValue(ladderRequest('normal', 1.3, 2, 50)).value, 27.5);
+    assert.match(
+      weighted3SplitValue(ladderRequest('agreeable', 1, 2, 50)).reasoning,
+      /^The topic matters moderately to me and my weight 1 is under 1\.1, so I move three quarters of the way toward MAESTRO: 42\.5\.$/,
+    );
+    assert.match(
+      weighted3SplitValue(ladderRequest('normal', 1.3, 2, 50)).reasoning,
+      /weight 1\.3 is at least 1\.1, .*a quarter of the way .*27\.5\.$/,
+    );
+    // a little → take, a lot → hold, as the three-round teacher; no weight in the reasoning outside the split band
+    assert.equal(weighted3SplitValue(ladderRequest('vulnerable', 0.6, 2, 50)).value, 50);
+    assert.equal(weighted3SplitValue(ladderRequest('normal', 1.6, 2, 50)).value, 20);
+    assert.doesNotMatch(weighted3SplitValue(ladderRequest('normal', 1.6, 2, 50)).reasoning, /weight/);
+    // a firm party two rungs firmer: a little → half, moderately under 1.1 → a quarter, at or over → hold
+    assert.equal(weighted3SplitValue(ladderRequest('toxic', 0.6, 2, 50)).value, 35);
+    assert.equal(weighted3SplitValue(ladderRequest('disagreeable', 1, 2, 50)).value, 27.5);
+    assert.equal(weighted3SplitValue(ladderRequest('disagreeable', 1.2, 2, 50)).value, 20);
+    assert.match(weighted3SplitValue(ladderRequest('toxic', 1, 2, 50)).reasoning, /^I stand firm and the topic/);
+    assert.equal(splitMove(1.1, false), 'a quarter');
+    assert.equal(splitMove(1.09, false), 'three quarters');
+    assert.equal(splitMove(1.2, true), 'hold');
+    // round 1, round 3 on, soft mode and MAESTRO: the three-round teacher's answers
+    for (const request of [
+      ladderRequest('normal', 1, 1, null),
+      ladderRequest('toxic', 1, 3, 47.25),
+      ladderRequest('normal', 1, 2, 50, 'soft'),
+      mediatorRequest,
+    ])
+      assert.deepEqual(weighted3SplitValue(request), weighted3Value(request));
+    assert.equal(promptOfPolicy('weighted3split'), 'ladder');
   });
   it('the random baseline answers a valid value, the same one for the same turn', () => {
     const values = Array.from(

@@ -46,6 +46,7 @@ from typing import Any
 
 import torch
 
+from sixg_learner.export.ship import is_shipped, shipped_policy
 from sixg_learner.generation.policy import (
     LoraSettings,
     Policy,
@@ -325,7 +326,9 @@ def run_sft(
 
 def add_sft_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, required=True, help="Q&A file (chat JSONL, domain_qa.py)")
-    parser.add_argument("--base", type=Path, required=True, help="HF model folder, or a checkpoint (sft: resume)")
+    parser.add_argument(
+        "--base", type=Path, required=True, help="HF model folder, a shipped model, or a checkpoint (sft: resume)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoints and metrics.jsonl")
     parser.add_argument("--limit", type=int, default=None, help="train on N pairs drawn at random (seeded)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
@@ -343,6 +346,8 @@ def run_from_cli(cli: argparse.Namespace) -> int:
         if checkpoint.phase == "sft":
             start, optimizer_state = checkpoint.step + 1, checkpoint.optimizer_state
             restore_rng(cli.base)
+    elif is_shipped(cli.base):
+        policy = shipped_policy(cli.base)  # a shipped model's adapters, trained further from epoch 1 (fresh optimizer)
     else:
         policy = load_policy(cli.base, LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
     optimizer = make_optimizer(policy, args.learning_rate)
