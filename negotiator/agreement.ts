@@ -21,6 +21,7 @@ import {
   ruleValue,
   statedBand,
   tacticValue,
+  weighted3SplitValue,
   weighted3Value,
   weightedValue,
   type RecordedTurn,
@@ -33,6 +34,7 @@ export const teacherValues = {
   persona: personaValue,
   weighted: weightedValue,
   weighted3: weighted3Value,
+  weighted3split: weighted3SplitValue,
 } as const;
 export type TeacherName = keyof typeof teacherValues;
 

@@ -149,6 +149,25 @@ if [ "$focus" -gt 0 ]; then
       --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
     epoch=$((epoch + 1)) stage="$out-firm/sft-epoch-$epoch"
   fi
+  if [ "$teacher" = weighted3split ]; then
+    # 3e. Fig. 3a's setting: the split teacher's reasoning copies the stated weight, and the bench's parties all
+    # weigh 1, which the prompt writes "1" where the drawn weights read "1.04" (session 29: after 3d the student
+    # wrote "my weight 1 is at least 100." and answered 100 in the pair dev set). 100 pair games of the train split
+    # from index 1000 (the pair dev set is index 0 on), arbitration in monitoring as the bench plays them: their
+    # round-2 BO turns, with 100 BO and 40 MAESTRO turns of the teacher's other games rehearsed beside them.
+    npm run -s negotiator:rollout -- --split train --draw pairs --from 1000 --n 100 --policy "$teacher" \
+      --arbitration monitoring --tag "$teacher-pairs-train-100" --fresh
+    npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \
+      --prompt-matches 'Round 2 of' --out "data/negotiator/pairs-$teacher.jsonl"
+    npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 100 --max-maestro-turns 40 \
+      --out "data/negotiator/pairs-$teacher-rehearsal.jsonl"
+    cat "data/negotiator/pairs-$teacher.jsonl" "data/negotiator/pairs-$teacher-rehearsal.jsonl" \
+      > "data/negotiator/pairs-$teacher-all.jsonl"
+    rm -rf "$out-pairs"
+    sft --data "data/negotiator/pairs-$teacher-all.jsonl" --base "$stage" --out "$out-pairs" \
+      --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
+    epoch=$((epoch + 1)) stage="$out-pairs/sft-epoch-$epoch"
+  fi
 fi
 student=$(basename "$out")
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$stage" --out "data/models/$student.gguf"
