@@ -7,7 +7,9 @@
 # (session 23's weighted negotiator: the ladder prompt), and since session 24
 # `npm run negotiator:distill -- data/negotiator/runs/distill-weighted3 weighted3 120 0 1 data/negotiator/runs/distill-weighted-focus/sft-epoch-3`
 # (learner/models/negotiator-weighted, MAESTRO_NEGOTIATOR=weighted: the three-round teacher's focus epoch on
-# session 23's student).
+# session 23's student). Session 29 taught the shipped student the split teacher, not shipped:
+# `npm run negotiator:distill -- data/negotiator/runs/distill-weighted3split weighted3split 120 0 1 learner/models/negotiator-weighted`
+# (FROM_CHECKPOINT may be a shipped negotiator's folder; its epochs count from 1).
 #
 #   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
 #      with 120 monitoring games) plays 240 training scenarios (≤ 3 parties) through the real workflow,
@@ -154,15 +156,19 @@ if [ "$focus" -gt 0 ]; then
     # weigh 1, which the prompt writes "1" where the drawn weights read "1.04" (session 29: after 3d the student
     # wrote "my weight 1 is at least 100." and answered 100 in the pair dev set). 100 pair games of the train split
     # from index 1000 (the pair dev set is index 0 on), arbitration in monitoring as the bench plays them: their
-    # round-2 BO turns, with 100 BO and 40 MAESTRO turns of the teacher's other games rehearsed beside them.
+    # round-2 BO turns and firm openings, with 100 BO and 40 MAESTRO turns of the teacher's other games rehearsed.
     npm run -s negotiator:rollout -- --split train --draw pairs --from 1000 --n 100 --policy "$teacher" \
       --arbitration monitoring --tag "$teacher-pairs-train-100" --fresh
     npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \
       --prompt-matches 'Round 2 of' --out "data/negotiator/pairs-$teacher.jsonl"
+    # and the firm parties' openings of the same games: trained on round 2 alone, the toxic party's threat wore off
+    # ("Accept 75 now or go with friend 75.", 2 of 15 unflagged in the pair dev set)
+    npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \
+      --personalities disagreeable,toxic --prompt-matches 'Round 1 of' --out "data/negotiator/pairs-$teacher-openings.jsonl"
     npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 100 --max-maestro-turns 40 \
       --out "data/negotiator/pairs-$teacher-rehearsal.jsonl"
-    cat "data/negotiator/pairs-$teacher.jsonl" "data/negotiator/pairs-$teacher-rehearsal.jsonl" \
-      > "data/negotiator/pairs-$teacher-all.jsonl"
+    cat "data/negotiator/pairs-$teacher.jsonl" "data/negotiator/pairs-$teacher-openings.jsonl" \
+      "data/negotiator/pairs-$teacher-rehearsal.jsonl" > "data/negotiator/pairs-$teacher-all.jsonl"
     rm -rf "$out-pairs"
     sft --data "data/negotiator/pairs-$teacher-all.jsonl" --base "$stage" --out "$out-pairs" \
       --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
