@@ -13,7 +13,7 @@ import pytest
 import torch
 from sixg_learner.generation.policy import LoraSettings, load_policy
 from sixg_learner.tasks.task import file_sha256
-from sixg_learner.training import train
+from sixg_learner.training import domain_sft, train
 from sixg_learner.training.args import SftArgs
 from sixg_learner.training.checkpoints import load_checkpoint
 from sixg_learner.training.domain_sft import encode_pairs, learning_rate_at, sft_step, split_pairs
@@ -156,3 +156,28 @@ def test_the_cli_writes_sft_checkpoints_that_rejection_sampling_starts_from(
         assert torch.equal(p, trained[name])
         assert torch.equal(policy.reference[name], trained[name])
     assert not seen["optimizer"].state  # not the SFT optimizer's moments
+
+
+def test_the_cli_continues_a_shipped_model_from_its_adapters_at_epoch_1(
+    tiny_dir: Path, data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a shipped folder (adapters + manifest, `ship pack`) is not a checkpoint: its adapters train further from
+    # epoch 1 with a fresh optimizer (session 29 taught the shipped negotiator a new teacher so)
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    policy = load_policy(tiny_dir, LoraSettings(r=4, alpha=8))
+    with torch.no_grad():
+        for name, p in policy.adapter_parameters().items():
+            if "lora_B" in name:
+                p.fill_(0.01)  # fresh adapters start with B = 0: these are recognisably the shipped ones
+    monkeypatch.setattr(domain_sft, "is_shipped", lambda directory: Path(directory) == shipped)
+    monkeypatch.setattr(domain_sft, "shipped_policy", lambda directory: policy)
+    out = tmp_path / "run"
+    args = ["sft", "--base", str(shipped), "--data", str(data_file), "--out", str(out), "--epochs", "1"]
+    args += ["--lora-r", "4", "--lora-alpha", "8", "--threads", "1", "--learning-rate", "1e-5"]
+    args += ["--minibatch-size", "2", "--microbatch-size", "1", "--eval-size", "1", "--eval-generate", "0"]
+    assert train.main(args) == 0
+    checkpoint = load_checkpoint(out / "sft-epoch-1")
+    assert (checkpoint.phase, checkpoint.step) == ("sft", 1)
+    b = [p for name, p in checkpoint.policy.adapter_parameters().items() if "lora_B" in name]
+    assert b and all(torch.allclose(p, torch.full_like(p, 0.01), atol=1e-3) for p in b)
