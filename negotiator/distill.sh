@@ -156,7 +156,8 @@ if [ "$focus" -gt 0 ]; then
     # weigh 1, which the prompt writes "1" where the drawn weights read "1.04" (session 29: after 3d the student
     # wrote "my weight 1 is at least 100." and answered 100 in the pair dev set). 100 pair games of the train split
     # from index 1000 (the pair dev set is index 0 on), arbitration in monitoring as the bench plays them: their
-    # round-2 BO turns and firm openings, with 100 BO and 40 MAESTRO turns of the teacher's other games rehearsed.
+    # round-2 turns (200 BO, and MAESTRO's 100, whose prompt also reads "Round 2 of") and firm openings, with 100 BO
+    # and 40 MAESTRO turns of the teacher's other games rehearsed.
     npm run -s negotiator:rollout -- --split train --draw pairs --from 1000 --n 100 --policy "$teacher" \
       --arbitration monitoring --tag "$teacher-pairs-train-100" --fresh
     npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \

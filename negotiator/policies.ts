@@ -329,7 +329,7 @@ export const weighted3Policy = (inner: ChatModel): ChatModel => answering('weigh
 /**
  * The weight at which the split teacher's "moderately" band turns from moving three quarters of the way to moving
  * a quarter of it. Chosen in the closed-form simulation on the train split's off-mode scenarios only
- * (`npm run negotiator:concession -- --splits …`, docs/NEGOTIATOR.md, "The moderately band split").
+ * (`npm run negotiator:concession -- --split-at …`; docs/NEGOTIATOR.md, 'The "moderately" band split').
  */
 export const moderatelySplitWeight = 1.1;
 
