@@ -19,7 +19,7 @@ import {
   personaValue,
   personalityOf,
   ruleValue,
-  statedBand,
+  statedBandWords,
   tacticValue,
   weighted3SplitValue,
   weighted3Value,
@@ -51,11 +51,11 @@ export interface AgreementRow {
 /** A value within this of the teacher's is the teacher's (both are rounded to 0.01, ladder rungs to 0.1). */
 const sameValue = 0.05;
 
-/** The group a turn falls in: agent, mode, round, and a ladder BO's weight band and firmness. */
+/** The group a turn falls in: agent, mode, round, and a ladder BO's weight band (in its prompt's words) and firmness. */
 export function groupOf(turn: RecordedTurn, mode: OptimizerMode | 'unknown'): string {
   if (turn.agent === 'maestro') return `maestro ${mode} r${turn.round}`;
   const user = turn.messages.find((m) => m.role === 'user')?.content ?? '';
-  const band = statedBand(user);
+  const band = statedBandWords(user);
   const request = { messages: turn.messages } as StructuredChatRequest;
   const firm = firmPersonalities.has(personalityOf(request)) ? 'firm' : 'yielding';
   return `bo ${mode} r${turn.round}${band ? ` ${band}` : ''} ${firm}`;

@@ -9,6 +9,8 @@
 # (learner/models/negotiator-weighted, MAESTRO_NEGOTIATOR=weighted: the three-round teacher's focus epoch on
 # session 23's student). Session 29 taught the shipped student the split teacher, not shipped:
 # `npm run negotiator:distill -- data/negotiator/runs/distill-weighted3split weighted3split 120 0 1 learner/models/negotiator-weighted`
+# (session 30 reran it with the split named in the prompt's words, `ladder-split`; its checkpoints are judged by
+# `GATE_PROMPT=ladder-split npm run negotiator:gate`)
 # (FROM_CHECKPOINT may be a shipped negotiator's folder; its epochs count from 1).
 #
 #   1. the teacher (a baseline of negotiator/policies.ts: `rule` by default; `persona` for the shipped one,
@@ -38,9 +40,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 teacher=${2:-rule}
-# the BO prompt the teacher's student reads: the weighted teacher's ladder, every other teacher the plain prompt
+# the BO prompt the teacher's student reads: the weighted teachers' ladder (the split teacher's names the split
+# band in words), every other teacher the plain prompt
 prompt=plain
-case "$teacher" in weighted | weighted3 | weighted3split) prompt=ladder ;; esac
+case "$teacher" in weighted | weighted3) prompt=ladder ;; weighted3split) prompt=ladder-split ;; esac
 monitoring=${3:-0}
 rounds=${4:-1}
 focus=${5:-0}
@@ -136,10 +139,10 @@ if [ "$focus" -gt 0 ]; then
       --out "data/negotiator/firm-$teacher-rehearsal.jsonl"
     split=()
     if [ "$teacher" = weighted3split ]; then
-      # the split teacher's new moves: the yielding parties' round-2 turns of the "moderately" band, whose rung the
-      # stated weight now decides (three quarters of the way under 1.1, a quarter from it on)
+      # the split teacher's new moves: the yielding parties' round-2 turns of the two bands "moderately" split into,
+      # "somewhat" (three quarters of the way) and "quite a lot" (a quarter)
       npm run -s negotiator:select -- "${rollouts[@]}" \
-        --prompt-matches 'Round 2 of[\s\S]*You are (normal|agreeable|vulnerable) and the topic matters moderately' \
+        --prompt-matches 'Round 2 of[\s\S]*You are (normal|agreeable|vulnerable) and the topic matters (somewhat|quite a lot)' \
         --out "data/negotiator/firm-$teacher-moderately-yielding.jsonl"
       split=("data/negotiator/firm-$teacher-moderately-yielding.jsonl")
     fi
@@ -152,24 +155,27 @@ if [ "$focus" -gt 0 ]; then
     epoch=$((epoch + 1)) stage="$out-firm/sft-epoch-$epoch"
   fi
   if [ "$teacher" = weighted3split ]; then
-    # 3e. Fig. 3a's setting: the split teacher's reasoning copies the stated weight, and the bench's parties all
-    # weigh 1, which the prompt writes "1" where the drawn weights read "1.04" (session 29: after 3d the student
-    # wrote "my weight 1 is at least 100." and answered 100 in the pair dev set). 100 pair games of the train split
-    # from index 1000 (the pair dev set is index 0 on), arbitration in monitoring as the bench plays them: their
-    # round-2 turns (200 BO, and MAESTRO's 100, whose prompt also reads "Round 2 of") and firm openings, with 100 BO
-    # and 40 MAESTRO turns of the teacher's other games rehearsed.
+    # 3e. Fig. 3a's setting: the bench's parties all weigh exactly 1 ("somewhat"), a weight the drawn scenarios almost
+    # never state (session 29, whose teacher copied the weight: after 3d its student wrote "my weight 1 is at least
+    # 100." and answered 100 in the pair dev set). 100 pair games of the train split from index 1000 (the pair dev
+    # set is index 0 on), arbitration in monitoring as the bench plays them: their round-2 turns (200 BO, and
+    # MAESTRO's 100, whose prompt also reads "Round 2 of") and firm openings, with 100 BO and 40 MAESTRO turns of
+    # the teacher's other games rehearsed.
     npm run -s negotiator:rollout -- --split train --draw pairs --from 1000 --n 100 --policy "$teacher" \
       --arbitration monitoring --tag "$teacher-pairs-train-100" --fresh
     npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \
       --prompt-matches 'Round 2 of' --out "data/negotiator/pairs-$teacher.jsonl"
-    # and the firm parties' openings of the same games: trained on round 2 alone, the toxic party's threat wore off
-    # ("Accept 75 now or go with friend 75.", 2 of 15 unflagged in the pair dev set)
+    # and the firm parties' openings of the same games and of 150 of the teacher's other games: trained on round 2
+    # alone, the toxic party's threat wore off ("Accept 75 now or go with friend 75.", 2 of 15 unflagged in the pair
+    # dev set, session 29, when only the pair games' openings were rehearsed)
     npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \
       --personalities disagreeable,toxic --prompt-matches 'Round 1 of' --out "data/negotiator/pairs-$teacher-openings.jsonl"
+    npm run -s negotiator:select -- "${rollouts[@]}" --personalities disagreeable,toxic --prompt-matches 'Round 1 of' \
+      --max-bo-turns 150 --out "data/negotiator/pairs-$teacher-openings-all.jsonl"
     npm run -s negotiator:select -- "${rollouts[@]}" --max-bo-turns 100 --max-maestro-turns 40 \
       --out "data/negotiator/pairs-$teacher-rehearsal.jsonl"
     cat "data/negotiator/pairs-$teacher.jsonl" "data/negotiator/pairs-$teacher-openings.jsonl" \
-      "data/negotiator/pairs-$teacher-rehearsal.jsonl" > "data/negotiator/pairs-$teacher-all.jsonl"
+      "data/negotiator/pairs-$teacher-openings-all.jsonl" "data/negotiator/pairs-$teacher-rehearsal.jsonl" > "data/negotiator/pairs-$teacher-all.jsonl"
     rm -rf "$out-pairs"
     sft --data "data/negotiator/pairs-$teacher-all.jsonl" --base "$stage" --out "$out-pairs" \
       --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16

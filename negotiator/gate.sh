@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`: the dev selection a trained negotiator passes before any
+# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`: the dev selection a trained negotiator passes before any
 # held-out game (issue 15; docs/NEGOTIATOR.md, "The candidate gate"). One protocol for every candidate, fixed
 # before it is run, so no check is chosen after a failure is seen:
 #   1. CHECKPOINT (a learner checkpoint) exported to data/models/negotiator-NAME.gguf, served under its own alias
-#      on the ladder prompt, greedy;
+#      on the ladder prompt (GATE_PROMPT: the BO prompt the candidate was trained on, `ladder-split` for a student of
+#      the split teacher), greedy;
 #   2. the pair dev set (30 train-split games of Fig. 3a's six pairs): the ordering must hold
 #      (negotiator/fig3a.ts `fig3aOrdering`);
 #   3. the dev slice (120 train scenarios from index 2000, ≤ 3 parties, 63 of them off-mode; no training
@@ -21,6 +22,7 @@ checkpoint=${2:?usage: negotiator:gate NAME CHECKPOINT [GAMES]}
 games=${3:-5}
 dev_from=${GATE_DEV_FROM:-2000}
 dev_n=${GATE_DEV_N:-120}
+prompt=${GATE_PROMPT:-ladder}
 [ -f "$checkpoint/checkpoint.json" ] || { echo "gate: $checkpoint is not a learner checkpoint" >&2; exit 2; }
 [ -f data/models/negotiator-weighted.gguf ] ||
   .venv/bin/python -m sixg_learner.export.ship install-negotiator --which weighted
@@ -31,7 +33,7 @@ if [ ! -f "$gguf" ] || [ "$(cat "$gguf.from" 2>/dev/null)" != "$checkpoint" ]; t
   echo "$checkpoint" > "$gguf.from"
 fi
 alias=negotiator-$name
-served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" MAESTRO_BO_PROMPT=ladder "$@"; }
+served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" MAESTRO_BO_PROMPT="$prompt" "$@"; }
 verdict() { # STAGE PASSED DETAIL: the gate's file, and the exit status
   .venv/bin/python - "$name" "$checkpoint" "$games" "$1" "$2" "$3" <<'EOF'
 import json, sys
@@ -49,7 +51,7 @@ field() { .venv/bin/python -c "import json, sys; d = json.load(open(sys.argv[1])
 
 # 2. the pair dev set
 served npm run -s negotiator:rollout -- --split train --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --n 30 \
-  --policy served --prompt ladder --temperature 0 --arbitration monitoring --tag "$name-pairdev" --fresh > /dev/null
+  --policy served --prompt "$prompt" --temperature 0 --arbitration monitoring --tag "$name-pairdev" --fresh > /dev/null
 pairdev=results/negotiator-$name-pairdev.json
 ordering=$(field "$pairdev" "d['fig3aPairs']['ordering']")
 if [ "$(field "$pairdev" "d['fig3aPairs']['ordering']['holds']")" != true ]; then
@@ -58,19 +60,19 @@ if [ "$(field "$pairdev" "d['fig3aPairs']['ordering']['holds']")" != true ]; the
 fi
 
 # 3. the dev slice against the student, paired by scenario (negotiator:compare's bootstrap CI)
-dev_slice() { # TAG [ENV …]: the dev slice's games with the model ENV names
-  local tag=$1
-  shift
+dev_slice() { # TAG PROMPT [ENV …]: the dev slice's games with the model ENV names, on its BO prompt
+  local tag=$1 style=$2
+  shift 2
   env "$@" npm run -s negotiator:rollout -- --split train --from "$dev_from" --n "$dev_n" --max-parties 3 \
-    --policy served --prompt ladder --temperature 0 --tag "$tag" --fresh > /dev/null
+    --policy served --prompt "$style" --temperature 0 --tag "$tag" --fresh > /dev/null
 }
 # the student's games are played once per slice and kept (its tag names the slice); the candidate's every time,
 # since another checkpoint may come under the same NAME
 student_tag=weighted-student-dev$dev_from-$dev_n
 [ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||
-  dev_slice "$student_tag" MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf \
+  dev_slice "$student_tag" ladder MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf \
     MAESTRO_CHAT_ALIAS=negotiator-weighted MAESTRO_LLM_MODEL=negotiator-weighted
-dev_slice "$name-dev$dev_from-$dev_n" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias"
+dev_slice "$name-dev$dev_from-$dev_n" "$prompt" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias"
 paired=results/negotiator-$name-vs-student-dev$dev_from-$dev_n.json
 npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-dev$dev_from-$dev_n.jsonl" \
   --baseline "data/negotiator/rollouts/$student_tag.jsonl" --mode off --subset all --out "$paired" > /dev/null

@@ -24,7 +24,14 @@
  * every other request (the arbitral judge's) to the wrapped model.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { ladderRungs, personalityPrompts, weightBand, type WeightBand } from '../activities/agent/prompts.ts';
+import {
+  ladderRungs,
+  moderatelySplitWeight,
+  personalityPrompts,
+  weightBand,
+  type SplitWeightBand,
+  type WeightBand,
+} from '../activities/agent/prompts.ts';
 import { lcg } from '../bench/lib/random.ts';
 import type { ChatCompletion, ChatMessage, ChatModel, StructuredChatRequest } from '../core/llm/chat-model.ts';
 import type { BoPromptStyle, Personality } from '../core/negotiation/schemas.ts';
@@ -239,9 +246,16 @@ export const rungByBand: Record<WeightBand, (typeof ladderRungs)[number]> = {
 /** The round from which the weighted teacher takes MAESTRO's proposal (or the last round, when sooner). */
 export const weightedAcceptRound = 4;
 
-/** The weight band a `ladder` prompt states ("the topic matters … to you"), if it states one. */
+/** The weight in the words a `ladder` or `ladder-split` prompt states ("the topic matters … to you"), if it states one. */
+export function statedBandWords(text: string): WeightBand | SplitWeightBand | undefined {
+  return /the topic matters (a little|moderately|somewhat|quite a lot|a lot) to you/.exec(text)?.[1] as
+    WeightBand | SplitWeightBand | undefined;
+}
+
+/** The three-band weight a `ladder` or `ladder-split` prompt states: the split's two words are both "moderately". */
 export function statedBand(text: string): WeightBand | undefined {
-  return /the topic matters (a little|moderately|a lot) to you/.exec(text)?.[1] as WeightBand | undefined;
+  const words = statedBandWords(text);
+  return words === 'somewhat' || words === 'quite a lot' ? 'moderately' : words;
 }
 
 /**
@@ -326,12 +340,7 @@ export function weighted3Value(request: StructuredChatRequest): { value: number;
 
 export const weighted3Policy = (inner: ChatModel): ChatModel => answering('weighted3', inner, weighted3Value);
 
-/**
- * The weight at which the split teacher's "moderately" band turns from moving three quarters of the way to moving
- * a quarter of it. Chosen in the closed-form simulation on the train split's off-mode scenarios only
- * (`npm run negotiator:concession -- --split-at …`; docs/NEGOTIATOR.md, 'The "moderately" band split').
- */
-export const moderatelySplitWeight = 1.1;
+export { moderatelySplitWeight };
 
 /** The split teacher's round-2 moves: the share of the way from the ideal value to MAESTRO's proposal. */
 export type SplitMove = 'take' | 'three quarters' | 'half' | 'a quarter' | 'hold';
@@ -343,6 +352,9 @@ export const splitMoveShare: Record<SplitMove, number> = {
   hold: 0,
 };
 const splitMoves: readonly SplitMove[] = ['take', 'three quarters', 'half', 'a quarter', 'hold'];
+/** A firm party's move: two rungs firmer than the yielding one's (take → half, three quarters → a quarter, …). */
+export const firmerSplitMove = (move: SplitMove): SplitMove =>
+  splitMoves[Math.min(splitMoves.length - 1, splitMoves.indexOf(move) + 2)]!;
 
 /**
  * The split teacher's move for a weight and personality: the three-round teacher's, but the "moderately" band
@@ -353,36 +365,40 @@ export function splitMove(weight: number, firm: boolean, at = moderatelySplitWei
   const band = weightBand(weight);
   const yielding: SplitMove =
     band === 'a little' ? 'take' : band === 'a lot' ? 'hold' : weight < at ? 'three quarters' : 'a quarter';
-  const index = splitMoves.indexOf(yielding);
-  return firm ? splitMoves[Math.min(splitMoves.length - 1, index + 2)]! : yielding;
+  return firm ? firmerSplitMove(yielding) : yielding;
 }
 
-/** A BO's weight, as the `ladder` prompt's system message states it ("(your weight: 1.16)"). */
-function statedWeight(request: StructuredChatRequest): number {
-  const weight = numberAfter(system(request), new RegExp(String.raw`\(your weight: ${num}\)`));
-  if (weight === null) throw new Error('the ladder prompt states no weight ("your weight: W")');
-  return weight;
-}
+/** The split teacher's yielding move by the `ladder-split` prompt's words for the weight. */
+export const splitMoveByBand: Record<SplitWeightBand, SplitMove> = {
+  'a little': 'take',
+  somewhat: 'three quarters',
+  'quite a lot': 'a quarter',
+  'a lot': 'hold',
+};
 
 /**
- * The three-round split teacher (session 29): `weighted3Value` with the "moderately" band split by the stated
- * weight (`splitMove`). The reasoning copies the weight and says which side of the split it is on before it
- * names the move and the number, so the token that decides sits next to what decides it. Round 1, round 3 on,
- * MAESTRO, soft and hard mode are `weighted3Value`'s, so the student keeps every other move it has.
+ * The three-round split teacher (session 29; session 30 reads the words): `weighted3Value` with the "moderately"
+ * band split as the `ladder-split` prompt names it, "somewhat" moving three quarters of the way and "quite a lot" a
+ * quarter (`splitMoveByBand`, the same moves as `splitMove` on the weight). The reasoning repeats the prompt's words
+ * before it names the move and the number, so the token that decides is a copy of the prompt's, next to what it
+ * decides (session 29's teacher wrote "my weight 1.42 is at least 1.1", and its student got the comparison wrong in
+ * 28 of 43 turns). Round 1, round 3 on, MAESTRO, soft and hard mode are `weighted3Value`'s, so the student keeps
+ * every other move it has.
  */
 export function weighted3SplitValue(request: StructuredChatRequest): { value: number; reasoning: string } {
   const turn = ladderTurn(request);
   if (turn === null) return weighted3Value(request);
-  const { round, maxRounds, band, rungs, proposal } = turn;
+  const { round, maxRounds, rungs, proposal } = turn;
   if (round >= Math.min(weighted3AcceptRound, maxRounds)) return weighted3Value(request);
+  const words = statedBandWords(roundMessage(request));
+  if (words === undefined || words === 'moderately') {
+    throw new Error(
+      'the split teacher reads the ladder-split prompt ("the topic matters somewhat/quite a lot to you")',
+    );
+  }
   const firm = firmPersonalities.has(personalityOf(request));
-  const weight = statedWeight(request);
-  const move = splitMove(weight, firm);
-  const side =
-    band === 'moderately'
-      ? ` and my weight ${weight} is ${weight < moderatelySplitWeight ? 'under' : 'at least'} ${moderatelySplitWeight}`
-      : '';
-  const why = `${firm ? 'I stand firm and the' : 'The'} topic matters ${band} to me${side}`;
+  const move = firm ? firmerSplitMove(splitMoveByBand[words]) : splitMoveByBand[words];
+  const why = `${firm ? 'I stand firm and the' : 'The'} topic matters ${words} to me`;
   if (move === 'take') return { value: proposal, reasoning: `${why}, so I take MAESTRO's ${proposal}.` };
   if (move === 'hold') {
     const ideal = idealOf(request);
@@ -391,8 +407,8 @@ export function weighted3SplitValue(request: StructuredChatRequest): { value: nu
   const rung = ladderRungs.find((r) => r.share === splitMoveShare[move]);
   const value = rung === undefined ? null : numberAfter(rungs, new RegExp(String.raw`${rung.words} is ${num}`));
   if (value === null) throw new Error(`the ladder states no "${move}" rung`);
-  const words = move === 'half' ? 'half way' : `${move} of the way`;
-  return { value, reasoning: `${why}, so I move ${words} toward MAESTRO: ${value}.` };
+  const how = move === 'half' ? 'half way' : `${move} of the way`;
+  return { value, reasoning: `${why}, so I move ${how} toward MAESTRO: ${value}.` };
 }
 
 export const weighted3SplitPolicy = (inner: ChatModel): ChatModel =>
@@ -445,7 +461,8 @@ export const baselinePolicies: Record<Exclude<PolicyName, 'served'>, (inner: Cha
  * ladder it picks from); rollouts and benches pass it to the worker (bench/lib/games.ts `runGames`).
  */
 export function promptOfPolicy(name: PolicyName): BoPromptStyle | undefined {
-  return name === 'weighted' || name === 'weighted3' || name === 'weighted3split' ? 'ladder' : undefined;
+  if (name === 'weighted3split') return 'ladder-split';
+  return name === 'weighted' || name === 'weighted3' ? 'ladder' : undefined;
 }
 
 /** The policy by name over the served model: the model itself, or a baseline wrapped around it. */

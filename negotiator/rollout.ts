@@ -1,7 +1,7 @@
 /**
  * `npm run negotiator:rollout -- [--split heldout] [--draw mixed|pairs [--pairs V-D,D-T,…]] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
  *    [--policy served|rule|constant|random|tactic|persona|weighted] [--temperature T] [--arbitration enforced|monitoring]
- *    [--prompt plain|ladder] [--tag NAME] [--fresh] [--out FILE]`
+ *    [--prompt plain|ladder|ladder-split] [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib

@@ -70,6 +70,31 @@ export function weightBand(weight: number): WeightBand {
   return weight < 1.5 ? 'moderately' : 'a lot';
 }
 
+/**
+ * The weight at which the split teacher's "moderately" band turns from moving three quarters of the way to moving
+ * a quarter of it. Chosen in the closed-form simulation on the train split's off-mode scenarios only
+ * (`npm run negotiator:concession -- --split-at …`; docs/NEGOTIATOR.md, 'The "moderately" band split').
+ */
+export const moderatelySplitWeight = 1.1;
+
+/**
+ * The weight in the `ladder-split` prompt's words: "moderately" split at `moderatelySplitWeight` into "somewhat"
+ * and "quite a lot", so that the split teacher's move is named in the prompt and its student copies a word
+ * instead of comparing a decimal with 1.1, which a 135M model got wrong in 28 of 43 turns (session 29).
+ */
+export type SplitWeightBand = 'a little' | 'somewhat' | 'quite a lot' | 'a lot';
+export function splitWeightBand(weight: number): SplitWeightBand {
+  const band = weightBand(weight);
+  if (band !== 'moderately') return band;
+  return weight < moderatelySplitWeight ? 'somewhat' : 'quite a lot';
+}
+
+/** Whether a BO prompt style shows the weight in words and (optimizer off) the concession ladder. */
+export const showsLadder = (style: BoPromptStyle | undefined): boolean =>
+  style === 'ladder' || style === 'ladder-split';
+const bandWords = (style: BoPromptStyle | undefined, weight: number): string =>
+  style === 'ladder-split' ? splitWeightBand(weight) : weightBand(weight);
+
 /** The ladder's rungs: the share of the way from the ideal value to MAESTRO's proposal, and its words. */
 export const ladderRungs = [
   { share: 0.25, words: 'a quarter of the way' },
@@ -101,8 +126,8 @@ export function buildBoMessages(input: BoPromptInput): ChatMessage[] {
     `You are the negotiation agent of business operator ${party.id}, sharing one 5G cell with other operators.`,
     `Topic: the ${topic.name} in ${topic.unit}, allowed from ${topic.min} to ${topic.max}.`,
     `Your goal: ${objectivePrompts[party.objective](topic)}. Your ideal value is ${party.target} ${topic.unit}.`,
-    input.style === 'ladder'
-      ? `The topic matters ${weightBand(party.weight)} to you (your weight: ${round2(party.weight)}).`
+    showsLadder(input.style)
+      ? `The topic matters ${bandWords(input.style, party.weight)} to you (your weight: ${round2(party.weight)}).`
       : '',
     party.businessIntent ? `Your business intent: ${party.businessIntent}` : '',
     `Other operators: ${others.map((o) => `${o.id} ${publicObjective[o.objective]}`).join('; ')}.`,
@@ -142,7 +167,7 @@ function boRoundMessage({
   for (const c of context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (optimizerMode === 'soft') lines.push(`Your optimizer suggests ${round2(optimizerProposal)} ${topic.unit}.`);
   if (optimizerMode === 'hard') lines.push(`Directive: propose ${round2(optimizerProposal)} ${topic.unit}.`);
-  const ladder = style === 'ladder' && feedback !== null;
+  const ladder = showsLadder(style) && feedback !== null;
   // The ladder only with the optimizer off: soft and hard modes have the optimizer's own value.
   if (ladder && optimizerMode === 'off') {
     const proposal = round2(feedback.proposal);
@@ -155,7 +180,7 @@ function boRoundMessage({
   // this line, held at the same rate whatever its personality; docs/NEGOTIATOR.md).
   if (ladder) {
     lines.push(
-      `You are ${party.personality} and the topic matters ${weightBand(party.weight)} to you; this is MAESTRO's ${nthProposal(round - 1)}.`,
+      `You are ${party.personality} and the topic matters ${bandWords(style, party.weight)} to you; this is MAESTRO's ${nthProposal(round - 1)}.`,
     );
   } else if (feedback !== null) {
     lines.push(`You are ${party.personality}; this is MAESTRO's ${nthProposal(round - 1)}.`);

@@ -228,7 +228,8 @@ export const withdrawalSchema = z.strictObject({
  * trained on; `ladder` adds the BO's own weight, in words, and (optimizer off) the concession ladder
  * from its ideal value to MAESTRO's proposal, so that a 135M model can hold in proportion to how much
  * the topic matters to it by choosing a line instead of computing a number (docs/NEGOTIATOR.md,
- * "The weighted negotiator").
+ * "The weighted negotiator"); `ladder-split` names the weight in four bands, "moderately" split into "somewhat" and
+ * "quite a lot", the words the split teacher moves by (docs/NEGOTIATOR.md, "The split band in words").
  */
-export const boPromptStyles = ['plain', 'ladder'] as const;
+export const boPromptStyles = ['plain', 'ladder', 'ladder-split'] as const;
 export type BoPromptStyle = (typeof boPromptStyles)[number];

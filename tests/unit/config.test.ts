@@ -65,6 +65,7 @@ describe('configuration', () => {
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-weighted' }).model.temperature, 0, 'greedy');
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-persona' }).boPrompt, 'plain');
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'gpt-4o', MAESTRO_BO_PROMPT: 'ladder' }).boPrompt, 'ladder');
+    assert.equal(loadConfig({ MAESTRO_BO_PROMPT: 'ladder-split' }).boPrompt, 'ladder-split');
     assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'weighted' }).negotiator, 'weighted');
     assert.throws(() => loadConfig({ MAESTRO_BO_PROMPT: 'verbose' }), ConfigError);
   });

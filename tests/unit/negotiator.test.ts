@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildBoMessages, buildMediatorMessages, weightBand } from '../../activities/agent/prompts.ts';
+import { buildBoMessages, buildMediatorMessages, splitWeightBand, weightBand } from '../../activities/agent/prompts.ts';
 import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
-import { negotiationRequestSchema, type NegotiationRequest, type Personality } from '../../core/negotiation/schemas.ts';
+import {
+  negotiationRequestSchema,
+  type BoPromptStyle,
+  type NegotiationRequest,
+  type Personality,
+} from '../../core/negotiation/schemas.ts';
 import type { NegotiationState, RoundRecord } from '../../core/negotiation/types.ts';
 import {
   concededShare,
@@ -12,6 +17,9 @@ import {
   weighted3Value,
   weighted3SplitValue,
   splitMove,
+  splitMoveShare,
+  statedBand,
+  statedBandWords,
   promptOfPolicy,
   randomValue,
   recording,
@@ -291,10 +299,11 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     round: number,
     proposal: number | null,
     optimizerMode: 'off' | 'soft' = 'off',
+    style: BoPromptStyle = 'ladder',
   ): StructuredChatRequest => ({
     ...boRequest(null),
     messages: buildBoMessages({
-      style: 'ladder',
+      style,
       topic,
       party: { ...party, personality, weight },
       others: [{ id: 'qos', objective: 'qos' }],
@@ -377,39 +386,69 @@ describe('negotiator policies (negotiator/policies.ts) on the real prompt builde
     assert.equal(weighted3Value(mediatorRequest).value, 50.5);
     assert.equal(promptOfPolicy('weighted3'), 'ladder');
   });
-  it("the split teacher splits the 'moderately' band at weight 1.1, says which side in its reasoning, and is the three-round teacher elsewhere", () => {
+  it("the split teacher moves by the ladder-split prompt's words, 'moderately' split at weight 1.1, and is the three-round teacher elsewhere", () => {
+    const split = (personality: Personality, weight: number, round: number, proposal: number | null, mode?: 'soft') =>
+      ladderRequest(personality, weight, round, proposal, mode ?? 'off', 'ladder-split');
+    // the prompt names the band in words, in the system message and in the round message beside the answer
+    const [system, user] = split('agreeable', 1.2, 2, 50).messages.map((m) => m.content);
+    assert.match(system!, /The topic matters quite a lot to you \(your weight: 1\.2\)\./);
+    assert.match(
+      user!,
+      /You are agreeable and the topic matters quite a lot to you; this is MAESTRO's first proposal\./,
+    );
+    assert.equal(splitWeightBand(1.09), 'somewhat');
+    assert.equal(splitWeightBand(1.1), 'quite a lot');
+    assert.equal(splitWeightBand(0.5), 'a little');
+    assert.equal(splitWeightBand(1.5), 'a lot');
+    assert.equal(statedBand(user!), 'moderately');
+    assert.equal(statedBandWords(user!), 'quite a lot');
     // round 2, ideal 20 toward MAESTRO's 50: a quarter of the way 27.5, half 35, three quarters 42.5
-    assert.equal(weighted3SplitValue(ladderRequest('agreeable', 1, 2, 50)).value, 42.5);
-    assert.equal(weighted3SplitValue(ladderRequest('normal', 1.3, 2, 50)).value, 27.5);
-    assert.match(
-      weighted3SplitValue(ladderRequest('agreeable', 1, 2, 50)).reasoning,
-      /^The topic matters moderately to me and my weight 1 is under 1\.1, so I move three quarters of the way toward MAESTRO: 42\.5\.$/,
+    assert.equal(weighted3SplitValue(split('agreeable', 1, 2, 50)).value, 42.5);
+    assert.equal(weighted3SplitValue(split('normal', 1.3, 2, 50)).value, 27.5);
+    assert.equal(
+      weighted3SplitValue(split('agreeable', 1, 2, 50)).reasoning,
+      'The topic matters somewhat to me, so I move three quarters of the way toward MAESTRO: 42.5.',
     );
     assert.match(
-      weighted3SplitValue(ladderRequest('normal', 1.3, 2, 50)).reasoning,
-      /weight 1\.3 is at least 1\.1, .*a quarter of the way .*27\.5\.$/,
+      weighted3SplitValue(split('normal', 1.3, 2, 50)).reasoning,
+      /^The topic matters quite a lot to me, .*a quarter of the way .*27\.5\.$/,
     );
-    // a little → take, a lot → hold, as the three-round teacher; no weight in the reasoning outside the split band
-    assert.equal(weighted3SplitValue(ladderRequest('vulnerable', 0.6, 2, 50)).value, 50);
-    assert.equal(weighted3SplitValue(ladderRequest('normal', 1.6, 2, 50)).value, 20);
-    assert.doesNotMatch(weighted3SplitValue(ladderRequest('normal', 1.6, 2, 50)).reasoning, /weight/);
-    // a firm party two rungs firmer: a little → half, moderately under 1.1 → a quarter, at or over → hold
-    assert.equal(weighted3SplitValue(ladderRequest('toxic', 0.6, 2, 50)).value, 35);
-    assert.equal(weighted3SplitValue(ladderRequest('disagreeable', 1, 2, 50)).value, 27.5);
-    assert.equal(weighted3SplitValue(ladderRequest('disagreeable', 1.2, 2, 50)).value, 20);
-    assert.match(weighted3SplitValue(ladderRequest('toxic', 1, 2, 50)).reasoning, /^I stand firm and the topic/);
+    // no weight is copied into the reasoning: the words decide
+    assert.doesNotMatch(weighted3SplitValue(split('normal', 1.3, 2, 50)).reasoning, /weight|1\.3/);
+    // a little → take, a lot → hold, as the three-round teacher
+    assert.equal(weighted3SplitValue(split('vulnerable', 0.6, 2, 50)).value, 50);
+    assert.equal(weighted3SplitValue(split('normal', 1.6, 2, 50)).value, 20);
+    // a firm party two rungs firmer: a little → half, somewhat → a quarter, quite a lot → hold
+    assert.equal(weighted3SplitValue(split('toxic', 0.6, 2, 50)).value, 35);
+    assert.equal(weighted3SplitValue(split('disagreeable', 1, 2, 50)).value, 27.5);
+    assert.equal(weighted3SplitValue(split('disagreeable', 1.2, 2, 50)).value, 20);
+    assert.match(
+      weighted3SplitValue(split('toxic', 1, 2, 50)).reasoning,
+      /^I stand firm and the topic matters somewhat/,
+    );
+    // the words give the same moves as the weight does in the closed-form simulation (concession.ts)
+    for (const weight of [0.6, 0.9, 1.05, 1.1, 1.3, 1.49, 1.5, 1.8])
+      for (const personality of ['normal', 'toxic'] as const) {
+        const share = splitMoveShare[splitMove(weight, personality === 'toxic')];
+        assert.equal(
+          weighted3SplitValue(split(personality, weight, 2, 50)).value,
+          Math.round((20 + 30 * share) * 10) / 10,
+        );
+      }
     assert.equal(splitMove(1.1, false), 'a quarter');
     assert.equal(splitMove(1.09, false), 'three quarters');
     assert.equal(splitMove(1.2, true), 'hold');
+    // the ladder prompt's "moderately" does not say which half: the split teacher refuses it rather than guess
+    assert.throws(() => weighted3SplitValue(ladderRequest('normal', 1.2, 2, 50)), /ladder-split/);
     // round 1, round 3 on, soft mode and MAESTRO: the three-round teacher's answers
     for (const request of [
-      ladderRequest('normal', 1, 1, null),
-      ladderRequest('toxic', 1, 3, 47.25),
-      ladderRequest('normal', 1, 2, 50, 'soft'),
+      split('normal', 1, 1, null),
+      split('toxic', 1.2, 3, 47.25),
+      split('normal', 1, 2, 50, 'soft'),
       mediatorRequest,
     ])
       assert.deepEqual(weighted3SplitValue(request), weighted3Value(request));
-    assert.equal(promptOfPolicy('weighted3split'), 'ladder');
+    assert.equal(promptOfPolicy('weighted3split'), 'ladder-split');
   });
   it('the random baseline answers a valid value, the same one for the same turn', () => {
     const values = Array.from(
