@@ -63,9 +63,10 @@ const port = z.coerce.number().int().min(1).max(65535);
 /**
  * The shipped negotiators: `weighted` (the default since session 24: reads the `ladder` prompt, takes, halves
  * or holds by how much the topic matters to it, plays the personalities; docs/NEGOTIATOR.md), `trained`
- * (distilled from the rule, the default of sessions 15–23) and `persona` (plays the personalities).
+ * (distilled from the rule, the default of sessions 15–23), `persona` (plays the personalities) and `split`
+ * (session 30: the weighted student taught the split teacher, reads the `ladder-split` prompt).
  */
-export const negotiatorChoices = ['trained', 'persona', 'weighted', 'base'] as const;
+export const negotiatorChoices = ['trained', 'persona', 'weighted', 'split', 'base'] as const;
 export type NegotiatorChoice = (typeof negotiatorChoices)[number];
 type TrainedNegotiator = Exclude<NegotiatorChoice, 'base'>;
 
@@ -74,6 +75,7 @@ export const trainedNegotiatorGgufs: Record<TrainedNegotiator, string> = {
   trained: path.join(projectRoot, 'data', 'models', 'negotiator.gguf'),
   persona: path.join(projectRoot, 'data', 'models', 'negotiator-persona.gguf'),
   weighted: path.join(projectRoot, 'data', 'models', 'negotiator-weighted.gguf'),
+  split: path.join(projectRoot, 'data', 'models', 'negotiator-split.gguf'),
 };
 
 /** The chat model the local server lists, by model-server/serve.py's own rule (`chat_alias`). */
@@ -81,10 +83,15 @@ export const trainedNegotiatorModels: Record<TrainedNegotiator, string> = {
   trained: 'maestro-negotiator',
   persona: 'maestro-negotiator-persona',
   weighted: 'maestro-negotiator-weighted',
+  split: 'maestro-negotiator-split',
 };
 
-/** The BO prompt each model was trained on: the weighted negotiator reads the ladder, every other model the plain prompt. */
+/**
+ * The BO prompt each model was trained on: the weighted negotiator reads the ladder, the split one the ladder with
+ * "moderately" split in words, every other model the plain prompt.
+ */
 export function boPromptFor(chatModel: string): BoPromptStyle {
+  if (chatModel === trainedNegotiatorModels.split) return 'ladder-split';
   return chatModel === trainedNegotiatorModels.weighted ? 'ladder' : 'plain';
 }
 export function localChatModel(negotiator: NegotiatorChoice, gguf?: string): string {
@@ -111,7 +118,8 @@ const envSchema = z.object({
    * builds the chosen one's GGUF from learner/models/): `weighted`, the default (learner/models/negotiator-weighted,
    * the three-round weighted teacher's student: nearer eq. (1)'s optimum than the rule, Fig. 3a's ordering);
    * `trained`, the rule's student (learner/models/negotiator); `persona`, the one that plays the parties'
-   * personalities (learner/models/negotiator-persona); `base`, SmolLM2-135M-Instruct as packaged
+   * personalities (learner/models/negotiator-persona); `split`, the weighted one taught the split teacher
+   * (learner/models/negotiator-split, session 30); `base`, SmolLM2-135M-Instruct as packaged
    * (docs/NEGOTIATOR.md).
    */
   MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('weighted'),

@@ -51,6 +51,7 @@ NEGOTIATORS: dict[str, tuple[Path, str]] = {
     "trained": (NEGOTIATOR_GGUF, NEGOTIATOR_ALIAS),
     "persona": (Path("data/models/negotiator-persona.gguf"), "maestro-negotiator-persona"),
     "weighted": (Path("data/models/negotiator-weighted.gguf"), "maestro-negotiator-weighted"),
+    "split": (Path("data/models/negotiator-split.gguf"), "maestro-negotiator-split"),
 }
 # the default since session 24 (core/config.ts says the same): the three-round weighted teacher's student
 DEFAULT_NEGOTIATOR = "weighted"

@@ -62,7 +62,7 @@ out=${1:-data/negotiator/runs/distill-$teacher}
 sft() { .venv/bin/python -m sixg_learner.training.train sft --minibatch-size 8 --microbatch-size 8 --threads 2 --seed 1 "$@"; }
 
 npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy "$teacher" --tag "$teacher-train3" --fresh
-rm -rf "$out" "$out-monitoring" "$out-focus" "$out-firm" "$out-rs1"
+rm -rf "$out" "$out-monitoring" "$out-focus" "$out-firm" "$out-pairs" "$out-fix" "$out-rs1"
 if [ -z "$from" ]; then
   npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
     --out "data/negotiator/distill-$teacher.jsonl"
@@ -180,6 +180,26 @@ if [ "$focus" -gt 0 ]; then
     sft --data "data/negotiator/pairs-$teacher-all.jsonl" --base "$stage" --out "$out-pairs" \
       --epochs $((epoch + 1)) --learning-rate 3e-4 --eval-size 16
     epoch=$((epoch + 1)) stage="$out-pairs/sft-epoch-$epoch"
+    # 3f. the firm parties' "a little" round-2 move (half of the way). After 3e the student read every split word
+    # right and moved a firm "a little" party a quarter of the way in all 10 such dev-slice turns, the move of the
+    # firm "somewhat" party it had just learned (session 30). Those turns twice, the firm "somewhat" and "quite a
+    # lot" round-2 turns beside them (a quarter, hold), 60 firm openings (the toxic threat) and 100 BO, 40 MAESTRO
+    # and 50 pair-game round-2 turns rehearsed, at a lower rate.
+    npm run -s negotiator:select -- "${rollouts[@]}" \
+      --prompt-matches 'Round 2 of[\s\S]*You are (disagreeable|toxic) and the topic matters (somewhat|quite a lot)' \
+      --out "data/negotiator/fix-$teacher-firm-split.jsonl"
+    npm run -s negotiator:select -- "${rollouts[@]}" --personalities disagreeable,toxic --prompt-matches 'Round 1 of' \
+      --max-bo-turns 60 --out "data/negotiator/fix-$teacher-openings.jsonl"
+    npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-pairs-train-100.jsonl" \
+      --prompt-matches 'Round 2 of' --max-bo-turns 50 --max-maestro-turns 0 --out "data/negotiator/fix-$teacher-pairs.jsonl"
+    cat "data/negotiator/firm-$teacher-little.jsonl" "data/negotiator/firm-$teacher-little.jsonl" \
+      "data/negotiator/fix-$teacher-firm-split.jsonl" "data/negotiator/fix-$teacher-openings.jsonl" \
+      "data/negotiator/fix-$teacher-pairs.jsonl" "data/negotiator/firm-$teacher-rehearsal.jsonl" \
+      > "data/negotiator/fix-$teacher-all.jsonl"
+    rm -rf "$out-fix"
+    sft --data "data/negotiator/fix-$teacher-all.jsonl" --base "$stage" --out "$out-fix" \
+      --epochs $((epoch + 1)) --learning-rate 2e-4 --eval-size 16
+    epoch=$((epoch + 1)) stage="$out-fix/sft-epoch-$epoch"
   fi
 fi
 student=$(basename "$out")

@@ -44,7 +44,7 @@ def test_installed_negotiator_is_the_default_and_base_is_one_setting_away(
     assert serve.chat_gguf() == repo / "packaged.gguf"
     assert serve.chat_alias() == serve.CHAT_MODEL_ALIAS
     monkeypatch.setenv(serve.NEGOTIATOR_ENV, "trainee")
-    with pytest.raises(ValueError, match="trained, persona, weighted or base"):
+    with pytest.raises(ValueError, match="trained, persona, weighted, split or base"):
         serve.chat_gguf()
 
 

@@ -67,6 +67,8 @@ describe('configuration', () => {
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'gpt-4o', MAESTRO_BO_PROMPT: 'ladder' }).boPrompt, 'ladder');
     assert.equal(loadConfig({ MAESTRO_BO_PROMPT: 'ladder-split' }).boPrompt, 'ladder-split');
     assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'weighted' }).negotiator, 'weighted');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).boPrompt, 'ladder-split');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).model.temperature, 0, 'greedy');
     assert.throws(() => loadConfig({ MAESTRO_BO_PROMPT: 'verbose' }), ConfigError);
   });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {

@@ -191,6 +191,7 @@ NEGOTIATORS: dict[str, tuple[Path, Path]] = {
     "trained": (NEGOTIATOR_DIR, NEGOTIATOR_GGUF),
     "persona": (Path("learner/models/negotiator-persona"), Path("data/models/negotiator-persona.gguf")),
     "weighted": (Path("learner/models/negotiator-weighted"), Path("data/models/negotiator-weighted.gguf")),
+    "split": (Path("learner/models/negotiator-split"), Path("data/models/negotiator-split.gguf")),
 }
 """The shipped negotiators by `$MAESTRO_NEGOTIATOR` (model-server/serve.py serves them by the same names): the
 folder of adapters and the GGUF `install-negotiator --which NAME` builds from it."""
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "--which",
         choices=tuple(NEGOTIATORS),
         default="weighted",
-        help="which one (default: weighted, the served default): learner/models/negotiator[-persona|-weighted] "
+        help="which one (default: weighted, the served default): learner/models/negotiator[-persona|-weighted|-split] "
         "into data/models/negotiator*.gguf",
     )
     args = parser.parse_args(argv)
