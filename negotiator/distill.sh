@@ -9,7 +9,8 @@
 # (learner/models/negotiator-weighted, MAESTRO_NEGOTIATOR=weighted: the three-round teacher's focus epoch on
 # session 23's student). Session 29 taught the shipped student the split teacher, not shipped:
 # `npm run negotiator:distill -- data/negotiator/runs/distill-weighted3split weighted3split 120 0 1 learner/models/negotiator-weighted`
-# (session 30 reran it with the split named in the prompt's words, `ladder-split`; its checkpoints are judged by
+# (session 30 reran it with the split named in the prompt's words, `ladder-split`, and stage 3f: its last checkpoint
+# is learner/models/negotiator-split, MAESTRO_NEGOTIATOR=split; candidates are judged by
 # `GATE_PROMPT=ladder-split npm run negotiator:gate`)
 # (FROM_CHECKPOINT may be a shipped negotiator's folder; its epochs count from 1).
 #
