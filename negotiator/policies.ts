@@ -28,7 +28,7 @@ import {
   ladderRungs,
   moderatelySplitWeight,
   personalityPrompts,
-  weightBand,
+  splitWeightBand,
   type SplitWeightBand,
   type WeightBand,
 } from '../activities/agent/prompts.ts';
@@ -356,18 +356,6 @@ const splitMoves: readonly SplitMove[] = ['take', 'three quarters', 'half', 'a q
 export const firmerSplitMove = (move: SplitMove): SplitMove =>
   splitMoves[Math.min(splitMoves.length - 1, splitMoves.indexOf(move) + 2)]!;
 
-/**
- * The split teacher's move for a weight and personality: the three-round teacher's, but the "moderately" band
- * split at `moderatelySplitWeight` into three quarters and a quarter of the way, and a firm party two rungs
- * firmer (a share of the way half a distance smaller, as `firmerMove` makes take → half → hold).
- */
-export function splitMove(weight: number, firm: boolean, at = moderatelySplitWeight): SplitMove {
-  const band = weightBand(weight);
-  const yielding: SplitMove =
-    band === 'a little' ? 'take' : band === 'a lot' ? 'hold' : weight < at ? 'three quarters' : 'a quarter';
-  return firm ? firmerSplitMove(yielding) : yielding;
-}
-
 /** The split teacher's yielding move by the `ladder-split` prompt's words for the weight. */
 export const splitMoveByBand: Record<SplitWeightBand, SplitMove> = {
   'a little': 'take',
@@ -375,6 +363,19 @@ export const splitMoveByBand: Record<SplitWeightBand, SplitMove> = {
   'quite a lot': 'a quarter',
   'a lot': 'hold',
 };
+/** The split teacher's move for the band's words and the party's firmness. */
+const splitMoveOf = (band: SplitWeightBand, firm: boolean): SplitMove =>
+  firm ? firmerSplitMove(splitMoveByBand[band]) : splitMoveByBand[band];
+
+/**
+ * The split teacher's move for a weight and personality: the three-round teacher's, but the "moderately" band
+ * split at `at` (default `moderatelySplitWeight`) into three quarters and a quarter of the way, and a firm party two
+ * rungs firmer (a share of the way half a distance smaller, as `firmerMove` makes take → half → hold). The
+ * closed-form simulation (concession.ts) moves `at`; the teacher reads the same move off the prompt's words.
+ */
+export function splitMove(weight: number, firm: boolean, at = moderatelySplitWeight): SplitMove {
+  return splitMoveOf(splitWeightBand(weight, at), firm);
+}
 
 /**
  * The three-round split teacher (session 29; session 30 reads the words): `weighted3Value` with the "moderately"
@@ -397,7 +398,7 @@ export function weighted3SplitValue(request: StructuredChatRequest): { value: nu
     );
   }
   const firm = firmPersonalities.has(personalityOf(request));
-  const move = firm ? firmerSplitMove(splitMoveByBand[words]) : splitMoveByBand[words];
+  const move = splitMoveOf(words, firm);
   const why = `${firm ? 'I stand firm and the' : 'The'} topic matters ${words} to me`;
   if (move === 'take') return { value: proposal, reasoning: `${why}, so I take MAESTRO's ${proposal}.` };
   if (move === 'hold') {

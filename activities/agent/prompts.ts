@@ -83,10 +83,10 @@ export const moderatelySplitWeight = 1.1;
  * instead of comparing a decimal with 1.1, which a 135M model got wrong in 28 of 43 turns (session 29).
  */
 export type SplitWeightBand = 'a little' | 'somewhat' | 'quite a lot' | 'a lot';
-export function splitWeightBand(weight: number): SplitWeightBand {
+export function splitWeightBand(weight: number, at = moderatelySplitWeight): SplitWeightBand {
   const band = weightBand(weight);
   if (band !== 'moderately') return band;
-  return weight < moderatelySplitWeight ? 'somewhat' : 'quite a lot';
+  return weight < at ? 'somewhat' : 'quite a lot';
 }
 
 /** Whether a BO prompt style shows the weight in words and (optimizer off) the concession ladder. */
