@@ -61,10 +61,10 @@ export type TemporalTopology = z.infer<typeof temporalTopologySchema>;
 const port = z.coerce.number().int().min(1).max(65535);
 
 /**
- * The shipped negotiators: `weighted` (the default since session 24: reads the `ladder` prompt, takes, halves
- * or holds by how much the topic matters to it, plays the personalities; docs/NEGOTIATOR.md), `trained`
- * (distilled from the rule, the default of sessions 15–23), `persona` (plays the personalities) and `split`
- * (session 30: the weighted student taught the split teacher, reads the `ladder-split` prompt).
+ * The shipped negotiators: `split` (the default since session 31: the weighted student taught the split teacher,
+ * reads the `ladder-split` prompt; docs/NEGOTIATOR.md), `weighted` (the default of sessions 24–30: reads the
+ * `ladder` prompt, takes, halves or holds by how much the topic matters to it, plays the personalities), `trained`
+ * (distilled from the rule, the default of sessions 15–23) and `persona` (plays the personalities).
  */
 export const negotiatorChoices = ['trained', 'persona', 'weighted', 'split', 'base'] as const;
 export type NegotiatorChoice = (typeof negotiatorChoices)[number];
@@ -115,14 +115,14 @@ const envSchema = z.object({
   MAESTRO_LLM_MODEL: z.string().min(1).optional(),
   /**
    * Which negotiator the local model server serves as its chat model, when it is installed (`npm start`
-   * builds the chosen one's GGUF from learner/models/): `weighted`, the default (learner/models/negotiator-weighted,
-   * the three-round weighted teacher's student: nearer eq. (1)'s optimum than the rule, Fig. 3a's ordering);
-   * `trained`, the rule's student (learner/models/negotiator); `persona`, the one that plays the parties'
-   * personalities (learner/models/negotiator-persona); `split`, the weighted one taught the split teacher
-   * (learner/models/negotiator-split, session 30); `base`, SmolLM2-135M-Instruct as packaged
-   * (docs/NEGOTIATOR.md).
+   * builds the chosen one's GGUF from learner/models/): `split`, the default (learner/models/negotiator-split, the
+   * weighted student taught the split teacher: nearer eq. (1)'s optimum than the weighted one on held-out slices
+   * b+c+d); `weighted`, the three-round weighted teacher's student (learner/models/negotiator-weighted, the
+   * default of sessions 24–30); `trained`, the rule's student (learner/models/negotiator); `persona`, the one that
+   * plays the parties' personalities (learner/models/negotiator-persona); `base`, SmolLM2-135M-Instruct as
+   * packaged (docs/NEGOTIATOR.md).
    */
-  MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('weighted'),
+  MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('split'),
   /** What a BO's prompt shows (activities/agent/prompts.ts): `auto` is the one the served negotiator was trained on. */
   MAESTRO_BO_PROMPT: z.enum(['auto', ...boPromptStyles]).default('auto'),
   /**

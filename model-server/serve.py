@@ -53,8 +53,8 @@ NEGOTIATORS: dict[str, tuple[Path, str]] = {
     "weighted": (Path("data/models/negotiator-weighted.gguf"), "maestro-negotiator-weighted"),
     "split": (Path("data/models/negotiator-split.gguf"), "maestro-negotiator-split"),
 }
-# the default since session 24 (core/config.ts says the same): the three-round weighted teacher's student
-DEFAULT_NEGOTIATOR = "weighted"
+# the default since session 31 (core/config.ts says the same): the weighted student taught the split teacher
+DEFAULT_NEGOTIATOR = "split"
 DEFAULT_SLOTS = 8
 
 
@@ -76,8 +76,8 @@ def _negotiator_choice() -> str:
 
 def trained_negotiator() -> Path | None:
     """The chosen shipped negotiator's GGUF (issue 15; `ship install-negotiator --which NAME` writes it):
-    `$MAESTRO_NEGOTIATOR` weighted (the default), trained or persona; None for base, or where it was not installed.
-    core/config.ts names the chat model by the same rule."""
+    `$MAESTRO_NEGOTIATOR` split (the default), weighted, trained or persona; None for base, or where it was not
+    installed. core/config.ts names the chat model by the same rule."""
     choice = _negotiator_choice()
     if choice == "base":
         return None

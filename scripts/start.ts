@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const ship = startService('sixg-install', venvBin('python'), ['-m', 'sixg_learner.export.ship', 'install']);
     const shipCode = await ship.exited;
     if (shipCode !== 0) console.error(`[maestro] the shipped 6G-LLM could not be built (exit ${shipCode})`);
-    // The chosen trained negotiator (MAESTRO_NEGOTIATOR, by default the weighted one: learner/models/negotiator-weighted)
+    // The chosen trained negotiator (MAESTRO_NEGOTIATOR, by default the split one: learner/models/negotiator-split)
     // the same way, into data/models/negotiator*.gguf (~1 min on first start), which the model server then serves
     // as its chat model; without it the base model answers (MAESTRO_NEGOTIATOR=base asks for the base anyway).
     if (config.negotiator !== 'base') {

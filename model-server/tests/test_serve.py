@@ -29,14 +29,16 @@ def test_base_model_until_a_negotiator_is_installed(repo: Path) -> None:
 def test_installed_negotiator_is_the_default_and_base_is_one_setting_away(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the default is the weighted negotiator (session 24); the rule's student is installed but not chosen
+    # the default is the split negotiator (session 31); the rule's student is installed but not chosen
     (repo / serve.NEGOTIATOR_GGUF).parent.mkdir(parents=True)
     (repo / serve.NEGOTIATOR_GGUF).write_bytes(b"GGUF")
     assert serve.chat_gguf() == repo / "packaged.gguf", "the default one is not installed: the base model answers"
-    gguf = repo / serve.NEGOTIATORS["weighted"][0]
+    gguf = repo / serve.NEGOTIATORS["split"][0]
     gguf.write_bytes(b"GGUF")
     assert serve.chat_gguf() == gguf
-    assert serve.chat_alias() == "maestro-negotiator-weighted"
+    assert serve.chat_alias() == "maestro-negotiator-split"
+    monkeypatch.setenv(serve.NEGOTIATOR_ENV, "weighted")
+    assert serve.chat_gguf() == repo / "packaged.gguf", "weighted is chosen but not installed: the base model answers"
     monkeypatch.setenv(serve.NEGOTIATOR_ENV, "trained")
     assert serve.chat_gguf() == repo / serve.NEGOTIATOR_GGUF
     assert serve.chat_alias() == "maestro-negotiator"

@@ -54,12 +54,12 @@ describe('configuration', () => {
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'negotiator-rs1' }).model.model, 'negotiator-rs1');
     assert.throws(() => loadConfig({ MAESTRO_NEGOTIATOR: 'trainee' }), ConfigError);
   });
-  it('gives the BO the prompt its negotiator was trained on: the ladder for the weighted one, else plain', () => {
-    // the default negotiator is the weighted one (session 24); where its GGUF is not installed the base model
+  it('gives the BO the prompt its negotiator was trained on: the split ladder, the ladder, else plain', () => {
+    // the default negotiator is the split one (session 31); where its GGUF is not installed the base model
     // answers, with the plain prompt
     const defaults = loadConfig({});
-    assert.equal(defaults.negotiator, 'weighted');
-    assert.equal(defaults.boPrompt, defaults.model.model === 'maestro-negotiator-weighted' ? 'ladder' : 'plain');
+    assert.equal(defaults.negotiator, 'split');
+    assert.equal(defaults.boPrompt, defaults.model.model === 'maestro-negotiator-split' ? 'ladder-split' : 'plain');
     assert.equal(loadConfig({ MAESTRO_NEGOTIATOR: 'trained' }).boPrompt, 'plain');
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-weighted' }).boPrompt, 'ladder');
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-weighted' }).model.temperature, 0, 'greedy');

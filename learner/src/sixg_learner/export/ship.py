@@ -251,8 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument(
         "--which",
         choices=tuple(NEGOTIATORS),
-        default="weighted",
-        help="which one (default: weighted, the served default): learner/models/negotiator[-persona|-weighted|-split] "
+        default="split",
+        help="which one (default: split, the served default): learner/models/negotiator[-persona|-weighted|-split] "
         "into data/models/negotiator*.gguf",
     )
     args = parser.parse_args(argv)
