@@ -145,7 +145,7 @@ const optimumOf = (parties: readonly SimParty[], range = scenarioTopic): number 
 interface Row {
   teacher: string;
   rounds: number;
-  errorMbps: { all: number; twoParty: number; firm: number; noFirm: number };
+  errorMbps: { all: number; twoParty: number; fourPlus: number; firm: number; noFirm: number };
   fig3a: Record<string, number>;
 }
 
@@ -175,6 +175,8 @@ export function evaluateTeacher(scenarios: readonly Scenario[], teacher: Teacher
     errorMbps: {
       all: avg(() => true),
       twoParty: avg((s) => s.request.parties.length === 2),
+      // games past the students' training draws (≤ 3 parties): bench:optimizers plays 5 and 10
+      fourPlus: avg((s) => s.request.parties.length > 3),
       firm: avg(hasFirm),
       noFirm: avg((s) => !hasFirm(s)),
     },
@@ -207,10 +209,10 @@ function main(): void {
   console.log(
     `${scenarios.length} off-mode ${split} scenarios (${twoParty} two-party); error to eq. (1)'s optimum, Mbps`,
   );
-  console.log(`${'teacher'.padEnd(24)} all    2-party firm   no-firm | Fig. 3a ${fig3aPairs.join(' ')}`);
+  console.log(`${'teacher'.padEnd(24)} all    2-party 4+     firm   no-firm | Fig. 3a ${fig3aPairs.join(' ')}`);
   for (const row of rows) {
     const e = row.errorMbps;
-    const cells = [e.all, e.twoParty, e.firm, e.noFirm].map((x) => x.toFixed(2).padStart(6)).join(' ');
+    const cells = [e.all, e.twoParty, e.fourPlus, e.firm, e.noFirm].map((x) => x.toFixed(2).padStart(6)).join(' ');
     console.log(`${row.teacher.padEnd(24)} ${cells} | ${fig3aPairs.map((p) => String(row.fig3a[p])).join(' ')}`);
   }
   if (values.out) {

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`: the dev selection a trained negotiator passes before any
-# held-out game (issue 15; docs/NEGOTIATOR.md, "The candidate gate"). One protocol for every candidate, fixed
-# before it is run, so no check is chosen after a failure is seen:
+# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder-split] [GATE_BASELINE=split] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`:
+# the dev selection a trained negotiator passes before any held-out game (issue 15; docs/NEGOTIATOR.md, "The
+# candidate gate"). One protocol for every candidate, fixed before it is run, so no check is chosen after a failure
+# is seen. GATE_BASELINE is the shipped student it must beat: `split`, the served default since session 31, or
+# `weighted`, the default of sessions 24–30, against which sessions 28–30 gated their candidates (with
+# GATE_PROMPT=ladder for a student of the three-round teacher):
 #   1. CHECKPOINT (a learner checkpoint) exported to data/models/negotiator-NAME.gguf, served under its own alias
-#      on the ladder prompt (GATE_PROMPT: the BO prompt the candidate was trained on, `ladder-split` for a student of
-#      the split teacher), greedy;
+#      on the BO prompt it was trained on (GATE_PROMPT: `ladder-split` for a student of the split teacher, the
+#      default; `ladder` for one of the three-round teacher), greedy;
 #   2. the pair dev set (30 train-split games of Fig. 3a's six pairs): the ordering must hold
 #      (negotiator/fig3a.ts `fig3aOrdering`);
 #   3. the dev slice (120 train scenarios from index 2000, ≤ 3 parties, 63 of them off-mode; no training
-#      draw reaches it), paired by scenario with the shipped student's games there: off-mode consensus at least
+#      draw reaches it), paired by scenario with GATE_BASELINE's games there, on its own prompt: off-mode consensus at least
 #      the student's, and the 95 % CI of the error difference to the optimum (candidate − student) wholly below 0.
 #      Session 28 widened it from the 17 off-mode games of train scenarios 700–739 (`--from 700 --n 40`): a
 #      candidate 0.9 Mbps better there was 0.8 Mbps worse on the held-out slices;
@@ -22,10 +25,16 @@ checkpoint=${2:?usage: negotiator:gate NAME CHECKPOINT [GAMES]}
 games=${3:-5}
 dev_from=${GATE_DEV_FROM:-2000}
 dev_n=${GATE_DEV_N:-120}
-prompt=${GATE_PROMPT:-ladder}
+prompt=${GATE_PROMPT:-ladder-split}
+baseline=${GATE_BASELINE:-split}
+case $baseline in
+  split) baseline_prompt=ladder-split ;;
+  weighted) baseline_prompt=ladder ;;
+  *) echo "gate: GATE_BASELINE=$baseline: use split or weighted" >&2; exit 2 ;;
+esac
 [ -f "$checkpoint/checkpoint.json" ] || { echo "gate: $checkpoint is not a learner checkpoint" >&2; exit 2; }
-[ -f data/models/negotiator-weighted.gguf ] ||
-  .venv/bin/python -m sixg_learner.export.ship install-negotiator --which weighted
+[ -f "data/models/negotiator-$baseline.gguf" ] ||
+  .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$baseline"
 gguf=data/models/negotiator-$name.gguf
 # exported again unless this very checkpoint made it (its sidecar names the checkpoint)
 if [ ! -f "$gguf" ] || [ "$(cat "$gguf.from" 2>/dev/null)" != "$checkpoint" ]; then
@@ -68,10 +77,10 @@ dev_slice() { # TAG PROMPT [ENV …]: the dev slice's games with the model ENV n
 }
 # the student's games are played once per slice and kept (its tag names the slice); the candidate's every time,
 # since another checkpoint may come under the same NAME
-student_tag=weighted-student-dev$dev_from-$dev_n
+student_tag=$baseline-student-dev$dev_from-$dev_n
 [ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||
-  dev_slice "$student_tag" ladder MAESTRO_CHAT_GGUF=data/models/negotiator-weighted.gguf \
-    MAESTRO_CHAT_ALIAS=negotiator-weighted MAESTRO_LLM_MODEL=negotiator-weighted
+  dev_slice "$student_tag" "$baseline_prompt" MAESTRO_CHAT_GGUF="data/models/negotiator-$baseline.gguf" \
+    MAESTRO_CHAT_ALIAS="negotiator-$baseline" MAESTRO_LLM_MODEL="negotiator-$baseline"
 dev_slice "$name-dev$dev_from-$dev_n" "$prompt" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias"
 paired=results/negotiator-$name-vs-student-dev$dev_from-$dev_n.json
 npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-dev$dev_from-$dev_n.jsonl" \

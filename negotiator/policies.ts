@@ -364,7 +364,7 @@ export const splitMoveByBand: Record<SplitWeightBand, SplitMove> = {
   'a lot': 'hold',
 };
 /** The split teacher's move for the band's words and the party's firmness. */
-const splitMoveOf = (band: SplitWeightBand, firm: boolean): SplitMove =>
+export const splitMoveOf = (band: SplitWeightBand, firm: boolean): SplitMove =>
   firm ? firmerSplitMove(splitMoveByBand[band]) : splitMoveByBand[band];
 
 /**

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `[PPO_INIT=CHECKPOINT] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=100] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM [YIELDING]]]]]]]`:
-# PPO with the learner's token weights on the shipped negotiator, or on PPO_INIT (issue 15, item 3;
-# docs/NEGOTIATOR.md, "PPO on the negotiator").
+# `[PPO_START=split|weighted] [PPO_INIT=CHECKPOINT] [PPO_STATES=served|teacher] [PPO_EXTRA="--beta-kl 0.2 …"] [PPO_PAIRS=100] npm run negotiator:ppo [-- OUT_DIR [STEPS [BASELINE [ROUNDS [LEARNING_RATE [FIRM [YIELDING]]]]]]]`:
+# PPO with the learner's token weights on a shipped negotiator, PPO_START (the default `split`, the served default
+# since session 31, on the `ladder-split` prompt; `weighted`, on the `ladder` prompt, is what sessions 25–30 ran
+# and their commands below need), or on PPO_INIT, a checkpoint of that negotiator's training (issue 15, item 3;
+# docs/NEGOTIATOR.md, "PPO on the negotiator"). PPO_STATES=teacher records the training and dev games with the
+# start's teacher policy (weighted3 or weighted3split) instead of the served model: the same states wherever the
+# student plays its teacher (the split student does in 936 of 938 dev turns), in a tenth of the time.
 # BASELINE is the advantage's: `group` (the mean reward of the turn's k answers, GRPO's; the default), `group-std`
 # (that, over the k rewards' std: GRPO's advantage) or `critic` (eq. 6). ROUNDS: the BO rounds whose turns are tasks (default 2,3). FIRM: the firm parties' round-2 turns `out`,
 # trained under their `personality` term (turn-env.ts `firmPersonalityTerm`) or within their personality's `bound`
@@ -12,8 +16,9 @@
 # lost) and `npm run negotiator:ppo -- data/negotiator/runs/ppo-firm 30 group 2,3 5e-5 personality`; session 26
 # `PPO_INIT=data/negotiator/runs/distill-weighted3-firm/sft-epoch-5 npm run negotiator:ppo -- data/negotiator/runs/ppo-bound 30 group 2,3 5e-5 bound`.
 #
-#   1. the negotiator it starts from (learner/models/negotiator-weighted, or PPO_INIT), served, plays 240 training scenarios
-#      (≤ 3 parties, greedy, two slices clear of the dev slice 700–739) and the 40 dev-slice scenarios;
+#   1. the negotiator it starts from (learner/models/negotiator-$PPO_START, or PPO_INIT), served on its prompt (or its
+#      teacher, PPO_STATES=teacher), plays 240 training scenarios (≤ 3 parties, greedy, two slices clear of the dev
+#      slice 700–739 and of the gate's 2000–2119) and the 40 dev-slice scenarios;
 #      With PPO_PAIRS=N it also plays N Fig. 3a pair scenarios of the train split (scenarios.ts `drawPairScenario`,
 #      from index 1000, the 25 personality pairs in turn), whose turns join the training turns, and 30 of Fig. 3a's six
 #      pairs from index 0 (the pair dev set), whose turns join the dev turns; arbitration in monitoring, as the bench;
@@ -38,13 +43,27 @@ yielding=${7:-free}
 name=$(basename "$out")
 # the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
 # names its distilled start), else the shipped weighted negotiator; it plays the recorded games, served
-init=${PPO_INIT:-learner/models/negotiator-weighted}
+start=${PPO_START:-split}
+case $start in
+  split) prompt=ladder-split teacher=weighted3split ;;
+  weighted) prompt=ladder teacher=weighted3 ;;
+  *) echo "ppo: PPO_START=$start: use split or weighted" >&2; exit 2 ;;
+esac
+states=${PPO_STATES:-served}
+init=${PPO_INIT:-learner/models/negotiator-$start}
+case $states in
+  served) games=$start-student ;;
+  teacher) games=$teacher ;;
+  *) echo "ppo: PPO_STATES=$states: use served or teacher" >&2; exit 2 ;;
+esac
 if [ -f "$init/checkpoint.json" ]; then
   gguf=data/models/ppo-start-$(basename "$(dirname "$init")").gguf
-  [ -f "$gguf" ] || .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$init" --out "$gguf"
+  [ "$states" = teacher ] || [ -f "$gguf" ] ||
+    .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$init" --out "$gguf"
 else
-  gguf=data/models/negotiator-weighted.gguf
-  [ -f "$gguf" ] || .venv/bin/python -m sixg_learner.export.ship install-negotiator --which weighted
+  gguf=data/models/negotiator-$start.gguf
+  [ "$states" = teacher ] || [ -f "$gguf" ] ||
+    .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$start"
 fi
 alias=$(basename "$gguf" .gguf)
 served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }
@@ -52,21 +71,26 @@ rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
   local tag=$1 from=$2 n=$3
   shift 3
   [ -f "data/negotiator/rollouts/$tag.jsonl" ] && [ "$(wc -l < "data/negotiator/rollouts/$tag.jsonl")" -ge "$n" ] && return
-  served npm run -s negotiator:rollout -- --split train --from "$from" --n "$n" --max-parties 3 --policy served \
-    --prompt ladder --temperature 0 --tag "$tag" --fresh "$@"
+  if [ "$states" = teacher ]; then
+    npm run -s negotiator:rollout -- --split train --from "$from" --n "$n" --max-parties 3 --policy "$teacher" \
+      --tag "$tag" --fresh "$@"
+  else
+    served npm run -s negotiator:rollout -- --split train --from "$from" --n "$n" --max-parties 3 --policy served \
+      --prompt "$prompt" --temperature 0 --tag "$tag" --fresh "$@"
+  fi
 }
-rollout weighted-student-train-a 450 120
-rollout weighted-student-train-b 760 120
-rollout weighted-student-traindev 700 40
-train_episodes=(--episodes data/negotiator/rollouts/weighted-student-train-a.jsonl
-  --episodes data/negotiator/rollouts/weighted-student-train-b.jsonl)
-dev_episodes=(--episodes data/negotiator/rollouts/weighted-student-traindev.jsonl)
+rollout "$games-train-a" 450 120
+rollout "$games-train-b" 760 120
+rollout "$games-traindev" 700 40
+train_episodes=(--episodes "data/negotiator/rollouts/$games-train-a.jsonl"
+  --episodes "data/negotiator/rollouts/$games-train-b.jsonl")
+dev_episodes=(--episodes "data/negotiator/rollouts/$games-traindev.jsonl")
 pairs=${PPO_PAIRS:-0}
 if [ "$pairs" -gt 0 ]; then
-  rollout "weighted-student-pairs-train-$pairs" 1000 "$pairs" --draw pairs --arbitration monitoring
-  rollout weighted-student-pairdev 0 30 --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --arbitration monitoring
-  train_episodes+=(--episodes "data/negotiator/rollouts/weighted-student-pairs-train-$pairs.jsonl")
-  dev_episodes+=(--episodes data/negotiator/rollouts/weighted-student-pairdev.jsonl)
+  rollout "$games-pairs-train-$pairs" 1000 "$pairs" --draw pairs --arbitration monitoring
+  rollout "$games-pairdev" 0 30 --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --arbitration monitoring
+  train_episodes+=(--episodes "data/negotiator/rollouts/$games-pairs-train-$pairs.jsonl")
+  dev_episodes+=(--episodes "data/negotiator/rollouts/$games-pairdev.jsonl")
 fi
 npm run -s negotiator:turns -- "${train_episodes[@]}" --rounds "$rounds" --firm "$firm" --yielding "$yielding" \
   --out "$out-turns-train.jsonl"
@@ -84,4 +108,4 @@ echo "best dev checkpoint: $best"
 .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$best" --out "data/models/negotiator-$name.gguf"
 # the candidate gate (negotiator/gate.sh): the pair dev set, the dev slice against the student and the bench's Fig. 3a,
 # each only when the one before it passed, on a checkpoint of this run (best.json's, or any <out>/ppo-step-N)
-echo "gate: npm run negotiator:gate -- $name $best"
+echo "gate: GATE_PROMPT=$prompt npm run negotiator:gate -- $name $best"

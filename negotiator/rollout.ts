@@ -1,5 +1,5 @@
 /**
- * `npm run negotiator:rollout -- [--split heldout] [--draw mixed|pairs [--pairs V-D,D-T,…]] [--n 40] [--from 0] [--samples 1] [--max-parties 10]
+ * `npm run negotiator:rollout -- [--split heldout] [--draw mixed|pairs [--pairs V-D,D-T,…]] [--n 40] [--from 0] [--samples 1] [--max-parties 10] [--min-parties 2]
  *    [--policy served|rule|constant|random|tactic|persona|weighted] [--temperature T] [--arbitration enforced|monitoring]
  *    [--prompt plain|ladder|ladder-split] [--tag NAME] [--fresh] [--out FILE]`
  *
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     from: { type: 'string', default: '0' },
     samples: { type: 'string', default: '1' },
     'max-parties': { type: 'string', default: '10' },
+    // the students were trained on games of at most 3 parties; --min-parties 4 checks the larger ones alone
+    'min-parties': { type: 'string', default: '2' },
     policy: { type: 'string', default: 'served' },
     temperature: { type: 'string' },
     tag: { type: 'string' },
@@ -92,6 +94,7 @@ const tag = args.tag ?? `${policy}-${split}${temperature === undefined ? '' : `-
 if (!/^[A-Za-z0-9._-]+$/.test(tag)) throw new Error(`--tag may hold letters, digits, '.', '_' and '-' only`);
 
 const maxParties = positiveInt('max-parties', args['max-parties'], 2);
+const minParties = positiveInt('min-parties', args['min-parties'], 2);
 const arbitration = args.arbitration;
 if (arbitration !== 'enforced' && arbitration !== 'monitoring') {
   throw new Error(`--arbitration must be enforced or monitoring, got ${arbitration}`);
@@ -103,7 +106,9 @@ const boPrompt: BoPromptStyle | undefined = (args.prompt as BoPromptStyle | unde
 if (args.pairs !== undefined && draw !== 'pairs') throw new Error('--pairs goes with --draw pairs');
 const onlyPairs = args.pairs?.split(',').map((p) => p.trim());
 const scenarios =
-  draw === 'pairs' ? drawPairScenarios(split, count, from, onlyPairs) : drawScenarios(split, count, from, maxParties);
+  draw === 'pairs'
+    ? drawPairScenarios(split, count, from, onlyPairs)
+    : drawScenarios(split, count, from, maxParties, minParties);
 const requestFor = (scenario: Scenario): NegotiationRequest =>
   arbitration === 'monitoring'
     ? negotiationRequestSchema.parse({ ...scenario.request, arbitration: { enabled: false } })
@@ -157,14 +162,14 @@ writeFileSync(episodesFile, episodes.map((e) => JSON.stringify(e)).join('\n') + 
 process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episodes.length} episodes)\n`);
 
 const command =
-  `npm run negotiator:rollout -- --split ${split}${draw === 'mixed' ? '' : ` --draw ${draw}`}${onlyPairs ? ` --pairs ${onlyPairs.join(',')}` : ''} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${draw === 'mixed' && maxParties < 10 ? ` --max-parties ${maxParties}` : ''} ` +
+  `npm run negotiator:rollout -- --split ${split}${draw === 'mixed' ? '' : ` --draw ${draw}`}${onlyPairs ? ` --pairs ${onlyPairs.join(',')}` : ''} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${draw === 'mixed' && maxParties < 10 ? ` --max-parties ${maxParties}` : ''}${draw === 'mixed' && minParties > 2 ? ` --min-parties ${minParties}` : ''} ` +
   `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}` +
   `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.prompt ? ` --prompt ${args.prompt}` : ''}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
   command,
   model,
   split,
-  scenarios: `the first ${count} ${draw === 'pairs' ? 'pair scenarios ' : ''}of ${split} from index ${from}${draw === 'mixed' && maxParties < 10 ? ` with at most ${maxParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
+  scenarios: `the first ${count} ${draw === 'pairs' ? 'pair scenarios ' : ''}of ${split} from index ${from}${draw === 'mixed' && maxParties < 10 ? ` with at most ${maxParties} parties` : ''}${draw === 'mixed' && minParties > 2 ? ` with at least ${minParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
   samplesPerScenario: samples,
   boPrompt: boPrompt ?? 'configured',
   temperature: temperature ?? 'configured',

@@ -100,11 +100,19 @@ export function drawScenario(split: ScenarioSplit, index: number): Scenario {
 }
 
 /** The first `count` scenarios of a split from index `from` that have at most `maxParties` parties. */
-export function drawScenarios(split: ScenarioSplit, count: number, from = 0, maxParties = 10): Scenario[] {
+export function drawScenarios(
+  split: ScenarioSplit,
+  count: number,
+  from = 0,
+  maxParties = 10,
+  minParties = 2,
+): Scenario[] {
+  if (minParties > maxParties) throw new Error(`at least ${minParties} and at most ${maxParties} parties: none`);
   const scenarios: Scenario[] = [];
   for (let index = from; scenarios.length < count; index++) {
     const scenario = drawScenario(split, index);
-    if (scenario.request.parties.length <= maxParties) scenarios.push(scenario);
+    const parties = scenario.request.parties.length;
+    if (parties <= maxParties && parties >= minParties) scenarios.push(scenario);
   }
   return scenarios;
 }

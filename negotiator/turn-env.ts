@@ -11,9 +11,11 @@
  * 2. the round's demands are the recorded ones with this BO's replaced (the others answered the same prompt
  *    state at the same time, so they do not depend on this answer), judged by the workflow's rule
  *    (`judgeRound`: consensus within the tolerance at the weighted mean);
- * 3. a round that continues ends as the three-round teacher continues it (`weighted3Value`, which the shipped
- *    student follows in 315 of 320 dev turns): MAESTRO proposes the demands' mean (`ruleValue`), and every BO
- *    takes it in the next round, judged again by `judgeRound`;
+ * 3. a round that continues ends as the three-round teacher continues it (`weighted3Value`, which the weighted
+ *    student follows in 315 of 320 dev turns; the split teacher continues the same way): MAESTRO proposes the
+ *    demands' mean (`ruleValue`), and every BO takes it in the next round, judged again by `judgeRound`. The
+ *    teacher an answer is measured against (`satisfied`, the bound and the floor) is the one the task's prompt was
+ *    written for (`teacherAnswer`, `teacherShare`);
  * 4. the ending is scored by MAESTRO's terms of rewards.ts (`outcomeTerms`) and the turn's own quality term:
  *
  *      R = D + ½·Q + ½·v      (an invalid answer: R = −1.5, the least R can be)
@@ -45,8 +47,18 @@ import { personalitySchema, type Personality } from '../core/negotiation/schemas
 import { clip } from '../core/optimizer/consensus.ts';
 import { groupOf } from './agreement.ts';
 import type { Episode } from './episode.ts';
-import { firmerMove, firmPersonalities, moveByBand, statedBand, weighted3Value, type Move } from './policies.ts';
-import type { WeightBand } from '../activities/agent/prompts.ts';
+import {
+  firmerMove,
+  firmPersonalities,
+  moveByBand,
+  splitMoveOf,
+  splitMoveShare,
+  statedBandWords,
+  weighted3SplitValue,
+  weighted3Value,
+  type Move,
+} from './policies.ts';
+import type { SplitWeightBand, WeightBand } from '../activities/agent/prompts.ts';
 import { outcomeTerms, statesValue, targetConcession, turnScore } from './rewards.ts';
 import { actedTurns } from './select.ts';
 
@@ -224,7 +236,7 @@ export const moveShare: Record<Move, number> = { take: 1, half: 0.5, hold: 0 };
 export function firmBoundBroken(task: TurnTask, value: number): boolean {
   if (!firmPersonalities.has(task.personality)) return false;
   const move = round2Move(task, value);
-  return move !== null && move.closed > moveShare[firmerMove[moveByBand[move.band]]] + 0.02;
+  return move !== null && move.closed > teacherShare(move.words, true) + 0.02;
 }
 
 /**
@@ -239,26 +251,44 @@ export function firmBoundBroken(task: TurnTask, value: number): boolean {
 export function yieldingFloorBroken(task: TurnTask, value: number): boolean {
   if (firmPersonalities.has(task.personality)) return false;
   const move = round2Move(task, value);
-  return move !== null && move.closed < moveShare[moveByBand[move.band]] - 0.02;
+  return move !== null && move.closed < teacherShare(move.words, false) - 0.02;
 }
 
 /**
- * The share of its round-1 gap to MAESTRO's proposal a round-2 answer closes, and the weight band the prompt
+ * The share of its gap a party's teacher closes in round 2 for the words its prompt states: the three-round
+ * teacher's (`moveByBand`, `firmerMove`) on the `ladder` prompt's "moderately", the split teacher's
+ * (`splitMoveOf`) on the `ladder-split` prompt's "somewhat" and "quite a lot". Both teachers make the same moves
+ * for "a little" and "a lot" (take or hold, a firm party half way or hold), so the bound and the floor follow the
+ * teacher the task's own prompt was written for.
+ */
+export function teacherShare(words: WeightBand | SplitWeightBand, firm: boolean): number {
+  if (words === 'moderately') return moveShare[firm ? firmerMove[moveByBand[words]] : moveByBand[words]];
+  return splitMoveShare[splitMoveOf(words, firm)];
+}
+
+/**
+ * The share of its round-1 gap to MAESTRO's proposal a round-2 answer closes, and the weight's words the prompt
  * states; null off round 2, without the round before, where the gap is within the tolerance or no band is stated.
  */
-function round2Move(task: TurnTask, value: number): { closed: number; band: WeightBand } | null {
+function round2Move(task: TurnTask, value: number): { closed: number; words: WeightBand | SplitWeightBand } | null {
   const previous = task.game.previous;
   if (task.round !== 2 || previous === undefined) return null;
   const gap = previous.value - previous.proposal;
   if (Math.abs(gap) <= task.game.tolerance) return null;
-  const band = statedBand(task.messages.map((m) => m.content).join('\n'));
-  if (band === undefined) return null;
-  return { closed: (previous.value - value) / gap, band };
+  const words = statedBandWords(task.messages.map((m) => m.content).join('\n'));
+  if (words === undefined) return null;
+  return { closed: (previous.value - value) / gap, words };
 }
 
-/** The three-round teacher's answer to the task's prompt. */
+/**
+ * The teacher's answer to the task's prompt: the split teacher's (`weighted3SplitValue`) where the prompt is the
+ * `ladder-split` one (it says "somewhat" or "quite a lot"; on "a little" and "a lot" the two teachers agree), else
+ * the three-round teacher's. It sets `satisfied`'s bar, so a split student is held to its own teacher.
+ */
 export function teacherAnswer(task: TurnTask): { value: number; reasoning: string } {
-  return weighted3Value({ messages: task.messages, schemaName: 'service_intent', jsonSchema: {}, maxTokens: 1 });
+  const request = { messages: task.messages, schemaName: 'service_intent', jsonSchema: {}, maxTokens: 1 };
+  const words = statedBandWords(task.messages.map((m) => m.content).join('\n'));
+  return words === 'somewhat' || words === 'quite a lot' ? weighted3SplitValue(request) : weighted3Value(request);
 }
 
 /**

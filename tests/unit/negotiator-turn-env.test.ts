@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildBoMessages } from '../../activities/agent/prompts.ts';
-import { negotiationRequestSchema, type Personality } from '../../core/negotiation/schemas.ts';
+import { negotiationRequestSchema, type BoPromptStyle, type Personality } from '../../core/negotiation/schemas.ts';
 import type { NegotiationState, RoundRecord } from '../../core/negotiation/types.ts';
 import type { Episode } from '../../negotiator/episode.ts';
 import type { RecordedTurn } from '../../negotiator/policies.ts';
@@ -17,6 +17,7 @@ import { turnEnvSchemaFile } from '../../negotiator/turns.ts';
 import {
   continueGame,
   firmBoundBroken,
+  teacherAnswer,
   yieldingFloorBroken,
   firmBoundPenalty,
   firmPersonalityTerm,
@@ -32,9 +33,9 @@ import {
 const topic = { name: 'throughput of the shared base station', unit: 'Mbps', min: 0, max: 100 };
 
 /** The cost party's ladder prompt, MAESTRO at 50 (weight 1.6: the topic matters "a lot" to it). */
-function ladderMessages(personality: Personality, round: number, weight = 1.6) {
+function ladderMessages(personality: Personality, round: number, weight = 1.6, style: BoPromptStyle = 'ladder') {
   return buildBoMessages({
-    style: 'ladder',
+    style,
     topic,
     party: { id: 'cost', objective: 'cost', target: 20, weight, personality },
     others: [{ id: 'qos', objective: 'qos' }],
@@ -212,6 +213,32 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
     // firm parties and round 3 are not floored
     assert.equal(yieldingFloorBroken({ ...yielding, personality: 'toxic' }, 20), false);
     assert.equal(yieldingFloorBroken({ ...yielding, round: 3 }, 20), false);
+  });
+
+  it('holds a ladder-split task to the split teacher: its answer, its bound and its floor', () => {
+    // weight 1.3 reads "quite a lot" (a quarter of the way), 0.95 "somewhat" (three quarters); from 20 to 50
+    const at = (personality: Personality, weight: number) =>
+      turnTaskSchema.parse({
+        ...task(personality),
+        messages: ladderMessages(personality, 2, weight, 'ladder-split'),
+        game: { ...task().game, previous: { value: 20, proposal: 50 } },
+      });
+    assert.equal(teacherAnswer(at('normal', 1.3)).value, 27.5);
+    assert.equal(teacherAnswer(at('normal', 0.95)).value, 42.5);
+    assert.equal(teacherAnswer(at('toxic', 0.95)).value, 27.5, 'a firm party two rungs firmer: a quarter');
+    assert.equal(teacherAnswer(at('toxic', 1.3)).value, 20, 'a quarter, two rungs firmer: hold');
+    // on the plain ladder the same weight reads "moderately": half way, whatever the split says
+    assert.equal(teacherAnswer({ ...at('normal', 1.3), messages: ladderMessages('normal', 2, 1.3) }).value, 35);
+    // the floor: a yielding "somewhat" party must close three quarters; the bound: a firm one no more than a quarter
+    assert.equal(yieldingFloorBroken(at('normal', 0.95), 35), true);
+    assert.equal(yieldingFloorBroken(at('normal', 0.95), 42.5), false);
+    assert.equal(yieldingFloorBroken(at('normal', 1.3), 27.5), false);
+    assert.equal(yieldingFloorBroken(at('normal', 1.3), 22), true);
+    assert.equal(firmBoundBroken(at('toxic', 0.95), 27.5), false);
+    assert.equal(firmBoundBroken(at('toxic', 0.95), 35), true);
+    assert.equal(firmBoundBroken(at('toxic', 1.3), 21), true);
+    // satisfied means as near the optimum as the split teacher's own answer
+    assert.equal(scoreTurn(at('normal', 1.3), answer(27.5)).satisfied, true);
   });
 
   it("trains a BO's round-2 turns by default, the firm parties' left to their personality", () => {
