@@ -98,6 +98,16 @@ describe('negotiator scenarios (negotiator/scenarios.ts)', () => {
     assert.equal(new Set(scenarios.flatMap((s) => s.request.parties.map((p) => p.personality))).size, 5);
     for (const s of scenarios) requestOf(s); // throws on an invalid request
   });
+  it('draws a slice by party count: at most, at least, or refuses an empty range', () => {
+    const large = drawScenarios('heldout', 20, 507, 10, 4);
+    assert.equal(large.length, 20);
+    assert.ok(large.every((s) => s.request.parties.length >= 4));
+    const small = drawScenarios('heldout', 20, 507, 3);
+    assert.ok(small.every((s) => s.request.parties.length <= 3));
+    // the same indices, split by size: no scenario in both
+    assert.equal(small.filter((s) => large.some((l) => l.id === s.id)).length, 0);
+    assert.throws(() => drawScenarios('train', 1, 0, 3, 4), /none/);
+  });
   it('keeps held-out scenarios apart from training ones', () => {
     const key = (s: ReturnType<typeof drawScenario>): string => JSON.stringify(s.request);
     const train = new Set(drawScenarios('train', 300).map(key));
