@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder-split] [GATE_BASELINE=split] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`:
+# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder-split] [GATE_BASELINE=split] [GATE_LARGE=1] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`:
 # the dev selection a trained negotiator passes before any held-out game (issue 15; docs/NEGOTIATOR.md, "The
 # candidate gate"). One protocol for every candidate, fixed before it is run, so no check is chosen after a failure
 # is seen. GATE_BASELINE is the shipped student it must beat: `split`, the served default since session 31, or
@@ -15,6 +15,9 @@
 #      the student's, and the 95 % CI of the error difference to the optimum (candidate − student) wholly below 0.
 #      Session 28 widened it from the 17 off-mode games of train scenarios 700–739 (`--from 700 --n 40`): a
 #      candidate 0.9 Mbps better there was 0.8 Mbps worse on the held-out slices;
+#   3a. with GATE_LARGE=1 (a candidate trained on games of 4+ parties), first a dev slice of those (40 train
+#      scenarios of 4+ parties from index 4000), where its CI must lie wholly below 0; stage 3 then asks only that
+#      the CI's upper end is below +0.5 Mbps (no worse on the games the student already plays as its teacher);
 #   4. `bench:personalities` with GAMES games a pair (default 5, the bench's own default): the ordering must hold.
 # A stage runs only when the one before it passed; each writes its results/ file, and the verdict goes to
 # results/negotiator-NAME-gate.json. Run it with no model server on port 8000.
@@ -69,28 +72,54 @@ if [ "$(field "$pairdev" "d['fig3aPairs']['ordering']['holds']")" != true ]; the
 fi
 
 # 3. the dev slice against the student, paired by scenario (negotiator:compare's bootstrap CI)
-dev_slice() { # TAG PROMPT [ENV …]: the dev slice's games with the model ENV names, on its BO prompt
-  local tag=$1 style=$2
-  shift 2
-  env "$@" npm run -s negotiator:rollout -- --split train --from "$dev_from" --n "$dev_n" --max-parties 3 \
+dev_slice() { # TAG FROM N SIZE PROMPT [ENV …]: a dev slice's games with the model ENV names, on its BO prompt
+  local tag=$1 from=$2 n=$3 size=$4 style=$5
+  shift 5
+  env "$@" npm run -s negotiator:rollout -- --split train --from "$from" --n "$n" $size \
     --policy served --prompt "$style" --temperature 0 --tag "$tag" --fresh > /dev/null
 }
-# the student's games are played once per slice and kept (its tag names the slice); the candidate's every time,
-# since another checkpoint may come under the same NAME
-student_tag=$baseline-student-dev$dev_from-$dev_n
-[ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||
-  dev_slice "$student_tag" "$baseline_prompt" MAESTRO_CHAT_GGUF="data/models/negotiator-$baseline.gguf" \
-    MAESTRO_CHAT_ALIAS="negotiator-$baseline" MAESTRO_LLM_MODEL="negotiator-$baseline"
-dev_slice "$name-dev$dev_from-$dev_n" "$prompt" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias"
-paired=results/negotiator-$name-vs-student-dev$dev_from-$dev_n.json
-npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-dev$dev_from-$dev_n.jsonl" \
-  --baseline "data/negotiator/rollouts/$student_tag.jsonl" --mode off --subset all --out "$paired" > /dev/null
-offmode=$(field "$paired" "d['comparisons'][0]")
-better=$(field "$paired" "(lambda c: c['modelAgreed'] >= c['baselineAgreed'] and c['ci95'][1] < 0)(d['comparisons'][0])")
-if [ "$better" != true ]; then
-  verdict dev-slice no "$offmode"
+# one slice against the student: TAG_SUFFIX FROM N SIZE MARGIN; passes when off-mode consensus is at least the
+# student's and the 95 % CI's upper end of (candidate − student) error is below MARGIN Mbps. The student's games are
+# played once per slice and kept (its tag names the slice); the candidate's every time, since another checkpoint
+# may come under the same NAME. Sets `compared` to the comparison.
+against_student() {
+  local suffix=$1 from=$2 n=$3 size=$4 margin=$5
+  local student_tag=$baseline-student-$suffix
+  # (called as an `if` condition, where set -e does not reach: a failed command ends the gate here)
+  local broken='{ echo "gate: the $suffix slice could not be played or compared" >&2; exit 3; }'
+  [ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||
+    dev_slice "$student_tag" "$from" "$n" "$size" "$baseline_prompt" \
+      MAESTRO_CHAT_GGUF="data/models/negotiator-$baseline.gguf" MAESTRO_CHAT_ALIAS="negotiator-$baseline" \
+      MAESTRO_LLM_MODEL="negotiator-$baseline" || eval "$broken"
+  dev_slice "$name-$suffix" "$from" "$n" "$size" "$prompt" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" \
+    MAESTRO_LLM_MODEL="$alias" || eval "$broken"
+  local paired=results/negotiator-$name-vs-student-$suffix.json
+  npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-$suffix.jsonl" \
+    --baseline "data/negotiator/rollouts/$student_tag.jsonl" --mode off --subset all --out "$paired" > /dev/null ||
+    eval "$broken"
+  compared=$(field "$paired" "d['comparisons'][0]")
+  [ "$(field "$paired" "(lambda c: c['modelAgreed'] >= c['baselineAgreed'] and c['ci95'][1] < $margin)(d['comparisons'][0])")" = true ]
+}
+large=${GATE_LARGE:-0}
+if [ "$large" = 1 ]; then
+  # 3a. GATE_LARGE=1, a candidate trained on games of 4+ parties (session 31): nearer than the student on a dev
+  # slice of them (train from index 4000, clear of every training draw), and no worse by more than 0.5 Mbps
+  # (the CI's upper end) on the ≤ 3-party slice below, where the student already plays its teacher
+  if ! against_student "dev4000-40-4plus" 4000 40 "--min-parties 4" 0; then
+    verdict dev-slice-4plus no "$compared"
+    exit 1
+  fi
+  large_slice=$compared
+  margin=0.5
+else
+  margin=0
+fi
+if ! against_student "dev$dev_from-$dev_n" "$dev_from" "$dev_n" "--max-parties 3" "$margin"; then
+  verdict dev-slice no "$compared"
   exit 1
 fi
+offmode=$compared
+[ "$large" = 1 ] && offmode="{\"upTo3\": $offmode, \"fourPlus\": $large_slice}"
 
 # 4. the bench's Fig. 3a
 bench=results/personalities-$name.json
