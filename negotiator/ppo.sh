@@ -41,8 +41,15 @@ learning_rate=${5:-5e-5}
 firm=${6:-bound}
 yielding=${7:-free}
 name=$(basename "$out")
+# a candidate's GGUF is data/models/negotiator-NAME.gguf: a shipped negotiator's name would put it where
+# `ship install-negotiator` keeps the shipped one, and be served as that (session 31 found this so)
+case $name in trained | persona | weighted | split | base)
+  echo "${0##*/}: $name is a shipped negotiator's name; name the candidate otherwise" >&2
+  exit 2
+  ;;
+esac
 # the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
-# names its distilled start), else the shipped weighted negotiator; it plays the recorded games, served
+# names its distilled start), else the shipped negotiator PPO_START; it plays the recorded games, served
 start=${PPO_START:-split}
 case $start in
   split) prompt=ladder-split teacher=weighted3split ;;
@@ -62,8 +69,7 @@ if [ -f "$init/checkpoint.json" ]; then
     .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$init" --out "$gguf"
 else
   gguf=data/models/negotiator-$start.gguf
-  [ "$states" = teacher ] || [ -f "$gguf" ] ||
-    .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$start"
+  [ "$states" = teacher ] || .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$start"
 fi
 alias=$(basename "$gguf" .gguf)
 served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }

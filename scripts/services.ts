@@ -97,14 +97,37 @@ export function startModelServer(port: number): Service {
 }
 
 /**
+ * Builds the chosen shipped negotiator's GGUF from its committed adapters unless it is already built from them
+ * (`ship install-negotiator`: a no-op when data/models/negotiator-NAME.json records the shipped manifest's hash).
+ * Nothing when the base model is chosen, or when MAESTRO_CHAT_GGUF names another GGUF to serve. Without it a
+ * stale GGUF at the shipped one's path was served as the shipped negotiator: session 31's benchmarks served a
+ * session-29 candidate exported there under the same name. Returns whether the negotiator is usable.
+ */
+export async function installNegotiator(config: MaestroConfig): Promise<boolean> {
+  if (config.negotiator === 'base' || process.env.MAESTRO_CHAT_GGUF) return true;
+  const install = startService('negotiator-install', venvBin('python'), [
+    '-m',
+    'sixg_learner.export.ship',
+    'install-negotiator',
+    '--which',
+    config.negotiator,
+  ]);
+  const code = await install.exited;
+  if (code !== 0) console.error(`[maestro] the shipped negotiator could not be built (exit ${code})`);
+  return code === 0;
+}
+
+/**
  * For command-line tools that need the model endpoint (embeddings, chat): reuse a running one, or
- * start the local model server for the tool's lifetime when the endpoint is the local default.
+ * start the local model server for the tool's lifetime when the endpoint is the local default, with the
+ * chosen negotiator built as `npm start` builds it (`installNegotiator`).
  * Returns the service to stop afterwards, or null when nothing was started.
  */
 export async function ensureModelServer(config: MaestroConfig): Promise<Service | null> {
   const modelsUrl = `${config.model.baseURL.replace(/\/$/, '')}/models`;
   if (await httpOk(modelsUrl)().catch(() => false)) return null;
   if (!config.model.isLocalServer) throw new Error(`the model endpoint ${config.model.baseURL} does not answer`);
+  await installNegotiator(config);
   process.stderr.write(`[maestro] starting the local model server on port ${config.modelServerPort}\n`);
   const service = startModelServer(config.modelServerPort);
   await waitUntil('the model server', httpOk(modelsUrl), 120_000, service);

@@ -13,6 +13,7 @@ import {
   ensureSchedules,
   ensureSearchAttributes,
   httpOk,
+  installNegotiator,
   startModelServer,
   startService,
   temporalBinary,
@@ -71,17 +72,7 @@ async function main(): Promise<void> {
     // The chosen trained negotiator (MAESTRO_NEGOTIATOR, by default the split one: learner/models/negotiator-split)
     // the same way, into data/models/negotiator*.gguf (~1 min on first start), which the model server then serves
     // as its chat model; without it the base model answers (MAESTRO_NEGOTIATOR=base asks for the base anyway).
-    if (config.negotiator !== 'base') {
-      const negotiator = startService('negotiator-install', venvBin('python'), [
-        '-m',
-        'sixg_learner.export.ship',
-        'install-negotiator',
-        '--which',
-        config.negotiator,
-      ]);
-      const code = await negotiator.exited;
-      if (code !== 0) console.error(`[maestro] the shipped negotiator could not be built (exit ${code})`);
-    }
+    await installNegotiator(config);
     const model = supervisor.add('model-server', () => startModelServer(config.modelServerPort));
     await waitUntil('the model server', httpOk(`${config.model.baseURL}/models`), 120_000, model);
   }
