@@ -61,35 +61,9 @@ out=${1:-data/negotiator/runs/distill-$teacher}
 # the trainable base: the registry GGUF converted once (~40 s)
 [ -f data/models/smollm2-135m-hf/config.json ] || .venv/bin/python -m sixg_learner.export.convert
 sft() { .venv/bin/python -m sixg_learner.training.train sft --minibatch-size 8 --microbatch-size 8 --threads 2 --seed 1 "$@"; }
-# 3g. games of 4 to 10 parties (session 31). Every earlier stage drew games of at most 3 parties, and with more the
-# student left its teacher in round 2: on 20 train games of 4+ parties (index 3000 on) its yielding "quite a lot"
-# parties held instead of moving a quarter of the way (0 of 15 turns) and its firm "a little" ones held instead of
-# moving half way (0 of 8); bench:optimizers' 10-agent games landed 4.0 Mbps from the optimum against the weighted
-# student's 1.0. The teacher plays 150 train scenarios of 4+ parties from index 5000 (clear of every other draw);
-# their off-mode round-2 BO turns (240 of them) and 40 MAESTRO turns, with the ≤ 3-party turns of 3d and 3f
-# rehearsed (the firm "a little" moves, 100 BO and 40 MAESTRO turns, 60 firm openings, 50 pair-game turns).
-# Reads stage and epoch, sets them; it reuses 3d's and 3f's selections, so it runs after 3f.
-many() {
-  local teacher=$1
-  npm run -s negotiator:rollout -- --split train --from 5000 --n 150 --min-parties 4 --policy "$teacher" \
-    --tag "$teacher-train4plus" --fresh
-  local games=(--episodes "data/negotiator/rollouts/$teacher-train4plus.jsonl")
-  npm run -s negotiator:select -- "${games[@]}" --prompt-matches 'Round 2 of[\s\S]*From your ideal' \
-    --max-bo-turns 240 --max-maestro-turns 0 --out "data/negotiator/many-$teacher-round2.jsonl"
-  npm run -s negotiator:select -- "${games[@]}" --max-bo-turns 0 --max-maestro-turns 40 \
-    --out "data/negotiator/many-$teacher-maestro.jsonl"
-  cat "data/negotiator/many-$teacher-round2.jsonl" "data/negotiator/many-$teacher-maestro.jsonl" \
-    "data/negotiator/firm-$teacher-little.jsonl" "data/negotiator/firm-$teacher-rehearsal.jsonl" \
-    "data/negotiator/fix-$teacher-openings.jsonl" "data/negotiator/fix-$teacher-pairs.jsonl" \
-    > "data/negotiator/many-$teacher-all.jsonl"
-  rm -rf "$out-many"
-  sft --data "data/negotiator/many-$teacher-all.jsonl" --base "$stage" --out "$out-many" \
-    --epochs $((epoch + 1)) --learning-rate 2e-4 --eval-size 16
-  epoch=$((epoch + 1)) stage="$out-many/sft-epoch-$epoch"
-}
 
 npm run -s negotiator:rollout -- --split train --n 240 --max-parties 3 --policy "$teacher" --tag "$teacher-train3" --fresh
-rm -rf "$out" "$out-monitoring" "$out-focus" "$out-firm" "$out-pairs" "$out-fix" "$out-many" "$out-rs1"
+rm -rf "$out" "$out-monitoring" "$out-focus" "$out-firm" "$out-pairs" "$out-fix" "$out-rs1"
 if [ -z "$from" ]; then
   npm run -s negotiator:select -- --episodes "data/negotiator/rollouts/$teacher-train3.jsonl" --max-bo-turns 400 \
     --out "data/negotiator/distill-$teacher.jsonl"
@@ -227,7 +201,6 @@ if [ "$focus" -gt 0 ]; then
     sft --data "data/negotiator/fix-$teacher-all.jsonl" --base "$stage" --out "$out-fix" \
       --epochs $((epoch + 1)) --learning-rate 2e-4 --eval-size 16
     epoch=$((epoch + 1)) stage="$out-fix/sft-epoch-$epoch"
-    many "$teacher"
   fi
 fi
 student=$(basename "$out")
