@@ -35,13 +35,8 @@ case $baseline in
   weighted) baseline_prompt=ladder ;;
   *) echo "gate: GATE_BASELINE=$baseline: use split or weighted" >&2; exit 2 ;;
 esac
-# a candidate's GGUF is data/models/negotiator-NAME.gguf: a shipped negotiator's name would put it where
-# `ship install-negotiator` keeps the shipped one, and be served as that (session 31 found this so)
-case $name in trained | persona | weighted | split | base)
-  echo "${0##*/}: $name is a shipped negotiator's name; name the candidate otherwise" >&2
-  exit 2
-  ;;
-esac
+. negotiator/candidate-name.sh
+refuse_shipped_name "$name"
 [ -f "$checkpoint/checkpoint.json" ] || { echo "gate: $checkpoint is not a learner checkpoint" >&2; exit 2; }
 # built from the shipped adapters unless built from these already (a GGUF that merely exists may be stale)
 .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$baseline"

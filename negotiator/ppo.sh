@@ -41,13 +41,8 @@ learning_rate=${5:-5e-5}
 firm=${6:-bound}
 yielding=${7:-free}
 name=$(basename "$out")
-# a candidate's GGUF is data/models/negotiator-NAME.gguf: a shipped negotiator's name would put it where
-# `ship install-negotiator` keeps the shipped one, and be served as that (session 31 found this so)
-case $name in trained | persona | weighted | split | base)
-  echo "${0##*/}: $name is a shipped negotiator's name; name the candidate otherwise" >&2
-  exit 2
-  ;;
-esac
+. negotiator/candidate-name.sh
+refuse_shipped_name "$name"
 # the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
 # names its distilled start), else the shipped negotiator PPO_START; it plays the recorded games, served
 start=${PPO_START:-split}

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, loadTopology, localChatModel, temporalTopologySchema } from '../../core/config.ts';
+import {
+  ConfigError,
+  loadConfig,
+  loadTopology,
+  localChatModel,
+  negotiatorChoices,
+  projectRoot,
+  temporalTopologySchema,
+} from '../../core/config.ts';
 import * as negotiationKeys from '../../core/negotiation/search-attributes.ts';
 import * as trainingKeys from '../../core/training/search-attributes.ts';
 
@@ -70,6 +78,15 @@ describe('configuration', () => {
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).boPrompt, 'ladder-split');
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).model.temperature, 0, 'greedy');
     assert.throws(() => loadConfig({ MAESTRO_BO_PROMPT: 'verbose' }), ConfigError);
+  });
+  it("keeps the candidate scripts off every shipped negotiator's name (negotiator/candidate-name.sh)", () => {
+    // a candidate exported as data/models/negotiator-split.gguf was served as the shipped split (session 31)
+    const script = readFileSync(path.join(projectRoot, 'negotiator', 'candidate-name.sh'), 'utf8');
+    const refused = /case \$1 in ([a-z |]+)\)/
+      .exec(script)?.[1]
+      ?.split('|')
+      .map((n) => n.trim());
+    assert.deepEqual(new Set(refused), new Set(negotiatorChoices));
   });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
     const config = loadConfig({
