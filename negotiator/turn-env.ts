@@ -7,7 +7,7 @@
  * turn's answer can instead be scored exactly as the workflow would have judged it, in microseconds:
  *
  * 1. the answer goes through the LLM unit's own extraction and bounds check (`extractServiceIntent`,
- *    `boundsProblem`): anything the workflow would reject is invalid;
+ *    `boundsProblem`, `quotedProposalProblem`): anything the workflow would reject is invalid;
  * 2. the round's demands are the recorded ones with this BO's replaced (the others answered the same prompt
  *    state at the same time, so they do not depend on this answer), judged by the workflow's rule
  *    (`judgeRound`: consensus within the tolerance at the weighted mean);
@@ -41,7 +41,7 @@
  */
 import { z } from 'zod';
 import { extractServiceIntent } from '../activities/agent/extraction.ts';
-import { boundsProblem, round2 } from '../activities/agent/validation.ts';
+import { boundsProblem, quotedProposalProblem, round2 } from '../activities/agent/validation.ts';
 import { judgeRound } from '../core/negotiation/rules.ts';
 import { personalitySchema, type Personality } from '../core/negotiation/schemas.ts';
 import { clip } from '../core/optimizer/consensus.ts';
@@ -159,7 +159,11 @@ export function continueGame(task: TurnTask, value: number): { outcome: number |
 export function scoreTurn(task: TurnTask, text: string): TurnReward {
   const failed = { id: task.id, reward: invalidTurnReward, valid: false, satisfied: false };
   const extracted = extractServiceIntent(text);
-  if (!extracted.ok || boundsProblem(extracted.intent.value, task.game.bounds) !== null) {
+  if (
+    !extracted.ok ||
+    boundsProblem(extracted.intent.value, task.game.bounds) !== null ||
+    quotedProposalProblem(extracted.intent.reasoning, task.game.previous?.proposal ?? null, task.game.bounds) !== null
+  ) {
     return {
       ...failed,
       value: extracted.ok ? extracted.intent.value : null,

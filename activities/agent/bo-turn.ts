@@ -69,6 +69,7 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
           context,
         }),
         bounds,
+        feedbackProposal: feedback?.proposal ?? null,
         maxAttempts: settings.maxAttempts,
         maxTokens: settings.maxTokens,
         seed: seedFrom(input.negotiationId, input.round, party.id),

@@ -1,6 +1,6 @@
 /**
  * LLM unit: one decision from the central LLM, as a service intent. Each attempt's answer goes
- * through extraction and the bounds check; a rejected answer is shown back to the model with the
+ * through extraction, the bounds check and the check that it quotes MAESTRO's proposal right; a rejected answer is shown back to the model with the
  * problem, up to `maxAttempts`. The caller substitutes the optimizer when every attempt failed.
  */
 import { createHash } from 'node:crypto';
@@ -8,12 +8,14 @@ import type { ChatMessage, ChatModel, TurnLabel } from '../../core/llm/chat-mode
 import { serviceIntentJsonSchema, type ServiceIntent } from '../../core/negotiation/schemas.ts';
 import type { LlmCallSummary } from '../../core/negotiation/types.ts';
 import { extractServiceIntent } from './extraction.ts';
-import { boundsProblem, type Bounds } from './validation.ts';
+import { boundsProblem, quotedProposalProblem, type Bounds } from './validation.ts';
 import { breakerFor, isModelOutage } from './circuit-breaker.ts';
 
 export interface IntentRequest {
   messages: ChatMessage[];
   bounds: Bounds;
+  /** MAESTRO's proposal the turn answers (null in round 1 and for MAESTRO's own turn): a reasoning that misquotes it is rejected. */
+  feedbackProposal?: number | null;
   maxAttempts: number;
   maxTokens: number;
   /** Base seed: attempt a uses seed + a, so a retried activity asks the same questions. */
@@ -80,7 +82,9 @@ export async function askForIntent(model: ChatModel, request: IntentRequest): Pr
     let problem: string | null;
     if (extracted.ok) {
       rawValue = extracted.intent.value;
-      problem = boundsProblem(extracted.intent.value, request.bounds);
+      problem =
+        boundsProblem(extracted.intent.value, request.bounds) ??
+        quotedProposalProblem(extracted.intent.reasoning, request.feedbackProposal ?? null, request.bounds);
       if (problem === null) return { intent: extracted.intent, rawValue, problems, summary };
     } else {
       problem = extracted.problem;

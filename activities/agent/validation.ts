@@ -38,6 +38,33 @@ export function boundsProblem(value: number, bounds: Bounds): string | null {
   return null;
 }
 
+/**
+ * How far a number quoted as MAESTRO's proposal may sit from the proposal before it counts as a misquote: a hundredth
+ * of the range, so "MAESTRO's 54" for 54.37 passes and "MAESTRO's 5" for 54 does not.
+ */
+export const quoteToleranceFraction = 0.01;
+
+/** "MAESTRO's 54", "MAESTRO's proposal of 54", "the mediator's offer 54": the number an answer says MAESTRO proposed. */
+const quotedProposalPattern =
+  /\b(?:MAESTRO|the mediator)['’]?s\s+(?:(?:proposal|offer|value)\s+(?:of\s+)?)?(-?\d+(?:\.\d+)?)/gi;
+
+/**
+ * A BO answer that misquotes MAESTRO's proposal ("I accept MAESTRO's 5." when MAESTRO proposed 54): the reasoning
+ * and the proposal it answers disagree, so the value cannot be read as the acceptance it claims. The small models copy
+ * a number wrongly about once in a thousand quotes (docs/RESULTS.md, session 31's bench:negotiation), and one such game
+ * decides a benchmark's mean error; the LLM unit shows the problem back to the model like a bounds failure.
+ */
+export function quotedProposalProblem(reasoning: string, proposal: number | null, bounds: Bounds): string | null {
+  if (proposal === null) return null;
+  const tolerance = Math.max(quoteToleranceFraction * (bounds.max - bounds.min), 0.01);
+  for (const match of reasoning.matchAll(quotedProposalPattern)) {
+    const quoted = Number(match[1]);
+    if (Math.abs(quoted - proposal) > tolerance)
+      return `the reasoning quotes MAESTRO's proposal as ${quoted}, but MAESTRO proposed ${round2(proposal)}`;
+  }
+  return null;
+}
+
 /** Applies the optimizer policy to a value that already passed the bounds check. */
 export function applyOptimizerPolicy(check: ValueCheck): ValidatedValue {
   const { agent, value, optimizerProposal, optimizerMode, tolerance, bounds } = check;

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { extractServiceIntent } from '../../activities/agent/extraction.ts';
 import { askForIntent } from '../../activities/agent/llm-unit.ts';
 import { buildBoMessages, buildMediatorMessages } from '../../activities/agent/prompts.ts';
-import { applyOptimizerPolicy, boundsProblem, substituteByOptimizer } from '../../activities/agent/validation.ts';
+import {
+  applyOptimizerPolicy,
+  boundsProblem,
+  quotedProposalProblem,
+  substituteByOptimizer,
+} from '../../activities/agent/validation.ts';
 import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
 import { CircuitBreaker, isModelOutage } from '../../activities/agent/circuit-breaker.ts';
 import { partySchema } from '../../core/negotiation/schemas.ts';
@@ -91,6 +96,19 @@ describe('validation unit', () => {
     });
     assert.deepEqual(off.warnings, []);
   });
+  it("flags a reasoning that misquotes MAESTRO's proposal (the copying error), within a hundredth of the range", () => {
+    assert.match(
+      quotedProposalProblem("I accept MAESTRO's 5.", 54, bounds)!,
+      /quotes MAESTRO's proposal as 5, but MAESTRO proposed 54/,
+    );
+    assert.match(quotedProposalProblem("I accept MAESTRO's proposal of 60 Mbps.", 54, bounds)!, /as 60/);
+    assert.match(quotedProposalProblem("I accept the mediator's 12.5.", 54, bounds)!, /as 12.5/);
+    assert.equal(quotedProposalProblem("I accept MAESTRO's 54.", 54, bounds), null);
+    assert.equal(quotedProposalProblem("I accept MAESTRO's 54.", 54.37, bounds), null, 'rounded quotes pass');
+    assert.equal(quotedProposalProblem("MAESTRO's 54 is too low; I hold 70.", 54, bounds), null);
+    assert.equal(quotedProposalProblem('I hold 70.', 54, bounds), null, 'no quote, nothing to check');
+    assert.equal(quotedProposalProblem("I accept MAESTRO's 5.", null, bounds), null, 'round 1 has no proposal');
+  });
   it('substitutes the optimizer with a warning', () => {
     const s = substituteByOptimizer('a', 61, 'no valid answer');
     assert.equal(s.value, 61);
@@ -131,6 +149,24 @@ describe('LLM unit', () => {
     const retryPrompt = model.requests[1]!.messages.at(-1)!.content;
     assert.match(retryPrompt, /outside the allowed range/);
     assert.equal(model.requests[1]!.seed, 2, 'each attempt uses its own seed');
+  });
+  it("retries an answer that misquotes MAESTRO's proposal, naming the proposal", async () => {
+    const model = scriptedModel([
+      '{"reasoning": "I accept MAESTRO\'s 5.", "value": 5}',
+      '{"reasoning": "I accept MAESTRO\'s 54.", "value": 54}',
+    ]);
+    const answer = await askForIntent(model, {
+      messages: [{ role: 'user', content: 'q' }],
+      bounds: topic,
+      feedbackProposal: 54,
+      maxAttempts: 2,
+      maxTokens: 50,
+      seed: 1,
+    });
+    assert.deepEqual(answer.intent, { value: 54, reasoning: "I accept MAESTRO's 54." });
+    assert.match(model.requests[1]!.messages.at(-1)!.content, /MAESTRO proposed 54/);
+    const unchecked = await askTwice(scriptedModel(['{"reasoning": "I accept MAESTRO\'s 5.", "value": 5}']));
+    assert.equal(unchecked.intent?.value, 5, 'without a proposal (round 1) the quote is not checked');
   });
   it('gives up after maxAttempts with every problem recorded', async () => {
     const model = scriptedModel(['nope', '{"value": -3, "reasoning": "x"}']);

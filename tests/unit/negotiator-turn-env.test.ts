@@ -117,6 +117,13 @@ describe('negotiator PPO environment (turn-env.ts)', () => {
       assert.equal(scored.valid, false, text);
       assert.equal(scored.reward, invalidTurnReward);
     }
+    // the copying error: the workflow's LLM unit rejects a misquote of MAESTRO's proposal, so the environment does
+    const quoting = turnTaskSchema.parse({
+      ...task(),
+      game: { ...task().game, previous: { value: 20, proposal: 50 } },
+    });
+    assert.equal(scoreTurn(quoting, answer(5, "I accept MAESTRO's 5.")).valid, false);
+    assert.equal(scoreTurn(quoting, answer(50, "I accept MAESTRO's 50.")).valid, true);
   });
 
   it("is satisfied when the ending is as near the optimum as the three-round teacher's answer", () => {
