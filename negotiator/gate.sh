@@ -36,6 +36,7 @@ case $baseline in
   *) echo "gate: GATE_BASELINE=$baseline: use split or weighted" >&2; exit 2 ;;
 esac
 . negotiator/candidate-name.sh
+. negotiator/games-stamp.sh
 refuse_shipped_name "$name"
 [ -f "$checkpoint/checkpoint.json" ] || { echo "gate: $checkpoint is not a learner checkpoint" >&2; exit 2; }
 # built from the shipped adapters unless built from these already (a GGUF that merely exists may be stale)
@@ -82,11 +83,12 @@ dev_slice() { # TAG FROM N SIZE PROMPT [ENV …]: a dev slice's games with the m
 }
 # one slice against the student: TAG_SUFFIX FROM N SIZE MARGIN; passes when off-mode consensus is at least the
 # student's and the 95 % CI's upper end of (candidate − student) error is below MARGIN Mbps. The student's games are
-# played once per slice and kept (its tag names the slice); the candidate's every time, since another checkpoint
-# may come under the same NAME. Sets `compared` to the comparison.
+# played once for each slice and version of the code and kept (the tag names both); the candidate's every time,
+# since another checkpoint may come under the same NAME. Sets `compared` to the comparison.
 against_student() {
   local suffix=$1 from=$2 n=$3 size=$4 margin=$5
-  local student_tag=$baseline-student-$suffix
+  # the stamp replays them when the workflow's code or the shipped baseline changes (games-stamp.sh)
+  local student_tag=$baseline-student-$suffix-$(games_stamp "learner/models/negotiator-$baseline/manifest.json")
   # (called as an `if` condition, where set -e does not reach: a failed command ends the gate here)
   local broken='{ echo "gate: the $suffix slice could not be played or compared" >&2; exit 3; }'
   [ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||

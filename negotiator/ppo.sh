@@ -42,6 +42,7 @@ firm=${6:-bound}
 yielding=${7:-free}
 name=$(basename "$out")
 . negotiator/candidate-name.sh
+. negotiator/games-stamp.sh
 refuse_shipped_name "$name"
 # the negotiator PPO starts from: PPO_INIT, a learner checkpoint (the reproduce line of a shipped PPO negotiator
 # names its distilled start), else the shipped negotiator PPO_START; it plays the recorded games, served
@@ -67,9 +68,17 @@ else
   [ "$states" = teacher ] || .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$start"
 fi
 alias=$(basename "$gguf" .gguf)
+# the recorded games' tags carry a stamp of the code that played them and of the served model (games-stamp.sh)
+if [ "$states" = teacher ]; then
+  stamp=$(games_stamp)
+elif [ -f "$init/checkpoint.json" ]; then
+  stamp=$(games_stamp "$init/checkpoint.json")
+else
+  stamp=$(games_stamp "learner/models/negotiator-$start/manifest.json")
+fi
 served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }
 rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
-  local tag=$1 from=$2 n=$3
+  local tag=$1-$stamp from=$2 n=$3
   shift 3
   [ -f "data/negotiator/rollouts/$tag.jsonl" ] && [ "$(wc -l < "data/negotiator/rollouts/$tag.jsonl")" -ge "$n" ] && return
   if [ "$states" = teacher ]; then
@@ -83,15 +92,15 @@ rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
 rollout "$games-train-a" 450 120
 rollout "$games-train-b" 760 120
 rollout "$games-traindev" 700 40
-train_episodes=(--episodes "data/negotiator/rollouts/$games-train-a.jsonl"
-  --episodes "data/negotiator/rollouts/$games-train-b.jsonl")
-dev_episodes=(--episodes "data/negotiator/rollouts/$games-traindev.jsonl")
+train_episodes=(--episodes "data/negotiator/rollouts/$games-train-a-$stamp.jsonl"
+  --episodes "data/negotiator/rollouts/$games-train-b-$stamp.jsonl")
+dev_episodes=(--episodes "data/negotiator/rollouts/$games-traindev-$stamp.jsonl")
 pairs=${PPO_PAIRS:-0}
 if [ "$pairs" -gt 0 ]; then
   rollout "$games-pairs-train-$pairs" 1000 "$pairs" --draw pairs --arbitration monitoring
   rollout "$games-pairdev" 0 30 --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --arbitration monitoring
-  train_episodes+=(--episodes "data/negotiator/rollouts/$games-pairs-train-$pairs.jsonl")
-  dev_episodes+=(--episodes "data/negotiator/rollouts/$games-pairdev.jsonl")
+  train_episodes+=(--episodes "data/negotiator/rollouts/$games-pairs-train-$pairs-$stamp.jsonl")
+  dev_episodes+=(--episodes "data/negotiator/rollouts/$games-pairdev-$stamp.jsonl")
 fi
 npm run -s negotiator:turns -- "${train_episodes[@]}" --rounds "$rounds" --firm "$firm" --yielding "$yielding" \
   --out "$out-turns-train.jsonl"

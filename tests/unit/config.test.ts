@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -87,6 +88,27 @@ describe('configuration', () => {
       ?.split('|')
       .map((n) => n.trim());
     assert.deepEqual(new Set(refused), new Set(negotiatorChoices));
+  });
+  it('stamps recorded games with the code that played them (negotiator/games-stamp.sh)', () => {
+    // session 32's PPO dev set read Fig. 3a games that session 29's teacher had played under the same tag
+    const repo = mkdtempSync(path.join(tmpdir(), 'stamp-'));
+    const script = path.join(projectRoot, 'negotiator', 'games-stamp.sh');
+    const stamp = (...files: string[]): string =>
+      execFileSync('bash', ['-c', `. '${script}' && games_stamp "$@"`, 'stamp', ...files], { cwd: repo })
+        .toString()
+        .trim();
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    mkdirSync(path.join(repo, 'activities'));
+    writeFileSync(path.join(repo, 'activities', 'unit.ts'), 'export const a = 1;\n');
+    writeFileSync(path.join(repo, 'notes.md'), 'one\n');
+    const first = stamp();
+    assert.match(first, /^[0-9a-f]{10}$/);
+    writeFileSync(path.join(repo, 'notes.md'), 'two\n');
+    assert.equal(stamp(), first, 'a file that plays no part leaves it');
+    writeFileSync(path.join(repo, 'activities', 'unit.ts'), 'export const a = 2;\n');
+    const changed = stamp();
+    assert.notEqual(changed, first, 'uncommitted changes to the workflow code count');
+    assert.notEqual(stamp('notes.md'), changed, 'so does a served model named beside it');
   });
   it('points the same code at any OpenAI-compatible endpoint with the standard json_schema format', () => {
     const config = loadConfig({
