@@ -91,6 +91,8 @@ interface RunRecord {
   wallMs: number;
   llmBusyMs: number;
   llmCalls: number;
+  /** The LLM unit's attempts: above llmCalls when an answer was shown its problem and asked again. */
+  llmAttempts: number;
   consensus: number | null;
   optimum: number;
   absErrorMbps: number;
@@ -139,6 +141,7 @@ try {
           wallMs,
           llmBusyMs,
           llmCalls: state.rounds.reduce((s, x) => s + x.llm.calls, 0),
+          llmAttempts: state.rounds.reduce((s, x) => s + x.llm.attempts, 0),
           consensus: agreed,
           optimum: state.optimum.value,
           absErrorMbps: Math.abs(outcome - state.optimum.value),
@@ -146,7 +149,8 @@ try {
         runs.push(record);
         console.log(
           `[${mode} ${i + 1}/${n}] ${state.status} in ${record.rounds} round(s), ${r(wallMs / 1000)} s (model busy ${r(llmBusyMs / 1000)} s), ` +
-            `outcome ${r(outcome)} vs optimum ${r(state.optimum.value)} Mbps`,
+            `outcome ${r(outcome)} vs optimum ${r(state.optimum.value)} Mbps` +
+            (record.llmAttempts > record.llmCalls ? `, ${record.llmAttempts - record.llmCalls} retried answer(s)` : ''),
         );
       }
     }
@@ -169,6 +173,7 @@ const summary = modes.map((mode) => {
     wallSeconds: { median: r(quantile(wall, 0.5)), p95: r(quantile(wall, 0.95)), mean: r(mean(wall)) },
     rounds: { mean: r(mean(rs.map((x) => x.rounds))), max: Math.max(...rs.map((x) => x.rounds)) },
     llmCallsMean: r(mean(rs.map((x) => x.llmCalls))),
+    llmAttemptsMean: r(mean(rs.map((x) => x.llmAttempts))),
     modelBusyShare: r(totalBusy / totalWall, 3),
     orchestrationShare: r(1 - totalBusy / totalWall, 3),
     orchestrationMsPerNegotiation: r((totalWall - totalBusy) / rs.length, 0),

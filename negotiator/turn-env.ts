@@ -41,7 +41,7 @@
  */
 import { z } from 'zod';
 import { extractServiceIntent } from '../activities/agent/extraction.ts';
-import { boundsProblem, quotedProposalProblem, round2 } from '../activities/agent/validation.ts';
+import { boundsProblem, quotedProposalProblem, round2, type ProposalQuote } from '../activities/agent/validation.ts';
 import { judgeRound } from '../core/negotiation/rules.ts';
 import { personalitySchema, type Personality } from '../core/negotiation/schemas.ts';
 import { clip } from '../core/optimizer/consensus.ts';
@@ -155,6 +155,10 @@ export function continueGame(task: TurnTask, value: number): { outcome: number |
   return { outcome: next.decision === 'consensus' ? next.consensusValue : null, rounds: round + 1 };
 }
 
+/** MAESTRO's proposal a task's answer may quote: the round before's (tasks are off-mode turns, no optimizer shown). */
+const proposalQuoteOf = (task: TurnTask): ProposalQuote | null =>
+  task.game.previous ? { proposal: task.game.previous.proposal, alsoQuotable: [] } : null;
+
 /** R of one answer text (header). */
 export function scoreTurn(task: TurnTask, text: string): TurnReward {
   const failed = { id: task.id, reward: invalidTurnReward, valid: false, satisfied: false };
@@ -162,7 +166,7 @@ export function scoreTurn(task: TurnTask, text: string): TurnReward {
   if (
     !extracted.ok ||
     boundsProblem(extracted.intent.value, task.game.bounds) !== null ||
-    quotedProposalProblem(extracted.intent.reasoning, task.game.previous?.proposal ?? null, task.game.bounds) !== null
+    quotedProposalProblem(extracted.intent.reasoning, proposalQuoteOf(task), task.game.bounds) !== null
   ) {
     return {
       ...failed,

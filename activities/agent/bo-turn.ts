@@ -69,7 +69,10 @@ export function createBoTurn(deps: AgentDependencies): (input: BoTurnInput) => P
           context,
         }),
         bounds,
-        feedbackProposal: feedback?.proposal ?? null,
+        proposalQuote: feedback && {
+          proposal: feedback.proposal,
+          alsoQuotable: optimizerMode === 'off' ? [] : [optimizerProposal],
+        },
         maxAttempts: settings.maxAttempts,
         maxTokens: settings.maxTokens,
         seed: seedFrom(input.negotiationId, input.round, party.id),

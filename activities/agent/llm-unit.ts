@@ -8,14 +8,14 @@ import type { ChatMessage, ChatModel, TurnLabel } from '../../core/llm/chat-mode
 import { serviceIntentJsonSchema, type ServiceIntent } from '../../core/negotiation/schemas.ts';
 import type { LlmCallSummary } from '../../core/negotiation/types.ts';
 import { extractServiceIntent } from './extraction.ts';
-import { boundsProblem, quotedProposalProblem, type Bounds } from './validation.ts';
+import { boundsProblem, quotedProposalProblem, type Bounds, type ProposalQuote } from './validation.ts';
 import { breakerFor, isModelOutage } from './circuit-breaker.ts';
 
 export interface IntentRequest {
   messages: ChatMessage[];
   bounds: Bounds;
-  /** MAESTRO's proposal the turn answers (null in round 1 and for MAESTRO's own turn): a reasoning that misquotes it is rejected. */
-  feedbackProposal?: number | null;
+  /** MAESTRO's proposal the turn answers (absent in round 1 and for MAESTRO's own turn): a misquote is rejected. */
+  proposalQuote?: ProposalQuote | null;
   maxAttempts: number;
   maxTokens: number;
   /** Base seed: attempt a uses seed + a, so a retried activity asks the same questions. */
@@ -84,7 +84,7 @@ export async function askForIntent(model: ChatModel, request: IntentRequest): Pr
       rawValue = extracted.intent.value;
       problem =
         boundsProblem(extracted.intent.value, request.bounds) ??
-        quotedProposalProblem(extracted.intent.reasoning, request.feedbackProposal ?? null, request.bounds);
+        quotedProposalProblem(extracted.intent.reasoning, request.proposalQuote ?? null, request.bounds);
       if (problem === null) return { intent: extracted.intent, rawValue, problems, summary };
     } else {
       problem = extracted.problem;

@@ -48,19 +48,29 @@ export const quoteToleranceFraction = 0.01;
 const quotedProposalPattern =
   /\b(?:MAESTRO|the mediator)['’]?s\s+(?:(?:proposal|offer|value)\s+(?:of\s+)?)?(-?\d+(?:\.\d+)?)/gi;
 
+/** MAESTRO's proposal a BO turn answers, and the other values its prompt shows that the answer may call MAESTRO's. */
+export interface ProposalQuote {
+  proposal: number;
+  /** The BO's optimizer suggestion in soft mode, or the directive in hard mode, which the mediator's proposal
+   *  usually is and an answer taking it often calls "MAESTRO's" (seen in held-out soft games: "I accept
+   *  MAESTRO's 37.77." with MAESTRO at 40 and the optimizer at 37.77). */
+  alsoQuotable: number[];
+}
+
 /**
  * A BO answer that misquotes MAESTRO's proposal ("I accept MAESTRO's 5." when MAESTRO proposed 54): the reasoning
  * and the proposal it answers disagree, so the value cannot be read as the acceptance it claims. The small models copy
  * a number wrongly about once in a thousand quotes (docs/RESULTS.md, session 31's bench:negotiation), and one such game
  * decides a benchmark's mean error; the LLM unit shows the problem back to the model like a bounds failure.
  */
-export function quotedProposalProblem(reasoning: string, proposal: number | null, bounds: Bounds): string | null {
-  if (proposal === null) return null;
+export function quotedProposalProblem(reasoning: string, quote: ProposalQuote | null, bounds: Bounds): string | null {
+  if (quote === null) return null;
   const tolerance = Math.max(quoteToleranceFraction * (bounds.max - bounds.min), 0.01);
+  const quotable = [quote.proposal, ...quote.alsoQuotable];
   for (const match of reasoning.matchAll(quotedProposalPattern)) {
     const quoted = Number(match[1]);
-    if (Math.abs(quoted - proposal) > tolerance)
-      return `the reasoning quotes MAESTRO's proposal as ${quoted}, but MAESTRO proposed ${round2(proposal)}`;
+    if (quotable.every((value) => Math.abs(quoted - value) > tolerance))
+      return `the reasoning quotes MAESTRO's proposal as ${quoted}, but MAESTRO proposed ${round2(quote.proposal)}`;
   }
   return null;
 }

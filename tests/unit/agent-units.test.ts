@@ -97,17 +97,26 @@ describe('validation unit', () => {
     assert.deepEqual(off.warnings, []);
   });
   it("flags a reasoning that misquotes MAESTRO's proposal (the copying error), within a hundredth of the range", () => {
+    const at54 = { proposal: 54, alsoQuotable: [] };
     assert.match(
-      quotedProposalProblem("I accept MAESTRO's 5.", 54, bounds)!,
+      quotedProposalProblem("I accept MAESTRO's 5.", at54, bounds)!,
       /quotes MAESTRO's proposal as 5, but MAESTRO proposed 54/,
     );
-    assert.match(quotedProposalProblem("I accept MAESTRO's proposal of 60 Mbps.", 54, bounds)!, /as 60/);
-    assert.match(quotedProposalProblem("I accept the mediator's 12.5.", 54, bounds)!, /as 12.5/);
-    assert.equal(quotedProposalProblem("I accept MAESTRO's 54.", 54, bounds), null);
-    assert.equal(quotedProposalProblem("I accept MAESTRO's 54.", 54.37, bounds), null, 'rounded quotes pass');
-    assert.equal(quotedProposalProblem("MAESTRO's 54 is too low; I hold 70.", 54, bounds), null);
-    assert.equal(quotedProposalProblem('I hold 70.', 54, bounds), null, 'no quote, nothing to check');
+    assert.match(quotedProposalProblem("I accept MAESTRO's proposal of 60 Mbps.", at54, bounds)!, /as 60/);
+    assert.match(quotedProposalProblem("I accept the mediator's 12.5.", at54, bounds)!, /as 12.5/);
+    assert.equal(quotedProposalProblem("I accept MAESTRO's 54.", at54, bounds), null);
+    assert.equal(
+      quotedProposalProblem("I accept MAESTRO's 54.", { proposal: 54.37, alsoQuotable: [] }, bounds),
+      null,
+      'rounded quotes pass',
+    );
+    assert.equal(quotedProposalProblem("MAESTRO's 54 is too low; I hold 70.", at54, bounds), null);
+    assert.equal(quotedProposalProblem('I hold 70.', at54, bounds), null, 'no quote, nothing to check');
     assert.equal(quotedProposalProblem("I accept MAESTRO's 5.", null, bounds), null, 'round 1 has no proposal');
+    // soft mode: taking the optimizer's suggestion and calling it MAESTRO's is not the copying error
+    const soft = { proposal: 40, alsoQuotable: [37.77] };
+    assert.equal(quotedProposalProblem("I accept MAESTRO's 37.77.", soft, bounds), null);
+    assert.match(quotedProposalProblem("I accept MAESTRO's 3.", soft, bounds)!, /MAESTRO proposed 40/);
   });
   it('substitutes the optimizer with a warning', () => {
     const s = substituteByOptimizer('a', 61, 'no valid answer');
@@ -158,7 +167,7 @@ describe('LLM unit', () => {
     const answer = await askForIntent(model, {
       messages: [{ role: 'user', content: 'q' }],
       bounds: topic,
-      feedbackProposal: 54,
+      proposalQuote: { proposal: 54, alsoQuotable: [] },
       maxAttempts: 2,
       maxTokens: 50,
       seed: 1,
