@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:concession -- [--split train] [--n 400] [--kappa 0.2,0.3,0.4] [--accept 3,4,5]
- *    [--split-at 1,1.1,1.2,1.25,1.3] [--out results/negotiator-concession-train.json]`
+ *    [--split-at 1,1.1,1.2,1.25,1.3] [--map-search] [--out results/negotiator-concession-train.json]`
  *
  * Can a teacher beat the rule's distance to eq. (1)'s optimum without MAESTRO knowing the weights? A
  * closed-form simulation of teacher rules (no LLM, no workflow) on the off-mode scenarios of a split,
@@ -23,7 +23,9 @@
  * - `ladder@4`: the teacher built on this (policies.ts `weightedValue`), fᵢ in three bands of the weight;
  * - `take-half-hold@3`: its three-round successor (policies.ts `weighted3Value`): fᵢ = 0, ½ or 1 by band;
  * - `take-splitW-hold@3`: that with the "moderately" band split at weight W (policies.ts `weighted3SplitValue`):
- *   fᵢ = ¼ below W, ¾ from W on, a firm party ½ firmer (session 29).
+ *   fᵢ = ¼ below W, ¾ from W on, a firm party ½ firmer (session 29);
+ * - with `--map-search`, `map …`: any rung per bin of the weight, fitted (`searchWeightMap`), a firm party 0, 1 or 2
+ *   rungs firmer (session 32).
  *
  * Fig. 3a's pairs (bench/personalities.ts: cost 20, QoS 80, equal weights) are simulated beside, since
  * a teacher that reaches the optimum must still let a firm party drag a yielding one.
@@ -112,6 +114,45 @@ export const splitTeacher = (at = moderatelySplitWeight): Teacher => ({
   acceptRound: weighted3AcceptRound,
   firmness: (p) => 1 - splitMoveShare[splitMove(p.weight, firm.has(p.personality), at)],
 });
+/** The shares of the way to MAESTRO's proposal a weight map's rungs move: take, ¾, ½, ¼, hold. */
+const mapShares = [1, 0.75, 0.5, 0.25, 0] as const;
+/** Bin edges of the weight (the scenarios draw 0.5–2) for a weight map finer than the prompt's words. */
+export const weightMapEdges = [0.6, 0.7, 0.8, 0.875, 0.95, 1, 1.05, 1.1, 1.2, 1.3, 1.4, 1.5, 1.7, 1.9] as const;
+/**
+ * A three-round teacher whose round-2 move is any rung per weight bin (`map[bin]` indexes take … hold), a firm party
+ * `firmShift` rungs firmer (the split teacher's firm party: 2, half a distance). What a student reading the weight's
+ * number instead of its word could be taught (session 32).
+ */
+export function weightMapTeacher(map: readonly number[], firmShift: number, edges = weightMapEdges): Teacher {
+  const binOf = (weight: number): number => edges.filter((edge) => weight >= edge).length;
+  return {
+    name: `map ${map.join('')} firm+${firmShift}@${weighted3AcceptRound}`,
+    acceptRound: weighted3AcceptRound,
+    firmness: (p) => {
+      const rung = Math.min(mapShares.length - 1, map[binOf(p.weight)]! + (firm.has(p.personality) ? firmShift : 0));
+      return 1 - mapShares[rung]!;
+    },
+  };
+}
+/**
+ * The best weight map for a firm shift on some scenarios, by coordinate descent from the split teacher's bands
+ * (each bin in turn set to the rung of least mean error, `passes` times over).
+ */
+export function searchWeightMap(scenarios: readonly Scenario[], firmShift: number, passes = 3): number[] {
+  const error = (map: readonly number[]): number =>
+    evaluateTeacher(scenarios, weightMapTeacher(map, firmShift)).errorMbps.all;
+  // the split teacher's bands: take below 0.875, ¾ to 1.1, ¼ to 1.5, hold above
+  let map: number[] = [0, ...weightMapEdges].map((edge) => (edge < 0.875 ? 0 : edge < 1.1 ? 1 : edge < 1.5 ? 3 : 4));
+  let best = error(map);
+  for (let pass = 0; pass < passes; pass++)
+    for (let bin = 0; bin < map.length; bin++)
+      for (let rung = 0; rung < mapShares.length; rung++) {
+        const tried = map.with(bin, rung);
+        const e = error(tried);
+        if (e < best) [best, map] = [e, tried];
+      }
+  return map;
+}
 export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teacher => ({
   name: `weight-persona ${kappa}@${acceptRound}`,
   acceptRound,
@@ -192,6 +233,7 @@ function main(): void {
       kappa: { type: 'string', default: '0.2,0.3,0.4' },
       accept: { type: 'string', default: '3,4,5' },
       'split-at': { type: 'string', default: '1,1.1,1.2,1.25,1.3' },
+      'map-search': { type: 'boolean', default: false },
       out: { type: 'string' },
     },
   });
@@ -205,6 +247,7 @@ function main(): void {
     for (const accept of numbers(values.accept))
       teachers.push(weightTeacher(kappa, accept), weightPersonaTeacher(kappa, accept));
   const rows = teachers.map((t) => evaluateTeacher(scenarios, t));
+  const weightMaps = values['map-search'] ? mapSearch(split, Number(values.n), scenarios) : undefined;
   const twoParty = scenarios.filter((s) => s.request.parties.length === 2).length;
   console.log(
     `${scenarios.length} off-mode ${split} scenarios (${twoParty} two-party); error to eq. (1)'s optimum, Mbps`,
@@ -218,9 +261,43 @@ function main(): void {
   if (values.out) {
     mkdirSync(path.dirname(values.out), { recursive: true });
     const setup = { split, n: Number(values.n), offModeScenarios: scenarios.length, personalities };
-    writeFileSync(values.out, `${JSON.stringify({ setup, rows }, null, 2)}\n`);
+    writeFileSync(values.out, `${JSON.stringify({ setup, rows, ...(weightMaps ? { weightMaps } : {}) }, null, 2)}\n`);
     console.log(`wrote ${values.out}`);
   }
+}
+
+/**
+ * `--map-search`: the best weight map for each firm shift (0, 1, 2 rungs), fitted on the scenarios and checked on the
+ * split's next n, beside the split teacher. How much a finer use of the weight could still buy, and what Fig. 3a's
+ * drag costs.
+ */
+function mapSearch(split: ScenarioSplit, n: number, scenarios: readonly Scenario[]): WeightMapRow[] {
+  const check = drawScenarios(split, 2 * n)
+    .slice(n)
+    .filter((s) => s.request.optimizerMode === 'off');
+  console.log(`weight maps fitted on these ${scenarios.length}, checked on the next ${check.length}; Mbps`);
+  const teachers = [
+    splitTeacher(),
+    ...[0, 1, 2].map((shift) => weightMapTeacher(searchWeightMap(scenarios, shift), shift)),
+  ];
+  return teachers.map((teacher) => {
+    const fitted = evaluateTeacher(scenarios, teacher);
+    const row = {
+      teacher: teacher.name,
+      fitMbps: fitted.errorMbps.all,
+      checkMbps: evaluateTeacher(check, teacher).errorMbps.all,
+      fig3a: fitted.fig3a,
+    };
+    const drag = fig3aPairs.map((p) => `${p} ${row.fig3a[p]}`).join(', ');
+    console.log(`${row.teacher.padEnd(34)} fit ${row.fitMbps.toFixed(2)}  check ${row.checkMbps.toFixed(2)} | ${drag}`);
+    return row;
+  });
+}
+interface WeightMapRow {
+  teacher: string;
+  fitMbps: number;
+  checkMbps: number;
+  fig3a: Record<string, number>;
 }
 
 if (import.meta.main) main();

@@ -4,9 +4,11 @@ import {
   evaluateTeacher,
   personaTeacher,
   ruleTeacher,
+  searchWeightMap,
   simulate,
   splitTeacher,
   takeHalfHoldTeacher,
+  weightMapTeacher,
   weightPersonaTeacher,
   weightTeacher,
   type SimParty,
@@ -78,4 +80,21 @@ test("the split teacher moves the 'moderately' band by the weight and keeps the 
   assert.equal(split.rounds, 3);
   assert.ok(split.errorMbps.all < halves.errorMbps.all - 0.4, `${split.errorMbps.all} vs ${halves.errorMbps.all}`);
   assert.deepEqual(split.fig3a, halves.fig3a);
+});
+
+test("a weight map with the split teacher's bands is the split teacher, and the search only improves on it", () => {
+  const scenarios = drawScenarios('train', 200).filter((s) => s.request.optimizerMode === 'off');
+  const splitBands = [0, 0, 0, 0, 1, 1, 1, 1, 3, 3, 3, 3, 4, 4, 4];
+  const split = evaluateTeacher(scenarios, splitTeacher());
+  assert.deepEqual(evaluateTeacher(scenarios, weightMapTeacher(splitBands, 2)).errorMbps, split.errorMbps);
+  for (const firmShift of [0, 2]) {
+    const searched = evaluateTeacher(scenarios, weightMapTeacher(searchWeightMap(scenarios, firmShift, 1), firmShift));
+    const start = evaluateTeacher(scenarios, weightMapTeacher(splitBands, firmShift));
+    assert.ok(searched.errorMbps.all <= start.errorMbps.all, `firm +${firmShift}`);
+  }
+  // without the firm parties' drag Fig. 3a's pairs all end at the mean
+  assert.equal(
+    simulate(pair({ personality: 'vulnerable' }, { personality: 'toxic' }), weightMapTeacher(splitBands, 0)),
+    50,
+  );
 });
