@@ -77,10 +77,11 @@ else
   stamp=$(games_stamp "learner/models/negotiator-$start/manifest.json")
 fi
 served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }
+recorded() { echo "data/negotiator/rollouts/$1-$stamp.jsonl"; } # TAG: the file its games are recorded in
 rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
   local tag=$1-$stamp from=$2 n=$3
   shift 3
-  [ -f "data/negotiator/rollouts/$tag.jsonl" ] && [ "$(wc -l < "data/negotiator/rollouts/$tag.jsonl")" -ge "$n" ] && return
+  [ -f "$(recorded "$1")" ] && [ "$(wc -l < "$(recorded "$1")")" -ge "$n" ] && return
   if [ "$states" = teacher ]; then
     npm run -s negotiator:rollout -- --split train --from "$from" --n "$n" --max-parties 3 --policy "$teacher" \
       --tag "$tag" --fresh "$@"
@@ -92,15 +93,14 @@ rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
 rollout "$games-train-a" 450 120
 rollout "$games-train-b" 760 120
 rollout "$games-traindev" 700 40
-train_episodes=(--episodes "data/negotiator/rollouts/$games-train-a-$stamp.jsonl"
-  --episodes "data/negotiator/rollouts/$games-train-b-$stamp.jsonl")
-dev_episodes=(--episodes "data/negotiator/rollouts/$games-traindev-$stamp.jsonl")
+train_episodes=(--episodes "$(recorded "$games-train-a")" --episodes "$(recorded "$games-train-b")")
+dev_episodes=(--episodes "$(recorded "$games-traindev")")
 pairs=${PPO_PAIRS:-0}
 if [ "$pairs" -gt 0 ]; then
   rollout "$games-pairs-train-$pairs" 1000 "$pairs" --draw pairs --arbitration monitoring
   rollout "$games-pairdev" 0 30 --draw pairs --pairs V-T,V-D,A-D,N-T,D-T,N-N --arbitration monitoring
-  train_episodes+=(--episodes "data/negotiator/rollouts/$games-pairs-train-$pairs-$stamp.jsonl")
-  dev_episodes+=(--episodes "data/negotiator/rollouts/$games-pairdev-$stamp.jsonl")
+  train_episodes+=(--episodes "$(recorded "$games-pairs-train-$pairs")")
+  dev_episodes+=(--episodes "$(recorded "$games-pairdev")")
 fi
 npm run -s negotiator:turns -- "${train_episodes[@]}" --rounds "$rounds" --firm "$firm" --yielding "$yielding" \
   --out "$out-turns-train.jsonl"

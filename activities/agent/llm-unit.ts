@@ -1,7 +1,8 @@
 /**
  * LLM unit: one decision from the central LLM, as a service intent. Each attempt's answer goes
- * through extraction, the bounds check and the check that it quotes MAESTRO's proposal right; a rejected answer is shown back to the model with the
- * problem, up to `maxAttempts`. The caller substitutes the optimizer when every attempt failed.
+ * through extraction, the bounds check and the check that it quotes MAESTRO's proposal right; a
+ * rejected answer is shown back to the model with the problem, up to `maxAttempts`. The caller
+ * substitutes the optimizer when every attempt failed.
  */
 import { createHash } from 'node:crypto';
 import type { ChatMessage, ChatModel, TurnLabel } from '../../core/llm/chat-model.ts';

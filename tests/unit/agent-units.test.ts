@@ -12,6 +12,7 @@ import {
 import type { ChatModel, StructuredChatRequest } from '../../core/llm/chat-model.ts';
 import { CircuitBreaker, isModelOutage } from '../../activities/agent/circuit-breaker.ts';
 import { partySchema } from '../../core/negotiation/schemas.ts';
+import { scanQuotes } from '../../negotiator/quotes.ts';
 
 const topic = { name: 'throughput', unit: 'Mbps', min: 0, max: 134 };
 
@@ -311,5 +312,38 @@ describe('prompts keep private utilities private', () => {
     assert.doesNotMatch(r1, /You are toxic/);
     assert.deepEqual(r2.slice(-2), ["You are toxic; this is MAESTRO's first proposal.", 'Your JSON:']);
     assert.match(r11, /this is MAESTRO's proposal number 10\./);
+  });
+});
+
+describe('negotiator:quotes (negotiator/quotes.ts)', () => {
+  it('puts recorded answers to the quote check with the values their prompt showed', () => {
+    const messages = (round: string) => [
+      { role: 'system' as const, content: 'Topic: the throughput in Mbps, allowed from 0 to 134.' },
+      { role: 'user' as const, content: round },
+    ];
+    const turn = (round: string, reasoning: string) => ({
+      negotiationId: 'n',
+      round: 3,
+      agent: 'bo-1',
+      attempt: 0,
+      messages: messages(round),
+      answer: JSON.stringify({ reasoning, value: 1 }),
+      temperature: 0,
+    });
+    const scan = scanQuotes([
+      turn('Round 3 of 5.\nMAESTRO proposes 54 Mbps.', "I accept MAESTRO's 5."),
+      turn('Round 3 of 5.\nMAESTRO proposes 54 Mbps.', "I accept MAESTRO's 54."),
+      turn(
+        'Round 3 of 5.\nMAESTRO proposes 40 Mbps.\nYour optimizer suggests 37.77 Mbps.',
+        "I accept MAESTRO's 37.77.",
+      ),
+      turn('Round 1 of 5.\nMAESTRO asks every operator for an opening proposal.', "MAESTRO's 5."),
+    ]);
+    assert.equal(scan.answers, 3, 'round 1 shows no proposal');
+    assert.equal(scan.quoting, 3);
+    assert.deepEqual(
+      scan.flagged.map((f) => f.reasoning),
+      ["I accept MAESTRO's 5."],
+    );
   });
 });

@@ -87,11 +87,12 @@ test("a weight map with the split teacher's bands is the split teacher, and the 
   const splitBands = [0, 0, 0, 0, 1, 1, 1, 1, 3, 3, 3, 3, 4, 4, 4];
   const split = evaluateTeacher(scenarios, splitTeacher());
   assert.deepEqual(evaluateTeacher(scenarios, weightMapTeacher(splitBands, 2)).errorMbps, split.errorMbps);
-  for (const firmShift of [0, 2]) {
-    const searched = evaluateTeacher(scenarios, weightMapTeacher(searchWeightMap(scenarios, firmShift, 1), firmShift));
-    const start = evaluateTeacher(scenarios, weightMapTeacher(splitBands, firmShift));
-    assert.ok(searched.errorMbps.all <= start.errorMbps.all, `firm +${firmShift}`);
-  }
+  const searched = (firmShift: number): number =>
+    evaluateTeacher(scenarios, weightMapTeacher(searchWeightMap(scenarios, firmShift, 1), firmShift)).errorMbps.all;
+  assert.ok(searched(2) <= split.errorMbps.all, 'never worse than its start');
+  // without the firm parties' drag the split bands are not the best map: the search must find a better one
+  const undragged = evaluateTeacher(scenarios, weightMapTeacher(splitBands, 0)).errorMbps.all;
+  assert.ok(searched(0) < undragged - 0.1, `${searched(0)} vs ${undragged}`);
   // without the firm parties' drag Fig. 3a's pairs all end at the mean
   assert.equal(
     simulate(pair({ personality: 'vulnerable' }, { personality: 'toxic' }), weightMapTeacher(splitBands, 0)),
