@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { boPromptStyles, type BoPromptStyle } from './negotiation/schemas.ts';
+import {
+  boPromptStyles,
+  mediatorPromptStyles,
+  type BoPromptStyle,
+  type MediatorPromptStyle,
+} from './negotiation/schemas.ts';
 import { topologyTimeoutsSchema } from './temporal/activity-timeouts.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,6 +99,10 @@ export function boPromptFor(chatModel: string): BoPromptStyle {
   if (chatModel === trainedNegotiatorModels.split) return 'ladder-split';
   return chatModel === trainedNegotiatorModels.weighted ? 'ladder' : 'plain';
 }
+/** What MAESTRO's off-mode prompt shows with each model: every negotiator so far was trained on the mean. */
+export function mediatorPromptFor(_chatModel: string): MediatorPromptStyle {
+  return 'mean';
+}
 export function localChatModel(negotiator: NegotiatorChoice, gguf?: string): string {
   if (negotiator === 'base') return 'smollm2-135m-instruct';
   return existsSync(gguf ?? trainedNegotiatorGgufs[negotiator])
@@ -125,6 +134,8 @@ const envSchema = z.object({
   MAESTRO_NEGOTIATOR: z.enum(negotiatorChoices).default('split'),
   /** What a BO's prompt shows (activities/agent/prompts.ts): `auto` is the one the served negotiator was trained on. */
   MAESTRO_BO_PROMPT: z.enum(['auto', ...boPromptStyles]).default('auto'),
+  /** What MAESTRO's off-mode prompt shows beside the demands (activities/agent/prompts.ts): `auto` goes with the model. */
+  MAESTRO_MEDIATOR_PROMPT: z.enum(['auto', ...mediatorPromptStyles]).default('auto'),
   /**
    * How a JSON schema is passed to the chat endpoint. OpenAI and vLLM take the standard
    * `json_schema` response format; llama-cpp-python's server takes `json_object` with a `schema`.
@@ -193,6 +204,8 @@ export interface MaestroConfig {
   negotiator: NegotiatorChoice;
   /** What a BO's prompt shows: the style the served negotiator was trained on (MAESTRO_BO_PROMPT). */
   boPrompt: BoPromptStyle;
+  /** What MAESTRO's off-mode prompt shows beside the demands (MAESTRO_MEDIATOR_PROMPT). */
+  mediatorPrompt: MediatorPromptStyle;
   metricsPort: number;
   arbitralJudge: 'off' | 'escalate' | 'decide';
   ranPort: number;
@@ -272,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MaestroConfig 
     regulatoryIndexDir: path.resolve(projectRoot, e.MAESTRO_REGULATORY_INDEX),
     negotiator: e.MAESTRO_NEGOTIATOR,
     boPrompt: e.MAESTRO_BO_PROMPT === 'auto' ? boPromptFor(chatModel) : e.MAESTRO_BO_PROMPT,
+    mediatorPrompt: e.MAESTRO_MEDIATOR_PROMPT === 'auto' ? mediatorPromptFor(chatModel) : e.MAESTRO_MEDIATOR_PROMPT,
     metricsPort: e.MAESTRO_METRICS_PORT,
     arbitralJudge:
       e.MAESTRO_ARBITRAL_JUDGE === 'auto' ? (isLocalServer ? 'off' : 'escalate') : e.MAESTRO_ARBITRAL_JUDGE,

@@ -1,6 +1,6 @@
 /**
  * `npm run negotiator:concession -- [--split train] [--n 400] [--kappa 0.2,0.3,0.4] [--accept 3,4,5]
- *    [--split-at 1,1.1,1.2,1.25,1.3] [--map-search] [--out results/negotiator-concession-train.json]`
+ *    [--split-at 1,1.1,1.2,1.25,1.3] [--map-search] [--mediators] [--out results/negotiator-concession-train.json]`
  *
  * Can a teacher beat the rule's distance to eq. (1)'s optimum without MAESTRO knowing the weights? A
  * closed-form simulation of teacher rules (no LLM, no workflow) on the off-mode scenarios of a split,
@@ -27,6 +27,9 @@
  * - with `--map-search`, `map …`: any rung per bin of the weight, fitted (`searchWeightMap`), a firm party 0, 1 or 2
  *   rungs firmer (session 32).
  *
+ * With `--mediators`, MAESTRO's round-2 proposal varies instead (`Mediator`): the mean, a policy-free fixed point of
+ * the firmness each party showed, and a table that decodes the split teacher's rungs (session 33).
+ *
  * Fig. 3a's pairs (bench/personalities.ts: cost 20, QoS 80, equal weights) are simulated beside, since
  * a teacher that reaches the optimum must still let a firm party drag a yielding one.
  *
@@ -38,7 +41,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { weightBand } from '../activities/agent/prompts.ts';
-import { fig3aPairs } from './fig3a.ts';
+import { fig3aPairs, pulledHighMbps } from './fig3a.ts';
 import {
   firmerMove,
   moveByBand,
@@ -52,6 +55,7 @@ import {
 } from './policies.ts';
 import { mean, round } from '../bench/lib/games.ts';
 import { closedFormOptimum, clip } from '../core/optimizer/consensus.ts';
+import { ladderShares, movesPointTo, revealedFirmness } from '../core/negotiation/moves.ts';
 import { personalities, personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
 import { drawScenarios, scenarioSplits, scenarioTopic, type Scenario, type ScenarioSplit } from './scenarios.ts';
 
@@ -115,7 +119,7 @@ export const splitTeacher = (at = moderatelySplitWeight): Teacher => ({
   firmness: (p) => 1 - splitMoveShare[splitMove(p.weight, firm.has(p.personality), at)],
 });
 /** The shares of the way to MAESTRO's proposal a weight map's rungs move: take, ¾, ½, ¼, hold. */
-const mapShares = [1, 0.75, 0.5, 0.25, 0] as const;
+const mapShares = ladderShares;
 /** Bin edges of the weight (the scenarios draw 0.5–2) for a weight map finer than the prompt's words. */
 export const weightMapEdges = [0.6, 0.7, 0.8, 0.875, 0.95, 1, 1.05, 1.1, 1.2, 1.3, 1.4, 1.5, 1.7, 1.9] as const;
 /**
@@ -153,6 +157,28 @@ export function searchWeightMap(scenarios: readonly Scenario[], firmShift: numbe
       }
   return map;
 }
+/**
+ * The best monotone `rungTableMediator` for a teacher on some scenarios (a firmer rung never counts less; "take"
+ * fixed at 0.5, since only the ratios matter), among those whose Fig. 3a pulled pairs stay at `minDragMbps` or
+ * above: an exhaustive search over a grid of weights. How `movesWeightByRung` was fitted.
+ */
+export function searchRungTable(scenarios: readonly Scenario[], teacher: Teacher, minDragMbps: number): number[] {
+  const grid = [0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.7, 2, 2.5, 3];
+  let best = Number.POSITIVE_INFINITY;
+  let table: number[] = [0.5, 0.5, 0.5, 0.5, 0.5];
+  for (const a of grid)
+    for (const b of grid.filter((x) => x >= a))
+      for (const c of grid.filter((x) => x >= b))
+        for (const d of grid.filter((x) => x >= c)) {
+          const tried = [0.5, a, b, c, d];
+          const row = evaluateTeacher(scenarios, teacher, rungTableMediator(tried));
+          if (Math.min(...pulledPairs.map((pair) => row.fig3a[pair]!)) < minDragMbps) continue;
+          if (row.errorMbps.all < best) [best, table] = [row.errorMbps.all, tried];
+        }
+  return table;
+}
+/** The pairs where a firm party drags a yielding one (Fig. 3a's "pulled high"). */
+const pulledPairs = ['V-T', 'V-D', 'A-D', 'N-T'] as const;
 export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teacher => ({
   name: `weight-persona ${kappa}@${acceptRound}`,
   acceptRound,
@@ -160,19 +186,68 @@ export const weightPersonaTeacher = (kappa: number, acceptRound: number): Teache
 });
 
 /**
- * The consensus a teacher reaches: openings at the targets, MAESTRO proposing the demands' mean
- * after every round, each party answering tᵢ + (1 − fᵢ)(p − tᵢ) until the accept round, where all
- * take MAESTRO's last proposal.
+ * MAESTRO's proposal after a round of moves, from what it reads in off mode: each party's demand the round before
+ * (`before`), its own proposal then, and the demands now. Never the targets or weights (docs/NEGOTIATION.md,
+ * "Privacy"). The rule's MAESTRO is `meanMediator`; the others are session 33's test of the mediator as the place
+ * a trained negotiator could still gain.
  */
-export function simulate(parties: readonly SimParty[], teacher: Teacher, range = scenarioTopic): number {
+export interface Mediator {
+  name: string;
+  propose: (before: readonly number[], proposal: number, demands: readonly number[]) => number;
+}
+export const meanMediator: Mediator = { name: 'mean', propose: (_before, _proposal, demands) => mean([...demands]) };
+function weightedMean(values: readonly number[], weights: readonly number[]): number {
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  return total > 0 ? values.reduce((sum, v, i) => sum + weights[i]! * v, 0) / total : mean([...values]);
+}
+/**
+ * Where the demands' mean would converge if every party kept showing the same firmness fᵢ (the header's fixed point
+ * Σ fᵢ tᵢ / Σ fᵢ), with `floor` added to each fᵢ so that a party that took the proposal still counts. It assumes
+ * nothing about the parties' policy.
+ */
+export const fixedPointMediator = (floor: number): Mediator => ({
+  name: `fixed point f+${floor}`,
+  propose: (before, proposal, demands) =>
+    weightedMean(
+      before,
+      before.map((b, i) => revealedFirmness(b, proposal, demands[i]!) + floor),
+    ),
+});
+/**
+ * A MAESTRO that knows the BOs' ladder (core/negotiation/moves.ts `movesPointTo`): it reads which rung each party's
+ * move is nearest to and counts the party's demand before by `table[rung]`. The `moves` mediator prompt shows this
+ * statistic with the fitted table (`movesWeightByRung`).
+ */
+export const rungTableMediator = (table: readonly number[]): Mediator => ({
+  name: `rung table ${table.join('/')}`,
+  propose: (before, proposal, demands) =>
+    movesPointTo(
+      before.map((b, i) => ({ before: b, now: demands[i]! })),
+      proposal,
+      table,
+    ) ?? mean([...demands]),
+});
+
+/**
+ * The consensus a teacher reaches: openings at the targets, MAESTRO proposing the demands' mean after the
+ * openings and `mediator`'s proposal after every later round, each party answering tᵢ + (1 − fᵢ)(p − tᵢ) until the
+ * accept round, where all take MAESTRO's last proposal.
+ */
+export function simulate(
+  parties: readonly SimParty[],
+  teacher: Teacher,
+  range = scenarioTopic,
+  mediator: Mediator = meanMediator,
+): number {
   let demands = parties.map((p) => p.target);
   let proposal = clip(mean(demands), range);
   for (let r = 2; r < teacher.acceptRound; r++) {
+    const before = demands;
     demands = parties.map((p) => {
       const f = teacher.firmness(p, r);
       return p.target + (1 - f) * (proposal - p.target);
     });
-    proposal = clip(mean(demands), range);
+    proposal = clip(mediator.propose(before, proposal, demands), range);
   }
   return proposal;
 }
@@ -192,10 +267,14 @@ interface Row {
 
 const letters: Record<string, Personality> = personalityLetters;
 
-export function evaluateTeacher(scenarios: readonly Scenario[], teacher: Teacher): Row {
+export function evaluateTeacher(
+  scenarios: readonly Scenario[],
+  teacher: Teacher,
+  mediator: Mediator = meanMediator,
+): Row {
   const errors = scenarios.map((s) => {
     const parties = s.request.parties;
-    return { s, error: Math.abs(simulate(parties, teacher) - optimumOf(parties)) };
+    return { s, error: Math.abs(simulate(parties, teacher, scenarioTopic, mediator) - optimumOf(parties)) };
   });
   const hasFirm = (s: Scenario): boolean => s.request.parties.some((p) => firm.has(p.personality));
   const avg = (keep: (s: Scenario) => boolean): number =>
@@ -207,11 +286,11 @@ export function evaluateTeacher(scenarios: readonly Scenario[], teacher: Teacher
         { target: 20, weight: 1, personality: cost! },
         { target: 80, weight: 1, personality: qos! },
       ];
-      return [pair, round(simulate(parties, teacher), 1)];
+      return [pair, round(simulate(parties, teacher, scenarioTopic, mediator), 1)];
     }),
   );
   return {
-    teacher: teacher.name,
+    teacher: mediator === meanMediator ? teacher.name : `${teacher.name}, MAESTRO ${mediator.name}`,
     rounds: teacher.acceptRound,
     errorMbps: {
       all: avg(() => true),
@@ -234,6 +313,7 @@ function main(): void {
       accept: { type: 'string', default: '3,4,5' },
       'split-at': { type: 'string', default: '1,1.1,1.2,1.25,1.3' },
       'map-search': { type: 'boolean', default: false },
+      mediators: { type: 'boolean', default: false },
       out: { type: 'string' },
     },
   });
@@ -248,6 +328,7 @@ function main(): void {
       teachers.push(weightTeacher(kappa, accept), weightPersonaTeacher(kappa, accept));
   const rows = teachers.map((t) => evaluateTeacher(scenarios, t));
   const weightMaps = values['map-search'] ? mapSearch(split, Number(values.n), scenarios) : undefined;
+  const mediators = values.mediators ? mediatorSearch(split, Number(values.n), scenarios) : undefined;
   const twoParty = scenarios.filter((s) => s.request.parties.length === 2).length;
   console.log(
     `${scenarios.length} off-mode ${split} scenarios (${twoParty} two-party); error to eq. (1)'s optimum, Mbps`,
@@ -261,7 +342,10 @@ function main(): void {
   if (values.out) {
     mkdirSync(path.dirname(values.out), { recursive: true });
     const setup = { split, n: Number(values.n), offModeScenarios: scenarios.length, personalities };
-    writeFileSync(values.out, `${JSON.stringify({ setup, rows, ...(weightMaps ? { weightMaps } : {}) }, null, 2)}\n`);
+    writeFileSync(
+      values.out,
+      `${JSON.stringify({ setup, rows, ...(weightMaps ? { weightMaps } : {}), ...(mediators ? { mediators } : {}) }, null, 2)}\n`,
+    );
     console.log(`wrote ${values.out}`);
   }
 }
@@ -290,6 +374,40 @@ function mapSearch(split: ScenarioSplit, n: number, scenarios: readonly Scenario
     };
     const drag = fig3aPairs.map((p) => `${p} ${row.fig3a[p]}`).join(', ');
     console.log(`${row.teacher.padEnd(34)} fit ${row.fitMbps.toFixed(2)}  check ${row.checkMbps.toFixed(2)} | ${drag}`);
+    return row;
+  });
+}
+/**
+ * `--mediators`: MAESTRO's round-2 proposal as the lever (session 33), at the split teacher's moves. The rule's mean,
+ * the policy-free fixed point and the rung table fitted with no drag bound, at the bound the gate reads (Fig. 3a's
+ * "pulled high") and at the split teacher's own drag; fitted on the scenarios and checked on the split's next n.
+ */
+function mediatorSearch(split: ScenarioSplit, n: number, scenarios: readonly Scenario[]): WeightMapRow[] {
+  const check = drawScenarios(split, 2 * n)
+    .slice(n)
+    .filter((s) => s.request.optimizerMode === 'off');
+  const teacher = splitTeacher();
+  const ownDrag = evaluateTeacher(scenarios, teacher).fig3a['V-T']!;
+  console.log(
+    `MAESTRO's round-2 proposal at ${teacher.name}: fitted on ${scenarios.length}, checked on ${check.length}`,
+  );
+  const mediators = [
+    meanMediator,
+    ...[0.25, 0.5, 0.75, 1].map(fixedPointMediator),
+    ...[0, pulledHighMbps, ownDrag].map((drag) => rungTableMediator(searchRungTable(scenarios, teacher, drag))),
+  ];
+  return mediators.map((mediator) => {
+    const fitted = evaluateTeacher(scenarios, teacher, mediator);
+    const row = {
+      teacher: fitted.teacher,
+      fitMbps: fitted.errorMbps.all,
+      checkMbps: evaluateTeacher(check, teacher, mediator).errorMbps.all,
+      fig3a: fitted.fig3a,
+    };
+    const drag = fig3aPairs.map((p) => `${p} ${row.fig3a[p]}`).join(', ');
+    console.log(
+      `${mediator.name.padEnd(34)} fit ${row.fitMbps.toFixed(2)}  check ${row.checkMbps.toFixed(2)} | ${drag}`,
+    );
     return row;
   });
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder-split] [GATE_BASELINE=split] [GATE_LARGE=1] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`:
+# `[GATE_DEV_FROM=2000 GATE_DEV_N=120] [GATE_PROMPT=ladder-split] [GATE_MEDIATOR_PROMPT=mean|moves] [GATE_BASELINE=split] [GATE_LARGE=1] npm run negotiator:gate -- NAME CHECKPOINT [GAMES]`:
 # the dev selection a trained negotiator passes before any held-out game (issue 15; docs/NEGOTIATOR.md, "The
 # candidate gate"). One protocol for every candidate, fixed before it is run, so no check is chosen after a failure
 # is seen. GATE_BASELINE is the shipped student it must beat: `split`, the served default since session 31, or
@@ -7,7 +7,9 @@
 # GATE_PROMPT=ladder for a student of the three-round teacher):
 #   1. CHECKPOINT (a learner checkpoint) exported to data/models/negotiator-NAME.gguf, served under its own alias
 #      on the BO prompt it was trained on (GATE_PROMPT: `ladder-split` for a student of the split teacher, the
-#      default; `ladder` for one of the three-round teacher), greedy;
+#      default; `ladder` for one of the three-round teacher), greedy. CHECKPOINT `shipped` serves GATE_BASELINE's
+#      own GGUF, so that a prompt alone is the candidate: GATE_MEDIATOR_PROMPT, what MAESTRO's off-mode prompt shows
+#      (MAESTRO_MEDIATOR_PROMPT; default `auto`, the served negotiator's; session 33 gated `moves`);
 #   2. the pair dev set (30 train-split games of Fig. 3a's six pairs): the ordering must hold
 #      (negotiator/fig3a.ts `fig3aOrdering`);
 #   3. the dev slice (120 train scenarios from index 2000, ≤ 3 parties, 63 of them off-mode; no training
@@ -38,23 +40,29 @@ esac
 . negotiator/candidate-name.sh
 . negotiator/games-stamp.sh
 refuse_shipped_name "$name"
-[ -f "$checkpoint/checkpoint.json" ] || { echo "gate: $checkpoint is not a learner checkpoint" >&2; exit 2; }
+[ "$checkpoint" = shipped ] || [ -f "$checkpoint/checkpoint.json" ] ||
+  { echo "gate: $checkpoint is not a learner checkpoint (or \`shipped\`)" >&2; exit 2; }
 # built from the shipped adapters unless built from these already (a GGUF that merely exists may be stale)
 .venv/bin/python -m sixg_learner.export.ship install-negotiator --which "$baseline"
 gguf=data/models/negotiator-$name.gguf
+[ "$checkpoint" = shipped ] && gguf=data/models/negotiator-$baseline.gguf
 # exported again unless this very checkpoint made it (its sidecar names the checkpoint)
-if [ ! -f "$gguf" ] || [ "$(cat "$gguf.from" 2>/dev/null)" != "$checkpoint" ]; then
+if [ "$checkpoint" != shipped ] && { [ ! -f "$gguf" ] || [ "$(cat "$gguf.from" 2>/dev/null)" != "$checkpoint" ]; }; then
   .venv/bin/python -m sixg_learner.training.export_chat --checkpoint "$checkpoint" --out "$gguf"
   echo "$checkpoint" > "$gguf.from"
 fi
 alias=negotiator-$name
-served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" MAESTRO_BO_PROMPT="$prompt" "$@"; }
+mediator_prompt=${GATE_MEDIATOR_PROMPT:-auto}
+served() {
+  MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" MAESTRO_BO_PROMPT="$prompt" \
+    MAESTRO_MEDIATOR_PROMPT="$mediator_prompt" "$@"
+}
 verdict() { # STAGE PASSED DETAIL: the gate's file, and the exit status
-  .venv/bin/python - "$name" "$checkpoint" "$games" "$1" "$2" "$3" <<'EOF'
+  .venv/bin/python - "$name" "$checkpoint" "$games" "$1" "$2" "$3" "$mediator_prompt" <<'EOF'
 import json, sys
 from datetime import datetime, timezone
-name, checkpoint, games, stage, passed, detail = sys.argv[1:]
-gate = {"candidate": name, "checkpoint": checkpoint, "benchGames": int(games), "lastStage": stage,
+name, checkpoint, games, stage, passed, detail, mediator_prompt = sys.argv[1:]
+gate = {"candidate": name, "checkpoint": checkpoint, "mediatorPrompt": mediator_prompt, "benchGames": int(games), "lastStage": stage,
         "passed": passed == "yes", "detail": json.loads(detail), "at": datetime.now(timezone.utc).isoformat()}
 with open(f"results/negotiator-{name}-gate.json", "w") as f:
     json.dump(gate, f, indent=2)
@@ -96,7 +104,7 @@ against_student() {
       MAESTRO_CHAT_GGUF="data/models/negotiator-$baseline.gguf" MAESTRO_CHAT_ALIAS="negotiator-$baseline" \
       MAESTRO_LLM_MODEL="negotiator-$baseline" || eval "$broken"
   dev_slice "$name-$suffix" "$from" "$n" "$size" "$prompt" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" \
-    MAESTRO_LLM_MODEL="$alias" || eval "$broken"
+    MAESTRO_LLM_MODEL="$alias" MAESTRO_MEDIATOR_PROMPT="$mediator_prompt" || eval "$broken"
   local paired=results/negotiator-$name-vs-student-$suffix.json
   npm run -s negotiator:compare -- --model "data/negotiator/rollouts/$name-$suffix.jsonl" \
     --baseline "data/negotiator/rollouts/$student_tag.jsonl" --mode off --subset all --out "$paired" > /dev/null ||

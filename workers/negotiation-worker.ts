@@ -100,7 +100,7 @@ async function main(config: MaestroConfig): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.topology.taskQueues.negotiation,
-    agents: { chatModel, contextUnits, metrics, boPrompt: config.boPrompt },
+    agents: { chatModel, contextUnits, metrics, boPrompt: config.boPrompt, mediatorPrompt: config.mediatorPrompt },
     timeouts: config.topology.timeouts,
     southbound: createSouthbound(config.ranUrl, config.a1Url),
   });

@@ -15,7 +15,7 @@ import { validateAnswer } from './decision.ts';
 import { publicSentence } from './disclosure.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { askForIntent, seedFrom } from './llm-unit.ts';
-import { buildMediatorMessages } from './prompts.ts';
+import { buildMediatorMessages, type PreviousRound } from './prompts.ts';
 import { observeDecision, turnSettings, type AgentDependencies } from './turn-settings.ts';
 import { round2 } from './validation.ts';
 
@@ -32,6 +32,8 @@ export interface MediatorTurnInput {
   network?: NetworkState | null;
   /** MAESTRO's incentive policy and each party's offences so far; absent = flags recorded, no incentives. */
   arbitration?: ArbitrationInput;
+  /** The round before: each party's demand and MAESTRO's proposal (the `moves` prompt reads them); absent in round 1. */
+  previousRound?: PreviousRound;
 }
 
 export function createMediatorTurn(deps: AgentDependencies): (input: MediatorTurnInput) => Promise<MediatorTurnResult> {
@@ -115,6 +117,8 @@ export function createMediatorTurn(deps: AgentDependencies): (input: MediatorTur
           intents: visibleIntents,
           optimizerProposal: iteration.value,
           context,
+          style: deps.mediatorPrompt ?? 'mean',
+          ...(input.previousRound ? { previousRound: input.previousRound } : {}),
         }),
         bounds,
         maxAttempts: settings.maxAttempts,

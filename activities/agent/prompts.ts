@@ -8,12 +8,14 @@
 import type { ChatMessage } from '../../core/llm/chat-model.ts';
 import type {
   BoPromptStyle,
+  MediatorPromptStyle,
   Objective,
   OptimizerMode,
   Party,
   Personality,
   Topic,
 } from '../../core/negotiation/schemas.ts';
+import { movesPointTo } from '../../core/negotiation/moves.ts';
 import type { ContextContribution, MediatorFeedback } from '../../core/negotiation/types.ts';
 import { round2 } from './validation.ts';
 
@@ -198,6 +200,26 @@ export interface MediatorPromptInput {
   intents: Record<string, { value: number; reasoning: string }>;
   optimizerProposal: number;
   context: ContextContribution[];
+  /** What the off-mode prompt shows beside the demands (default `mean`). */
+  style?: MediatorPromptStyle;
+  /** Each party's demand in the round before and MAESTRO's proposal then; absent in round 1. */
+  previousRound?: PreviousRound;
+}
+
+/** The round before, as MAESTRO read and answered it. */
+export interface PreviousRound {
+  values: Record<string, number>;
+  proposal: number;
+}
+
+/** `movesPointTo` over the parties that demanded in both rounds. */
+function movesOf(input: MediatorPromptInput): number | null {
+  const previous = input.previousRound;
+  if (!previous) return null;
+  const moves = Object.entries(input.intents)
+    .filter(([id]) => Number.isFinite(previous.values[id]))
+    .map(([id, intent]) => ({ before: previous.values[id]!, now: intent.value }));
+  return movesPointTo(moves, previous.proposal);
 }
 
 /**
@@ -227,6 +249,10 @@ export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[]
   const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
   const lines = [`Round ${input.round} of ${input.maxRounds}. Demands:`, ...demands];
   if (values.length > 0) lines.push(`Mean of the demands: ${round2(mean)} ${topic.unit}.`);
+  // Where the moves point: the weights MAESTRO never sees, read from how firmly each party held (moves.ts). Last,
+  // since the student copies the last statistic it is shown (session 33: 200 of 200 samples at temperature 1).
+  const moved = input.style === 'moves' && input.optimizerMode === 'off' ? movesOf(input) : null;
+  if (moved !== null) lines.push(`Where their moves point: ${round2(moved)} ${topic.unit}.`);
   for (const c of input.context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (input.optimizerMode === 'soft')
     lines.push(`Your optimizer proposes ${round2(input.optimizerProposal)} ${topic.unit}.`);

@@ -3,7 +3,7 @@ import type { ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationMetrics } from '../../core/observability/metrics.ts';
 import type { ContextUnit } from './context-units.ts';
 import type { IntentAnswer } from './llm-unit.ts';
-import type { BoPromptStyle } from '../../core/negotiation/schemas.ts';
+import type { BoPromptStyle, MediatorPromptStyle } from '../../core/negotiation/schemas.ts';
 
 export interface AgentDependencies {
   chatModel: ChatModel;
@@ -14,6 +14,8 @@ export interface AgentDependencies {
   maxAnswerTokens?: number;
   /** What a BO's prompt shows (prompts.ts `boPromptStyles`); it goes with the negotiator served (default `plain`). */
   boPrompt?: BoPromptStyle;
+  /** What MAESTRO's off-mode prompt shows beside the demands (prompts.ts `mediatorPromptStyles`; default `mean`). */
+  mediatorPrompt?: MediatorPromptStyle;
   /** Prometheus metrics of the worker process, when it serves them. */
   metrics?: NegotiationMetrics;
 }

@@ -110,8 +110,8 @@ export async function negotiationWorker(
     connection: env.nativeConnection,
     namespace: config.namespace,
     taskQueue,
-    // the BO prompt the configured negotiator reads, unless the caller says otherwise
-    agents: { chatModel, boPrompt: loadConfig().boPrompt, ...agents },
+    // the BO and MAESTRO prompts the configured negotiator reads, unless the caller says otherwise
+    agents: { chatModel, boPrompt: loadConfig().boPrompt, mediatorPrompt: loadConfig().mediatorPrompt, ...agents },
     timeouts: config.topology.timeouts,
     ...(southbound ? { southbound } : {}),
     workflowBundle: await workflowBundle(),

@@ -171,6 +171,64 @@ describe('negotiation workflow (real Temporal, real local LLM)', () => {
     assert.match(round1.reasoning['bo-1']!, /Optimizer value/);
   });
 
+  it("with the `moves` prompt MAESTRO reads the round before: where the parties' moves point", async () => {
+    // A scripted model: a BO opens at its ideal value; then bo-1 takes MAESTRO's proposal and bo-2 holds. MAESTRO
+    // answers the last statistic its prompt shows. Every MAESTRO prompt is kept.
+    const mediatorPrompts: string[] = [];
+    const scripted: ChatModel = {
+      name: 'scripted',
+      completeJson(request) {
+        const [system, user] = [request.messages[0]!.content, request.messages[1]!.content];
+        const answer = (value: number) =>
+          Promise.resolve({
+            content: JSON.stringify({ reasoning: `I answer ${value}.`, value }),
+            promptTokens: 0,
+            completionTokens: 0,
+            latencyMs: 0,
+            model: 'scripted',
+          });
+        if (system.startsWith('You are MAESTRO')) {
+          mediatorPrompts.push(user);
+          const numbers = [...user.matchAll(/: ([\d.]+) Mbps\./g)].map((m) => Number(m[1]));
+          return answer(numbers.at(-1)!);
+        }
+        const ideal = Number(/Your ideal value is ([\d.]+)/.exec(system)![1]);
+        const proposal = /MAESTRO proposes ([\d.]+)/.exec(user);
+        return answer(proposal && system.includes('operator bo-1') ? Number(proposal[1]) : ideal);
+      },
+    };
+    const play = async (mediatorPrompt: 'mean' | 'moves'): Promise<NegotiationState> => {
+      const taskQueue = `negotiation-test-${++queueCounter}`;
+      const worker = await negotiationWorker(env, taskQueue, scripted, { mediatorPrompt });
+      return worker.runUntil(() =>
+        env.client.workflow.execute<typeof negotiationWorkflow>('negotiationWorkflow', {
+          taskQueue,
+          workflowId: `negotiation-test-${queueCounter}`,
+          args: [
+            negotiationInput({
+              topic: cellTopic,
+              parties: partiesOf(2),
+              maxRounds: 3,
+              tolerance: 2,
+              optimizerMode: 'off',
+            }),
+          ],
+        }),
+      );
+    };
+    // targets 10 and 120: MAESTRO proposes their mean, 65; bo-1 takes it (counted 0.5), bo-2 holds 120 (1.3), so the
+    // moves point to (0.5·10 + 1.3·120) / 1.8 = 89.44
+    const moves = await play('moves');
+    assert.equal(mediatorPrompts.length, 2);
+    assert.doesNotMatch(mediatorPrompts[0]!, /Where their moves point/, 'round 1 has no moves to read');
+    assert.match(mediatorPrompts[1]!, /Mean of the demands: 92.5 Mbps\.\nWhere their moves point: 89.44 Mbps\./);
+    assert.equal(moves.rounds[1]!.mediator.proposal, 89.44);
+    mediatorPrompts.length = 0;
+    const mean = await play('mean');
+    assert.ok(mediatorPrompts.length >= 2 && !mediatorPrompts.some((p) => p.includes('moves point')));
+    assert.equal(mean.rounds[1]!.mediator.proposal, 92.5);
+  });
+
   it('a target changed mid-negotiation applies from the next round and moves the optimum; bad changes are refused', async () => {
     await withNegotiation(
       {

@@ -288,6 +288,32 @@ describe('prompts keep private utilities private', () => {
     assert.match(text, /Directive: propose 61/);
     assert.doesNotMatch(text, /target|weight/i);
   });
+  it("the `moves` mediator prompt adds where the parties' moves point, last, with the optimizer off from round 2 on", () => {
+    const input = {
+      topic,
+      parties: [
+        { id: 'bo-a', objective: 'cost' as const },
+        { id: 'bo-b', objective: 'qos' as const },
+      ],
+      round: 2,
+      maxRounds: 5,
+      optimizerMode: 'off' as const,
+      // bo-a took MAESTRO's 60 (counted 0.5), bo-b held its 100 (1.3): (0.5·20 + 1.3·100) / 1.8 = 77.78
+      intents: { 'bo-a': { value: 60, reasoning: 'I take it' }, 'bo-b': { value: 100, reasoning: 'I hold' } },
+      optimizerProposal: 61,
+      context: [],
+      style: 'moves' as const,
+      previousRound: { values: { 'bo-a': 20, 'bo-b': 100 }, proposal: 60 },
+    };
+    const userOf = (i: Parameters<typeof buildMediatorMessages>[0]): string => buildMediatorMessages(i)[1]!.content;
+    assert.match(userOf(input), /Mean of the demands: 80 Mbps\.\nWhere their moves point: 77.78 Mbps\.\nYour JSON:/);
+    assert.doesNotMatch(userOf({ ...input, style: 'mean' }), /moves point/);
+    assert.doesNotMatch(userOf({ ...input, optimizerMode: 'soft' }), /moves point/, "soft: the optimizer's value");
+    assert.doesNotMatch(userOf({ ...input, round: 1, previousRound: undefined }), /moves point/, 'no round before');
+    // a party new this round (none before) is left out of the statistic, not read as a move
+    const joined = { ...input, intents: { ...input.intents, 'bo-c': { value: 5, reasoning: 'new' } } };
+    assert.match(userOf(joined), /Where their moves point: 77.78 Mbps/);
+  });
   const twoParty = {
     topic,
     party: me,

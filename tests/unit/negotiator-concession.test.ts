@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   evaluateTeacher,
+  fixedPointMediator,
+  meanMediator,
   personaTeacher,
+  rungTableMediator,
+  searchRungTable,
   ruleTeacher,
   searchWeightMap,
   simulate,
@@ -14,6 +18,7 @@ import {
   type SimParty,
 } from '../../negotiator/concession.ts';
 import { drawScenarios } from '../../negotiator/scenarios.ts';
+import { movesPointTo, movesWeightByRung, nearestRung, revealedFirmness } from '../../core/negotiation/moves.ts';
 
 const pair = (a: Partial<SimParty>, b: Partial<SimParty>): SimParty[] => [
   { target: 20, weight: 1, personality: 'normal', ...a },
@@ -98,4 +103,59 @@ test("a weight map with the split teacher's bands is the split teacher, and the 
     simulate(pair({ personality: 'vulnerable' }, { personality: 'toxic' }), weightMapTeacher(splitBands, 0)),
     50,
   );
+});
+
+test('a move reads as the firmness it shows and the ladder rung nearest to it', () => {
+  // from 20 toward MAESTRO's 60: taking it keeps none of the distance, holding all of it, 50 a quarter
+  assert.equal(revealedFirmness(20, 60, 60), 0);
+  assert.equal(revealedFirmness(20, 60, 20), 1);
+  assert.equal(revealedFirmness(20, 60, 50), 0.25);
+  assert.equal(revealedFirmness(100, 60, 70), 0.25, 'from above as from below');
+  assert.equal(revealedFirmness(20, 60, 90), 0, 'past the proposal is clamped to taking it');
+  assert.equal(revealedFirmness(20, 60, 0), 1, 'away from it is clamped to holding');
+  assert.equal(revealedFirmness(60, 60, 70), 0.5, 'a party already at the proposal shows nothing');
+  assert.deepEqual([0, 0.1, 0.25, 0.5, 0.7, 1].map(nearestRung), [0, 0, 1, 2, 3, 4]);
+  assert.equal(movesPointTo([], 60), null);
+  // one took MAESTRO's 60 from 20 (0.5), one held 100 (1.3)
+  const point = movesPointTo(
+    [
+      { before: 20, now: 60 },
+      { before: 100, now: 100 },
+    ],
+    60,
+  );
+  assert.ok(Math.abs(point! - (0.5 * 20 + 1.3 * 100) / 1.8) < 1e-9);
+  assert.deepEqual(
+    [...movesWeightByRung],
+    [...movesWeightByRung].sort((a, b) => a - b),
+    'a firmer rung never counts less',
+  );
+});
+
+test("MAESTRO reading the split teacher's moves lands nearer the optimum than the mean, Fig. 3a's drag kept", () => {
+  const scenarios = drawScenarios('train', 400).filter((s) => s.request.optimizerMode === 'off');
+  const mean = evaluateTeacher(scenarios, splitTeacher(), meanMediator);
+  const moves = evaluateTeacher(scenarios, splitTeacher(), rungTableMediator(movesWeightByRung));
+  assert.ok(moves.errorMbps.all < mean.errorMbps.all - 0.4, `${moves.errorMbps.all} vs ${mean.errorMbps.all}`);
+  assert.deepEqual(moves.fig3a, mean.fig3a);
+  assert.match(moves.teacher, /MAESTRO rung table/);
+  // the policy-free fixed point does not: it cannot tell a firm party's personality from its weight
+  const fixed = evaluateTeacher(scenarios, splitTeacher(), fixedPointMediator(0.75));
+  assert.ok(fixed.errorMbps.all > moves.errorMbps.all + 0.3);
+  // with every party moving half of the way the table counts all alike, and so proposes what the mean does
+  const halves = { name: 'halves', acceptRound: 3, firmness: () => 0.5 };
+  const even = evaluateTeacher(scenarios, halves, rungTableMediator(movesWeightByRung)).errorMbps.all;
+  assert.ok(Math.abs(even - evaluateTeacher(scenarios, halves).errorMbps.all) < 1e-9);
+});
+
+test('the rung-table search keeps the drag it is asked to and finds a monotone table', () => {
+  const scenarios = drawScenarios('train', 120).filter((s) => s.request.optimizerMode === 'off');
+  const table = searchRungTable(scenarios, splitTeacher(), 57.5);
+  assert.deepEqual(
+    table,
+    [...table].sort((a, b) => a - b),
+  );
+  const row = evaluateTeacher(scenarios, splitTeacher(), rungTableMediator(table));
+  assert.ok(row.fig3a['V-T']! >= 57.5 && row.fig3a['V-D']! >= 57.5);
+  assert.ok(row.errorMbps.all <= evaluateTeacher(scenarios, splitTeacher()).errorMbps.all);
 });

@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxySinks,
   setHandler,
@@ -207,6 +208,13 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
         ),
       );
       const intents = Object.fromEntries(boTurns.map((t) => [t.partyId, t.intent]));
+      // The round before, for MAESTRO's `moves` prompt (each party's move against its last proposal). Behind a
+      // patch so that histories recorded before it replay with the turn input they had.
+      const before = state.rounds.at(-1);
+      const previousRound =
+        before && patched('mediator-previous-round')
+          ? { previousRound: { values: before.values, proposal: before.mediator.proposal } }
+          : {};
       const mediator = await agent.runMediatorTurn({
         negotiationId: state.id,
         round,
@@ -218,6 +226,7 @@ export async function negotiationWorkflow(input: NegotiationInput): Promise<Nego
         intents,
         ...telemetry,
         arbitration: { policy: arbitrationPolicy, offences },
+        ...previousRound,
       });
       const arbitration = mediator.arbitration;
       if (arbitration !== undefined) {
