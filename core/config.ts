@@ -99,9 +99,13 @@ export function boPromptFor(chatModel: string): BoPromptStyle {
   if (chatModel === trainedNegotiatorModels.split) return 'ladder-split';
   return chatModel === trainedNegotiatorModels.weighted ? 'ladder' : 'plain';
 }
-/** What MAESTRO's off-mode prompt shows with each model: every negotiator so far was trained on the mean. */
-export function mediatorPromptFor(_chatModel: string): MediatorPromptStyle {
-  return 'mean';
+/**
+ * What MAESTRO's off-mode prompt shows with each model. The split negotiator copies the last statistic it is shown,
+ * and on held-out games lands nearer eq. (1)'s optimum when that is where the parties' moves point (session 33,
+ * docs/NEGOTIATOR.md "The mediator's lever"); every other model was trained and measured on the mean.
+ */
+export function mediatorPromptFor(chatModel: string): MediatorPromptStyle {
+  return chatModel === trainedNegotiatorModels.split ? 'moves' : 'mean';
 }
 export function localChatModel(negotiator: NegotiatorChoice, gguf?: string): string {
   if (negotiator === 'base') return 'smollm2-135m-instruct';

@@ -55,7 +55,7 @@ import {
 } from './policies.ts';
 import { mean, round } from '../bench/lib/games.ts';
 import { closedFormOptimum, clip } from '../core/optimizer/consensus.ts';
-import { ladderShares, movesPointTo, revealedFirmness } from '../core/negotiation/moves.ts';
+import { ladderShares, movesPointTo, movesWeightByRung, revealedFirmness } from '../core/negotiation/moves.ts';
 import { personalities, personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
 import { drawScenarios, scenarioSplits, scenarioTopic, type Scenario, type ScenarioSplit } from './scenarios.ts';
 
@@ -142,9 +142,14 @@ export function weightMapTeacher(map: readonly number[], firmShift: number, edge
  * The best weight map for a firm shift on some scenarios, by coordinate descent from the split teacher's bands
  * (each bin in turn set to the rung of least mean error, `passes` times over).
  */
-export function searchWeightMap(scenarios: readonly Scenario[], firmShift: number, passes = 3): number[] {
+export function searchWeightMap(
+  scenarios: readonly Scenario[],
+  firmShift: number,
+  passes = 3,
+  mediator: Mediator = meanMediator,
+): number[] {
   const error = (map: readonly number[]): number =>
-    evaluateTeacher(scenarios, weightMapTeacher(map, firmShift)).errorMbps.all;
+    evaluateTeacher(scenarios, weightMapTeacher(map, firmShift), mediator).errorMbps.all;
   // the split teacher's bands: take below 0.875, ¾ to 1.1, ¼ to 1.5, hold above
   let map: number[] = [0, ...weightMapEdges].map((edge) => (edge < 0.875 ? 0 : edge < 1.1 ? 1 : edge < 1.5 ? 3 : 4));
   let best = error(map);
@@ -391,23 +396,30 @@ function mediatorSearch(split: ScenarioSplit, n: number, scenarios: readonly Sce
   console.log(
     `MAESTRO's round-2 proposal at ${teacher.name}: fitted on ${scenarios.length}, checked on ${check.length}`,
   );
-  const mediators = [
-    meanMediator,
-    ...[0.25, 0.5, 0.75, 1].map(fixedPointMediator),
-    ...[0, pulledHighMbps, ownDrag].map((drag) => rungTableMediator(searchRungTable(scenarios, teacher, drag))),
+  const moves = rungTableMediator(movesWeightByRung);
+  // the BOs' best round-2 map against the shipped `moves` MAESTRO: is there a move left for the BOs to learn?
+  const bestMap = weightMapTeacher(searchWeightMap(scenarios, 2, 3, moves), 2);
+  const plays: [Teacher, Mediator][] = [
+    [teacher, meanMediator],
+    ...[0.25, 0.5, 0.75, 1].map((floor): [Teacher, Mediator] => [teacher, fixedPointMediator(floor)]),
+    ...[0, pulledHighMbps, ownDrag].map((drag): [Teacher, Mediator] => [
+      teacher,
+      rungTableMediator(searchRungTable(scenarios, teacher, drag)),
+    ]),
+    [teacher, moves],
+    [bestMap, moves],
   ];
-  return mediators.map((mediator) => {
-    const fitted = evaluateTeacher(scenarios, teacher, mediator);
+  return plays.map(([bos, mediator]) => {
+    const fitted = evaluateTeacher(scenarios, bos, mediator);
     const row = {
       teacher: fitted.teacher,
       fitMbps: fitted.errorMbps.all,
-      checkMbps: evaluateTeacher(check, teacher, mediator).errorMbps.all,
+      checkMbps: evaluateTeacher(check, bos, mediator).errorMbps.all,
       fig3a: fitted.fig3a,
     };
     const drag = fig3aPairs.map((p) => `${p} ${row.fig3a[p]}`).join(', ');
-    console.log(
-      `${mediator.name.padEnd(34)} fit ${row.fitMbps.toFixed(2)}  check ${row.checkMbps.toFixed(2)} | ${drag}`,
-    );
+    const name = bos === teacher ? mediator.name : `${bos.name}, ${mediator.name}`;
+    console.log(`${name.padEnd(34)} fit ${row.fitMbps.toFixed(2)}  check ${row.checkMbps.toFixed(2)} | ${drag}`);
     return row;
   });
 }

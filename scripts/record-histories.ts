@@ -55,6 +55,11 @@ const scenarios: Scenario[] = [
     request: { topic: cellTopic, parties: partiesOf(2), maxRounds: 2, tolerance: 0.01, optimizerMode: 'off' },
   },
   {
+    // Recorded with the `mediator-previous-round` patch: MAESTRO's turns from round 2 carry the round before.
+    name: 'three-party-off-previous-round',
+    request: { topic: cellTopic, parties: partiesOf(3), maxRounds: 3, tolerance: 0.01, optimizerMode: 'off' },
+  },
+  {
     name: 'cancelled',
     request: { topic: cellTopic, parties: partiesOf(2), maxRounds: 4, tolerance: 0.01, optimizerMode: 'soft' },
     cancel: true,

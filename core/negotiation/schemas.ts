@@ -237,7 +237,8 @@ export type BoPromptStyle = (typeof boPromptStyles)[number];
 /**
  * What MAESTRO's prompt shows with the optimizer off, beside the demands: `mean`, the demands' mean (every negotiator
  * since session 15); `moves`, after it, where the parties' moves point (core/negotiation/moves.ts `movesPointTo`), the
- * demands before the round counted by how firmly each party held (docs/NEGOTIATOR.md, "The mediator's lever").
+ * demands before the round counted by how firmly each party held (the split negotiator's default since session 33;
+ * docs/NEGOTIATOR.md, "The mediator's lever").
  */
 export const mediatorPromptStyles = ['mean', 'moves'] as const;
 export type MediatorPromptStyle = (typeof mediatorPromptStyles)[number];

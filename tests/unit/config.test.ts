@@ -79,6 +79,16 @@ describe('configuration', () => {
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).boPrompt, 'ladder-split');
     assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).model.temperature, 0, 'greedy');
     assert.throws(() => loadConfig({ MAESTRO_BO_PROMPT: 'verbose' }), ConfigError);
+    // MAESTRO's off-mode prompt goes with the model too: the split negotiator reads where the moves point
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split' }).mediatorPrompt, 'moves');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-weighted' }).mediatorPrompt, 'mean');
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'gpt-4o' }).mediatorPrompt, 'mean');
+    assert.equal(
+      loadConfig({ MAESTRO_LLM_MODEL: 'maestro-negotiator-split', MAESTRO_MEDIATOR_PROMPT: 'mean' }).mediatorPrompt,
+      'mean',
+    );
+    assert.equal(loadConfig({ MAESTRO_LLM_MODEL: 'gpt-4o', MAESTRO_MEDIATOR_PROMPT: 'moves' }).mediatorPrompt, 'moves');
+    assert.throws(() => loadConfig({ MAESTRO_MEDIATOR_PROMPT: 'median' }), ConfigError);
   });
   it("keeps the candidate scripts off every shipped negotiator's name (negotiator/candidate-name.sh)", () => {
     // a candidate exported as data/models/negotiator-split.gguf was served as the shipped split (session 31)
