@@ -12,7 +12,7 @@ const grid = parseGridArgs('complexity', { n: 3, sizes: '2,5,10,20', designs: 'h
 const { perCell, sizes, designs } = grid;
 const games = gridGames(grid, { maxRounds: 8, tolerance: 2 });
 
-const { results, model } = await runGames('complexity', games, { fresh: grid.fresh });
+const { results, model, prompts } = await runGames('complexity', games, { fresh: grid.fresh });
 const cells = sizes.flatMap((size) =>
   designs.map((design) => {
     const mine = results.filter((r) => r.id.startsWith(`${size}-${design}-`));
@@ -38,6 +38,7 @@ const cells = sizes.flatMap((size) =>
 writeResults(grid.out, {
   command: `npm run bench:complexity -- --n ${perCell} --sizes ${sizes.join(',')} --designs ${designs.join(',')}`,
   model,
+  prompts,
   setup: { topic: sharedStationTopic, maxRounds: 8, tolerance: 2 },
   cells,
 });

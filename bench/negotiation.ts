@@ -200,6 +200,7 @@ const report = {
     memoryGiB: r(os.totalmem() / 2 ** 30, 1),
   },
   model: config.model.model,
+  prompts: { bo: config.boPrompt, mediator: config.mediatorPrompt },
   settings: {
     parties: partyCount,
     maxRounds: Number(args['max-rounds']),

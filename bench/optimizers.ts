@@ -26,7 +26,7 @@ function outcomeOf(state: NegotiationState): number {
   return entries.reduce((s, [id, v]) => s + (weights[id] ?? 1) * v, 0) / total;
 }
 
-const { results, model } = await runGames('optimizers', games, { fresh: grid.fresh });
+const { results, model, prompts } = await runGames('optimizers', games, { fresh: grid.fresh });
 const cells = sizes.flatMap((size) =>
   designs.map((design) => {
     const mine = results.filter((r) => r.id.startsWith(`${size}-${design}-`));
@@ -49,6 +49,7 @@ const cells = sizes.flatMap((size) =>
 writeResults(grid.out, {
   command: `npm run bench:optimizers -- --n ${perCell} --sizes ${sizes.join(',')} --designs ${designs.join(',')}`,
   model,
+  prompts,
   setup: { topic: sharedStationTopic, maxRounds: 4, tolerance: 2, seed: grid.seed },
   cells,
 });

@@ -65,12 +65,16 @@ const games: Game[] = pairs.flatMap((pair) => {
 });
 
 const boPrompt = promptOfPolicy(policy);
-const { results, model } = await runGames(policy === 'served' ? 'personalities' : `personalities-${policy}`, games, {
-  fresh: args.fresh,
-  ...(policy === 'served' ? {} : { wrapChatModel: (m) => policyOver(policy, m), modelName: policy }),
-  // a baseline that reads another prompt than the configured negotiator's (the weighted teacher's ladder)
-  ...(boPrompt ? { boPrompt } : {}),
-});
+const { results, model, prompts } = await runGames(
+  policy === 'served' ? 'personalities' : `personalities-${policy}`,
+  games,
+  {
+    fresh: args.fresh,
+    ...(policy === 'served' ? {} : { wrapChatModel: (m) => policyOver(policy, m), modelName: policy }),
+    // a baseline that reads another prompt than the configured negotiator's (the weighted teacher's ladder)
+    ...(boPrompt ? { boPrompt } : {}),
+  },
+);
 const perPair = pairs.map((pair) => {
   const mine = results.filter((r) => r.id.startsWith(`${pair}-`));
   const agreed = mine.filter((r) => r.state.status === 'consensus');
@@ -103,6 +107,7 @@ const ordering = fig3aOrdering(
 writeResults(args.out, {
   command: `npm run bench:personalities -- --games ${gamesPerPair} --pairs ${pairs.join(',')}${policy === 'served' ? '' : ` --policy ${policy}`}`,
   model,
+  prompts,
   setup: {
     topic,
     costTarget: fig3aCostTargetMbps,

@@ -9,7 +9,8 @@
 #      on the BO prompt it was trained on (GATE_PROMPT: `ladder-split` for a student of the split teacher, the
 #      default; `ladder` for one of the three-round teacher), greedy. CHECKPOINT `shipped` serves GATE_BASELINE's
 #      own GGUF, so that a prompt alone is the candidate: GATE_MEDIATOR_PROMPT, what MAESTRO's off-mode prompt shows
-#      (MAESTRO_MEDIATOR_PROMPT; default `auto`, the served negotiator's; session 33 gated `moves`);
+#      (MAESTRO_MEDIATOR_PROMPT; default the baseline's as shipped, `moves` for `split` since session 33, which gated
+#      it against `mean` before it shipped);
 #   2. the pair dev set (30 train-split games of Fig. 3a's six pairs): the ordering must hold
 #      (negotiator/fig3a.ts `fig3aOrdering`);
 #   3. the dev slice (120 train scenarios from index 2000, ≤ 3 parties, 63 of them off-mode; no training
@@ -32,9 +33,11 @@ dev_from=${GATE_DEV_FROM:-2000}
 dev_n=${GATE_DEV_N:-120}
 prompt=${GATE_PROMPT:-ladder-split}
 baseline=${GATE_BASELINE:-split}
+# the BO prompt and MAESTRO's off-mode prompt each shipped student is served with (core/config.ts `boPromptFor`,
+# `mediatorPromptFor`): named here, since `auto` goes by the model's name and the gate serves it under another
 case $baseline in
-  split) baseline_prompt=ladder-split ;;
-  weighted) baseline_prompt=ladder ;;
+  split) baseline_prompt=ladder-split baseline_mediator_prompt=moves ;;
+  weighted) baseline_prompt=ladder baseline_mediator_prompt=mean ;;
   *) echo "gate: GATE_BASELINE=$baseline: use split or weighted" >&2; exit 2 ;;
 esac
 . negotiator/candidate-name.sh
@@ -52,7 +55,7 @@ if [ "$checkpoint" != shipped ] && { [ ! -f "$gguf" ] || [ "$(cat "$gguf.from" 2
   echo "$checkpoint" > "$gguf.from"
 fi
 alias=negotiator-$name
-mediator_prompt=${GATE_MEDIATOR_PROMPT:-auto}
+mediator_prompt=${GATE_MEDIATOR_PROMPT:-$baseline_mediator_prompt}
 served() {
   MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" MAESTRO_BO_PROMPT="$prompt" \
     MAESTRO_MEDIATOR_PROMPT="$mediator_prompt" "$@"
@@ -96,13 +99,13 @@ dev_slice() { # TAG FROM N SIZE PROMPT [ENV …]: a dev slice's games with the m
 against_student() {
   local suffix=$1 from=$2 n=$3 size=$4 margin=$5
   # the stamp replays them when the workflow's code or the shipped baseline changes (games-stamp.sh)
-  local student_tag=$baseline-student-$suffix-$(games_stamp "learner/models/negotiator-$baseline/manifest.json")
+  local student_tag=$baseline-student-$suffix-$baseline_mediator_prompt-$(games_stamp "learner/models/negotiator-$baseline/manifest.json")
   # (called as an `if` condition, where set -e does not reach: a failed command ends the gate here)
   local broken='{ echo "gate: the $suffix slice could not be played or compared" >&2; exit 3; }'
   [ -f "data/negotiator/rollouts/$student_tag.jsonl" ] ||
     dev_slice "$student_tag" "$from" "$n" "$size" "$baseline_prompt" \
       MAESTRO_CHAT_GGUF="data/models/negotiator-$baseline.gguf" MAESTRO_CHAT_ALIAS="negotiator-$baseline" \
-      MAESTRO_LLM_MODEL="negotiator-$baseline" || eval "$broken"
+      MAESTRO_LLM_MODEL="negotiator-$baseline" MAESTRO_MEDIATOR_PROMPT="$baseline_mediator_prompt" || eval "$broken"
   dev_slice "$name-$suffix" "$from" "$n" "$size" "$prompt" MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" \
     MAESTRO_LLM_MODEL="$alias" MAESTRO_MEDIATOR_PROMPT="$mediator_prompt" || eval "$broken"
   local paired=results/negotiator-$name-vs-student-$suffix.json

@@ -48,8 +48,8 @@ refuse_shipped_name "$name"
 # names its distilled start), else the shipped negotiator PPO_START; it plays the recorded games, served
 start=${PPO_START:-split}
 case $start in
-  split) prompt=ladder-split teacher=weighted3split ;;
-  weighted) prompt=ladder teacher=weighted3 ;;
+  split) prompt=ladder-split mediator_prompt=moves teacher=weighted3split ;;
+  weighted) prompt=ladder mediator_prompt=mean teacher=weighted3 ;;
   *) echo "ppo: PPO_START=$start: use split or weighted" >&2; exit 2 ;;
 esac
 states=${PPO_STATES:-served}
@@ -76,7 +76,11 @@ elif [ -f "$init/checkpoint.json" ]; then
 else
   stamp=$(games_stamp "learner/models/negotiator-$start/manifest.json")
 fi
-served() { MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" "$@"; }
+# served with MAESTRO's off-mode prompt as shipped (core/config.ts `mediatorPromptFor`; `auto` goes by the model's name)
+served() {
+  MAESTRO_CHAT_GGUF="$gguf" MAESTRO_CHAT_ALIAS="$alias" MAESTRO_LLM_MODEL="$alias" \
+    MAESTRO_MEDIATOR_PROMPT="$mediator_prompt" "$@"
+}
 recorded() { echo "data/negotiator/rollouts/$1-$stamp.jsonl"; } # TAG: the file its games are recorded in
 rollout() { # TAG FROM N [ROLLOUT OPTIONS …]
   local tag=$1-$stamp from=$2 n=$3

@@ -1,7 +1,7 @@
 /**
  * `npm run negotiator:rollout -- [--split heldout] [--draw mixed|pairs [--pairs V-D,D-T,…]] [--n 40] [--from 0] [--samples 1] [--max-parties 10] [--min-parties 2]
  *    [--policy served|rule|constant|random|tactic|persona|weighted] [--temperature T] [--arbitration enforced|monitoring]
- *    [--prompt plain|ladder|ladder-split] [--tag NAME] [--fresh] [--out FILE]`
+ *    [--prompt plain|ladder|ladder-split] [--mediator-prompt mean|moves] [--tag NAME] [--fresh] [--out FILE]`
  *
  * The negotiator's training environment (issue 15, item 1): each scenario (negotiator/scenarios.ts)
  * runs as the real negotiation workflow on a Temporal dev server with every agent unit (bench/lib
@@ -29,8 +29,10 @@ import { policyNames, policyOver, promptOfPolicy, recording, type PolicyName, ty
 import { rewardEpisode } from './rewards.ts';
 import {
   boPromptStyles,
+  mediatorPromptStyles,
   negotiationRequestSchema,
   type BoPromptStyle,
+  type MediatorPromptStyle,
   type NegotiationRequest,
 } from '../core/negotiation/schemas.ts';
 import {
@@ -67,6 +69,9 @@ const { values: args } = parseArgs({
     arbitration: { type: 'string', default: 'enforced' },
     // the BO prompt's style: default the ladder for the weighted teacher, else the configured negotiator's
     prompt: { type: 'string' },
+    // what MAESTRO's off-mode prompt shows (MAESTRO_MEDIATOR_PROMPT); default the served negotiator's, and `mean`
+    // for a policy
+    'mediator-prompt': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -103,6 +108,18 @@ if (args.prompt !== undefined && !(boPromptStyles as readonly string[]).includes
   throw new Error(`--prompt must be one of ${boPromptStyles.join(', ')}, got ${args.prompt}`);
 }
 const boPrompt: BoPromptStyle | undefined = (args.prompt as BoPromptStyle | undefined) ?? promptOfPolicy(policy);
+if (
+  args['mediator-prompt'] !== undefined &&
+  !(mediatorPromptStyles as readonly string[]).includes(args['mediator-prompt'])
+) {
+  throw new Error(
+    `--mediator-prompt must be one of ${mediatorPromptStyles.join(', ')}, got ${args['mediator-prompt']}`,
+  );
+}
+// A policy's MAESTRO (policies.ts `ruleValue`) proposes the demands' mean, so its games show MAESTRO the mean
+// alone: a `moves` line beside a mean answer would teach a student to ignore the line it is served with.
+const mediatorPrompt: MediatorPromptStyle | undefined =
+  (args['mediator-prompt'] as MediatorPromptStyle | undefined) ?? (policy === 'served' ? undefined : 'mean');
 if (args.pairs !== undefined && draw !== 'pairs') throw new Error('--pairs goes with --draw pairs');
 const onlyPairs = args.pairs?.split(',').map((p) => p.trim());
 const scenarios =
@@ -136,10 +153,11 @@ const wrap = (model: ChatModel): ChatModel => {
   recorded = recorder.turns;
   return recorder.model;
 };
-const { results, model } = await runGames(`negotiator-${tag}`, games, {
+const { results, model, prompts } = await runGames(`negotiator-${tag}`, games, {
   wrapChatModel: wrap,
   ...(policy === 'served' ? {} : { modelName: policy }),
   ...(boPrompt ? { boPrompt } : {}),
+  ...(mediatorPrompt ? { mediatorPrompt } : {}),
 });
 
 const byId = new Map(scenarios.map((s) => [s.id, s]));
@@ -164,7 +182,8 @@ process.stderr.write(`wrote ${path.relative(projectRoot, episodesFile)} (${episo
 const command =
   `npm run negotiator:rollout -- --split ${split}${draw === 'mixed' ? '' : ` --draw ${draw}`}${onlyPairs ? ` --pairs ${onlyPairs.join(',')}` : ''} --n ${count}${from ? ` --from ${from}` : ''} --samples ${samples}${draw === 'mixed' && maxParties < 10 ? ` --max-parties ${maxParties}` : ''}${draw === 'mixed' && minParties > 2 ? ` --min-parties ${minParties}` : ''} ` +
   `--policy ${policy}${temperature === undefined ? '' : ` --temperature ${temperature}`}` +
-  `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.prompt ? ` --prompt ${args.prompt}` : ''}${args.tag ? ` --tag ${tag}` : ''}`;
+  `${arbitration === 'monitoring' ? ' --arbitration monitoring' : ''}${args.prompt ? ` --prompt ${args.prompt}` : ''}` +
+  `${args['mediator-prompt'] ? ` --mediator-prompt ${args['mediator-prompt']}` : ''}${args.tag ? ` --tag ${tag}` : ''}`;
 writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.json`), {
   command,
   model,
@@ -172,6 +191,7 @@ writeResults(args.out ?? path.join(projectRoot, 'results', `negotiator-${tag}.js
   scenarios: `the first ${count} ${draw === 'pairs' ? 'pair scenarios ' : ''}of ${split} from index ${from}${draw === 'mixed' && maxParties < 10 ? ` with at most ${maxParties} parties` : ''}${draw === 'mixed' && minParties > 2 ? ` with at least ${minParties} parties` : ''}: ${scenarios[0]!.id} … ${scenarios.at(-1)!.id}`,
   samplesPerScenario: samples,
   boPrompt: boPrompt ?? 'configured',
+  prompts,
   temperature: temperature ?? 'configured',
   episodesFile: path.relative(projectRoot, episodesFile),
   ...summarise(episodes),

@@ -118,6 +118,7 @@ export function createMediatorTurn(deps: AgentDependencies): (input: MediatorTur
           optimizerProposal: iteration.value,
           context,
           style: deps.mediatorPrompt ?? 'mean',
+          bounds,
           ...(input.previousRound ? { previousRound: input.previousRound } : {}),
         }),
         bounds,

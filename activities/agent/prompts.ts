@@ -204,6 +204,8 @@ export interface MediatorPromptInput {
   style?: MediatorPromptStyle;
   /** Each party's demand in the round before and MAESTRO's proposal then; absent in round 1. */
   previousRound?: PreviousRound;
+  /** This round's bounds after the contextual units (regulatory caps, capacity); default the topic's range. */
+  bounds?: { min: number; max: number };
 }
 
 /** The round before, as MAESTRO read and answered it. */
@@ -249,10 +251,13 @@ export function buildMediatorMessages(input: MediatorPromptInput): ChatMessage[]
   const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
   const lines = [`Round ${input.round} of ${input.maxRounds}. Demands:`, ...demands];
   if (values.length > 0) lines.push(`Mean of the demands: ${round2(mean)} ${topic.unit}.`);
-  // Where the moves point: the weights MAESTRO never sees, read from how firmly each party held (moves.ts). Last,
-  // since the student copies the last statistic it is shown (session 33: 200 of 200 samples at temperature 1).
+  // Where the moves point: the weights MAESTRO never sees, read from how firmly each party held (moves.ts). Right
+  // after the mean, since the student copies the last statistic it is shown (session 33: 200 of 200 samples at
+  // temperature 1). Clipped to this round's bounds: the demands before may lie above a maximum lowered since.
   const moved = input.style === 'moves' && input.optimizerMode === 'off' ? movesOf(input) : null;
-  if (moved !== null) lines.push(`Where their moves point: ${round2(moved)} ${topic.unit}.`);
+  const range = input.bounds ?? topic;
+  if (moved !== null)
+    lines.push(`Where their moves point: ${round2(Math.min(range.max, Math.max(range.min, moved)))} ${topic.unit}.`);
   for (const c of input.context) lines.push(...c.notes.map((n) => `${c.unit}: ${n}`));
   if (input.optimizerMode === 'soft')
     lines.push(`Your optimizer proposes ${round2(input.optimizerProposal)} ${topic.unit}.`);

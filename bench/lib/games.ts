@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../../core/config.ts';
-import type { BoPromptStyle } from '../../core/negotiation/schemas.ts';
+import type { BoPromptStyle, MediatorPromptStyle } from '../../core/negotiation/schemas.ts';
 import { createChatModel, type ChatModel } from '../../core/llm/chat-model.ts';
 import type { NegotiationState } from '../../core/negotiation/types.ts';
 import { ensureModelServer, registerMissingSearchAttributes, stopService } from '../../scripts/services.ts';
@@ -39,6 +39,12 @@ export interface GameResult {
   resumed: boolean;
 }
 
+/** The prompts a run's games were played on, written into its results beside the model. */
+export interface PromptsPlayed {
+  bo: BoPromptStyle;
+  mediator: MediatorPromptStyle;
+}
+
 export async function runGames(
   bench: string,
   games: Game[],
@@ -50,9 +56,15 @@ export async function runGames(
     modelName?: string;
     /** The BO prompt's style; default the configured negotiator's (config.boPrompt, scripts/lib/stack.ts). */
     boPrompt?: BoPromptStyle;
+    /** What MAESTRO's off-mode prompt shows; default the configured negotiator's (config.mediatorPrompt). */
+    mediatorPrompt?: MediatorPromptStyle;
   } = {},
-): Promise<{ results: GameResult[]; model: string }> {
+): Promise<{ results: GameResult[]; model: string; prompts: PromptsPlayed }> {
   const config = loadConfig();
+  const prompts: PromptsPlayed = {
+    bo: options.boPrompt ?? config.boPrompt,
+    mediator: options.mediatorPrompt ?? config.mediatorPrompt,
+  };
   const server = await ensureModelServer(config);
   const dbDir = path.join(projectRoot, 'data', 'bench');
   mkdirSync(dbDir, { recursive: true });
@@ -67,7 +79,8 @@ export async function runGames(
     const agentModel = options.wrapChatModel ? options.wrapChatModel(chatModel) : chatModel;
     const worker = await negotiationWorker(env, taskQueue, agentModel, {
       contextUnits: await readyContextUnits(config, chatModel),
-      ...(options.boPrompt ? { boPrompt: options.boPrompt } : {}),
+      boPrompt: prompts.bo,
+      mediatorPrompt: prompts.mediator,
     });
     const results: GameResult[] = [];
     const started = Date.now();
@@ -101,7 +114,7 @@ export async function runGames(
         );
       }
     });
-    return { results, model: options.modelName ?? config.model.model };
+    return { results, model: options.modelName ?? config.model.model, prompts };
   } finally {
     await env.teardown();
     if (server) await stopService(server);

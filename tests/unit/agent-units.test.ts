@@ -313,6 +313,8 @@ describe('prompts keep private utilities private', () => {
     // a party new this round (none before) is left out of the statistic, not read as a move
     const joined = { ...input, intents: { ...input.intents, 'bo-c': { value: 5, reasoning: 'new' } } };
     assert.match(userOf(joined), /Where their moves point: 77.78 Mbps/);
+    // a maximum lowered since the round before (capacity, a regulatory cap) bounds the line too
+    assert.match(userOf({ ...input, bounds: { min: 0, max: 70 } }), /Where their moves point: 70 Mbps/);
   });
   const twoParty = {
     topic,
