@@ -55,7 +55,13 @@ import {
 } from './policies.ts';
 import { mean, round } from '../bench/lib/games.ts';
 import { closedFormOptimum, clip } from '../core/optimizer/consensus.ts';
-import { ladderShares, movesPointTo, movesWeightByRung, revealedFirmness } from '../core/negotiation/moves.ts';
+import {
+  ladderShares,
+  movesPointTo,
+  movesWeightByRung,
+  movesWeightedBy,
+  type PartyMove,
+} from '../core/negotiation/moves.ts';
 import { personalities, personalityLetters, type Personality } from '../core/negotiation/schemas.ts';
 import { drawScenarios, scenarioSplits, scenarioTopic, type Scenario, type ScenarioSplit } from './scenarios.ts';
 
@@ -200,11 +206,9 @@ export interface Mediator {
   name: string;
   propose: (before: readonly number[], proposal: number, demands: readonly number[]) => number;
 }
+const asMoves = (before: readonly number[], demands: readonly number[]): PartyMove[] =>
+  before.map((b, i) => ({ before: b, now: demands[i]! }));
 export const meanMediator: Mediator = { name: 'mean', propose: (_before, _proposal, demands) => mean([...demands]) };
-function weightedMean(values: readonly number[], weights: readonly number[]): number {
-  const total = weights.reduce((sum, w) => sum + w, 0);
-  return total > 0 ? values.reduce((sum, v, i) => sum + weights[i]! * v, 0) / total : mean([...values]);
-}
 /**
  * Where the demands' mean would converge if every party kept showing the same firmness fᵢ (the header's fixed point
  * Σ fᵢ tᵢ / Σ fᵢ), with `floor` added to each fᵢ so that a party that took the proposal still counts. It assumes
@@ -213,10 +217,7 @@ function weightedMean(values: readonly number[], weights: readonly number[]): nu
 export const fixedPointMediator = (floor: number): Mediator => ({
   name: `fixed point f+${floor}`,
   propose: (before, proposal, demands) =>
-    weightedMean(
-      before,
-      before.map((b, i) => revealedFirmness(b, proposal, demands[i]!) + floor),
-    ),
+    movesWeightedBy(asMoves(before, demands), proposal, (firmness) => firmness + floor) ?? mean([...demands]),
 });
 /**
  * A MAESTRO that knows the BOs' ladder (core/negotiation/moves.ts `movesPointTo`): it reads which rung each party's
@@ -225,12 +226,7 @@ export const fixedPointMediator = (floor: number): Mediator => ({
  */
 export const rungTableMediator = (table: readonly number[]): Mediator => ({
   name: `rung table ${table.join('/')}`,
-  propose: (before, proposal, demands) =>
-    movesPointTo(
-      before.map((b, i) => ({ before: b, now: demands[i]! })),
-      proposal,
-      table,
-    ) ?? mean([...demands]),
+  propose: (before, proposal, demands) => movesPointTo(asMoves(before, demands), proposal, table) ?? mean([...demands]),
 });
 
 /**

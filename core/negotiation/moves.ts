@@ -50,21 +50,32 @@ export interface PartyMove {
 }
 
 /**
+ * The demands before the moves, each counted by the weight `weightOf` gives the firmness its move showed against
+ * MAESTRO's `proposal`. Null without a move to read or with no weight at all.
+ */
+export function movesWeightedBy(
+  moves: readonly PartyMove[],
+  proposal: number,
+  weightOf: (firmness: number) => number,
+): number | null {
+  let weighted = 0;
+  let total = 0;
+  for (const m of moves) {
+    const weight = weightOf(revealedFirmness(m.before, proposal, m.now));
+    weighted += weight * m.before;
+    total += weight;
+  }
+  return total > 0 ? weighted / total : null;
+}
+
+/**
  * The demands before the moves, each counted by the weight of the rung its move was nearest to (`table`, take …
- * hold). Null without a move to read.
+ * hold): the `moves` prompt's line. Null without a move to read.
  */
 export function movesPointTo(
   moves: readonly PartyMove[],
   proposal: number,
   table: readonly number[] = movesWeightByRung,
 ): number | null {
-  if (moves.length === 0) return null;
-  let weighted = 0;
-  let total = 0;
-  for (const m of moves) {
-    const weight = table[nearestRung(revealedFirmness(m.before, proposal, m.now))]!;
-    weighted += weight * m.before;
-    total += weight;
-  }
-  return total > 0 ? weighted / total : null;
+  return movesWeightedBy(moves, proposal, (firmness) => table[nearestRung(firmness)]!);
 }

@@ -18,6 +18,8 @@ import {
   type SimParty,
 } from '../../negotiator/concession.ts';
 import { drawScenarios } from '../../negotiator/scenarios.ts';
+import { answerKind, mediatorProbe } from '../../negotiator/copies.ts';
+import type { Episode } from '../../negotiator/episode.ts';
 import { movesPointTo, movesWeightByRung, nearestRung, revealedFirmness } from '../../core/negotiation/moves.ts';
 
 const pair = (a: Partial<SimParty>, b: Partial<SimParty>): SimParty[] => [
@@ -158,4 +160,41 @@ test('the rung-table search keeps the drag it is asked to and finds a monotone t
   const row = evaluateTeacher(scenarios, splitTeacher(), rungTableMediator(table));
   assert.ok(row.fig3a['V-T']! >= 57.5 && row.fig3a['V-D']! >= 57.5);
   assert.ok(row.errorMbps.all <= evaluateTeacher(scenarios, splitTeacher()).errorMbps.all);
+});
+
+test('negotiator:copies rebuilds the round-2 MAESTRO prompt with the moves line and sorts the answers', () => {
+  const round = (n: number, values: Record<string, number>, proposal: number) => ({
+    round: n,
+    values,
+    reasoning: Object.fromEntries(Object.keys(values).map((id) => [id, `I ask ${values[id]}.`])),
+    mediator: { proposal, message: '', optimizerProposal: 0 },
+  });
+  const episode = (optimizerMode: 'off' | 'soft', second: Record<string, number>) =>
+    ({
+      workflowId: 'w',
+      state: {
+        request: {
+          topic: { name: 'throughput', unit: 'Mbps', min: 0, max: 134 },
+          parties: [
+            { id: 'bo-1', objective: 'cost' },
+            { id: 'bo-2', objective: 'qos' },
+          ],
+          maxRounds: 5,
+          optimizerMode,
+        },
+        // bo-1 takes MAESTRO's 60 (counted 0.5), bo-2 holds 100 (1.3): (0.5·20 + 1.3·100) / 1.8 = 77.78; mean 80
+        rounds: [round(1, { 'bo-1': 20, 'bo-2': 100 }, 60), round(2, second, 77.78), round(3, second, 0)],
+      },
+    }) as unknown as Episode;
+  const probe = mediatorProbe(episode('off', { 'bo-1': 60, 'bo-2': 100 }))!;
+  assert.equal(probe.movesValue, 77.78);
+  assert.equal(probe.meanValue, 80);
+  assert.match(probe.messages[1]!.content, /Mean of the demands: 80 Mbps\.\nWhere their moves point: 77.78 Mbps\./);
+  assert.equal(answerKind('{"reasoning":"Meet at 77.78.","value":77.78}', probe), 'moves');
+  assert.equal(answerKind('{"reasoning":"Meet at 80.","value":80}', probe), 'mean');
+  assert.equal(answerKind('{"reasoning":"Meet at 70.","value":70}', probe), 'other');
+  assert.equal(answerKind('no JSON here', probe), 'invalid');
+  // soft mode shows the optimizer, not the line; moves that point where the mean does cannot tell the two apart
+  assert.equal(mediatorProbe(episode('soft', { 'bo-1': 60, 'bo-2': 100 })), null);
+  assert.equal(mediatorProbe(episode('off', { 'bo-1': 50, 'bo-2': 70 })), null);
 });
